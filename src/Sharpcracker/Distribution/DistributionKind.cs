@@ -1,0 +1,8 @@
+namespace Sharpcracker.Distribution;
+
+public enum DistributionKind
+{
+    Ketama,
+    Modula,
+    Random,
+}
