@@ -1,1 +1,6 @@
-Console.WriteLine("b");
+using BenchmarkDotNet.Running;
+
+// Examples:
+//   dotnet run -c Release --project bench/Sharpcracker.Bench -- --filter '*Hash*'
+//   dotnet run -c Release --project bench/Sharpcracker.Bench -- --filter '*Ketama*' --job short
+BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

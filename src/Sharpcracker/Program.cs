@@ -1,1 +1,3 @@
-Console.WriteLine("x");
+using Sharpcracker.Hosting;
+
+return await Sharpcracker.Hosting.ProxyMain.RunAsync(args);

@@ -1,8 +1,34 @@
 namespace Sharpcracker.Distribution;
 
+/// <summary>twemproxy's key distributions (config key <c>distribution:</c>).</summary>
 public enum DistributionKind
 {
     Ketama,
     Modula,
     Random,
+}
+
+/// <summary>Config names of <see cref="DistributionKind"/>.</summary>
+public static class DistributionKinds
+{
+    /// <summary>Parses <c>ketama</c>, <c>modula</c> or <c>random</c> (exact, case-sensitive like twemproxy).</summary>
+    public static bool TryParse(string name, out DistributionKind kind)
+    {
+        switch (name)
+        {
+            case "ketama": kind = DistributionKind.Ketama; return true;
+            case "modula": kind = DistributionKind.Modula; return true;
+            case "random": kind = DistributionKind.Random; return true;
+            default: kind = default; return false;
+        }
+    }
+
+    /// <summary>The config name of <paramref name="kind"/>; inverse of <see cref="TryParse"/>.</summary>
+    public static string Name(DistributionKind kind) => kind switch
+    {
+        DistributionKind.Ketama => "ketama",
+        DistributionKind.Modula => "modula",
+        DistributionKind.Random => "random",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown distribution kind"),
+    };
 }

@@ -1,0 +1,303 @@
+using System.Globalization;
+using Sharpcracker.Distribution;
+using Sharpcracker.Hashing;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Sharpcracker.Configuration;
+
+/// <summary>
+/// Reads a twemproxy (nutcracker) YAML file unchanged: the same keys, the same defaults, the
+/// same value rules (plain digits, exactly true/false, two-character hash_tag). Unlike
+/// twemproxy, every rejection says which file, pool and key is wrong and why.
+/// </summary>
+public static class ConfigLoader
+{
+    private static readonly HashSet<string> s_knownKeys =
+    [
+        "listen", "hash", "hash_tag", "distribution", "timeout", "backlog", "client_connections", "redis",
+        "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
+        "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
+    ];
+
+    public static ProxyConfig LoadFile(string path)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ConfigException($"conf: cannot open configuration file '{path}': {e.Message}");
+        }
+        return Parse(text, path);
+    }
+
+    public static ProxyConfig Parse(string yaml, string path)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException e)
+        {
+            throw new ConfigException($"conf: '{path}' is not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root || root.Children.Count == 0)
+        {
+            throw new ConfigException($"conf: '{path}' has no pools");
+        }
+        if (stream.Documents.Count > 1)
+        {
+            throw new ConfigException($"conf: '{path}' has more than one YAML document");
+        }
+
+        var pools = new List<PoolConfig>();
+        foreach (var (keyNode, valueNode) in root.Children)
+        {
+            var poolName = ((YamlScalarNode)keyNode).Value ?? "";
+            if (valueNode is not YamlMappingNode poolNode)
+            {
+                throw new ConfigException($"conf: '{path}': pool '{poolName}' (line {keyNode.Start.Line}) is not a mapping of settings");
+            }
+            pools.Add(ParsePool(path, poolName, poolNode));
+        }
+
+        for (var i = 0; i < pools.Count; i++)
+        {
+            for (var j = i + 1; j < pools.Count; j++)
+            {
+                if (pools[i].Listen.Text == pools[j].Listen.Text)
+                {
+                    throw new ConfigException($"conf: '{path}': pools '{pools[i].Name}' and '{pools[j].Name}' have the same listen address '{pools[i].Listen.Text}'");
+                }
+            }
+        }
+        return new ProxyConfig(path, pools);
+    }
+
+    private static PoolConfig ParsePool(string path, string pool, YamlMappingNode node)
+    {
+        var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (k, v) in node.Children)
+        {
+            var key = (k as YamlScalarNode)?.Value ?? "";
+            string Where() => $"conf: '{path}': pool '{pool}': directive \"{key}\" (line {k.Start.Line})";
+            if (!s_knownKeys.Contains(key))
+            {
+                throw new ConfigException($"{Where()} is unknown");
+            }
+            if (!values.TryAdd(key, v))
+            {
+                throw new ConfigException($"{Where()} is a duplicate");
+            }
+        }
+
+        ConfigException Bad(string key, string what)
+            => new($"conf: '{path}': pool '{pool}': directive \"{key}\" (line {values[key].Start.Line}) {what}");
+
+        string? Scalar(string key)
+        {
+            if (!values.TryGetValue(key, out var n))
+            {
+                return null;
+            }
+            if (n is not YamlScalarNode s)
+            {
+                throw Bad(key, "must be a single value");
+            }
+            return s.Value ?? "";
+        }
+
+        int? Int(string key)
+        {
+            var s = Scalar(key);
+            if (s is null)
+            {
+                return null;
+            }
+            if (s.Length == 0 || s.Length > 9 || !s.All(char.IsAsciiDigit))
+            {
+                throw Bad(key, $"is not a number: '{s}'");
+            }
+            return int.Parse(s, CultureInfo.InvariantCulture);
+        }
+
+        bool? Bool(string key)
+        {
+            var s = Scalar(key);
+            return s switch
+            {
+                null => null,
+                "true" => true,
+                "false" => false,
+                _ => throw Bad(key, $"is not \"true\" or \"false\": '{s}'"),
+            };
+        }
+
+        var listenText = Scalar("listen") ?? throw new ConfigException($"conf: '{path}': pool '{pool}': directive \"listen:\" is missing");
+        var listen = ParseListen(listenText) ?? throw Bad("listen", $"has an invalid \"hostname:port\" format string: '{listenText}'");
+
+        var hash = HashKind.Fnv1a_64;
+        if (Scalar("hash") is { } hashName && !KeyHasher.TryParse(hashName, out hash))
+        {
+            throw Bad("hash", $"is not a valid hash: '{hashName}'");
+        }
+        var distribution = DistributionKind.Ketama;
+        if (Scalar("distribution") is { } distName)
+        {
+            distribution = distName switch
+            {
+                "ketama" => DistributionKind.Ketama,
+                "modula" => DistributionKind.Modula,
+                "random" => DistributionKind.Random,
+                _ => throw Bad("distribution", $"is not a valid distribution: '{distName}'"),
+            };
+        }
+        var hashTag = Scalar("hash_tag");
+        if (hashTag is not null && hashTag.Length != 2)
+        {
+            throw Bad("hash_tag", $"is not a valid hash tag string with two characters: '{hashTag}'");
+        }
+        var redis = Bool("redis") ?? false;
+        var redisAuth = Scalar("redis_auth");
+        if (redisAuth is not null && !redis)
+        {
+            throw Bad("redis_auth", "is only valid for a redis pool");
+        }
+        var serverConnections = Int("server_connections") ?? 1;
+        if (serverConnections == 0)
+        {
+            throw Bad("server_connections", "cannot be 0");
+        }
+
+        if (!values.TryGetValue("servers", out var serversNode))
+        {
+            throw new ConfigException($"conf: '{path}': pool '{pool}': directive \"servers:\" is missing");
+        }
+        if (serversNode is not YamlSequenceNode serverSeq || serverSeq.Children.Count == 0)
+        {
+            throw Bad("servers", "must be a non-empty list of \"host:port:weight [name]\" entries");
+        }
+        var servers = new List<ServerConfig>();
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var item in serverSeq.Children)
+        {
+            var text = (item as YamlScalarNode)?.Value
+                ?? throw Bad("servers", $"has an entry at line {item.Start.Line} that is not a single string");
+            var server = ParseServer(text)
+                ?? throw Bad("servers", $"has an invalid \"hostname:port:weight [name]\" or \"/path/unix_socket:weight [name]\" format string: '{text}' (line {item.Start.Line})");
+            if (!names.Add(server.Name))
+            {
+                throw new ConfigException($"conf: '{path}': pool '{pool}' has servers with same name '{server.Name}'");
+            }
+            servers.Add(server);
+        }
+
+        return new PoolConfig
+        {
+            Name = pool,
+            Listen = listen,
+            Hash = hash,
+            HashTag = hashTag,
+            Distribution = distribution,
+            TimeoutMs = Int("timeout"),
+            Backlog = Int("backlog") ?? 512,
+            ClientConnections = Int("client_connections") ?? 0,
+            Redis = redis,
+            TcpKeepAlive = Bool("tcpkeepalive") ?? false,
+            ReusePort = Bool("reuseport") ?? false,
+            RedisAuth = redisAuth,
+            RedisDb = Int("redis_db") ?? 0,
+            Preconnect = Bool("preconnect") ?? false,
+            AutoEjectHosts = Bool("auto_eject_hosts") ?? false,
+            ServerConnections = serverConnections,
+            ServerRetryTimeoutMs = Int("server_retry_timeout") ?? 30000,
+            ServerFailureLimit = Int("server_failure_limit") ?? 2,
+            Servers = servers,
+        };
+    }
+
+    /// <summary>"host:port" split at the last ':' (so "::1:22121" works), or "/path [octal perm]".</summary>
+    public static ListenAddress? ParseListen(string text)
+    {
+        var t = text.Trim();
+        if (t.StartsWith('/'))
+        {
+            var parts = t.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            int? perm = null;
+            if (parts.Length > 2)
+            {
+                return null;
+            }
+            if (parts.Length == 2)
+            {
+                try
+                {
+                    perm = Convert.ToInt32(parts[1], 8);
+                }
+                catch (FormatException)
+                {
+                    return null;
+                }
+            }
+            return new ListenAddress(t, null, 0, parts[0], perm);
+        }
+        var colon = t.LastIndexOf(':');
+        if (colon <= 0 || !TryPort(t[(colon + 1)..], out var port))
+        {
+            return null;
+        }
+        var host = t[..colon];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+        return new ListenAddress(t, host, port, null, null);
+    }
+
+    /// <summary>"host:port:weight [name]" or "/path:weight [name]", parsed from the right as twemproxy does.</summary>
+    public static ServerConfig? ParseServer(string text)
+    {
+        var t = text.Trim();
+        string? name = null;
+        var space = t.LastIndexOf(' ');
+        var address = t;
+        if (space > 0)
+        {
+            name = t[(space + 1)..];
+            address = t[..space].TrimEnd();
+            if (name.Length == 0)
+            {
+                return null;
+            }
+        }
+        var c1 = address.LastIndexOf(':');
+        if (c1 <= 0 || !int.TryParse(address[(c1 + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var weight) || weight < 1)
+        {
+            return null;
+        }
+        var rest = address[..c1];
+        if (rest.StartsWith('/'))
+        {
+            return new ServerConfig(t, null, 0, rest, weight, name ?? rest + ":", name is not null);
+        }
+        var c2 = rest.LastIndexOf(':');
+        if (c2 <= 0 || !TryPort(rest[(c2 + 1)..], out var port))
+        {
+            return null;
+        }
+        var host = rest[..c2];
+        if (host.StartsWith('[') && host.EndsWith(']'))
+        {
+            host = host[1..^1];
+        }
+        var defaultName = port == 11211 ? rest[..c2] : rest;
+        return new ServerConfig(t, host, port, null, weight, name ?? defaultName, name is not null);
+    }
+
+    private static bool TryPort(string s, out int port)
+        => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536;
+}

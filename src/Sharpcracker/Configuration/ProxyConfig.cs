@@ -1,0 +1,50 @@
+using Sharpcracker.Distribution;
+using Sharpcracker.Hashing;
+
+namespace Sharpcracker.Configuration;
+
+/// <summary>A whole twemproxy-format configuration: pools in file order.</summary>
+public sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Pools);
+
+/// <summary>Where a pool listens: TCP host:port, or a unix socket path with optional permissions.</summary>
+public sealed record ListenAddress(string Text, string? Host, int Port, string? UnixPath, int? UnixPermissions)
+{
+    public bool IsUnix => UnixPath is not null;
+}
+
+/// <summary>One pool, with twemproxy 0.5.0's defaults for every key not given.</summary>
+public sealed record PoolConfig
+{
+    public required string Name { get; init; }
+    public required ListenAddress Listen { get; init; }
+    public HashKind Hash { get; init; } = HashKind.Fnv1a_64;
+    public string? HashTag { get; init; }
+    public DistributionKind Distribution { get; init; } = DistributionKind.Ketama;
+    /// <summary>Milliseconds; null waits forever (twemproxy's default).</summary>
+    public int? TimeoutMs { get; init; }
+    public int Backlog { get; init; } = 512;
+    /// <summary>0 means unlimited.</summary>
+    public int ClientConnections { get; init; }
+    public bool Redis { get; init; }
+    public bool TcpKeepAlive { get; init; }
+    public bool ReusePort { get; init; }
+    public string? RedisAuth { get; init; }
+    public int RedisDb { get; init; }
+    public bool Preconnect { get; init; }
+    public bool AutoEjectHosts { get; init; }
+    public int ServerConnections { get; init; } = 1;
+    public int ServerRetryTimeoutMs { get; init; } = 30000;
+    public int ServerFailureLimit { get; init; } = 2;
+    public required IReadOnlyList<ServerConfig> Servers { get; init; }
+}
+
+/// <summary>
+/// One backend. <see cref="Name"/> is twemproxy's server name: the explicit name, else
+/// host:port, else just host when the port is 11211; it seeds ketama points and keys stats.
+/// </summary>
+public sealed record ServerConfig(string Text, string? Host, int Port, string? UnixPath, int Weight, string Name, bool HasExplicitName)
+{
+    public bool IsUnix => UnixPath is not null;
+
+    public string EndpointText => IsUnix ? UnixPath! : Host + ":" + Port;
+}

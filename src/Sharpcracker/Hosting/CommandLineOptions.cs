@@ -1,0 +1,147 @@
+using System.Globalization;
+
+namespace Sharpcracker.Hosting;
+
+/// <summary>
+/// nutcracker's command line, flag for flag (getopt style: "-v 6", "-v6", "--verbose=6",
+/// "--verbose 6"), with nutcracker's defaults.
+/// </summary>
+public sealed class CommandLineOptions
+{
+    public const int DefaultVerbosity = 5;
+    public const int MinMbufSize = 512;
+    public const int MaxMbufSize = 16777216;
+
+    public bool ShowHelp { get; private set; }
+    public bool ShowVersion { get; private set; }
+    public bool TestConfig { get; private set; }
+    public bool Daemonize { get; private set; }
+    public bool DescribeStats { get; private set; }
+    public int Verbosity { get; private set; } = DefaultVerbosity;
+    public string? OutputFile { get; private set; }
+    public string ConfigFile { get; private set; } = "conf/nutcracker.yml";
+    public int StatsPort { get; private set; } = 22222;
+    public string StatsAddress { get; private set; } = "0.0.0.0";
+    public int StatsIntervalMs { get; private set; } = 30000;
+    public string? PidFile { get; private set; }
+    public int MbufSize { get; private set; } = 16384;
+
+    private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
+    {
+        ["help"] = 'h', ["version"] = 'V', ["test-conf"] = 't', ["daemonize"] = 'd', ["describe-stats"] = 'D',
+        ["verbose"] = 'v', ["verbosity"] = 'v', ["output"] = 'o', ["conf-file"] = 'c', ["stats-port"] = 's',
+        ["stats-addr"] = 'a', ["stats-interval"] = 'i', ["pid-file"] = 'p', ["mbuf-size"] = 'm',
+    };
+
+    private const string FlagsWithValue = "voc saipm";
+
+    /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
+    public static CommandLineOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new CommandLineOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            char flag;
+            string? value = null;
+            if (arg.StartsWith("--", StringComparison.Ordinal) && arg.Length > 2)
+            {
+                var name = arg[2..];
+                var eq = name.IndexOf('=');
+                if (eq >= 0)
+                {
+                    value = name[(eq + 1)..];
+                    name = name[..eq];
+                }
+                if (!s_long.TryGetValue(name, out flag))
+                {
+                    throw new ArgumentException($"invalid option -- '{name}'");
+                }
+            }
+            else if (arg.StartsWith('-') && arg.Length >= 2)
+            {
+                flag = arg[1];
+                if (arg.Length > 2)
+                {
+                    if (FlagsWithValue.Contains(flag))
+                    {
+                        value = arg[2..];
+                    }
+                    else
+                    {
+                        // Bundled boolean flags such as -tv are not nutcracker's; keep it strict.
+                        throw new ArgumentException($"invalid option -- '{arg[1..]}'");
+                    }
+                }
+            }
+            else
+            {
+                throw new ArgumentException($"unexpected argument '{arg}'");
+            }
+
+            if (FlagsWithValue.Contains(flag) && value is null)
+            {
+                if (i + 1 >= args.Count)
+                {
+                    throw new ArgumentException($"option -{flag} requires a value");
+                }
+                value = args[++i];
+            }
+
+            switch (flag)
+            {
+                case 'h': o.ShowHelp = true; break;
+                case 'V': o.ShowVersion = true; break;
+                case 't': o.TestConfig = true; break;
+                case 'd': o.Daemonize = true; break;
+                case 'D': o.DescribeStats = true; break;
+                case 'v':
+                    o.Verbosity = Number(value!, "verbosity", 0, 11);
+                    break;
+                case 'o': o.OutputFile = value; break;
+                case 'c': o.ConfigFile = value!; break;
+                case 's': o.StatsPort = Number(value!, "stats port", 1, 65535); break;
+                case 'a': o.StatsAddress = value!; break;
+                case 'i': o.StatsIntervalMs = Number(value!, "stats interval", 1, int.MaxValue); break;
+                case 'p': o.PidFile = value; break;
+                case 'm': o.MbufSize = Number(value!, "mbuf size", MinMbufSize, MaxMbufSize); break;
+                default:
+                    throw new ArgumentException($"invalid option -- '{flag}'");
+            }
+        }
+        return o;
+    }
+
+    private static int Number(string value, string what, int min, int max)
+    {
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < min || n > max)
+        {
+            throw new ArgumentException($"option {what} value '{value}' is not a number between {min} and {max}");
+        }
+        return n;
+    }
+
+    public static string HelpText(string version) => $"""
+        This is sharpcracker-{version}
+
+        Usage: sharpcracker [-?hVdDt] [-v verbosity level] [-o output file]
+                            [-c conf file] [-s stats port] [-a stats addr]
+                            [-i stats interval] [-p pid file] [-m mbuf size]
+
+        Options:
+          -h, --help             : this help
+          -V, --version          : show version and exit
+          -t, --test-conf        : test configuration for syntax errors and exit
+          -d, --daemonize        : run as a daemon
+          -D, --describe-stats   : print stats description and exit
+          -v, --verbose=N        : set logging level (default: {DefaultVerbosity}, min: 0, max: 11)
+          -o, --output=S         : set logging file (default: stderr)
+          -c, --conf-file=S      : set configuration file (default: conf/nutcracker.yml)
+          -s, --stats-port=N     : set stats monitoring port (default: 22222)
+          -a, --stats-addr=S     : set stats monitoring ip (default: 0.0.0.0)
+          -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)
+          -p, --pid-file=S       : set pid file (default: off)
+          -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)
+
+        """;
+}

@@ -1,0 +1,48 @@
+namespace Sharpcracker.Hosting;
+
+/// <summary>The -D output: nutcracker's stat descriptions in its layout.</summary>
+public static class StatsDescription
+{
+    private static readonly (string Name, string Description)[] s_pool =
+    [
+        ("client_eof", "# eof on client connections"),
+        ("client_err", "# errors on client connections"),
+        ("client_connections", "# active client connections"),
+        ("server_ejects", "# times backend server was ejected"),
+        ("forward_error", "# times we encountered a forwarding error"),
+        ("fragments", "# fragments created from a multi-vector request"),
+    ];
+
+    private static readonly (string Name, string Description)[] s_server =
+    [
+        ("server_eof", "# eof on server connections"),
+        ("server_err", "# errors on server connections"),
+        ("server_timedout", "# timeouts on server connections"),
+        ("server_connections", "# active server connections"),
+        ("server_ejected_at", "timestamp when server was ejected in usec since epoch"),
+        ("requests", "# requests"),
+        ("request_bytes", "total request bytes"),
+        ("responses", "# responses"),
+        ("response_bytes", "total response bytes"),
+        ("in_queue", "# requests in incoming queue"),
+        ("in_queue_bytes", "current request bytes in incoming queue"),
+        ("out_queue", "# requests in outgoing queue"),
+        ("out_queue_bytes", "current request bytes in outgoing queue"),
+    ];
+
+    public static string Render()
+    {
+        var sb = new System.Text.StringBuilder();
+        sb.Append("pool stats:\n");
+        foreach (var (name, description) in s_pool)
+        {
+            sb.Append("  ").Append(name.PadRight(20)).Append('"').Append(description).Append("\"\n");
+        }
+        sb.Append("\nserver stats:\n");
+        foreach (var (name, description) in s_server)
+        {
+            sb.Append("  ").Append(name.PadRight(20)).Append('"').Append(description).Append("\"\n");
+        }
+        return sb.ToString();
+    }
+}

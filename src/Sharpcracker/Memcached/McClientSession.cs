@@ -1,0 +1,635 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Memcached;
+
+/// <summary>
+/// One memcached client connection. The read loop parses complete requests, appends each to
+/// this session's reply queue (request order) and copies its bytes once into the chosen server
+/// connection's send buffer. Server threads complete requests in any order; the write loop
+/// writes finished requests strictly from the head of the queue, so replies keep request order
+/// across servers, and flushes once per batch.
+/// </summary>
+internal sealed class McClientSession
+{
+    /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
+    private const int MaxQueued = 8192;
+    /// <summary>Upper bound on one request (line plus data); memcached's item size limit is far lower by default.</summary>
+    private const long MaxRequestBytes = 1L << 30;
+
+    private readonly ServerPool _pool;
+    private readonly IDuplexPipe _transport;
+    private readonly long _id;
+    private readonly ILogger _logger;
+    private readonly Queue<McRequest> _queue = new();
+    private readonly Stack<McRequest> _free = new();
+    private readonly AsyncSignal _writerSignal = new();
+    private readonly AsyncSignal _readerSignal = new();
+    private readonly int[] _serverChild;
+    private byte[] _scratch = new byte[4096];
+    private volatile bool _readerDone;
+    private volatile bool _writerDone;
+
+    public McClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
+    {
+        _pool = pool;
+        _transport = transport;
+        _id = id;
+        _logger = logger;
+        _serverChild = new int[pool.Servers.Count];
+        Array.Fill(_serverChild, -1);
+    }
+
+    public async Task RunAsync()
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _readerDone = true;
+            _writerSignal.Set();
+        }
+        await writer.ConfigureAwait(false);
+    }
+
+    /// <summary>Called by whichever thread completes a request.</summary>
+    public void OnRequestDone() => _writerSignal.Set();
+
+    private enum Progress
+    {
+        NeedMore,
+        Paused,
+        Stop,
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var progress = Process(ref buffer);
+            if (progress == Progress.Stop)
+            {
+                input.AdvanceTo(buffer.Start);
+                return;
+            }
+            // Paused: complete requests remain, so do not mark them examined.
+            input.AdvanceTo(buffer.Start, progress == Progress.Paused ? buffer.Start : buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+            while (QueueCount >= MaxQueued)
+            {
+                if (_writerDone)
+                {
+                    return;
+                }
+                await _readerSignal.WaitAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private int QueueCount
+    {
+        get
+        {
+            lock (_queue)
+            {
+                return _queue.Count;
+            }
+        }
+    }
+
+    private Progress Process(ref ReadOnlySequence<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            if (QueueCount >= MaxQueued)
+            {
+                return Progress.Paused;
+            }
+            var newline = buffer.PositionOf((byte)'\n');
+            if (newline is null)
+            {
+                if (buffer.Length > McRequestParser.MaxLineWithoutNewline && !StartsLikeMultiGet(buffer))
+                {
+                    // memcached drops a connection that sends 2 KiB without a line end (unless get/gets).
+                    EnqueueQuit();
+                    return Progress.Stop;
+                }
+                if (buffer.Length > MaxRequestBytes)
+                {
+                    EnqueueQuit();
+                    return Progress.Stop;
+                }
+                return Progress.NeedMore;
+            }
+            var lineSequence = buffer.Slice(0, newline.Value);
+            var lineLength = lineSequence.Length;
+            var line = lineSequence.IsSingleSegment ? lineSequence.FirstSpan : CopyToScratch(lineSequence);
+            if (line.Length > 1 && line[^1] == (byte)'\r')
+            {
+                line = line[..^1];
+            }
+            var nul = line.IndexOf((byte)0);
+            if (nul >= 0)
+            {
+                line = line[..nul];
+            }
+            var consumed = lineLength + 1;
+            var command = McRequestParser.Parse(line);
+            switch (command.Kind)
+            {
+                case McCommandKind.Local:
+                    EnqueueLocal(McCommand.ReplyBytes(command.Reply));
+                    break;
+                case McCommandKind.Silent:
+                    break;
+                case McCommandKind.Close:
+                case McCommandKind.Quit:
+                    buffer = buffer.Slice(consumed);
+                    EnqueueQuit();
+                    return Progress.Stop;
+                case McCommandKind.Get:
+                case McCommandKind.Gets:
+                case McCommandKind.Gat:
+                case McCommandKind.Gats:
+                    DispatchRetrieval(line, command);
+                    break;
+                case McCommandKind.Set:
+                case McCommandKind.Add:
+                case McCommandKind.Replace:
+                case McCommandKind.Append:
+                case McCommandKind.Prepend:
+                case McCommandKind.Cas:
+                    if (buffer.Length < consumed + command.DataLength)
+                    {
+                        if (consumed + command.DataLength > MaxRequestBytes)
+                        {
+                            EnqueueLocal("SERVER_ERROR object too large for cache\r\n"u8);
+                            EnqueueQuit();
+                            return Progress.Stop;
+                        }
+                        return Progress.NeedMore;
+                    }
+                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), buffer.Slice(consumed, command.DataLength));
+                    consumed += command.DataLength;
+                    break;
+                case McCommandKind.Delete:
+                case McCommandKind.Incr:
+                case McCommandKind.Decr:
+                case McCommandKind.Touch:
+                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), default);
+                    break;
+                case McCommandKind.Version:
+                    command.ForwardLength = "version".Length;
+                    DispatchSingle("version"u8, command, default, default);
+                    break;
+                case McCommandKind.FlushAll:
+                case McCommandKind.Verbosity:
+                    DispatchFanOut(line, command);
+                    break;
+                case McCommandKind.Stats:
+                    EnqueueLocal(command.StatsPlain ? BuildStats() : McReplies.Error);
+                    break;
+            }
+            buffer = buffer.Slice(consumed);
+        }
+        return Progress.NeedMore;
+    }
+
+    private static bool StartsLikeMultiGet(in ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> head = stackalloc byte[106];
+        var n = (int)Math.Min(buffer.Length, head.Length);
+        buffer.Slice(0, n).CopyTo(head);
+        var h = head[..n];
+        var spaces = 0;
+        while (spaces < h.Length && h[spaces] == (byte)' ')
+        {
+            spaces++;
+        }
+        if (spaces > 100)
+        {
+            return false;
+        }
+        h = h[spaces..];
+        return h.StartsWith("get "u8) || h.StartsWith("gets "u8);
+    }
+
+    private ReadOnlySpan<byte> CopyToScratch(in ReadOnlySequence<byte> sequence)
+    {
+        var length = checked((int)sequence.Length);
+        if (_scratch.Length < length)
+        {
+            _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
+        }
+        sequence.CopyTo(_scratch);
+        return _scratch.AsSpan(0, length);
+    }
+
+    private McRequest Rent(McRequestKind kind)
+    {
+        McRequest? request = null;
+        lock (_free)
+        {
+            _free.TryPop(out request);
+        }
+        request ??= new McRequest(this);
+        request.Kind = kind;
+        return request;
+    }
+
+    private void Release(McRequest request)
+    {
+        foreach (var child in request.Children)
+        {
+            child.Reset();
+            lock (_free)
+            {
+                _free.Push(child);
+            }
+        }
+        request.Reset();
+        lock (_free)
+        {
+            _free.Push(request);
+        }
+    }
+
+    private void Enqueue(McRequest request)
+    {
+        lock (_queue)
+        {
+            _queue.Enqueue(request);
+        }
+    }
+
+    private void EnqueueLocal(ReadOnlySpan<byte> reply)
+    {
+        var request = Rent(McRequestKind.Local);
+        request.Reply.Write(reply);
+        Enqueue(request);
+        request.MarkDoneLocally();
+    }
+
+    private void EnqueueQuit()
+    {
+        var request = Rent(McRequestKind.Quit);
+        Enqueue(request);
+        request.MarkDoneLocally();
+    }
+
+    private void EnqueueNoServer()
+        => EnqueueLocal("SERVER_ERROR no server available\r\n"u8);
+
+    private void DispatchSingle(ReadOnlySpan<byte> line, in McCommand command, ReadOnlySpan<byte> key, in ReadOnlySequence<byte> data)
+    {
+        var server = _pool.Route(key);
+        if (server is null)
+        {
+            if (!command.Noreply)
+            {
+                EnqueueNoServer();
+            }
+            return;
+        }
+        var request = Rent(McRequestKind.Single);
+        request.Noreply = command.Noreply;
+        Enqueue(request);
+        var connection = server.ConnectionFor(_id);
+        var output = connection.BeginRequest();
+        output.Write(line[..command.ForwardLength]);
+        output.Write(McReplies.Crlf);
+        if (!data.IsEmpty)
+        {
+            output.Write(data);
+        }
+        connection.Commit(request);
+    }
+
+    private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
+    {
+        var keys = line[command.KeysStart..];
+        var root = Rent(McRequestKind.MultiGet);
+        root.KeyBytes.Write(keys);
+        // Route every key; remember whether they all land on one server.
+        BackendServer? only = null;
+        var split = false;
+        var pos = 0;
+        while (pos < keys.Length)
+        {
+            var sp = keys[pos..].IndexOf((byte)' ');
+            var len = sp < 0 ? keys.Length - pos : sp;
+            if (len > 0)
+            {
+                var server = _pool.Route(keys.Slice(pos, len));
+                if (server is null)
+                {
+                    Release(root);
+                    EnqueueNoServer();
+                    return;
+                }
+                root.AddKey(pos, len);
+                root.KeyChild[root.KeyCount - 1] = server.Index;
+                if (only is null)
+                {
+                    only = server;
+                }
+                else if (only != server)
+                {
+                    split = true;
+                }
+            }
+            pos += len + 1;
+        }
+
+        if (!split)
+        {
+            // The common case: forward the line untouched and pass the reply through.
+            root.Kind = McRequestKind.Retrieval;
+            root.KeyBytes.Clear();
+            root.KeyCount = 0;
+            Enqueue(root);
+            var connection = only!.ConnectionFor(_id);
+            var output = connection.BeginRequest();
+            output.Write(line);
+            output.Write(McReplies.Crlf);
+            connection.Commit(root);
+            return;
+        }
+
+        // One fragment per server, keys in request order (duplicates kept); KeyChild maps key -> fragment.
+        for (var i = 0; i < root.KeyCount; i++)
+        {
+            var serverIndex = root.KeyChild[i];
+            var child = _serverChild[serverIndex];
+            if (child < 0)
+            {
+                child = root.Children.Count;
+                _serverChild[serverIndex] = child;
+                var fragment = Rent(McRequestKind.Fragment);
+                fragment.Parent = root;
+                fragment.FrameScan = serverIndex; // server index until dispatched below
+                root.Children.Add(fragment);
+            }
+            root.KeyChild[i] = child;
+        }
+        root.BeginChildren(root.Children.Count);
+        Enqueue(root);
+        var prefix = line[..command.KeysStart];
+        for (var c = 0; c < root.Children.Count; c++)
+        {
+            var fragment = root.Children[c];
+            var server = _pool.Servers[fragment.FrameScan];
+            _serverChild[server.Index] = -1;
+            var connection = server.ConnectionFor(_id);
+            var output = connection.BeginRequest();
+            output.Write(prefix);
+            var first = true;
+            for (var i = 0; i < root.KeyCount; i++)
+            {
+                if (root.KeyChild[i] != c)
+                {
+                    continue;
+                }
+                if (!first)
+                {
+                    output.WriteByte((byte)' ');
+                }
+                output.Write(root.Key(i));
+                first = false;
+            }
+            output.Write(McReplies.Crlf);
+            connection.Commit(fragment);
+        }
+        root.DispatchDone();
+    }
+
+    private void DispatchFanOut(ReadOnlySpan<byte> line, in McCommand command)
+    {
+        var root = Rent(McRequestKind.FanOut);
+        root.Noreply = command.Noreply;
+        var servers = _pool.Servers;
+        for (var i = 0; i < servers.Count; i++)
+        {
+            var part = Rent(McRequestKind.FanOutPart);
+            part.Parent = root;
+            root.Children.Add(part);
+        }
+        root.BeginChildren(servers.Count);
+        Enqueue(root);
+        for (var i = 0; i < servers.Count; i++)
+        {
+            var connection = servers[i].ConnectionFor(_id);
+            var output = connection.BeginRequest();
+            output.Write(line[..command.ForwardLength]);
+            output.Write(McReplies.Crlf);
+            connection.Commit(root.Children[i]);
+        }
+        root.DispatchDone();
+    }
+
+    private byte[] BuildStats()
+    {
+        var sb = new StringBuilder();
+        var uptime = (long)(DateTime.UtcNow - ProxyProcess.StartTime).TotalSeconds;
+        sb.Append("STAT pid ").Append(Environment.ProcessId).Append("\r\n");
+        sb.Append("STAT uptime ").Append(uptime).Append("\r\n");
+        sb.Append("STAT time ").Append(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Append("\r\n");
+        sb.Append("STAT version sharpcracker-").Append(ProxyProcess.Version).Append("\r\n");
+        sb.Append("STAT pointer_size ").Append(IntPtr.Size * 8).Append("\r\n");
+        sb.Append("STAT threads ").Append(Environment.ProcessorCount).Append("\r\n");
+        sb.Append("STAT pool ").Append(_pool.Name).Append("\r\n");
+        sb.Append("STAT curr_connections ").Append(_pool.CurrentClients).Append("\r\n");
+        sb.Append("STAT total_connections ").Append(_pool.TotalClients).Append("\r\n");
+        sb.Append("STAT rejected_connections ").Append(_pool.RejectedClients).Append("\r\n");
+        sb.Append("STAT servers ").Append(_pool.Servers.Count).Append("\r\n");
+        sb.Append("END\r\n");
+        return Encoding.ASCII.GetBytes(sb.ToString());
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var output = _transport.Output;
+        try
+        {
+            while (true)
+            {
+                await _writerSignal.WaitAsync().ConfigureAwait(false);
+                var wrote = false;
+                while (TryTakeFinished(out var request))
+                {
+                    if (request.Kind == McRequestKind.Quit)
+                    {
+                        Release(request);
+                        await output.FlushAsync().ConfigureAwait(false);
+                        return;
+                    }
+                    wrote |= WriteReply(output, request);
+                    Release(request);
+                }
+                _readerSignal.Set();
+                if (wrote)
+                {
+                    var flush = await output.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        return;
+                    }
+                }
+                if (_readerDone && QueueCount == 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            _logger.LogDebug("pool {Pool}: client {Client} write failed: {Message}", _pool.Name, _id, e.Message);
+        }
+        finally
+        {
+            _writerDone = true;
+            _readerSignal.Set();
+        }
+    }
+
+    private bool TryTakeFinished(out McRequest request)
+    {
+        lock (_queue)
+        {
+            if (_queue.TryPeek(out request!) && request.IsDone)
+            {
+                _queue.Dequeue();
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool WriteReply(PipeWriter output, McRequest request)
+    {
+        switch (request.Kind)
+        {
+            case McRequestKind.Local:
+                output.Write(request.Reply.Span);
+                return true;
+            case McRequestKind.Single:
+            case McRequestKind.Retrieval:
+                if (request.Noreply)
+                {
+                    return false;
+                }
+                if (request.Error is { } error)
+                {
+                    WriteServerError(output, error);
+                }
+                else
+                {
+                    output.Write(request.Reply.Span);
+                }
+                return true;
+            case McRequestKind.MultiGet:
+                WriteMerged(output, request);
+                return true;
+            case McRequestKind.FanOut:
+                if (request.Noreply)
+                {
+                    return false;
+                }
+                WriteFanOut(output, request);
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static void WriteServerError(PipeWriter output, string reason)
+    {
+        output.Write(McReplies.ServerErrorPrefix);
+        var span = output.GetSpan(reason.Length + 2);
+        var n = Encoding.ASCII.GetBytes(reason, span);
+        span[n] = (byte)'\r';
+        span[n + 1] = (byte)'\n';
+        output.Advance(n + 2);
+    }
+
+    /// <summary>
+    /// Rebuilds one retrieval reply from per-server fragments in the client's key order. Each
+    /// fragment answered its keys in order with misses omitted, so walking the keys and taking a
+    /// fragment's next VALUE when its key matches restores order and keeps duplicates.
+    /// </summary>
+    private static void WriteMerged(PipeWriter output, McRequest root)
+    {
+        foreach (var child in root.Children)
+        {
+            if (child.Error is { } error)
+            {
+                WriteServerError(output, error);
+                return;
+            }
+        }
+        foreach (var child in root.Children)
+        {
+            var reply = child.Reply.Span;
+            if (!reply.StartsWith("VALUE "u8) && !reply.StartsWith("END\r\n"u8))
+            {
+                // A backend error line (e.g. out of memory) answers the whole command, as memcached would.
+                output.Write(reply);
+                return;
+            }
+            child.FrameScan = 0; // reused as the merge cursor
+        }
+        for (var i = 0; i < root.KeyCount; i++)
+        {
+            var child = root.Children[root.KeyChild[i]];
+            var reply = child.Reply.Span;
+            var cursor = child.FrameScan;
+            var rest = reply[cursor..];
+            if (!rest.StartsWith("VALUE "u8))
+            {
+                continue;
+            }
+            var nl = rest.IndexOf((byte)'\n');
+            if (!McReplyFramer.TryParseValueHeader(rest[..nl], out var key, out var bytes) || !key.SequenceEqual(root.Key(i)))
+            {
+                continue;
+            }
+            var entry = nl + 1 + bytes + 2;
+            output.Write(rest[..entry]);
+            child.FrameScan = cursor + entry;
+        }
+        output.Write(McReplies.End);
+    }
+
+    private static void WriteFanOut(PipeWriter output, McRequest root)
+    {
+        foreach (var part in root.Children)
+        {
+            if (part.Error is { } error)
+            {
+                WriteServerError(output, error);
+                return;
+            }
+        }
+        foreach (var part in root.Children)
+        {
+            if (!part.Reply.Span.SequenceEqual(McReplies.Ok))
+            {
+                output.Write(part.Reply.Span);
+                return;
+            }
+        }
+        output.Write(McReplies.Ok);
+    }
+}

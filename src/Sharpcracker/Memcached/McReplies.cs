@@ -1,0 +1,16 @@
+namespace Sharpcracker.Memcached;
+
+/// <summary>Reply lines the proxy produces itself, byte for byte as memcached 1.6 sends them.</summary>
+internal static class McReplies
+{
+    public static ReadOnlySpan<byte> Error => "ERROR\r\n"u8;
+    public static ReadOnlySpan<byte> BadFormat => "CLIENT_ERROR bad command line format\r\n"u8;
+    public static ReadOnlySpan<byte> DeleteUsage => "CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n"u8;
+    public static ReadOnlySpan<byte> InvalidExptime => "CLIENT_ERROR invalid exptime argument\r\n"u8;
+    public static ReadOnlySpan<byte> InvalidDelta => "CLIENT_ERROR invalid numeric delta argument\r\n"u8;
+    public static ReadOnlySpan<byte> ShutdownNotEnabled => "ERROR: shutdown not enabled\r\n"u8;
+    public static ReadOnlySpan<byte> End => "END\r\n"u8;
+    public static ReadOnlySpan<byte> Ok => "OK\r\n"u8;
+    public static ReadOnlySpan<byte> ServerErrorPrefix => "SERVER_ERROR "u8;
+    public static ReadOnlySpan<byte> Crlf => "\r\n"u8;
+}

@@ -1,0 +1,22 @@
+namespace Sharpcracker.Proxy;
+
+/// <summary>
+/// A request as a server connection sees it: bytes already written into the connection's send
+/// buffer, a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
+/// request from a connection's in-flight FIFO completes it, exactly once, by OnReply or OnFailure.
+/// </summary>
+internal abstract class BackendRequest
+{
+    /// <summary>Environment.TickCount64 when queued; the timeout counts from here (twemproxy's rule).</summary>
+    public long EnqueuedAt;
+
+    /// <summary>Framer state carried between receives for replies that arrive in pieces.</summary>
+    public int FrameScan;
+
+    /// <summary>Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.</summary>
+    public abstract int TryFrame(ReadOnlySpan<byte> data);
+
+    public abstract void OnReply(ReadOnlySpan<byte> reply);
+
+    public abstract void OnFailure(string reason);
+}

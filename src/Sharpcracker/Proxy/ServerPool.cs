@@ -1,0 +1,124 @@
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Distribution;
+using Sharpcracker.Memcached;
+
+namespace Sharpcracker.Proxy;
+
+/// <summary>
+/// The runtime side of one configured pool: its servers, the current key router, and the
+/// client connection handler its listener runs.
+/// </summary>
+internal sealed class ServerPool : IDisposable
+{
+    private readonly ILogger _logger;
+    private readonly Timer? _timeoutTimer;
+    private readonly BackendServer[] _servers;
+    private volatile KeyRouter _router;
+    private long _nextClientId;
+    private int _currentClients;
+    private long _totalClients;
+    private long _rejectedClients;
+
+    public ServerPool(PoolConfig config, ILogger logger)
+    {
+        Config = config;
+        _logger = logger;
+        _servers = new BackendServer[config.Servers.Count];
+        var members = new List<ContinuumMember>();
+        for (var i = 0; i < _servers.Length; i++)
+        {
+            _servers[i] = new BackendServer(this, i, config.Servers[i], logger);
+            members.Add(new ContinuumMember(i, config.Servers[i].Name, config.Servers[i].Weight));
+        }
+        var tag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
+        _router = new KeyRouter(config.Hash, tag, config.Distribution, members);
+        if (config.TimeoutMs is { } timeout and > 0)
+        {
+            var period = Math.Clamp(timeout / 10, 1, 100);
+            _timeoutTimer = new Timer(_ => CheckTimeouts(timeout), null, period, period);
+        }
+    }
+
+    public PoolConfig Config { get; }
+    public string Name => Config.Name;
+    public IReadOnlyList<BackendServer> Servers => _servers;
+    public int CurrentClients => Volatile.Read(ref _currentClients);
+    public long TotalClients => Interlocked.Read(ref _totalClients);
+    public long RejectedClients => Interlocked.Read(ref _rejectedClients);
+
+    /// <summary>The server for a key, or null when the pool has no live server.</summary>
+    public BackendServer? Route(ReadOnlySpan<byte> key)
+    {
+        var index = _router.Route(key);
+        return index < 0 ? null : _servers[index];
+    }
+
+    public void Preconnect()
+    {
+        foreach (var server in _servers)
+        {
+            foreach (var connection in server.Connections)
+            {
+                connection.Preconnect();
+            }
+        }
+    }
+
+    /// <summary>Kestrel connection delegate for this pool's listener.</summary>
+    public async Task HandleClientAsync(ConnectionContext context)
+    {
+        var current = Interlocked.Increment(ref _currentClients);
+        try
+        {
+            if (Config.ClientConnections > 0 && current > Config.ClientConnections)
+            {
+                // twemproxy ignores client_connections; we close the extra client at accept.
+                Interlocked.Increment(ref _rejectedClients);
+                _logger.LogWarning("pool {Pool}: client_connections limit {Limit} reached; closing new client", Name, Config.ClientConnections);
+                return;
+            }
+            Interlocked.Increment(ref _totalClients);
+            if (Config.TcpKeepAlive && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
+            {
+                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
+            }
+            var session = new McClientSession(this, context.Transport, Interlocked.Increment(ref _nextClientId), _logger);
+            await session.RunAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
+        {
+            // The client went away; nothing to answer.
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _currentClients);
+        }
+    }
+
+    private void CheckTimeouts(int timeoutMs)
+    {
+        var now = Environment.TickCount64;
+        foreach (var server in _servers)
+        {
+            foreach (var connection in server.Connections)
+            {
+                connection.CheckTimeout(now, timeoutMs);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _timeoutTimer?.Dispose();
+        foreach (var server in _servers)
+        {
+            foreach (var connection in server.Connections)
+            {
+                connection.Close();
+            }
+        }
+    }
+}
