@@ -117,36 +117,16 @@ internal sealed class McClientSession
             {
                 return Progress.Paused;
             }
-            var newline = buffer.PositionOf((byte)'\n');
-            if (newline is null)
+            var status = McRequestFramer.TryFrame(buffer, ref _scratch, MaxRequestBytes, out var command, out var line, out var data, out var consumed);
+            if (status == McFrameStatus.NeedMore)
             {
-                if (buffer.Length > McRequestParser.MaxLineWithoutNewline && !StartsLikeMultiGet(buffer))
-                {
-                    // memcached drops a connection that sends 2 KiB without a line end (unless get/gets).
-                    EnqueueQuit();
-                    return Progress.Stop;
-                }
-                if (buffer.Length > MaxRequestBytes)
-                {
-                    EnqueueQuit();
-                    return Progress.Stop;
-                }
                 return Progress.NeedMore;
             }
-            var lineSequence = buffer.Slice(0, newline.Value);
-            var lineLength = lineSequence.Length;
-            var line = lineSequence.IsSingleSegment ? lineSequence.FirstSpan : CopyToScratch(lineSequence);
-            if (line.Length > 1 && line[^1] == (byte)'\r')
+            if (status == McFrameStatus.Close)
             {
-                line = line[..^1];
+                EnqueueQuit();
+                return Progress.Stop;
             }
-            var nul = line.IndexOf((byte)0);
-            if (nul >= 0)
-            {
-                line = line[..nul];
-            }
-            var consumed = lineLength + 1;
-            var command = McRequestParser.Parse(line);
             switch (command.Kind)
             {
                 case McCommandKind.Local:
@@ -171,18 +151,7 @@ internal sealed class McClientSession
                 case McCommandKind.Append:
                 case McCommandKind.Prepend:
                 case McCommandKind.Cas:
-                    if (buffer.Length < consumed + command.DataLength)
-                    {
-                        if (consumed + command.DataLength > MaxRequestBytes)
-                        {
-                            EnqueueLocal("SERVER_ERROR object too large for cache\r\n"u8);
-                            EnqueueQuit();
-                            return Progress.Stop;
-                        }
-                        return Progress.NeedMore;
-                    }
-                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), buffer.Slice(consumed, command.DataLength));
-                    consumed += command.DataLength;
+                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), data);
                     break;
                 case McCommandKind.Delete:
                 case McCommandKind.Incr:
@@ -205,36 +174,6 @@ internal sealed class McClientSession
             buffer = buffer.Slice(consumed);
         }
         return Progress.NeedMore;
-    }
-
-    private static bool StartsLikeMultiGet(in ReadOnlySequence<byte> buffer)
-    {
-        Span<byte> head = stackalloc byte[106];
-        var n = (int)Math.Min(buffer.Length, head.Length);
-        buffer.Slice(0, n).CopyTo(head);
-        var h = head[..n];
-        var spaces = 0;
-        while (spaces < h.Length && h[spaces] == (byte)' ')
-        {
-            spaces++;
-        }
-        if (spaces > 100)
-        {
-            return false;
-        }
-        h = h[spaces..];
-        return h.StartsWith("get "u8) || h.StartsWith("gets "u8);
-    }
-
-    private ReadOnlySpan<byte> CopyToScratch(in ReadOnlySequence<byte> sequence)
-    {
-        var length = checked((int)sequence.Length);
-        if (_scratch.Length < length)
-        {
-            _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
-        }
-        sequence.CopyTo(_scratch);
-        return _scratch.AsSpan(0, length);
     }
 
     private McRequest Rent(McRequestKind kind)

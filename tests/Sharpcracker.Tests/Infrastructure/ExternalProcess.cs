@@ -1,0 +1,104 @@
+using System.Diagnostics;
+using System.Net.Sockets;
+
+namespace Sharpcracker.Tests.Infrastructure;
+
+/// <summary>A real server process (memcached, nutcracker, redis-server) on a loopback port, killed on dispose.</summary>
+public sealed class ExternalProcess : IDisposable
+{
+    private readonly Process _process;
+
+    private ExternalProcess(Process process, int port)
+    {
+        _process = process;
+        Port = port;
+    }
+
+    public int Port { get; }
+    public int Pid => _process.Id;
+
+    public static string Find(string name)
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Append("/usr/sbin").Append("/usr/bin"))
+        {
+            var path = Path.Combine(dir, name);
+            if (File.Exists(path))
+            {
+                return path;
+            }
+        }
+        throw new InvalidOperationException($"{name} is not installed; run ./scripts/install-deps");
+    }
+
+    /// <summary>Starts the program and waits (bounded) until its port accepts connections.</summary>
+    public static ExternalProcess Start(string program, IEnumerable<string> args, int port)
+    {
+        var info = new ProcessStartInfo(Find(program))
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        var process = Process.Start(info)!;
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{program} exited with {process.ExitCode} before listening on {port}");
+            }
+            try
+            {
+                using var probe = new TcpClient();
+                probe.Connect("127.0.0.1", port);
+                return new ExternalProcess(process, port);
+            }
+            catch (SocketException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(20); // polling a port that is not open yet; there is no event to await
+            }
+        }
+    }
+
+    public static ExternalProcess StartMemcached(params string[] extra)
+    {
+        var port = FreePort.Next();
+        var args = new List<string> { "-l", "127.0.0.1", "-p", port.ToString(), "-U", "0", "-t", "1", "-m", "64" };
+        if (Environment.UserName == "root")
+        {
+            args.AddRange(["-u", "nobody"]);
+        }
+        args.AddRange(extra);
+        return Start("memcached", args, port);
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Hosting;
+
+namespace Sharpcracker.Tests.Infrastructure;
+
+/// <summary>Sharpcracker running in the test process from a YAML config, listening on real loopback sockets.</summary>
+public sealed class ProxyInstance : IAsyncDisposable
+{
+    private readonly ProxyHost _host;
+
+    private ProxyInstance(ProxyHost host, int port)
+    {
+        _host = host;
+        Port = port;
+    }
+
+    public int Port { get; }
+
+    /// <summary>A one-pool memcached proxy over the given backend ports.</summary>
+    public static Task<ProxyInstance> StartMemcachedAsync(IEnumerable<int> backendPorts, string extraPoolKeys = "")
+    {
+        var port = FreePort.Next();
+        var servers = string.Join("\n", backendPorts.Select((p, i) => $"    - 127.0.0.1:{p}:1 s{i}"));
+        var yaml = $"""
+            pool:
+              listen: 127.0.0.1:{port}
+            {Indent(extraPoolKeys)}  servers:
+            {servers}
+
+            """;
+        return StartAsync(yaml, port);
+    }
+
+    private static string Indent(string keys)
+        => string.Concat(keys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(k => "  " + k.Trim() + "\n"));
+
+    public static async Task<ProxyInstance> StartAsync(string yaml, int port)
+    {
+        var config = ConfigLoader.Parse(yaml, "test.yml");
+        var host = new ProxyHost(config, logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.Error));
+        await host.StartAsync();
+        return new ProxyInstance(host, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        await _host.DisposeAsync();
+    }
+}
