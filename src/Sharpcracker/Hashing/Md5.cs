@@ -62,68 +62,97 @@ internal static class Md5
         BinaryPrimitives.WriteUInt32LittleEndian(digest.Slice(12), d);
     }
 
-    // floor(abs(sin(i + 1)) * 2^32), RFC 1321 section 3.4. An array rather than a ReadOnlySpan<uint> property:
-    // unoptimised (Debug) JIT does not expand RuntimeHelpers.CreateSpan and allocates on every access.
-    private static readonly uint[] _roundConstants =
-    [
-        0xd76aa478, 0xe8c7b756, 0x242070db, 0xc1bdceee,
-        0xf57c0faf, 0x4787c62a, 0xa8304613, 0xfd469501,
-        0x698098d8, 0x8b44f7af, 0xffff5bb1, 0x895cd7be,
-        0x6b901122, 0xfd987193, 0xa679438e, 0x49b40821,
-        0xf61e2562, 0xc040b340, 0x265e5a51, 0xe9b6c7aa,
-        0xd62f105d, 0x02441453, 0xd8a1e681, 0xe7d3fbc8,
-        0x21e1cde6, 0xc33707d6, 0xf4d50d87, 0x455a14ed,
-        0xa9e3e905, 0xfcefa3f8, 0x676f02d9, 0x8d2a4c8a,
-        0xfffa3942, 0x8771f681, 0x6d9d6122, 0xfde5380c,
-        0xa4beea44, 0x4bdecfa9, 0xf6bb4b60, 0xbebfbc70,
-        0x289b7ec6, 0xeaa127fa, 0xd4ef3085, 0x04881d05,
-        0xd9d4d039, 0xe6db99e5, 0x1fa27cf8, 0xc4ac5665,
-        0xf4292244, 0x432aff97, 0xab9423a7, 0xfc93a039,
-        0x655b59c3, 0x8f0ccc92, 0xffeff47d, 0x85845dd1,
-        0x6fa87e4f, 0xfe2ce6e0, 0xa3014314, 0x4e0811a1,
-        0xf7537e82, 0xbd3af235, 0x2ad7d2bb, 0xeb86d391,
-    ];
-
+    // The 64 steps of RFC 1321 section 3.4, unrolled: constant message indices, shift amounts and
+    // T[i] = floor(abs(sin(i + 1)) * 2^32) let the JIT keep everything in registers without bounds checks.
     private static void Compress(ref uint a0, ref uint b0, ref uint c0, ref uint d0, ReadOnlySpan<byte> block)
     {
-        Span<uint> m = stackalloc uint[16];
-        for (int i = 0; i < 16; i++)
-        {
-            m[i] = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(i * 4));
-        }
+        block = block.Slice(0, 64);
+        uint m0 = BinaryPrimitives.ReadUInt32LittleEndian(block);
+        uint m1 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(4));
+        uint m2 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(8));
+        uint m3 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(12));
+        uint m4 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(16));
+        uint m5 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(20));
+        uint m6 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(24));
+        uint m7 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(28));
+        uint m8 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(32));
+        uint m9 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(36));
+        uint m10 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(40));
+        uint m11 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(44));
+        uint m12 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(48));
+        uint m13 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(52));
+        uint m14 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(56));
+        uint m15 = BinaryPrimitives.ReadUInt32LittleEndian(block.Slice(60));
 
-        ReadOnlySpan<uint> k = _roundConstants;
         uint a = a0, b = b0, c = c0, d = d0;
 
-        // Four rounds of 16 steps; each step rotates (a, b, c, d) one position.
-        for (int i = 0; i < 16; i += 4)
-        {
-            a = Step((b & c) | (~b & d), a, b, k[i], m[i], 7);
-            d = Step((a & b) | (~a & c), d, a, k[i + 1], m[i + 1], 12);
-            c = Step((d & a) | (~d & b), c, d, k[i + 2], m[i + 2], 17);
-            b = Step((c & d) | (~c & a), b, c, k[i + 3], m[i + 3], 22);
-        }
-        for (int i = 16; i < 32; i += 4)
-        {
-            a = Step((b & d) | (c & ~d), a, b, k[i], m[(5 * i + 1) & 15], 5);
-            d = Step((a & c) | (b & ~c), d, a, k[i + 1], m[(5 * i + 6) & 15], 9);
-            c = Step((d & b) | (a & ~b), c, d, k[i + 2], m[(5 * i + 11) & 15], 14);
-            b = Step((c & a) | (d & ~a), b, c, k[i + 3], m[(5 * i + 16) & 15], 20);
-        }
-        for (int i = 32; i < 48; i += 4)
-        {
-            a = Step(b ^ c ^ d, a, b, k[i], m[(3 * i + 5) & 15], 4);
-            d = Step(a ^ b ^ c, d, a, k[i + 1], m[(3 * i + 8) & 15], 11);
-            c = Step(d ^ a ^ b, c, d, k[i + 2], m[(3 * i + 11) & 15], 16);
-            b = Step(c ^ d ^ a, b, c, k[i + 3], m[(3 * i + 14) & 15], 23);
-        }
-        for (int i = 48; i < 64; i += 4)
-        {
-            a = Step(c ^ (b | ~d), a, b, k[i], m[(7 * i) & 15], 6);
-            d = Step(b ^ (a | ~c), d, a, k[i + 1], m[(7 * i + 7) & 15], 10);
-            c = Step(a ^ (d | ~b), c, d, k[i + 2], m[(7 * i + 14) & 15], 15);
-            b = Step(d ^ (c | ~a), b, c, k[i + 3], m[(7 * i + 21) & 15], 21);
-        }
+        a = F(a, b, c, d, m0, 0xd76aa478, 7);
+        d = F(d, a, b, c, m1, 0xe8c7b756, 12);
+        c = F(c, d, a, b, m2, 0x242070db, 17);
+        b = F(b, c, d, a, m3, 0xc1bdceee, 22);
+        a = F(a, b, c, d, m4, 0xf57c0faf, 7);
+        d = F(d, a, b, c, m5, 0x4787c62a, 12);
+        c = F(c, d, a, b, m6, 0xa8304613, 17);
+        b = F(b, c, d, a, m7, 0xfd469501, 22);
+        a = F(a, b, c, d, m8, 0x698098d8, 7);
+        d = F(d, a, b, c, m9, 0x8b44f7af, 12);
+        c = F(c, d, a, b, m10, 0xffff5bb1, 17);
+        b = F(b, c, d, a, m11, 0x895cd7be, 22);
+        a = F(a, b, c, d, m12, 0x6b901122, 7);
+        d = F(d, a, b, c, m13, 0xfd987193, 12);
+        c = F(c, d, a, b, m14, 0xa679438e, 17);
+        b = F(b, c, d, a, m15, 0x49b40821, 22);
+
+        a = G(a, b, c, d, m1, 0xf61e2562, 5);
+        d = G(d, a, b, c, m6, 0xc040b340, 9);
+        c = G(c, d, a, b, m11, 0x265e5a51, 14);
+        b = G(b, c, d, a, m0, 0xe9b6c7aa, 20);
+        a = G(a, b, c, d, m5, 0xd62f105d, 5);
+        d = G(d, a, b, c, m10, 0x02441453, 9);
+        c = G(c, d, a, b, m15, 0xd8a1e681, 14);
+        b = G(b, c, d, a, m4, 0xe7d3fbc8, 20);
+        a = G(a, b, c, d, m9, 0x21e1cde6, 5);
+        d = G(d, a, b, c, m14, 0xc33707d6, 9);
+        c = G(c, d, a, b, m3, 0xf4d50d87, 14);
+        b = G(b, c, d, a, m8, 0x455a14ed, 20);
+        a = G(a, b, c, d, m13, 0xa9e3e905, 5);
+        d = G(d, a, b, c, m2, 0xfcefa3f8, 9);
+        c = G(c, d, a, b, m7, 0x676f02d9, 14);
+        b = G(b, c, d, a, m12, 0x8d2a4c8a, 20);
+
+        a = H(a, b, c, d, m5, 0xfffa3942, 4);
+        d = H(d, a, b, c, m8, 0x8771f681, 11);
+        c = H(c, d, a, b, m11, 0x6d9d6122, 16);
+        b = H(b, c, d, a, m14, 0xfde5380c, 23);
+        a = H(a, b, c, d, m1, 0xa4beea44, 4);
+        d = H(d, a, b, c, m4, 0x4bdecfa9, 11);
+        c = H(c, d, a, b, m7, 0xf6bb4b60, 16);
+        b = H(b, c, d, a, m10, 0xbebfbc70, 23);
+        a = H(a, b, c, d, m13, 0x289b7ec6, 4);
+        d = H(d, a, b, c, m0, 0xeaa127fa, 11);
+        c = H(c, d, a, b, m3, 0xd4ef3085, 16);
+        b = H(b, c, d, a, m6, 0x04881d05, 23);
+        a = H(a, b, c, d, m9, 0xd9d4d039, 4);
+        d = H(d, a, b, c, m12, 0xe6db99e5, 11);
+        c = H(c, d, a, b, m15, 0x1fa27cf8, 16);
+        b = H(b, c, d, a, m2, 0xc4ac5665, 23);
+
+        a = I(a, b, c, d, m0, 0xf4292244, 6);
+        d = I(d, a, b, c, m7, 0x432aff97, 10);
+        c = I(c, d, a, b, m14, 0xab9423a7, 15);
+        b = I(b, c, d, a, m5, 0xfc93a039, 21);
+        a = I(a, b, c, d, m12, 0x655b59c3, 6);
+        d = I(d, a, b, c, m3, 0x8f0ccc92, 10);
+        c = I(c, d, a, b, m10, 0xffeff47d, 15);
+        b = I(b, c, d, a, m1, 0x85845dd1, 21);
+        a = I(a, b, c, d, m8, 0x6fa87e4f, 6);
+        d = I(d, a, b, c, m15, 0xfe2ce6e0, 10);
+        c = I(c, d, a, b, m6, 0xa3014314, 15);
+        b = I(b, c, d, a, m13, 0x4e0811a1, 21);
+        a = I(a, b, c, d, m4, 0xf7537e82, 6);
+        d = I(d, a, b, c, m11, 0xbd3af235, 10);
+        c = I(c, d, a, b, m2, 0x2ad7d2bb, 15);
+        b = I(b, c, d, a, m9, 0xeb86d391, 21);
 
         a0 += a;
         b0 += b;
@@ -132,6 +161,18 @@ internal static class Md5
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Step(uint f, uint a, uint b, uint k, uint m, int s) =>
-        b + BitOperations.RotateLeft(a + f + k + m, s);
+    private static uint F(uint a, uint b, uint c, uint d, uint m, uint t, int s) => Step((b & c) | (~b & d), a, b, m, t, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint G(uint a, uint b, uint c, uint d, uint m, uint t, int s) => Step((b & d) | (c & ~d), a, b, m, t, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint H(uint a, uint b, uint c, uint d, uint m, uint t, int s) => Step(b ^ c ^ d, a, b, m, t, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint I(uint a, uint b, uint c, uint d, uint m, uint t, int s) => Step(c ^ (b | ~d), a, b, m, t, s);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Step(uint f, uint a, uint b, uint m, uint t, int s) =>
+        b + BitOperations.RotateLeft(a + f + m + t, s);
 }
