@@ -11,7 +11,7 @@ namespace Sharpcracker.Configuration;
 /// same value rules (plain digits, exactly true/false, two-character hash_tag). Unlike
 /// twemproxy, every rejection says which file, pool and key is wrong and why.
 /// </summary>
-public static class ConfigLoader
+public static partial class ConfigLoader
 {
     private static readonly HashSet<string> s_knownKeys =
     [
@@ -43,6 +43,12 @@ public static class ConfigLoader
         }
         catch (YamlException e)
         {
+            // YamlDotNet refuses a repeated key itself; say which pool and directive, as for other errors.
+            var duplicate = DuplicateKey().Match(e.Message);
+            if (duplicate.Success && PoolAtLine(yaml, (int)e.Start.Line) is { } poolName)
+            {
+                throw new ConfigException($"conf: '{path}': pool '{poolName}': directive \"{duplicate.Groups[1].Value}\" (line {e.Start.Line}) is a duplicate");
+            }
             throw new ConfigException($"conf: '{path}' is not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
         }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root || root.Children.Count == 0)
@@ -57,7 +63,10 @@ public static class ConfigLoader
         var pools = new List<PoolConfig>();
         foreach (var (keyNode, valueNode) in root.Children)
         {
-            var poolName = ((YamlScalarNode)keyNode).Value ?? "";
+            if (keyNode is not YamlScalarNode { Value: { } poolName })
+            {
+                throw new ConfigException($"conf: '{path}': the pool name at line {keyNode.Start.Line} is not a plain string");
+            }
             if (valueNode is not YamlMappingNode poolNode)
             {
                 throw new ConfigException($"conf: '{path}': pool '{poolName}' (line {keyNode.Start.Line}) is not a mapping of settings");
@@ -234,11 +243,13 @@ public static class ConfigLoader
             }
             if (parts.Length == 2)
             {
-                try
+                // Octal digits only, at most 0777, as twemproxy's conf_set_listen accepts.
+                if (parts[1].Length > 4 || !parts[1].All(c => c is >= '0' and <= '7'))
                 {
-                    perm = Convert.ToInt32(parts[1], 8);
+                    return null;
                 }
-                catch (FormatException)
+                perm = Convert.ToInt32(parts[1], 8);
+                if (perm > Convert.ToInt32("777", 8))
                 {
                     return null;
                 }
@@ -297,6 +308,24 @@ public static class ConfigLoader
         var defaultName = port == 11211 ? rest[..c2] : rest;
         return new ServerConfig(t, host, port, null, weight, name ?? defaultName, name is not null);
     }
+
+    // The pool a line belongs to: the nearest line above it that starts in column one.
+    private static string? PoolAtLine(string yaml, int line)
+    {
+        var lines = yaml.Split('\n');
+        for (var i = Math.Min(line, lines.Length) - 1; i >= 0; i--)
+        {
+            var l = lines[i].TrimEnd('\r');
+            if (l.Length > 0 && !char.IsWhiteSpace(l[0]) && l[0] != '#' && l.TrimEnd().EndsWith(':'))
+            {
+                return l.TrimEnd()[..^1];
+            }
+        }
+        return null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Duplicate key (\S+)")]
+    private static partial System.Text.RegularExpressions.Regex DuplicateKey();
 
     private static bool TryPort(string s, out int port)
         => int.TryParse(s, NumberStyles.None, CultureInfo.InvariantCulture, out port) && port is > 0 and < 65536;

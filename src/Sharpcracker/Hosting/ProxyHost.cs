@@ -45,6 +45,8 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             // Kestrel has one backlog for all listeners: use the largest any pool asks for.
             o.Backlog = backlog;
+            // Run connection callbacks on the socket threads when asked (see docs/performance.md).
+            o.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("SHARPCRACKER_INLINE_SCHEDULING") == "1";
             o.CreateBoundListenSocket = endpoint =>
             {
                 if (endpoint is not IPEndPoint ip || !reusePort.Contains(ip))

@@ -13,7 +13,7 @@ namespace Sharpcracker.Memcached;
 /// writes finished requests strictly from the head of the queue, so replies keep request order
 /// across servers, and flushes once per batch.
 /// </summary>
-internal sealed class McClientSession
+internal sealed class McClientSession : INotifiable
 {
     /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
     private const int MaxQueued = 8192;
@@ -26,7 +26,8 @@ internal sealed class McClientSession
     private readonly ILogger _logger;
     private readonly Queue<McRequest> _queue = new();
     private readonly Stack<McRequest> _free = new();
-    private readonly AsyncSignal _writerSignal = new();
+    private readonly AsyncSignal _writerSignal = new(runInline: true);
+    private readonly List<ServerConnection> _touched = [];
     private readonly AsyncSignal _readerSignal = new();
     private readonly int[] _serverChild;
     private byte[] _scratch = new byte[4096];
@@ -58,8 +59,8 @@ internal sealed class McClientSession
         await writer.ConfigureAwait(false);
     }
 
-    /// <summary>Called by whichever thread completes a request.</summary>
-    public void OnRequestDone() => _writerSignal.Set();
+    /// <summary>Called (via <see cref="CompletionBatch"/>) by whichever thread completed requests of this session.</summary>
+    public void Notify() => _writerSignal.Set();
 
     private enum Progress
     {
@@ -75,7 +76,22 @@ internal sealed class McClientSession
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
-            var progress = Process(ref buffer);
+            Progress progress;
+            CompletionBatch.Begin();
+            try
+            {
+                progress = Process(ref buffer);
+                // One send per server for everything this read produced.
+                foreach (var connection in _touched)
+                {
+                    connection.Flush();
+                }
+                _touched.Clear();
+            }
+            finally
+            {
+                CompletionBatch.End();
+            }
             if (progress == Progress.Stop)
             {
                 input.AdvanceTo(buffer.Start);
@@ -254,6 +270,19 @@ internal sealed class McClientSession
             output.Write(data);
         }
         connection.Commit(request);
+        Touch(connection);
+    }
+
+    private void Touch(ServerConnection connection)
+    {
+        foreach (var c in _touched)
+        {
+            if (c == connection)
+            {
+                return;
+            }
+        }
+        _touched.Add(connection);
     }
 
     private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
@@ -304,6 +333,7 @@ internal sealed class McClientSession
             output.Write(line);
             output.Write(McReplies.Crlf);
             connection.Commit(root);
+            Touch(connection);
             return;
         }
 
@@ -350,6 +380,7 @@ internal sealed class McClientSession
             }
             output.Write(McReplies.Crlf);
             connection.Commit(fragment);
+            Touch(connection);
         }
         root.DispatchDone();
     }
@@ -374,6 +405,7 @@ internal sealed class McClientSession
             output.Write(line[..command.ForwardLength]);
             output.Write(McReplies.Crlf);
             connection.Commit(root.Children[i]);
+            Touch(connection);
         }
         root.DispatchDone();
     }

@@ -116,7 +116,7 @@ internal sealed class McRequest : BackendRequest
     private void MarkDone()
     {
         Volatile.Write(ref _done, 1);
-        Session.OnRequestDone();
+        CompletionBatch.Notify(Session);
     }
 
     public void Reset()

@@ -5,15 +5,21 @@ namespace Sharpcracker.Proxy;
 /// <summary>
 /// An allocation-free auto-reset event for exactly one waiting loop and any number of setters.
 /// Many Set calls before the waiter runs coalesce into one wake-up, which is what lets a loop
-/// drain a whole batch per wake-up.
+/// drain a whole batch per wake-up. With <c>runInline</c> the waiting loop resumes on the
+/// setter's thread (no thread-pool hop); setters must then hold no lock when calling Set.
 /// </summary>
 internal sealed class AsyncSignal : IValueTaskSource
 {
+    public AsyncSignal(bool runInline = false)
+    {
+        _core.RunContinuationsAsynchronously = !runInline;
+    }
+
     private const int Idle = 0;
     private const int Signaled = 1;
     private const int Waiting = 2;
 
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private ManualResetValueTaskSourceCore<bool> _core;
     private int _state;
 
     /// <summary>Waits for the next Set. Only one caller may wait at a time.</summary>

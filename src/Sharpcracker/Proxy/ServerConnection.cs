@@ -18,7 +18,8 @@ internal sealed class ServerConnection
     private readonly ILogger _logger;
     private readonly object _lock = new();
     private readonly Queue<BackendRequest> _inflight = new();
-    private AsyncSignal _writeSignal = new();
+    private volatile AsyncSignal _writeSignal = new(runInline: true);
+    private volatile bool _isConnected;
     private ByteBuffer _pending = new();
     private ByteBuffer _sending = new();
     private Socket? _socket;
@@ -53,7 +54,10 @@ internal sealed class ServerConnection
         return _pending;
     }
 
-    /// <summary>Queues the request whose bytes were just appended, releases the lock and wakes the writer.</summary>
+    /// <summary>
+    /// Queues the request whose bytes were just appended and releases the lock. The caller calls
+    /// <see cref="Flush"/> once after its whole batch, so one send carries the batch.
+    /// </summary>
     public void Commit(BackendRequest request)
     {
         request.EnqueuedAt = Environment.TickCount64;
@@ -66,15 +70,19 @@ internal sealed class ServerConnection
             _connecting = true;
         }
         var generation = _generation;
-        var signal = _writeSignal;
         Monitor.Exit(_lock);
-        if (connected)
-        {
-            signal.Set();
-        }
-        else if (startConnect)
+        if (startConnect)
         {
             _ = ConnectAsync(generation);
+        }
+    }
+
+    /// <summary>Sends what callers have queued. With inline signalling the send usually happens on the caller's thread.</summary>
+    public void Flush()
+    {
+        if (_isConnected)
+        {
+            _writeSignal.Set();
         }
     }
 
@@ -136,9 +144,10 @@ internal sealed class ServerConnection
             }
             _socket = socket;
             _connected = true;
+            _isConnected = true;
             _connecting = false;
             // Each connection gets its own signal: the old write loop may still be waking up.
-            signal = new AsyncSignal();
+            signal = new AsyncSignal(runInline: true);
             _writeSignal = signal;
         }
         _logger.LogDebug("pool {Pool} server {Server}: connected", _server.Pool.Name, _server.Name);
@@ -203,7 +212,17 @@ internal sealed class ServerConnection
                     break;
                 }
                 buffer.Advance(n);
-                if (!DeliverReplies(buffer, ref start, generation, out failure))
+                bool ok;
+                CompletionBatch.Begin();
+                try
+                {
+                    ok = DeliverReplies(buffer, ref start, generation, out failure);
+                }
+                finally
+                {
+                    CompletionBatch.End();
+                }
+                if (!ok)
                 {
                     break;
                 }
@@ -291,6 +310,7 @@ internal sealed class ServerConnection
             }
             _generation++;
             _connected = false;
+            _isConnected = false;
             _connecting = false;
             _socket?.Dispose();
             _socket = null;
@@ -301,9 +321,17 @@ internal sealed class ServerConnection
         }
         // Wake the old write loop so it sees the new generation and exits.
         signal.Set();
-        foreach (var request in failed)
+        CompletionBatch.Begin();
+        try
         {
-            request.OnFailure(reason);
+            foreach (var request in failed)
+            {
+                request.OnFailure(reason);
+            }
+        }
+        finally
+        {
+            CompletionBatch.End();
         }
     }
 

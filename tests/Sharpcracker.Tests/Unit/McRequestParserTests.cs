@@ -244,6 +244,11 @@ public sealed class McRequestParserTests
     [InlineData("foo HTTP/1.1 x", "Local:Error")]
     [InlineData("set / HTTP/1.1", "Local:Error")]
     [InlineData("delete / HTTP/1.1", "Local:DeleteUsage")]
+    [InlineData("x HTTP/1.1", "Local:Error")]
+    [InlineData("mx HTTP/1.1", "Local:Error")]
+    [InlineData("gx a HTTP/1.1", "Local:Error")]
+    [InlineData("touchy HTTP/1.1", "Local:Error")]
+    [InlineData("versions HTTP/1.1", "Close")]
     public void ParsesLikeMemcached(string line, string expected)
     {
         Assert.Equal(Expand(expected), ParseLine(Expand(line)));
