@@ -36,9 +36,10 @@ public sealed class CommandLineOptions
     private const string FlagsWithValue = "voc saipm";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
-    public static CommandLineOptions Parse(IReadOnlyList<string> args)
+    public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
     {
         var o = new CommandLineOptions();
+        var args = Unbundle(rawArgs);
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
@@ -69,7 +70,6 @@ public sealed class CommandLineOptions
                     }
                     else
                     {
-                        // Bundled boolean flags such as -tv are not nutcracker's; keep it strict.
                         throw new ArgumentException($"invalid option -- '{arg[1..]}'");
                     }
                 }
@@ -110,6 +110,36 @@ public sealed class CommandLineOptions
             }
         }
         return o;
+    }
+
+    /// <summary>getopt bundling: "-dt" is "-d -t"; "-tv6" is "-t -v6".</summary>
+    private static List<string> Unbundle(IReadOnlyList<string> args)
+    {
+        var result = new List<string>();
+        for (var i = 0; i < args.Count; i++)
+        {
+            var arg = args[i];
+            if (arg.Length <= 2 || arg[0] != '-' || arg[1] == '-' || FlagsWithValue.Contains(arg[1]))
+            {
+                result.Add(arg);
+                // A flag's separate value is never itself unbundled.
+                if (arg.Length == 2 && FlagsWithValue.Contains(arg[1]) && i + 1 < args.Count)
+                {
+                    result.Add(args[++i]);
+                }
+                continue;
+            }
+            for (var j = 1; j < arg.Length; j++)
+            {
+                if (FlagsWithValue.Contains(arg[j]))
+                {
+                    result.Add("-" + arg[j..]);
+                    break;
+                }
+                result.Add("-" + arg[j]);
+            }
+        }
+        return result;
     }
 
     private static int Number(string value, string what, int min, int max)

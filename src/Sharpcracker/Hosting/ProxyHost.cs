@@ -45,8 +45,9 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             // Kestrel has one backlog for all listeners: use the largest any pool asks for.
             o.Backlog = backlog;
-            // Run connection callbacks on the socket threads when asked (see docs/performance.md).
-            o.UnsafePreferInlineScheduling = Environment.GetEnvironmentVariable("SHARPCRACKER_INLINE_SCHEDULING") == "1";
+            // Connection code runs on the socket threads (no thread-pool hop per read); the proxy
+            // never blocks there. SHARPCRACKER_INLINE_SCHEDULING=0 turns it off (docs/performance.md).
+            o.UnsafePreferInlineScheduling = InlineScheduling;
             o.CreateBoundListenSocket = endpoint =>
             {
                 if (endpoint is not IPEndPoint ip || !reusePort.Contains(ip))
@@ -94,6 +95,9 @@ public sealed class ProxyHost : IAsyncDisposable
         });
         _app = builder.Build();
     }
+
+    /// <summary>On unless SHARPCRACKER_INLINE_SCHEDULING=0.</summary>
+    public static bool InlineScheduling => Environment.GetEnvironmentVariable("SHARPCRACKER_INLINE_SCHEDULING") != "0";
 
     private static IPAddress ResolveListenHost(string host)
     {

@@ -14,6 +14,12 @@ public static class ProxyMain
 
     public static async Task<int> RunAsync(string[] args)
     {
+        // Socket completions run inline on the epoll threads too, unless the operator says
+        // otherwise; read by the runtime when the first socket is created, so set it first.
+        if (ProxyHost.InlineScheduling && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+        {
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        }
         CommandLineOptions options;
         try
         {

@@ -222,4 +222,15 @@ public sealed class CommandLineOptionsTests
         }
         Assert.Equal(1 + pool.Length + 1 + 1 + server.Length + 1, lines.Length);
     }
+
+    [Fact]
+    public void BundledShortFlags_AreSplitLikeGetopt()
+    {
+        var o = CommandLineOptions.Parse(["-dt", "-Dv7"]);
+        Assert.True(o.Daemonize);
+        Assert.True(o.TestConfig);
+        Assert.True(o.DescribeStats);
+        Assert.Equal(7, o.Verbosity);
+        Assert.Equal("-dt", CommandLineOptions.Parse(["-o", "-dt"]).OutputFile);
+    }
 }
