@@ -84,6 +84,8 @@ public static partial class ConfigLoader
                 }
             }
         }
+        // twemproxy keeps pools (and servers) sorted by name: shorter first, then byte order.
+        pools.Sort((a, b) => CompareNames(a.Name, b.Name));
         return new ProxyConfig(path, pools);
     }
 
@@ -205,6 +207,8 @@ public static partial class ConfigLoader
             servers.Add(server);
         }
 
+        // Server indices (modula slots, stats order) follow twemproxy's name order, not file order.
+        servers.Sort((a, b) => CompareNames(a.Name, b.Name));
         return new PoolConfig
         {
             Name = pool,
@@ -307,6 +311,14 @@ public static partial class ConfigLoader
         }
         var defaultName = port == 11211 ? rest[..c2] : rest;
         return new ServerConfig(t, host, port, null, weight, name ?? defaultName, name is not null);
+    }
+
+    /// <summary>twemproxy's string order: shorter first, then byte by byte.</summary>
+    public static int CompareNames(string a, string b)
+    {
+        var x = System.Text.Encoding.UTF8.GetBytes(a);
+        var y = System.Text.Encoding.UTF8.GetBytes(b);
+        return x.Length != y.Length ? x.Length.CompareTo(y.Length) : x.AsSpan().SequenceCompareTo(y);
     }
 
     // The pool a line belongs to: the nearest line above it that starts in column one.

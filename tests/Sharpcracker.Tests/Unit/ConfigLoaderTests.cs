@@ -251,7 +251,7 @@ public sealed class ConfigLoaderTests
     }
 
     [Fact]
-    public void SeveralPoolsInFileOrder()
+    public void SeveralPools_OrderedLikeTwemproxy_ShorterNameFirstThenBytes()
     {
         var config = Load("""
             zeta:
@@ -268,10 +268,27 @@ public sealed class ConfigLoaderTests
               servers:
                 - 127.0.0.1:6379:1
             """);
-        Assert.Equal(["zeta", "alpha", "mid"], config.Pools.Select(p => p.Name));
-        Assert.Equal([22123, 22121, 22122], config.Pools.Select(p => p.Listen.Port));
-        Assert.True(config.Pools[2].Redis);
-        Assert.False(config.Pools[0].Redis);
+        // Observed on nutcracker 0.5.0's stats output: pools a, zz, ccc for a file listing zz, ccc, a.
+        Assert.Equal(["mid", "zeta", "alpha"], config.Pools.Select(p => p.Name));
+        Assert.Equal([22122, 22123, 22121], config.Pools.Select(p => p.Listen.Port));
+        Assert.True(config.Pools[0].Redis);
+        Assert.False(config.Pools[1].Redis);
+    }
+
+    [Fact]
+    public void Servers_OrderedByNameLikeTwemproxy_WhichModulaIndexesDependOn()
+    {
+        var config = Load("""
+            pool:
+              listen: 127.0.0.1:22121
+              distribution: modula
+              servers:
+                - 127.0.0.1:11213:1 zz
+                - 127.0.0.1:11212:1 mmm
+                - 127.0.0.1:11211:1 a
+                - 127.0.0.1:11214:1 b
+            """);
+        Assert.Equal(["a", "b", "zz", "mmm"], config.Pools[0].Servers.Select(s => s.Name));
     }
 
     [Fact]
