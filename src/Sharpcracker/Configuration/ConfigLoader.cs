@@ -157,15 +157,9 @@ public static partial class ConfigLoader
             throw Bad("hash", $"is not a valid hash: '{hashName}'");
         }
         var distribution = DistributionKind.Ketama;
-        if (Scalar("distribution") is { } distName)
+        if (Scalar("distribution") is { } distName && !DistributionKinds.TryParse(distName, out distribution))
         {
-            distribution = distName switch
-            {
-                "ketama" => DistributionKind.Ketama,
-                "modula" => DistributionKind.Modula,
-                "random" => DistributionKind.Random,
-                _ => throw Bad("distribution", $"is not a valid distribution: '{distName}'"),
-            };
+            throw Bad("distribution", $"is not a valid distribution: '{distName}'");
         }
         var hashTag = Scalar("hash_tag");
         if (hashTag is not null && hashTag.Length != 2)

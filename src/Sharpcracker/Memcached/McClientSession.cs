@@ -542,13 +542,10 @@ internal sealed class McClientSession : INotifiable
     /// </summary>
     private static void WriteMerged(PipeWriter output, McRequest root)
     {
-        foreach (var child in root.Children)
+        if (FirstError(root) is { } error)
         {
-            if (child.Error is { } error)
-            {
-                WriteServerError(output, error);
-                return;
-            }
+            WriteServerError(output, error);
+            return;
         }
         foreach (var child in root.Children)
         {
@@ -583,15 +580,24 @@ internal sealed class McClientSession : INotifiable
         output.Write(McReplies.End);
     }
 
+    private static string? FirstError(McRequest root)
+    {
+        foreach (var child in root.Children)
+        {
+            if (child.Error is { } error)
+            {
+                return error;
+            }
+        }
+        return null;
+    }
+
     private static void WriteFanOut(PipeWriter output, McRequest root)
     {
-        foreach (var part in root.Children)
+        if (FirstError(root) is { } error)
         {
-            if (part.Error is { } error)
-            {
-                WriteServerError(output, error);
-                return;
-            }
+            WriteServerError(output, error);
+            return;
         }
         foreach (var part in root.Children)
         {
