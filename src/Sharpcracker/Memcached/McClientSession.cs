@@ -348,7 +348,7 @@ internal sealed class McClientSession : INotifiable
                 _serverChild[serverIndex] = child;
                 var fragment = Rent(McRequestKind.Fragment);
                 fragment.Parent = root;
-                fragment.FrameScan = serverIndex; // server index until dispatched below
+                fragment.FragmentServer = serverIndex;
                 root.Children.Add(fragment);
             }
             root.KeyChild[i] = child;
@@ -359,7 +359,7 @@ internal sealed class McClientSession : INotifiable
         for (var c = 0; c < root.Children.Count; c++)
         {
             var fragment = root.Children[c];
-            var server = _pool.Servers[fragment.FrameScan];
+            var server = _pool.Servers[fragment.FragmentServer];
             _serverChild[server.Index] = -1;
             var connection = server.ConnectionFor(_id);
             var output = connection.BeginRequest();
@@ -556,13 +556,13 @@ internal sealed class McClientSession : INotifiable
                 output.Write(reply);
                 return;
             }
-            child.FrameScan = 0; // reused as the merge cursor
+            child.MergeCursor = 0;
         }
         for (var i = 0; i < root.KeyCount; i++)
         {
             var child = root.Children[root.KeyChild[i]];
             var reply = child.Reply.Span;
-            var cursor = child.FrameScan;
+            var cursor = child.MergeCursor;
             var rest = reply[cursor..];
             if (!rest.StartsWith("VALUE "u8))
             {
@@ -575,7 +575,7 @@ internal sealed class McClientSession : INotifiable
             }
             var entry = nl + 1 + bytes + 2;
             output.Write(rest[..entry]);
-            child.FrameScan = cursor + entry;
+            child.MergeCursor = cursor + entry;
         }
         output.Write(McReplies.End);
     }

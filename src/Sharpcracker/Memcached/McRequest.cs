@@ -50,6 +50,12 @@ internal sealed class McRequest : BackendRequest
     public int[] KeyLengths = new int[16];
     public int[] KeyChild = new int[16];
 
+    /// <summary>Fragment: the server it goes to. Read by the dispatcher only.</summary>
+    public int FragmentServer;
+
+    /// <summary>Fragment: how far the merge has consumed its reply. Used by the session's write loop only.</summary>
+    public int MergeCursor;
+
     public bool IsDone => Volatile.Read(ref _done) != 0;
 
     public void AddKey(int start, int length)
@@ -74,8 +80,8 @@ internal sealed class McRequest : BackendRequest
 
     public void MarkDoneLocally() => MarkDone();
 
-    public override int TryFrame(ReadOnlySpan<byte> data) => Kind is McRequestKind.Retrieval or McRequestKind.Fragment
-        ? McReplyFramer.FrameRetrieval(data, ref FrameScan)
+    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind is McRequestKind.Retrieval or McRequestKind.Fragment
+        ? McReplyFramer.FrameRetrieval(data, ref scan)
         : McReplyFramer.FrameLine(data);
 
     public override void OnReply(ReadOnlySpan<byte> reply)
@@ -127,7 +133,8 @@ internal sealed class McRequest : BackendRequest
         Noreply = false;
         Parent = null;
         Error = null;
-        FrameScan = 0;
+        FragmentServer = 0;
+        MergeCursor = 0;
         Reply.Clear();
         Children.Clear();
         KeyBytes.Clear();

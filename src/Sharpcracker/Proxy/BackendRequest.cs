@@ -10,11 +10,12 @@ internal abstract class BackendRequest
     /// <summary>Environment.TickCount64 when queued; the timeout counts from here (twemproxy's rule).</summary>
     public long EnqueuedAt;
 
-    /// <summary>Framer state carried between receives for replies that arrive in pieces.</summary>
-    public int FrameScan;
-
-    /// <summary>Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.</summary>
-    public abstract int TryFrame(ReadOnlySpan<byte> data);
+    /// <summary>
+    /// Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.
+    /// <paramref name="scan"/> is framer state owned by the connection's read loop (not the request,
+    /// which may be recycled while a failing read loop still looks at it).
+    /// </summary>
+    public abstract int TryFrame(ReadOnlySpan<byte> data, ref int scan);
 
     public abstract void OnReply(ReadOnlySpan<byte> reply);
 

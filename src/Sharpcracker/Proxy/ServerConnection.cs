@@ -61,7 +61,6 @@ internal sealed class ServerConnection
     public void Commit(BackendRequest request)
     {
         request.EnqueuedAt = Environment.TickCount64;
-        request.FrameScan = 0;
         _inflight.Enqueue(request);
         var connected = _connected;
         var startConnect = !connected && !_connecting;
@@ -193,6 +192,7 @@ internal sealed class ServerConnection
     {
         var buffer = new ByteBuffer();
         var start = 0;
+        var scan = 0;
         string failure;
         try
         {
@@ -216,7 +216,7 @@ internal sealed class ServerConnection
                 CompletionBatch.Begin();
                 try
                 {
-                    ok = DeliverReplies(buffer, ref start, generation, out failure);
+                    ok = DeliverReplies(buffer, ref start, ref scan, generation, out failure);
                 }
                 finally
                 {
@@ -236,7 +236,7 @@ internal sealed class ServerConnection
     }
 
     /// <summary>Frames every complete reply in the buffer and completes the matching requests in FIFO order.</summary>
-    private bool DeliverReplies(ByteBuffer buffer, ref int start, int generation, out string failure)
+    private bool DeliverReplies(ByteBuffer buffer, ref int start, ref int scan, int generation, out string failure)
     {
         failure = "";
         while (start < buffer.Length)
@@ -257,7 +257,7 @@ internal sealed class ServerConnection
                 return false;
             }
             var data = buffer.Span[start..];
-            var length = head.TryFrame(data);
+            var length = head.TryFrame(data, ref scan);
             if (length == 0)
             {
                 return true;
@@ -276,6 +276,7 @@ internal sealed class ServerConnection
                 }
                 _inflight.Dequeue();
             }
+            scan = 0;
             head.OnReply(data[..length]);
             start += length;
         }
