@@ -114,7 +114,7 @@ public sealed class PlacementDifferentialTests(ITestOutputHelper output)
 
             var scPort = FreePort.Next();
             int[] actual;
-            await using (var proxy = await ProxyInstance.StartAsync(PoolYaml(scPort, hash == "md5" ? "murmur" : hash, distribution, tag, ports, weightList, nameList), scPort))
+            await using (var proxy = await ProxyInstance.StartAsync(PoolYaml(scPort, hash, distribution, tag, ports, weightList, nameList), scPort))
             {
                 await StoreAllAsync(proxy.Port, keys, 's', "Sharpcracker");
                 actual = await LocateAsync(ports, keys, 's');
@@ -381,7 +381,7 @@ public sealed class PlacementDifferentialTests(ITestOutputHelper output)
         var sb = new StringBuilder("\"");
         foreach (var c in key.Length > 48 ? key[..48] : key)
         {
-            if (c is >= (char)0x21 and < (char)0x7f)
+            if (c is >= (char)0x21 and < (char)0x7f and not '\\' and not '"')
             {
                 sb.Append(c);
             }
