@@ -28,9 +28,20 @@ public sealed class CommandLineOptions
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
-        ["help"] = 'h', ["version"] = 'V', ["test-conf"] = 't', ["daemonize"] = 'd', ["describe-stats"] = 'D',
-        ["verbose"] = 'v', ["verbosity"] = 'v', ["output"] = 'o', ["conf-file"] = 'c', ["stats-port"] = 's',
-        ["stats-addr"] = 'a', ["stats-interval"] = 'i', ["pid-file"] = 'p', ["mbuf-size"] = 'm',
+        ["help"] = 'h',
+        ["version"] = 'V',
+        ["test-conf"] = 't',
+        ["daemonize"] = 'd',
+        ["describe-stats"] = 'D',
+        ["verbose"] = 'v',
+        ["verbosity"] = 'v',
+        ["output"] = 'o',
+        ["conf-file"] = 'c',
+        ["stats-port"] = 's',
+        ["stats-addr"] = 'a',
+        ["stats-interval"] = 'i',
+        ["pid-file"] = 'p',
+        ["mbuf-size"] = 'm',
     };
 
     private const string FlagsWithValue = "voc saipm";

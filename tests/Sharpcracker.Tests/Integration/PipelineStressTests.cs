@@ -50,36 +50,36 @@ public sealed class PipelineStressTests
                 {
                     case 0:
                     case 1:
-                    {
-                        var value = new string((char)('a' + random.Next(26)), random.Next(0, 300));
-                        request.Append($"set {key} {client} 0 {value.Length}\r\n{value}\r\n");
-                        expected.Append("STORED\r\n");
-                        model[key] = value;
-                        break;
-                    }
+                        {
+                            var value = new string((char)('a' + random.Next(26)), random.Next(0, 300));
+                            request.Append($"set {key} {client} 0 {value.Length}\r\n{value}\r\n");
+                            expected.Append("STORED\r\n");
+                            model[key] = value;
+                            break;
+                        }
                     case 2:
-                    {
-                        var value = "nr" + random.Next(1000);
-                        request.Append($"set {key} {client} 0 {value.Length} noreply\r\n{value}\r\n");
-                        model[key] = value;
-                        break;
-                    }
+                        {
+                            var value = "nr" + random.Next(1000);
+                            request.Append($"set {key} {client} 0 {value.Length} noreply\r\n{value}\r\n");
+                            model[key] = value;
+                            break;
+                        }
                     case 3:
                         request.Append($"get {key}\r\n");
                         AppendValue(expected, key, model, client);
                         expected.Append("END\r\n");
                         break;
                     case 4:
-                    {
-                        var keys = Enumerable.Range(0, random.Next(2, 12)).Select(_ => $"c{client}:k{random.Next(40)}").ToList();
-                        request.Append("get ").Append(string.Join(' ', keys)).Append("\r\n");
-                        foreach (var k in keys)
                         {
-                            AppendValue(expected, k, model, client);
+                            var keys = Enumerable.Range(0, random.Next(2, 12)).Select(_ => $"c{client}:k{random.Next(40)}").ToList();
+                            request.Append("get ").Append(string.Join(' ', keys)).Append("\r\n");
+                            foreach (var k in keys)
+                            {
+                                AppendValue(expected, k, model, client);
+                            }
+                            expected.Append("END\r\n");
+                            break;
                         }
-                        expected.Append("END\r\n");
-                        break;
-                    }
                     case 5:
                         request.Append($"delete {key}\r\n");
                         expected.Append(model.Remove(key) ? "DELETED\r\n" : "NOT_FOUND\r\n");
@@ -89,19 +89,19 @@ public sealed class PipelineStressTests
                         model.Remove(key);
                         break;
                     default:
-                    {
-                        var value = "add" + i;
-                        request.Append($"add {key} {client} 0 {value.Length}\r\n{value}\r\n");
-                        if (model.TryAdd(key, value))
                         {
-                            expected.Append("STORED\r\n");
+                            var value = "add" + i;
+                            request.Append($"add {key} {client} 0 {value.Length}\r\n{value}\r\n");
+                            if (model.TryAdd(key, value))
+                            {
+                                expected.Append("STORED\r\n");
+                            }
+                            else
+                            {
+                                expected.Append("NOT_STORED\r\n");
+                            }
+                            break;
                         }
-                        else
-                        {
-                            expected.Append("NOT_STORED\r\n");
-                        }
-                        break;
-                    }
                 }
             }
             // A final get proves that trailing noreply requests did not leave a stray reply behind.
