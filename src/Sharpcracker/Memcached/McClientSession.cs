@@ -425,6 +425,9 @@ internal sealed class McClientSession : INotifiable
         sb.Append("STAT total_connections ").Append(_pool.TotalClients).Append("\r\n");
         sb.Append("STAT rejected_connections ").Append(_pool.RejectedClients).Append("\r\n");
         sb.Append("STAT servers ").Append(_pool.Servers.Count).Append("\r\n");
+        // Process-wide allocation counters, so "no allocation per request" can be checked from outside.
+        sb.Append("STAT gc_allocated_bytes ").Append(GC.GetTotalAllocatedBytes(precise: false)).Append("\r\n");
+        sb.Append("STAT gc_gen0_collections ").Append(GC.CollectionCount(0)).Append("\r\n");
         sb.Append("END\r\n");
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
