@@ -16,6 +16,7 @@ internal sealed class ServerPool : IDisposable
     private readonly ILogger _logger;
     private readonly Timer? _timeoutTimer;
     private readonly BackendServer[] _servers;
+    private readonly HashTag _hashTag;
     private volatile KeyRouter _router;
     private long _nextClientId;
     private int _currentClients;
@@ -27,14 +28,12 @@ internal sealed class ServerPool : IDisposable
         Config = config;
         _logger = logger;
         _servers = new BackendServer[config.Servers.Count];
-        var members = new List<ContinuumMember>();
         for (var i = 0; i < _servers.Length; i++)
         {
             _servers[i] = new BackendServer(this, i, config.Servers[i], logger);
-            members.Add(new ContinuumMember(i, config.Servers[i].Name, config.Servers[i].Weight));
         }
-        var tag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
-        _router = new KeyRouter(config.Hash, tag, config.Distribution, members);
+        _hashTag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
+        _router = BuildRouter(_ => true);
         if (config.TimeoutMs is { } timeout and > 0)
         {
             var period = Math.Clamp(timeout / 10, 1, 100);
@@ -54,6 +53,26 @@ internal sealed class ServerPool : IDisposable
     {
         var index = _router.Route(key);
         return index < 0 ? null : _servers[index];
+    }
+
+    /// <summary>
+    /// Rebuilds the continuum over the servers <paramref name="isLive"/> accepts (twemproxy's
+    /// ejection and re-admission). Readers route lock-free with whichever router they loaded: a
+    /// request is routed by the old or the new membership, never by a half-built one.
+    /// </summary>
+    public void SetLiveServers(Func<BackendServer, bool> isLive) => _router = BuildRouter(isLive);
+
+    private KeyRouter BuildRouter(Func<BackendServer, bool> isLive)
+    {
+        var members = new List<ContinuumMember>(_servers.Length);
+        foreach (var server in _servers)
+        {
+            if (isLive(server))
+            {
+                members.Add(new ContinuumMember(server.Index, server.Name, server.Config.Weight));
+            }
+        }
+        return new KeyRouter(Config.Hash, _hashTag, Config.Distribution, members);
     }
 
     public void Preconnect()
