@@ -122,7 +122,7 @@ public sealed class ProxyBehaviourTests
             }
             lines.Add(line);
         }
-        Assert.All(lines, l => Assert.Matches(@"^STAT [a-z_]+ \S+$", l));
+        Assert.All(lines, l => Assert.Matches(@"^STAT [a-z0-9_]+ \S+$", l));
         Assert.Contains(lines, l => l.StartsWith("STAT version sharpcracker-", StringComparison.Ordinal));
         Assert.Contains("STAT curr_connections 1", lines);
     }
