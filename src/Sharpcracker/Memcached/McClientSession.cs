@@ -167,13 +167,12 @@ internal sealed class McClientSession : INotifiable
                 case McCommandKind.Append:
                 case McCommandKind.Prepend:
                 case McCommandKind.Cas:
-                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), data);
-                    break;
                 case McCommandKind.Delete:
                 case McCommandKind.Incr:
                 case McCommandKind.Decr:
                 case McCommandKind.Touch:
-                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), default);
+                    // data is empty except for storage commands.
+                    DispatchSingle(line, command, line.Slice(command.KeyStart, command.KeyLength), data);
                     break;
                 case McCommandKind.Version:
                     command.ForwardLength = "version".Length;
