@@ -20,11 +20,9 @@ public sealed class ProxyHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly List<ServerPool> _pools = [];
-    private readonly ProxyConfig _config;
 
     public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging)
     {
-        _config = config;
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
@@ -143,6 +141,5 @@ public sealed class ProxyHost : IAsyncDisposable
                 File.Delete(pool.Config.Listen.UnixPath!);
             }
         }
-        _ = _config;
     }
 }

@@ -19,11 +19,10 @@ internal sealed class ServerConnection
     private readonly object _lock = new();
     private readonly Queue<BackendRequest> _inflight = new();
     private volatile AsyncSignal _writeSignal = new(runInline: true);
-    private volatile bool _isConnected;
     private ByteBuffer _pending = new();
     private ByteBuffer _sending = new();
     private Socket? _socket;
-    private bool _connected;
+    private volatile bool _connected; // written under _lock; read without it by Flush
     private bool _connecting;
     private int _generation;
 
@@ -31,17 +30,6 @@ internal sealed class ServerConnection
     {
         _server = server;
         _logger = logger;
-    }
-
-    public int InflightCount
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _inflight.Count;
-            }
-        }
     }
 
     /// <summary>
@@ -79,7 +67,7 @@ internal sealed class ServerConnection
     /// <summary>Sends what callers have queued. With inline signalling the send usually happens on the caller's thread.</summary>
     public void Flush()
     {
-        if (_isConnected)
+        if (_connected)
         {
             _writeSignal.Set();
         }
@@ -143,7 +131,6 @@ internal sealed class ServerConnection
             }
             _socket = socket;
             _connected = true;
-            _isConnected = true;
             _connecting = false;
             // Each connection gets its own signal: the old write loop may still be waking up.
             signal = new AsyncSignal(runInline: true);
@@ -235,29 +222,38 @@ internal sealed class ServerConnection
         Fail(generation, failure);
     }
 
-    /// <summary>Frames every complete reply in the buffer and completes the matching requests in FIFO order.</summary>
+    /// <summary>
+    /// Frames every complete reply in the buffer and completes the matching requests in FIFO
+    /// order. Peek, frame and dequeue happen under one lock acquisition per reply: framing only
+    /// scans headers (it skips over value bytes), so the lock stays short.
+    /// </summary>
     private bool DeliverReplies(ByteBuffer buffer, ref int start, ref int scan, int generation, out string failure)
     {
         failure = "";
         while (start < buffer.Length)
         {
+            var data = buffer.Span[start..];
             BackendRequest? head;
+            int length;
             lock (_lock)
             {
                 if (_generation != generation)
                 {
                     return false;
                 }
-                _inflight.TryPeek(out head);
+                if (!_inflight.TryPeek(out head))
+                {
+                    length = -1; // bytes with no request waiting: the stream is out of step
+                }
+                else
+                {
+                    length = head.TryFrame(data, ref scan);
+                    if (length > 0)
+                    {
+                        _inflight.Dequeue();
+                    }
+                }
             }
-            if (head is null)
-            {
-                failure = "Invalid argument";
-                _logger.LogWarning("pool {Pool} server {Server}: unexpected reply with no request in flight", _server.Pool.Name, _server.Name);
-                return false;
-            }
-            var data = buffer.Span[start..];
-            var length = head.TryFrame(data, ref scan);
             if (length == 0)
             {
                 return true;
@@ -265,19 +261,12 @@ internal sealed class ServerConnection
             if (length < 0)
             {
                 failure = "Invalid argument";
-                _logger.LogWarning("pool {Pool} server {Server}: reply out of step with requests; closing", _server.Pool.Name, _server.Name);
+                _logger.LogWarning("pool {Pool} server {Server}: {Problem}; closing", _server.Pool.Name, _server.Name,
+                    head is null ? "reply with no request in flight" : "reply out of step with requests");
                 return false;
             }
-            lock (_lock)
-            {
-                if (_generation != generation)
-                {
-                    return false;
-                }
-                _inflight.Dequeue();
-            }
             scan = 0;
-            head.OnReply(data[..length]);
+            head!.OnReply(data[..length]);
             start += length;
         }
         return true;
@@ -311,7 +300,6 @@ internal sealed class ServerConnection
             }
             _generation++;
             _connected = false;
-            _isConnected = false;
             _connecting = false;
             _socket?.Dispose();
             _socket = null;
