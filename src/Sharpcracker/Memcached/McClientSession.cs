@@ -25,7 +25,13 @@ internal sealed class McClientSession : INotifiable
     private readonly long _id;
     private readonly ILogger _logger;
     private readonly Queue<McRequest> _queue = new();
-    private readonly Stack<McRequest> _free = new();
+    // Request recycling without a lock per request: the read loop rents from _readerFree (its
+    // own); the write loop collects released requests in _writerReleased (its own) and hands
+    // them over through _returned under one lock per write batch.
+    private readonly Stack<McRequest> _readerFree = new();
+    private readonly List<McRequest> _writerReleased = [];
+    private readonly List<McRequest> _returned = [];
+    private volatile int _queueCount; // _queue.Count, written under the queue lock
     private readonly AsyncSignal _writerSignal = new(runInline: true);
     private readonly List<ServerConnection> _touched = [];
     private readonly AsyncSignal _readerSignal = new();
@@ -114,16 +120,7 @@ internal sealed class McClientSession : INotifiable
         }
     }
 
-    private int QueueCount
-    {
-        get
-        {
-            lock (_queue)
-            {
-                return _queue.Count;
-            }
-        }
-    }
+    private int QueueCount => _queueCount;
 
     private Progress Process(ref ReadOnlySequence<byte> buffer)
     {
@@ -191,33 +188,49 @@ internal sealed class McClientSession : INotifiable
         return Progress.NeedMore;
     }
 
+    /// <summary>Read loop only.</summary>
     private McRequest Rent(McRequestKind kind)
     {
-        McRequest? request = null;
-        lock (_free)
+        if (_readerFree.Count == 0)
         {
-            _free.TryPop(out request);
+            lock (_returned)
+            {
+                foreach (var r in _returned)
+                {
+                    _readerFree.Push(r);
+                }
+                _returned.Clear();
+            }
         }
-        request ??= new McRequest(this);
+        var request = _readerFree.TryPop(out var free) ? free : new McRequest(this);
         request.Kind = kind;
         return request;
     }
 
-    private void Release(McRequest request)
+    /// <summary>Recycles a request and its parts into <paramref name="into"/>, which the calling loop owns.</summary>
+    private static void Recycle(McRequest request, ICollection<McRequest> into)
     {
         foreach (var child in request.Children)
         {
             child.Reset();
-            lock (_free)
-            {
-                _free.Push(child);
-            }
+            into.Add(child);
         }
         request.Reset();
-        lock (_free)
+        into.Add(request);
+    }
+
+    /// <summary>Write loop: hands the requests it released back to the read loop, one lock per batch.</summary>
+    private void ReturnReleased()
+    {
+        if (_writerReleased.Count == 0)
         {
-            _free.Push(request);
+            return;
         }
+        lock (_returned)
+        {
+            _returned.AddRange(_writerReleased);
+        }
+        _writerReleased.Clear();
     }
 
     private void Enqueue(McRequest request)
@@ -225,6 +238,7 @@ internal sealed class McClientSession : INotifiable
         lock (_queue)
         {
             _queue.Enqueue(request);
+            _queueCount = _queue.Count;
         }
     }
 
@@ -302,7 +316,8 @@ internal sealed class McClientSession : INotifiable
                 var server = _pool.Route(keys.Slice(pos, len));
                 if (server is null)
                 {
-                    Release(root);
+                    root.Reset();
+                    _readerFree.Push(root);
                     EnqueueNoServer();
                     return;
                 }
@@ -444,13 +459,13 @@ internal sealed class McClientSession : INotifiable
                 {
                     if (request.Kind == McRequestKind.Quit)
                     {
-                        Release(request);
                         await output.FlushAsync().ConfigureAwait(false);
                         return;
                     }
                     wrote |= WriteReply(output, request);
-                    Release(request);
+                    Recycle(request, _writerReleased);
                 }
+                ReturnReleased();
                 _readerSignal.Set();
                 if (wrote)
                 {
@@ -484,6 +499,7 @@ internal sealed class McClientSession : INotifiable
             if (_queue.TryPeek(out request!) && request.IsDone)
             {
                 _queue.Dequeue();
+                _queueCount = _queue.Count;
                 return true;
             }
         }
