@@ -48,18 +48,25 @@ public sealed class ExternalProcess : IDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(15);
+        using (ConnectWhenListening(port, process, program))
+        {
+            return new ExternalProcess(process, port);
+        }
+    }
+
+    /// <summary>Connects to the port once the process listens on it; fails if the process exits first (bounded).</summary>
+    public static McConnection ConnectWhenListening(int port, Process process, string name)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
             if (process.HasExited)
             {
-                throw new InvalidOperationException($"{program} exited with {process.ExitCode} before listening on {port}");
+                throw new InvalidOperationException($"{name} exited with {process.ExitCode} before listening on {port}");
             }
             try
             {
-                using var probe = new TcpClient();
-                probe.Connect("127.0.0.1", port);
-                return new ExternalProcess(process, port);
+                return new McConnection(port);
             }
             catch (SocketException) when (DateTime.UtcNow < deadline)
             {

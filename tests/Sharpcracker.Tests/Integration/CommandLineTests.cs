@@ -132,7 +132,7 @@ public sealed class CommandLineTests
         using var process = StartProxyProcess(dir, port, [server.Port], pid);
         try
         {
-            using (var proxy = ExternalProcessProbe.WaitForPort(port, process))
+            using (var proxy = ExternalProcess.ConnectWhenListening(port, process, "sharpcracker"))
             {
                 Assert.Equal("STORED\r\n", await proxy.RoundTripAsync("set cli 0 0 2\r\nok\r\n", "STORED\r\n"));
             }
@@ -173,7 +173,7 @@ public sealed class AllocationTests
         using var process = CommandLineTests.StartProxyProcess(dir, port, [s1.Port, s2.Port], pidFile: null);
         try
         {
-            using var connection = ExternalProcessProbe.WaitForPort(port, process);
+            using var connection = ExternalProcess.ConnectWhenListening(port, process, "sharpcracker");
             var batch = new System.Text.StringBuilder();
             for (var i = 0; i < 100; i++)
             {
@@ -226,26 +226,6 @@ public sealed class AllocationTests
             if (parts[1] == name)
             {
                 value = long.Parse(parts[2]);
-            }
-        }
-    }
-}
-
-internal static class ExternalProcessProbe
-{
-    public static McConnection WaitForPort(int port, Process process)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            Assert.False(process.HasExited, "sharpcracker exited early");
-            try
-            {
-                return new McConnection(port);
-            }
-            catch (System.Net.Sockets.SocketException) when (DateTime.UtcNow < deadline)
-            {
-                Thread.Sleep(20); // polling a port that is not open yet; there is no event to await
             }
         }
     }
