@@ -18,6 +18,7 @@ public static partial class ConfigLoader
         "listen", "hash", "hash_tag", "distribution", "timeout", "backlog", "client_connections", "redis",
         "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
+        "request_size_limit", "client_output_limit", "server_inflight_limit",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -136,6 +137,12 @@ public static partial class ConfigLoader
             return int.Parse(s, CultureInfo.InvariantCulture);
         }
 
+        int? Positive(string key)
+        {
+            var n = Int(key);
+            return n == 0 ? throw Bad(key, "cannot be 0") : n;
+        }
+
         bool? Bool(string key)
         {
             var s = Scalar(key);
@@ -223,6 +230,9 @@ public static partial class ConfigLoader
             ServerConnections = serverConnections,
             ServerRetryTimeoutMs = Int("server_retry_timeout") ?? 30000,
             ServerFailureLimit = Int("server_failure_limit") ?? 2,
+            RequestSizeLimit = Positive("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
+            ClientOutputLimit = Positive("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
+            ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             Servers = servers,
         };
     }

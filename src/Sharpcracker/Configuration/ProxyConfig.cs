@@ -35,6 +35,18 @@ public sealed record PoolConfig
     public int ServerConnections { get; init; } = 1;
     public int ServerRetryTimeoutMs { get; init; } = 30000;
     public int ServerFailureLimit { get; init; } = 2;
+    // Sharpcracker's limits (not in twemproxy; docs/operations.md "Failures and limits").
+    /// <summary>Largest request (line plus data block) in bytes; a bigger storage command gets
+    /// <c>SERVER_ERROR object too large for cache</c> and its data is swallowed, as memcached does.</summary>
+    public int RequestSizeLimit { get; init; } = DefaultRequestSizeLimit;
+    /// <summary>Reply bytes a client may leave unread before it is disconnected.</summary>
+    public int ClientOutputLimit { get; init; } = DefaultClientOutputLimit;
+    /// <summary>Requests in flight on one server connection before clients sending to it are paused.</summary>
+    public int ServerInflightLimit { get; init; } = DefaultServerInflightLimit;
+
+    public const int DefaultRequestSizeLimit = 64 * 1024 * 1024;
+    public const int DefaultClientOutputLimit = 64 * 1024 * 1024;
+    public const int DefaultServerInflightLimit = 16384;
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
 }
 

@@ -17,8 +17,8 @@ internal sealed class McClientSession : INotifiable
 {
     /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
     private const int MaxQueued = 8192;
-    /// <summary>Upper bound on one request (line plus data); memcached's item size limit is far lower by default.</summary>
-    private const long MaxRequestBytes = 1L << 30;
+    /// <summary>The write loop flushes (and waits for the socket) after this many reply bytes.</summary>
+    private const int FlushChunkBytes = 256 * 1024;
 
     private readonly ServerPool _pool;
     private readonly IDuplexPipe _transport;
@@ -36,9 +36,17 @@ internal sealed class McClientSession : INotifiable
     private readonly List<ServerConnection> _touched = [];
     private readonly AsyncSignal _readerSignal = new();
     private readonly int[] _serverChild;
-    private byte[] _scratch = new byte[4096];
+    private byte[] _scratch = []; // grown on first use: idle connections stay small
     private volatile bool _readerDone;
     private volatile bool _writerDone;
+    // Failures and limits (docs/operations.md): bytes of an over-size storage command still to
+    // discard; the server connection that reached server_inflight_limit (read loop pauses);
+    // reply bytes held for this client; draining (shutdown or abort) stops reading.
+    private long _swallow;
+    private ServerConnection? _saturated;
+    private readonly ClientOutputBudget _outputBudget;
+    private volatile bool _draining;
+    private int _aborted;
 
     public McClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
     {
@@ -48,6 +56,45 @@ internal sealed class McClientSession : INotifiable
         _logger = logger;
         _serverChild = new int[pool.Servers.Count];
         Array.Fill(_serverChild, -1);
+        _outputBudget = new ClientOutputBudget(pool.Config.ClientOutputLimit);
+    }
+
+    /// <summary>Closes the client's socket at once (set by the listener; Kestrel's ConnectionContext.Abort).</summary>
+    public Action? AbortConnection { get; set; }
+
+    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    /// <summary>
+    /// Graceful shutdown: stop reading requests; the write loop still writes every reply already
+    /// owed, then the session ends and the connection closes.
+    /// </summary>
+    public void BeginDrain()
+    {
+        _draining = true;
+        _transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>Any thread that stored reply bytes for this client. Disconnects a client over client_output_limit.</summary>
+    public void CountReplyBytes(int bytes)
+    {
+        if (_outputBudget.Add(bytes))
+        {
+            _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
+                _pool.Name, _id, _pool.Config.ClientOutputLimit);
+            Abort();
+        }
+    }
+
+    private void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+        _draining = true;
+        _transport.Input.CancelPendingRead();
+        _transport.Output.CancelPendingFlush();
+        AbortConnection?.Invoke();
     }
 
     public async Task RunAsync()
@@ -82,6 +129,11 @@ internal sealed class McClientSession : INotifiable
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (_draining)
+            {
+                input.AdvanceTo(buffer.Start);
+                return;
+            }
             Progress progress;
             CompletionBatch.Begin();
             try
@@ -109,9 +161,15 @@ internal sealed class McClientSession : INotifiable
             {
                 return;
             }
+            if (_saturated is { } saturated)
+            {
+                // Back-pressure: a server connection is at server_inflight_limit.
+                _saturated = null;
+                await saturated.WaitForRoomAsync().ConfigureAwait(false);
+            }
             while (QueueCount >= MaxQueued)
             {
-                if (_writerDone)
+                if (_writerDone || _draining)
                 {
                     return;
                 }
@@ -126,14 +184,29 @@ internal sealed class McClientSession : INotifiable
     {
         while (!buffer.IsEmpty)
         {
+            if (_swallow > 0)
+            {
+                // The data block of a refused over-size storage command, discarded as it arrives.
+                var skip = Math.Min(_swallow, buffer.Length);
+                buffer = buffer.Slice(skip);
+                _swallow -= skip;
+                continue;
+            }
             if (QueueCount >= MaxQueued)
             {
                 return Progress.Paused;
             }
-            var status = McRequestFramer.TryFrame(buffer, ref _scratch, MaxRequestBytes, out var command, out var line, out var data, out var consumed);
+            var status = McRequestFramer.TryFrame(buffer, ref _scratch, _pool.Config.RequestSizeLimit, out var command, out var line, out var data, out var consumed);
             if (status == McFrameStatus.NeedMore)
             {
                 return Progress.NeedMore;
+            }
+            if (status == McFrameStatus.TooLarge)
+            {
+                RefuseTooLarge(line, command);
+                _swallow = command.DataLength;
+                buffer = buffer.Slice(consumed);
+                continue;
             }
             if (status == McFrameStatus.Close)
             {
@@ -184,8 +257,36 @@ internal sealed class McClientSession : INotifiable
                     break;
             }
             buffer = buffer.Slice(consumed);
+            if (_saturated is not null)
+            {
+                return Progress.Paused;
+            }
         }
         return Progress.NeedMore;
+    }
+
+    /// <summary>
+    /// A storage command over request_size_limit, answered as memcached answers an item over its
+    /// size limit: <c>SERVER_ERROR object too large for cache</c> (hidden by noreply, as in
+    /// 1.6.18), the data block swallowed, and for <c>set</c> the old value deleted so a stale
+    /// value cannot outlive the failed set.
+    /// </summary>
+    private void RefuseTooLarge(ReadOnlySpan<byte> line, in McCommand command)
+    {
+        if (!command.Noreply)
+        {
+            EnqueueLocal(McReplies.ObjectTooLarge);
+        }
+        if (command.Kind != McCommandKind.Set)
+        {
+            return;
+        }
+        var key = line.Slice(command.KeyStart, command.KeyLength);
+        Span<byte> delete = stackalloc byte[7 + 256];
+        "delete "u8.CopyTo(delete);
+        key.CopyTo(delete[7..]);
+        var deleteCommand = new McCommand { Kind = McCommandKind.Delete, Noreply = true, ForwardLength = 7 + key.Length };
+        DispatchSingle(delete[..deleteCommand.ForwardLength], deleteCommand, key, default);
     }
 
     /// <summary>Read loop only.</summary>
@@ -246,6 +347,7 @@ internal sealed class McClientSession : INotifiable
     {
         var request = Rent(McRequestKind.Local);
         request.Reply.Write(reply);
+        CountReplyBytes(reply.Length);
         Enqueue(request);
         request.MarkDoneLocally();
     }
@@ -282,7 +384,15 @@ internal sealed class McClientSession : INotifiable
         {
             output.Write(data);
         }
-        connection.Commit(request);
+        Commit(connection, request);
+    }
+
+    private void Commit(ServerConnection connection, BackendRequest request)
+    {
+        if (connection.Commit(request))
+        {
+            _saturated ??= connection;
+        }
         Touch(connection);
     }
 
@@ -346,8 +456,7 @@ internal sealed class McClientSession : INotifiable
             var output = connection.BeginRequest();
             output.Write(line);
             output.Write(McReplies.Crlf);
-            connection.Commit(root);
-            Touch(connection);
+            Commit(connection, root);
             return;
         }
 
@@ -393,8 +502,7 @@ internal sealed class McClientSession : INotifiable
                 first = false;
             }
             output.Write(McReplies.Crlf);
-            connection.Commit(fragment);
-            Touch(connection);
+            Commit(connection, fragment);
         }
         root.DispatchDone();
     }
@@ -418,8 +526,7 @@ internal sealed class McClientSession : INotifiable
             var output = connection.BeginRequest();
             output.Write(line[..command.ForwardLength]);
             output.Write(McReplies.Crlf);
-            connection.Commit(root.Children[i]);
-            Touch(connection);
+            Commit(connection, root.Children[i]);
         }
         root.DispatchDone();
     }
@@ -454,7 +561,12 @@ internal sealed class McClientSession : INotifiable
             while (true)
             {
                 await _writerSignal.WaitAsync().ConfigureAwait(false);
+                if (IsAborted)
+                {
+                    return;
+                }
                 var wrote = false;
+                long unflushed = 0;
                 while (TryTakeFinished(out var request))
                 {
                     if (request.Kind == McRequestKind.Quit)
@@ -463,8 +575,24 @@ internal sealed class McClientSession : INotifiable
                         return;
                     }
                     wrote |= WriteReply(output, request);
+                    unflushed += HeldBytes(request);
                     Recycle(request, _writerReleased);
+                    if (unflushed >= FlushChunkBytes)
+                    {
+                        // Large replies: hand them to the socket in chunks, waiting for it, so
+                        // the output pipe stays small however much is finished.
+                        ReturnReleased();
+                        _outputBudget.Release(unflushed);
+                        unflushed = 0;
+                        wrote = false;
+                        var chunk = await output.FlushAsync().ConfigureAwait(false);
+                        if (chunk.IsCompleted || chunk.IsCanceled)
+                        {
+                            return;
+                        }
+                    }
                 }
+                _outputBudget.Release(unflushed);
                 ReturnReleased();
                 _readerSignal.Set();
                 if (wrote)
@@ -490,6 +618,17 @@ internal sealed class McClientSession : INotifiable
             _writerDone = true;
             _readerSignal.Set();
         }
+    }
+
+    /// <summary>Reply bytes a finished request holds (counted in <see cref="_outputBudget"/>).</summary>
+    private static long HeldBytes(McRequest request)
+    {
+        long bytes = request.Reply.Length;
+        foreach (var child in request.Children)
+        {
+            bytes += child.Reply.Length;
+        }
+        return bytes;
     }
 
     private bool TryTakeFinished(out McRequest request)

@@ -12,5 +12,6 @@ internal static class McReplies
     public static ReadOnlySpan<byte> End => "END\r\n"u8;
     public static ReadOnlySpan<byte> Ok => "OK\r\n"u8;
     public static ReadOnlySpan<byte> ServerErrorPrefix => "SERVER_ERROR "u8;
+    public static ReadOnlySpan<byte> ObjectTooLarge => "SERVER_ERROR object too large for cache\r\n"u8;
     public static ReadOnlySpan<byte> Crlf => "\r\n"u8;
 }

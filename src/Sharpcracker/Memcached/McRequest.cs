@@ -86,9 +86,11 @@ internal sealed class McRequest : BackendRequest
 
     public override void OnReply(ReadOnlySpan<byte> reply)
     {
-        if (!Noreply || Kind != McRequestKind.Single)
+        // An aborted session will never write it: do not hold the bytes (slow-reader bound).
+        if ((!Noreply || Kind != McRequestKind.Single) && !Session.IsAborted)
         {
             Reply.Write(reply);
+            Session.CountReplyBytes(reply.Length);
         }
         Complete();
     }

@@ -10,6 +10,12 @@ internal enum McFrameStatus
     Request,
     /// <summary>The client broke a rule memcached enforces by closing (2 KiB without a line end).</summary>
     Close,
+    /// <summary>
+    /// A storage command whose line plus data exceeds the request size limit: command and line
+    /// are valid, consumed covers the line only; the caller answers and swallows
+    /// <see cref="McCommand.DataLength"/> bytes, as memcached does for an item over its size limit.
+    /// </summary>
+    TooLarge,
 }
 
 /// <summary>
@@ -60,10 +66,14 @@ internal static class McRequestFramer
         if (command.IsStorage)
         {
             var total = consumed + command.DataLength;
+            if (total > maxRequestBytes)
+            {
+                return McFrameStatus.TooLarge;
+            }
             if (buffer.Length < total)
             {
                 consumed = 0;
-                return total > maxRequestBytes ? McFrameStatus.Close : McFrameStatus.NeedMore;
+                return McFrameStatus.NeedMore;
             }
             data = buffer.Slice(consumed, command.DataLength);
             consumed = total;

@@ -7,12 +7,15 @@ namespace Sharpcracker.Proxy;
 internal sealed class BackendServer
 {
     private readonly ServerConnection[] _connections;
+    private readonly ILogger _logger;
 
     public BackendServer(ServerPool pool, int index, ServerConfig config, ILogger logger)
     {
         Pool = pool;
         Index = index;
         Config = config;
+        _logger = logger;
+        Health = new ServerHealth(pool.Config.AutoEjectHosts, pool.Config.ServerFailureLimit, pool.Config.ServerRetryTimeoutMs);
         _connections = new ServerConnection[pool.Config.ServerConnections];
         for (var i = 0; i < _connections.Length; i++)
         {
@@ -25,6 +28,25 @@ internal sealed class BackendServer
     public ServerConfig Config { get; }
     public string Name => Config.Name;
     public IReadOnlyList<ServerConnection> Connections => _connections;
+
+    /// <summary>Failure count, back-off and ejection (docs/operations.md, "Failures and limits").</summary>
+    public ServerHealth Health { get; }
+
+    /// <summary>
+    /// A connection to this server failed (not when the proxy closed it). Counts the failure;
+    /// when that ejects the server, rebuilds the pool's continuum without it and starts probing.
+    /// </summary>
+    public void ReportFailure(string reason)
+    {
+        if (!Health.OnConnectionFailed(reason, Environment.TickCount64))
+        {
+            return;
+        }
+        _logger.LogWarning("pool {Pool} server {Server}: ejected after {Limit} failures ({Reason}); probing again in {Retry} ms",
+            Pool.Name, Name, Pool.Config.ServerFailureLimit, reason, Health.RetryTimeoutMs);
+        Pool.RebuildLiveServers();
+        _ = HealthProbe.ProbeUntilReadmittedAsync(this, _logger, Pool.Stopping);
+    }
 
     /// <summary>
     /// A client always uses the same connection to a server, so its requests reach the server in

@@ -25,11 +25,18 @@ internal sealed class ServerConnection
     private volatile bool _connected; // written under _lock; read without it by Flush
     private bool _connecting;
     private int _generation;
+    // Back-pressure (server_inflight_limit): callers pause once the FIFO reaches the limit and
+    // are released together when it drains below the low-water mark or the connection fails.
+    private readonly int _inflightLimit;
+    private readonly int _inflightLowWater;
+    private TaskCompletionSource? _roomWaiters; // under _lock; allocated only when saturated
 
     public ServerConnection(BackendServer server, ILogger logger)
     {
         _server = server;
         _logger = logger;
+        _inflightLimit = Math.Max(1, server.Pool.Config.ServerInflightLimit);
+        _inflightLowWater = _inflightLimit - Math.Max(1, _inflightLimit / 4);
     }
 
     /// <summary>
@@ -45,22 +52,73 @@ internal sealed class ServerConnection
     /// <summary>
     /// Queues the request whose bytes were just appended and releases the lock. The caller calls
     /// <see cref="Flush"/> once after its whole batch, so one send carries the batch.
+    /// When the server is ejected or backing off, the request fails at once with the last error
+    /// (no connect attempt). Returns true when the connection has reached server_inflight_limit:
+    /// the caller should stop reading its client until <see cref="WaitForRoomAsync"/> completes.
     /// </summary>
-    public void Commit(BackendRequest request)
+    public bool Commit(BackendRequest request)
     {
-        request.EnqueuedAt = Environment.TickCount64;
-        _inflight.Enqueue(request);
-        var connected = _connected;
-        var startConnect = !connected && !_connecting;
-        if (startConnect)
+        var now = Environment.TickCount64;
+        string? refused = null;
+        var startConnect = false;
+        if (!_connected && !_connecting)
         {
-            _connecting = true;
+            // Not connected and not connecting: Fail emptied the FIFO and the pending buffer, so
+            // the pending bytes are this request's alone.
+            refused = _server.Health.RefuseConnect(now);
+            if (refused is not null)
+            {
+                _pending.Clear();
+            }
+            else
+            {
+                _connecting = true;
+                startConnect = true;
+            }
+        }
+        var saturated = false;
+        if (refused is null)
+        {
+            request.EnqueuedAt = now;
+            _inflight.Enqueue(request);
+            saturated = _inflight.Count >= _inflightLimit;
         }
         var generation = _generation;
         Monitor.Exit(_lock);
+        if (refused is not null)
+        {
+            request.OnFailure(refused);
+            return false;
+        }
         if (startConnect)
         {
             _ = ConnectAsync(generation);
+        }
+        return saturated;
+    }
+
+    /// <summary>Completes when the in-flight FIFO has room again (or the connection failed).</summary>
+    public Task WaitForRoomAsync()
+    {
+        lock (_lock)
+        {
+            if (_inflight.Count < _inflightLimit)
+            {
+                return Task.CompletedTask;
+            }
+            return (_roomWaiters ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+        }
+    }
+
+    /// <summary>Requests waiting for a reply (approximate outside the lock).</summary>
+    public int InflightCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inflight.Count;
+            }
         }
     }
 
@@ -79,7 +137,7 @@ internal sealed class ServerConnection
         int generation;
         lock (_lock)
         {
-            if (_connected || _connecting)
+            if (_connected || _connecting || _server.Health.RefuseConnect(Environment.TickCount64) is not null)
             {
                 return;
             }
@@ -94,21 +152,16 @@ internal sealed class ServerConnection
         Socket? socket = null;
         try
         {
-            var config = _server.Config;
-            EndPoint endpoint;
-            if (config.IsUnix)
+            // Resolved at every connect, so a DNS change is picked up on reconnect.
+            (socket, var endpoint) = await BackendEndpoint.CreateAsync(_server.Config).ConfigureAwait(false);
+            lock (_lock)
             {
-                endpoint = new UnixDomainSocketEndPoint(config.UnixPath!);
-                socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            }
-            else
-            {
-                // Resolved at every connect, so a DNS change is picked up on reconnect.
-                var address = IPAddress.TryParse(config.Host, out var ip)
-                    ? ip
-                    : (await Dns.GetHostAddressesAsync(config.Host!).ConfigureAwait(false))[0];
-                endpoint = new IPEndPoint(address, config.Port);
-                socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+                if (_generation != generation)
+                {
+                    socket.Dispose();
+                    return;
+                }
+                _socket = socket; // a timeout during the connect disposes it (Fail)
             }
             await socket.ConnectAsync(endpoint).ConfigureAwait(false);
         }
@@ -230,11 +283,13 @@ internal sealed class ServerConnection
     private bool DeliverReplies(ByteBuffer buffer, ref int start, ref int scan, int generation, out string failure)
     {
         failure = "";
+        var delivered = false;
         while (start < buffer.Length)
         {
             var data = buffer.Span[start..];
             BackendRequest? head;
             int length;
+            TaskCompletionSource? room = null;
             lock (_lock)
             {
                 if (_generation != generation)
@@ -251,11 +306,21 @@ internal sealed class ServerConnection
                     if (length > 0)
                     {
                         _inflight.Dequeue();
+                        if (_roomWaiters is not null && _inflight.Count <= _inflightLowWater)
+                        {
+                            room = _roomWaiters;
+                            _roomWaiters = null;
+                        }
                     }
                 }
             }
+            room?.TrySetResult();
             if (length == 0)
             {
+                if (delivered)
+                {
+                    _server.Health.OnReply();
+                }
                 return true;
             }
             if (length < 0)
@@ -268,6 +333,11 @@ internal sealed class ServerConnection
             scan = 0;
             head!.OnReply(data[..length]);
             start += length;
+            delivered = true;
+        }
+        if (delivered)
+        {
+            _server.Health.OnReply();
         }
         return true;
     }
@@ -288,10 +358,12 @@ internal sealed class ServerConnection
         Fail(generation, "Connection timed out");
     }
 
-    private void Fail(int generation, string reason)
+    /// <param name="countsAsFailure">false when the proxy itself closes the connection (shutdown).</param>
+    private void Fail(int generation, string reason, bool countsAsFailure = true)
     {
         BackendRequest[] failed;
         AsyncSignal signal;
+        TaskCompletionSource? room;
         lock (_lock)
         {
             if (_generation != generation)
@@ -307,9 +379,17 @@ internal sealed class ServerConnection
             _inflight.Clear();
             _pending.Clear();
             signal = _writeSignal;
+            room = _roomWaiters;
+            _roomWaiters = null;
         }
         // Wake the old write loop so it sees the new generation and exits.
         signal.Set();
+        room?.TrySetResult();
+        // Count the failure (back-off, ejection) before clients hear of it and send more.
+        if (countsAsFailure)
+        {
+            _server.ReportFailure(reason);
+        }
         CompletionBatch.Begin();
         try
         {
@@ -331,6 +411,6 @@ internal sealed class ServerConnection
         {
             generation = _generation;
         }
-        Fail(generation, "Connection closed by proxy");
+        Fail(generation, "Connection closed by proxy", countsAsFailure: false);
     }
 }

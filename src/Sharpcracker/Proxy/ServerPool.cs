@@ -17,6 +17,8 @@ internal sealed class ServerPool : IDisposable
     private readonly Timer? _timeoutTimer;
     private readonly BackendServer[] _servers;
     private readonly HashTag _hashTag;
+    private readonly object _membershipLock = new();
+    private readonly CancellationTokenSource _stopping = new();
     private volatile KeyRouter _router;
     private long _nextClientId;
     private int _currentClients;
@@ -48,6 +50,9 @@ internal sealed class ServerPool : IDisposable
     public long TotalClients => Interlocked.Read(ref _totalClients);
     public long RejectedClients => Interlocked.Read(ref _rejectedClients);
 
+    /// <summary>Cancelled when the pool shuts down (ends health probes).</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
     /// <summary>The server for a key, or null when the pool has no live server.</summary>
     public BackendServer? Route(ReadOnlySpan<byte> key)
     {
@@ -61,6 +66,18 @@ internal sealed class ServerPool : IDisposable
     /// request is routed by the old or the new membership, never by a half-built one.
     /// </summary>
     public void SetLiveServers(Func<BackendServer, bool> isLive) => _router = BuildRouter(isLive);
+
+    /// <summary>
+    /// Rebuilds the continuum over the servers that are not ejected. Serialised, so two servers
+    /// changing state at once cannot leave the router built from a stale view.
+    /// </summary>
+    public void RebuildLiveServers()
+    {
+        lock (_membershipLock)
+        {
+            SetLiveServers(s => !s.Health.IsEjected);
+        }
+    }
 
     private KeyRouter BuildRouter(Func<BackendServer, bool> isLive)
     {
@@ -105,6 +122,10 @@ internal sealed class ServerPool : IDisposable
                 socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
             }
             var session = new McClientSession(this, context.Transport, Interlocked.Increment(ref _nextClientId), _logger);
+            session.AbortConnection = context.Abort;
+            // Graceful shutdown: Kestrel stops listening, then asks each connection to close;
+            // the session stops reading, writes what is in flight, and ends (docs/operations.md).
+            using var draining = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(session.BeginDrain);
             await session.RunAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
@@ -131,6 +152,7 @@ internal sealed class ServerPool : IDisposable
 
     public void Dispose()
     {
+        _stopping.Cancel();
         _timeoutTimer?.Dispose();
         foreach (var server in _servers)
         {
