@@ -75,9 +75,11 @@ public sealed class ExternalProcess : IDisposable
         }
     }
 
-    public static ExternalProcess StartMemcached(params string[] extra)
+    public static ExternalProcess StartMemcached(params string[] extra) => StartMemcachedOnPort(FreePort.Next(), extra);
+
+    /// <summary>memcached on a given port (a restart on the port of a killed one).</summary>
+    public static ExternalProcess StartMemcachedOnPort(int port, params string[] extra)
     {
-        var port = FreePort.Next();
         var args = new List<string> { "-l", "127.0.0.1", "-p", port.ToString(), "-U", "0", "-t", "1", "-m", "64" };
         if (Environment.UserName == "root")
         {

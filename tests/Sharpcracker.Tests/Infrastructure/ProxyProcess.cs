@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Sharpcracker.Tests.Infrastructure;
+
+/// <summary>
+/// The sharpcracker executable in its own process with a given pool configuration, so tests can
+/// signal it, watch its memory and see whether it stays up. Its log is kept for assertions.
+/// </summary>
+public sealed class ProxyProcess : IDisposable
+{
+    private static readonly string s_dll = Path.Combine(AppContext.BaseDirectory, "sharpcracker.dll");
+    private readonly DirectoryInfo _dir;
+    private readonly StringBuilder _log = new();
+
+    private ProxyProcess(Process process, DirectoryInfo dir, int port)
+    {
+        Process = process;
+        _dir = dir;
+        Port = port;
+    }
+
+    public Process Process { get; }
+    public int Port { get; }
+
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    /// <summary>Starts a one-pool proxy over the backend ports and waits until it listens.</summary>
+    public static ProxyProcess Start(IEnumerable<int> backendPorts, string extraPoolKeys = "")
+    {
+        var port = FreePort.Next();
+        var dir = Directory.CreateTempSubdirectory("sc-proc");
+        var servers = string.Concat(backendPorts.Select((p, i) => $"    - 127.0.0.1:{p}:1 s{i}\n"));
+        var extra = string.Concat(extraPoolKeys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(k => "  " + k.Trim() + "\n"));
+        var conf = Path.Combine(dir.FullName, "nutcracker.yml");
+        File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}");
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { s_dll, "-c", conf, "-v", "5" })
+        {
+            info.ArgumentList.Add(a);
+        }
+        var process = Process.Start(info)!;
+        var proxy = new ProxyProcess(process, dir, port);
+        process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
+        return proxy;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_log)
+        {
+            _log.AppendLine(line);
+        }
+    }
+
+    /// <summary>Resident memory of the proxy process in bytes (VmRSS).</summary>
+    public long ResidentBytes()
+    {
+        foreach (var line in File.ReadLines($"/proc/{Process.Id}/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
+            }
+        }
+        throw new InvalidOperationException("no VmRSS");
+    }
+
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, Process.Id.ToString()]);
+        kill.WaitForExit();
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill();
+                Process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        Process.Dispose();
+        _dir.Delete(recursive: true);
+    }
+}
