@@ -253,6 +253,23 @@ public sealed class McRequestFramerTests
     }
 
     [Fact]
+    public void StorageCommandOverMaxRequestBytes_IsTooLarge_WithTheLineConsumedOnly()
+    {
+        byte[] scratch = [];
+        var bytes = Bytes("set k 1 0 100\r\nabc");
+        var status = McRequestFramer.TryFrame(new ReadOnlySequence<byte>(bytes), ref scratch, 100, out var command, out var line, out _, out var consumed);
+        Assert.Equal(McFrameStatus.TooLarge, status);
+        Assert.Equal("set k 1 0 100".Length + 2, consumed);
+        Assert.Equal(102, command.DataLength);
+        Assert.Equal(McCommandKind.Set, command.Kind);
+        Assert.Equal("k", Encoding.ASCII.GetString(line.Slice(command.KeyStart, command.KeyLength)));
+        // Exactly at the limit it is an ordinary request.
+        var fits = Bytes("set k 1 0 3\r\nabc\r\n");
+        Assert.Equal(McFrameStatus.Request, Frame(fits, fits.Length));
+        Assert.Equal(McFrameStatus.TooLarge, Frame(fits, fits.Length - 1));
+    }
+
+    [Fact]
     public void MultiGetLongerThanMaxRequestBytesCloses()
     {
         var bytes = Bytes("get " + new string('k', 5000));
