@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Threading.Channels;
 
 namespace Sharpcracker.Tests.Infrastructure;
 
@@ -80,6 +81,10 @@ public sealed class FakeBackend : IDisposable
     {
         var buffer = new byte[65536];
         var pending = new StringBuilder();
+        // Lines are counted as they arrive; the handler runs on them one at a time, in order,
+        // so a handler holding its reply does not stop the backend from receiving.
+        var lines = Channel.CreateUnbounded<string>();
+        var handling = HandleAsync(socket, index, lines.Reader);
         try
         {
             while (true)
@@ -102,11 +107,7 @@ public sealed class FakeBackend : IDisposable
                     pending.Remove(0, nl + 1);
                     Received.Enqueue(line);
                     Interlocked.Increment(ref _lines);
-                    var reply = await _handler(this, index, line);
-                    if (reply is not null)
-                    {
-                        await socket.SendAsync(Encoding.Latin1.GetBytes(reply), SocketFlags.None);
-                    }
+                    lines.Writer.TryWrite(line);
                 }
             }
         }
@@ -115,8 +116,27 @@ public sealed class FakeBackend : IDisposable
         }
         finally
         {
+            lines.Writer.TryComplete();
             socket.Dispose();
             _closed.GetOrAdd(index, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
+
+    private async Task HandleAsync(Socket socket, int index, ChannelReader<string> lines)
+    {
+        try
+        {
+            await foreach (var line in lines.ReadAllAsync())
+            {
+                var reply = await _handler(this, index, line);
+                if (reply is not null)
+                {
+                    await socket.SendAsync(Encoding.Latin1.GetBytes(reply), SocketFlags.None);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
         }
     }
 

@@ -30,7 +30,7 @@ public sealed class LimitTests(ITestOutputHelper output)
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var backend = new FakeBackend(async (_, _, line) =>
         {
-            await release.Task;
+            await release.Task; // replies are held (in order) until the test releases them
             return $"VALUE {line[4..]} 0 1\r\nv\r\nEND\r\n";
         });
         await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port], "server_inflight_limit: 4");

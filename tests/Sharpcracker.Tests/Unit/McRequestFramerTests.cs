@@ -278,19 +278,19 @@ public sealed class McRequestFramerTests
     }
 
     [Fact]
-    public void StorageRequestLargerThanMaxRequestBytesCloses()
+    public void StorageRequestLargerThanMaxRequestBytesIsTooLarge()
     {
         var header = Bytes("set k 0 0 1000\r\n");
         var partial = header.Concat(new byte[10]).ToArray();
         var total = header.Length + 1002;
         Assert.Equal(McFrameStatus.NeedMore, Frame(partial, total));
-        Assert.Equal(McFrameStatus.Close, Frame(partial, total - 1));
-        Assert.Equal(McFrameStatus.Close, Frame(header, 100));
+        Assert.Equal(McFrameStatus.TooLarge, Frame(partial, total - 1));
+        Assert.Equal(McFrameStatus.TooLarge, Frame(header, 100));
         // A complete request of exactly the limit frames.
         var whole = header.Concat(new byte[1000]).Concat("\r\n"u8.ToArray()).ToArray();
         Assert.Equal(McFrameStatus.Request, Frame(whole, total));
-        // Huge announced sizes close at once rather than waiting for gigabytes.
-        Assert.Equal(McFrameStatus.Close, Frame(Bytes("set k 0 0 2147483645\r\n"), 64 * 1024 * 1024));
+        // Huge announced sizes are refused at once rather than waiting for gigabytes.
+        Assert.Equal(McFrameStatus.TooLarge, Frame(Bytes("set k 0 0 2147483645\r\n"), 64 * 1024 * 1024));
     }
 
     [Theory]
