@@ -157,7 +157,9 @@ internal sealed class McClientSession : INotifiable
             }
             // Paused: complete requests remain, so do not mark them examined.
             input.AdvanceTo(buffer.Start, progress == Progress.Paused ? buffer.Start : buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
+            // A client that half-closed after a long pipeline still gets every request served:
+            // when paused, the rest is read again (with IsCompleted) once there is room.
+            if ((result.IsCompleted || result.IsCanceled) && progress != Progress.Paused)
             {
                 return;
             }

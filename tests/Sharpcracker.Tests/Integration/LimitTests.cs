@@ -51,6 +51,24 @@ public sealed class LimitTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task PipelineThenHalfClose_AtTheInflightLimit_EveryRequestIsStillAnswered()
+    {
+        using var server = ExternalProcess.StartMemcached();
+        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port], "server_inflight_limit: 2");
+        using var client = new McConnection(proxy.Port);
+        var requests = new StringBuilder();
+        var expected = new StringBuilder();
+        for (var i = 0; i < 500; i++)
+        {
+            requests.Append($"set h{i} 0 0 1\r\nx\r\nget h{i}\r\n");
+            expected.Append($"STORED\r\nVALUE h{i} 0 1\r\nx\r\nEND\r\n");
+        }
+        await client.SendAsync(requests.ToString());
+        client.ShutdownSend();
+        Assert.Equal(expected.ToString(), Encoding.ASCII.GetString(await client.ReadToEndAsync()));
+    }
+
+    [Fact]
     public async Task SlowReaderOfLargeValues_IsDisconnected_ProxyMemoryStaysBounded_OthersUnaffected()
     {
         const int ValueSize = 1 << 20;
