@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -110,7 +109,7 @@ internal sealed class ServerConnection
         }
     }
 
-    /// <summary>Requests waiting for a reply (approximate outside the lock).</summary>
+    /// <summary>Requests waiting for a reply on this connection (for stats; takes the lock).</summary>
     public int InflightCount
     {
         get
