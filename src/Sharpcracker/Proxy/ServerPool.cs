@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Distribution;
 using Sharpcracker.Memcached;
+using Sharpcracker.Redis;
 
 namespace Sharpcracker.Proxy;
 
@@ -34,6 +35,7 @@ internal sealed class ServerPool : IDisposable
         }
         _hashTag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
         _router = BuildRouter(_ => true);
+        Handshake = RedisBackendHandshake.For(config);
         if (config.TimeoutMs is { } timeout and > 0)
         {
             var period = Math.Clamp(timeout / 10, 1, 100);
@@ -42,6 +44,8 @@ internal sealed class ServerPool : IDisposable
     }
 
     public PoolConfig Config { get; }
+    /// <summary>Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when none.</summary>
+    public IBackendHandshake? Handshake { get; }
     public string Name => Config.Name;
     public IReadOnlyList<BackendServer> Servers => _servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
@@ -104,7 +108,13 @@ internal sealed class ServerPool : IDisposable
             {
                 socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
             }
-            var session = new McClientSession(this, context.Transport, Interlocked.Increment(ref _nextClientId), _logger);
+            var clientId = Interlocked.Increment(ref _nextClientId);
+            if (Config.Redis)
+            {
+                await new RedisClientSession(this, context.Transport, clientId, _logger).RunAsync().ConfigureAwait(false);
+                return;
+            }
+            var session = new McClientSession(this, context.Transport, clientId, _logger);
             await session.RunAsync().ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
