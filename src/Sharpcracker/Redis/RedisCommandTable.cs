@@ -61,7 +61,11 @@ internal static partial class RedisCommandTable
 {
     private const int Slots = 1024; // power of two, well above the ~280 rows
     private const int MaxNameLength = 40;
-    private static readonly RedisCommandInfo?[] s_slots = Build();
+    // Built on first use: field initializers of the partial class's two files run in an unspecified order.
+    private static class Index
+    {
+        public static readonly RedisCommandInfo?[] Slots = Build();
+    }
 
     public static IReadOnlyList<RedisCommandInfo> All => s_all;
 
@@ -109,8 +113,9 @@ internal static partial class RedisCommandTable
             Lower(sub, lower[(name.Length + 1)..]);
         }
         lower = lower[..total];
+        var slots = Index.Slots;
         var i = Hash(lower) & (Slots - 1);
-        while (s_slots[i] is { } info)
+        while (slots[i] is { } info)
         {
             if (info.NameBytes.AsSpan().SequenceEqual(lower))
             {
