@@ -289,3 +289,41 @@ public sealed class RedisProxyTests
         Assert.Equal(await d.CallAsync(script), await p.CallAsync(script));
     }
 }
+
+/// <summary>Before AUTH, the proxy (redis_auth) answers malformed and unauthenticated input as a redis-server with requirepass does.</summary>
+public sealed class RedisAuthParsingTests
+{
+    [Fact]
+    public async Task UnauthenticatedInput_MatchesRedisServerWithRequirepass()
+    {
+        using var direct = RedisServer.Start("--requirepass", "pw");
+        using var backend = RedisServer.Start("--requirepass", "pw");
+        await using var proxy = await RedisServer.StartProxyAsync([backend.Port], "redis_auth: pw");
+        string[] inputs =
+        [
+            "HELLO\r\n", "HELLO 2\r\n", "HELLO 2 AUTH default bad\r\n", "foo\r\n", "GET\r\n", "GET k\r\n", "*20\r\n",
+            "*1\r\n$20000\r\n", "auth a b c\r\n", "HELLO 4\r\n", "HELLO x\r\n", "HELLO 2 FOO\r\n", "subscribe x\r\n",
+            "client setname x\r\n", "AUTH bad\r\nGET k\r\n", "AUTH pw\r\nSET k v\r\nGET k\r\n", "AUTH default pw\r\nGET nokey\r\n",
+            "HELLO 2 AUTH default pw\r\nGET nokey\r\n",
+        ];
+        foreach (var input in inputs)
+        {
+            var expected = await ExchangeAsync(direct.Port, input + "QUIT\r\n");
+            var actual = await ExchangeAsync(proxy.Port, input + "QUIT\r\n");
+            if (input.StartsWith("HELLO 2 AUTH default pw", StringComparison.Ordinal))
+            {
+                // The HELLO map itself names the proxy's connection id; compare what follows it.
+                expected = expected[expected.IndexOf("*0\r\n", StringComparison.Ordinal)..];
+                actual = actual[actual.IndexOf("*0\r\n", StringComparison.Ordinal)..];
+            }
+            Assert.True(expected == actual, $"{RedisDifferentialTests.Show(input)}: direct {RedisDifferentialTests.Show(expected)} proxy {RedisDifferentialTests.Show(actual)}");
+        }
+    }
+
+    private static async Task<string> ExchangeAsync(int port, string input)
+    {
+        using var c = new RespConnection(port);
+        await c.SendRawAsync(input);
+        return await c.ReadToEndAsync();
+    }
+}
