@@ -64,6 +64,32 @@ public sealed class RedisDifferentialTests
         }
     }
 
+    [Fact]
+    public async Task CommandsSplitIntoTinyWrites_SameReplies()
+    {
+        // Commands straddle many reads (and the pipe's segments): parsing must not depend on where bytes arrive.
+        using var direct = RedisServer.Start();
+        using var b1 = RedisServer.Start();
+        using var b2 = RedisServer.Start();
+        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port]);
+        var commands = RedisCorpus.All.Where(c => !c.SameServerOnly).ToList();
+        var bytes = commands.SelectMany(c => RespConnection.Encode(c.Args)).ToArray();
+        var expected = await SendAllAsync(direct.Port, bytes, commands.Count);
+        using var c = new RespConnection(proxy.Port);
+        var random = new Random(7);
+        for (var sent = 0; sent < bytes.Length;)
+        {
+            var n = Math.Min(bytes.Length - sent, random.Next(1, 40));
+            await c.SendAsync(bytes[sent..(sent + n)]);
+            sent += n;
+        }
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var actual = await c.ReadReplyAsync();
+            Assert.True(expected[i] == actual, $"{commands[i]}: direct {Show(expected[i])} proxy {Show(actual)}");
+        }
+    }
+
     private static async Task<List<string>> SendAllAsync(int port, byte[] bytes, int count)
     {
         using var c = new RespConnection(port);
