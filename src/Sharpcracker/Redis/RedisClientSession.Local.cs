@@ -269,6 +269,10 @@ internal sealed partial class RedisClientSession
         sb.Append("connected_clients:").Append(_pool.CurrentClients).Append("\r\n");
         sb.Append("total_connections_received:").Append(_pool.TotalClients).Append("\r\n");
         sb.Append("rejected_connections:").Append(_pool.RejectedClients).Append("\r\n");
+        // Process-wide allocation counters, so "no allocation per request" can be checked from outside.
+        sb.Append("\r\n# Memory\r\n");
+        sb.Append("gc_allocated_bytes:").Append(GC.GetTotalAllocatedBytes(precise: false)).Append("\r\n");
+        sb.Append("gc_gen0_collections:").Append(GC.CollectionCount(0)).Append("\r\n");
         sb.Append("\r\n# Pool\r\n");
         sb.Append("pool:").Append(_pool.Name).Append("\r\n");
         sb.Append("hash:").Append(_pool.Config.Hash.ToString().ToLowerInvariant()).Append("\r\n");
