@@ -20,7 +20,7 @@ internal sealed partial class RedisClientSession : INotifiable
     /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
     private const int MaxQueued = 8192;
     /// <summary>Smallest stretch copied out of a segmented input to parse a command that straddles segments.</summary>
-    private const int MinLinearize = 16 * 1024;
+    private const int MinLinearize = 256;
 
     private readonly ServerPool _pool;
     private readonly IDuplexPipe _transport;
