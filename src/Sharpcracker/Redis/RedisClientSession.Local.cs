@@ -211,20 +211,20 @@ internal sealed partial class RedisClientSession
         switch (sub.Name)
         {
             case "client|setname":
-            {
-                var name = Arg(command, 2);
-                foreach (var b in name)
                 {
-                    if (b is < (byte)'!' or > (byte)'~')
+                    var name = Arg(command, 2);
+                    foreach (var b in name)
                     {
-                        EnqueueError("Client names cannot contain spaces, newlines or special characters.");
-                        return;
+                        if (b is < (byte)'!' or > (byte)'~')
+                        {
+                            EnqueueError("Client names cannot contain spaces, newlines or special characters.");
+                            return;
+                        }
                     }
+                    _clientName = name.IsEmpty ? null : Encoding.ASCII.GetString(name);
+                    EnqueueLocal(RedisReplies.Ok);
+                    return;
                 }
-                _clientName = name.IsEmpty ? null : Encoding.ASCII.GetString(name);
-                EnqueueLocal(RedisReplies.Ok);
-                return;
-            }
             case "client|getname":
                 if (_clientName is null)
                 {
@@ -236,12 +236,12 @@ internal sealed partial class RedisClientSession
                 }
                 return;
             case "client|id":
-            {
-                var request = BeginLocal();
-                RedisReplies.WriteInteger(request.Reply, ':', _id);
-                EndLocal(request);
-                return;
-            }
+                {
+                    var request = BeginLocal();
+                    RedisReplies.WriteInteger(request.Reply, ':', _id);
+                    EndLocal(request);
+                    return;
+                }
             case "client|info":
             case "client|list":
                 EnqueueBulk(Encoding.UTF8.GetBytes($"id={_id} name={_clientName} db={_pool.Config.RedisDb} cmd=client|{(sub.Name == "client|info" ? "info" : "list")} proxy=sharpcracker pool={_pool.Name}\n"));

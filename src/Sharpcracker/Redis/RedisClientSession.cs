@@ -226,11 +226,11 @@ internal sealed partial class RedisClientSession : INotifiable
                 ForwardByKey(command, Arg(command, 1));
                 return false;
             case RedisRoute.KeyRange:
-            {
-                var last = info.LastKey < 0 ? argc + info.LastKey : info.LastKey;
-                ForwardSameServer(command, info, info.FirstKey, last, info.Step);
-                return false;
-            }
+                {
+                    var last = info.LastKey < 0 ? argc + info.LastKey : info.LastKey;
+                    ForwardSameServer(command, info, info.FirstKey, last, info.Step);
+                    return false;
+                }
             case RedisRoute.Eval:
                 ForwardNumKeys(command, info, numKeysAt: 2, firstKey: 3, extraKey: 0);
                 return false;

@@ -50,45 +50,45 @@ internal static class RespReplyFramer
                     remaining--;
                     break;
                 case (byte)'$':
-                {
-                    if (!RespRequestParser.TryParseLong(header, out var length) || length < -1)
                     {
-                        return -1;
-                    }
-                    if (length >= 0)
-                    {
-                        var end = (long)next + length + 2;
-                        if (end > int.MaxValue)
+                        if (!RespRequestParser.TryParseLong(header, out var length) || length < -1)
                         {
                             return -1;
                         }
-                        if (end > data.Length)
+                        if (length >= 0)
                         {
-                            scan = pos; // resume at this header: cheap to reread, the payload is skipped
-                            return 0;
+                            var end = (long)next + length + 2;
+                            if (end > int.MaxValue)
+                            {
+                                return -1;
+                            }
+                            if (end > data.Length)
+                            {
+                                scan = pos; // resume at this header: cheap to reread, the payload is skipped
+                                return 0;
+                            }
+                            if (data[(int)end - 2] != (byte)'\r' || data[(int)end - 1] != (byte)'\n')
+                            {
+                                return -1;
+                            }
+                            next = (int)end;
                         }
-                        if (data[(int)end - 2] != (byte)'\r' || data[(int)end - 1] != (byte)'\n')
-                        {
-                            return -1;
-                        }
-                        next = (int)end;
+                        remaining--;
+                        break;
                     }
-                    remaining--;
-                    break;
-                }
                 case (byte)'*':
-                {
-                    if (!RespRequestParser.TryParseLong(header, out var count) || count < -1)
                     {
-                        return -1;
+                        if (!RespRequestParser.TryParseLong(header, out var count) || count < -1)
+                        {
+                            return -1;
+                        }
+                        remaining--;
+                        if (count > 0)
+                        {
+                            remaining += count;
+                        }
+                        break;
                     }
-                    remaining--;
-                    if (count > 0)
-                    {
-                        remaining += count;
-                    }
-                    break;
-                }
                 default:
                     return -1;
             }
