@@ -64,13 +64,6 @@ public static class ProxyMain
             return 0;
         }
 
-        // A valid twemproxy file may have Redis pools; serving them as memcached would be wrong.
-        if (config.Pools.FirstOrDefault(p => p.Redis) is { } redisPool)
-        {
-            Console.Error.WriteLine($"sharpcracker: pool '{redisPool.Name}' in '{options.ConfigFile}' has redis: true; Redis pools are not supported by this version yet");
-            return 1;
-        }
-
         if (options.Daemonize && Environment.GetEnvironmentVariable(DaemonChildVariable) is null)
         {
             return Daemonize(args);

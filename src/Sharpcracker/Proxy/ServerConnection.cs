@@ -163,6 +163,13 @@ internal sealed class ServerConnection
                 _socket = socket; // a timeout during the connect disposes it (Fail)
             }
             await socket.ConnectAsync(endpoint).ConfigureAwait(false);
+            if (_server.Pool.Handshake is { } handshake && await RunHandshakeAsync(handshake, socket).ConfigureAwait(false) is { } refused)
+            {
+                socket.Dispose();
+                _logger.LogWarning("pool {Pool} server {Server}: {Reason}", _server.Pool.Name, _server.Name, refused);
+                Fail(generation, refused);
+                return;
+            }
         }
         catch (Exception e)
         {
@@ -192,6 +199,20 @@ internal sealed class ServerConnection
         _ = WriteLoopAsync(socket, signal, generation);
         _ = ReadLoopAsync(socket, generation);
         signal.Set();
+    }
+
+    /// <summary>The pool's handshake (Redis AUTH/SELECT), bounded by the pool's timeout or 10 s.</summary>
+    private async Task<string?> RunHandshakeAsync(IBackendHandshake handshake, Socket socket)
+    {
+        using var cts = new CancellationTokenSource(_server.Pool.Config.TimeoutMs is { } t and > 0 ? t : 10_000);
+        try
+        {
+            return await handshake.RunAsync(socket, cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return "Connection timed out";
+        }
     }
 
     private async Task WriteLoopAsync(Socket socket, AsyncSignal signal, int generation)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Distribution;
 using Sharpcracker.Memcached;
+using Sharpcracker.Redis;
 
 namespace Sharpcracker.Proxy;
 
@@ -36,6 +37,7 @@ internal sealed class ServerPool : IDisposable
         }
         _hashTag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
         _router = BuildRouter(_ => true);
+        Handshake = RedisBackendHandshake.For(config);
         if (config.TimeoutMs is { } timeout and > 0)
         {
             var period = Math.Clamp(timeout / 10, 1, 100);
@@ -44,6 +46,8 @@ internal sealed class ServerPool : IDisposable
     }
 
     public PoolConfig Config { get; }
+    /// <summary>Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when none.</summary>
+    public IBackendHandshake? Handshake { get; }
     public string Name => Config.Name;
     public IReadOnlyList<BackendServer> Servers => _servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
@@ -121,7 +125,13 @@ internal sealed class ServerPool : IDisposable
             {
                 socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
             }
-            var session = new McClientSession(this, context.Transport, Interlocked.Increment(ref _nextClientId), _logger);
+            var clientId = Interlocked.Increment(ref _nextClientId);
+            if (Config.Redis)
+            {
+                await new RedisClientSession(this, context.Transport, clientId, _logger).RunAsync().ConfigureAwait(false);
+                return;
+            }
+            var session = new McClientSession(this, context.Transport, clientId, _logger);
             session.AbortConnection = context.Abort;
             // Graceful shutdown: Kestrel stops listening, then asks each connection to close;
             // the session stops reading, writes what is in flight, and ends (docs/operations.md).

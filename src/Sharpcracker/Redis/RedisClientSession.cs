@@ -1,0 +1,783 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Redis;
+
+/// <summary>
+/// One Redis client connection. The read loop parses complete commands (RESP arrays and inline
+/// lines, exactly as redis-server 7.0), appends one request per command to this session's reply
+/// queue (request order) and copies its bytes once into the chosen server connection's send
+/// buffer; MGET/MSET/DEL/UNLINK/TOUCH/EXISTS spanning servers are split into one fragment per
+/// server. Server threads complete requests in any order; the write loop writes finished
+/// requests strictly from the head of the queue (merging split ones), flushing once per batch.
+/// </summary>
+internal sealed partial class RedisClientSession : INotifiable
+{
+    /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
+    private const int MaxQueued = 8192;
+    /// <summary>Smallest stretch copied out of a segmented input to parse a command that straddles segments.</summary>
+    private const int MinLinearize = 256;
+
+    private readonly ServerPool _pool;
+    private readonly IDuplexPipe _transport;
+    private readonly long _id;
+    private readonly ILogger _logger;
+    private readonly Queue<RedisRequest> _queue = new();
+    // Request recycling without a lock per request (as in the memcached session): the read loop
+    // rents from _readerFree; the write loop collects released requests and hands them back
+    // through _returned under one lock per write batch.
+    private readonly Stack<RedisRequest> _readerFree = new();
+    private readonly List<RedisRequest> _writerReleased = [];
+    private readonly List<RedisRequest> _returned = [];
+    private volatile int _queueCount;
+    private readonly AsyncSignal _writerSignal = new(runInline: true);
+    private readonly List<ServerConnection> _touched = [];
+    private readonly AsyncSignal _readerSignal = new();
+    private readonly int[] _serverChild;
+    private readonly RespArgs _args = new();
+    private readonly ByteBuffer _linear = new();
+    private readonly byte[]? _password;
+    private long _needed;
+    private bool _authenticated;
+    private string? _clientName;
+    private volatile bool _readerDone;
+    private volatile bool _writerDone;
+
+    public RedisClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
+    {
+        _pool = pool;
+        _transport = transport;
+        _id = id;
+        _logger = logger;
+        _serverChild = new int[pool.Servers.Count];
+        Array.Fill(_serverChild, -1);
+        _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
+        _authenticated = _password is null;
+    }
+
+    public async Task RunAsync()
+    {
+        var writer = WriteLoopAsync();
+        try
+        {
+            await ReadLoopAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _readerDone = true;
+            _writerSignal.Set();
+        }
+        await writer.ConfigureAwait(false);
+    }
+
+    public void Notify() => _writerSignal.Set();
+
+    private enum Progress
+    {
+        NeedMore,
+        Paused,
+        Stop,
+    }
+
+    private async Task ReadLoopAsync()
+    {
+        var input = _transport.Input;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            Progress progress;
+            CompletionBatch.Begin();
+            try
+            {
+                progress = Process(ref buffer);
+                foreach (var connection in _touched)
+                {
+                    connection.Flush();
+                }
+                _touched.Clear();
+            }
+            finally
+            {
+                CompletionBatch.End();
+            }
+            if (progress == Progress.Stop)
+            {
+                input.AdvanceTo(buffer.Start);
+                return;
+            }
+            input.AdvanceTo(buffer.Start, progress == Progress.Paused ? buffer.Start : buffer.End);
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                return;
+            }
+            while (_queueCount >= MaxQueued)
+            {
+                if (_writerDone)
+                {
+                    return;
+                }
+                await _readerSignal.WaitAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private Progress Process(ref ReadOnlySequence<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            if (_queueCount >= MaxQueued)
+            {
+                return Progress.Paused;
+            }
+            if (buffer.Length < _needed)
+            {
+                return Progress.NeedMore;
+            }
+            var authRequired = !_authenticated;
+            var data = buffer.FirstSpan;
+            var status = RespRequestParser.Parse(data, _args, authRequired, out var consumed, out var needed, out var error);
+            if (status == RespParseStatus.NeedMore && buffer.Length > data.Length)
+            {
+                // The command straddles segments: parse a contiguous copy of enough of the input.
+                var copy = 0L;
+                while (status == RespParseStatus.NeedMore && copy < buffer.Length && needed <= buffer.Length)
+                {
+                    copy = Math.Min(buffer.Length, Math.Max(Math.Max(needed, MinLinearize), copy * 2));
+                    _linear.Clear();
+                    _linear.Write(buffer.Slice(0, copy));
+                    data = _linear.Span;
+                    status = RespRequestParser.Parse(data, _args, authRequired, out consumed, out needed, out error);
+                }
+            }
+            switch (status)
+            {
+                case RespParseStatus.NeedMore:
+                    _needed = needed;
+                    return Progress.NeedMore;
+                case RespParseStatus.Error:
+                    EnqueueQuit(error!);
+                    return Progress.Stop;
+                case RespParseStatus.Empty:
+                    _needed = 0;
+                    buffer = buffer.Slice(consumed);
+                    continue;
+            }
+            _needed = 0;
+            var stop = Execute(data[..consumed]);
+            buffer = buffer.Slice(consumed);
+            if (_linear.Length > 0)
+            {
+                _linear.Clear();
+            }
+            if (stop)
+            {
+                return Progress.Stop;
+            }
+        }
+        return Progress.NeedMore;
+    }
+
+    private ReadOnlySpan<byte> Arg(ReadOnlySpan<byte> command, int i) => _args.Get(i, command);
+
+    /// <summary>Serves one parsed command; true when the client must be closed after its reply.</summary>
+    private bool Execute(ReadOnlySpan<byte> command)
+    {
+        var argc = _args.Count;
+        var name = Arg(command, 0);
+        var info = RedisCommandTable.Find(name);
+        if (info is null)
+        {
+            EnqueueError(UnknownCommandText(command));
+            return false;
+        }
+        if (!info.ArityOk(argc))
+        {
+            EnqueueError(ArityText(info));
+            return false;
+        }
+        var sub = info;
+        if (info.Route is RedisRoute.SubcommandKey || info.Name is "client")
+        {
+            sub = RedisCommandTable.Find(name, Arg(command, 1))!;
+            if (sub is null)
+            {
+                EnqueueError($"unknown subcommand '{Truncate(Arg(command, 1), 128)}'. Try {info.Name.ToUpperInvariant()} HELP.");
+                return false;
+            }
+            if (!sub.ArityOk(argc))
+            {
+                EnqueueError(ArityText(sub));
+                return false;
+            }
+        }
+        if (!_authenticated && info.Name is not ("auth" or "hello" or "quit"))
+        {
+            EnqueueLocal(RedisReplies.NoAuth);
+            return false;
+        }
+        switch (info.Route)
+        {
+            case RedisRoute.Single:
+                ForwardByKey(command, Arg(command, 1));
+                return false;
+            case RedisRoute.KeyRange:
+                {
+                    var last = info.LastKey < 0 ? argc + info.LastKey : info.LastKey;
+                    ForwardSameServer(command, info, info.FirstKey, last, info.Step);
+                    return false;
+                }
+            case RedisRoute.Eval:
+                ForwardNumKeys(command, info, numKeysAt: 2, firstKey: 3, extraKey: 0);
+                return false;
+            case RedisRoute.NumKeysFirst:
+                ForwardNumKeys(command, info, numKeysAt: 1, firstKey: 2, extraKey: 0);
+                return false;
+            case RedisRoute.DestNumKeys:
+                ForwardNumKeys(command, info, numKeysAt: 2, firstKey: 3, extraKey: 1);
+                return false;
+            case RedisRoute.SortStore:
+                ForwardSortStore(command, info);
+                return false;
+            case RedisRoute.SubcommandKey:
+                if (sub.FirstKey > 0)
+                {
+                    ForwardByKey(command, Arg(command, sub.FirstKey));
+                }
+                else
+                {
+                    ForwardAny(command);
+                }
+                return false;
+            case RedisRoute.Any:
+                ForwardAny(command);
+                return false;
+            case RedisRoute.Mget:
+                DispatchSplit(command, info, step: 1);
+                return false;
+            case RedisRoute.Mset:
+                if (argc % 2 == 0)
+                {
+                    EnqueueError(ArityText(info));
+                    return false;
+                }
+                DispatchSplit(command, info, step: 2);
+                return false;
+            case RedisRoute.SumKeys:
+                DispatchSplit(command, info, step: 1);
+                return false;
+            case RedisRoute.Local:
+                return ExecuteLocal(command, info);
+            default:
+                EnqueueError($"unsupported command '{info.Name}' in proxy mode");
+                return false;
+        }
+    }
+
+    private static string ArityText(RedisCommandInfo info) => $"wrong number of arguments for '{info.Name}' command";
+
+    /// <summary>C's "%.Ns" of a byte string: at most N bytes, stopping at a NUL.</summary>
+    private static string Truncate(ReadOnlySpan<byte> bytes, int max)
+    {
+        var nul = bytes.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            bytes = bytes[..nul];
+        }
+        return Encoding.Latin1.GetString(bytes[..Math.Min(bytes.Length, max)]);
+    }
+
+    /// <summary>redis-server's unknown-command text: name, then quoted arguments while the list is under 128 bytes.</summary>
+    private string UnknownCommandText(ReadOnlySpan<byte> command)
+    {
+        var args = new StringBuilder();
+        for (var i = 1; i < _args.Count && args.Length < 128; i++)
+        {
+            args.Append('\'').Append(Truncate(Arg(command, i), 128 - args.Length)).Append("' ");
+        }
+        return $"unknown command '{Truncate(Arg(command, 0), 128)}', with args beginning with: {args}";
+    }
+
+    // ---- request pool and queue (read loop side) ----
+
+    private RedisRequest Rent(RedisRequestKind kind)
+    {
+        if (_readerFree.Count == 0)
+        {
+            lock (_returned)
+            {
+                foreach (var r in _returned)
+                {
+                    _readerFree.Push(r);
+                }
+                _returned.Clear();
+            }
+        }
+        var request = _readerFree.TryPop(out var free) ? free : new RedisRequest(this);
+        request.Kind = kind;
+        return request;
+    }
+
+    private static void Recycle(RedisRequest request, ICollection<RedisRequest> into)
+    {
+        foreach (var child in request.Children)
+        {
+            child.Reset();
+            into.Add(child);
+        }
+        request.Reset();
+        into.Add(request);
+    }
+
+    /// <summary>Read loop: a request built but never queued goes straight back to the free stack.</summary>
+    private void RecycleUnsent(RedisRequest request)
+    {
+        foreach (var child in request.Children)
+        {
+            child.Reset();
+            _readerFree.Push(child);
+        }
+        request.Reset();
+        _readerFree.Push(request);
+    }
+
+    private void ReturnReleased()
+    {
+        if (_writerReleased.Count == 0)
+        {
+            return;
+        }
+        lock (_returned)
+        {
+            _returned.AddRange(_writerReleased);
+        }
+        _writerReleased.Clear();
+    }
+
+    private void Enqueue(RedisRequest request)
+    {
+        lock (_queue)
+        {
+            _queue.Enqueue(request);
+            _queueCount = _queue.Count;
+        }
+    }
+
+    private void EnqueueLocal(ReadOnlySpan<byte> reply)
+    {
+        var request = Rent(RedisRequestKind.Local);
+        request.Reply.Write(reply);
+        Enqueue(request);
+        request.MarkDoneLocally();
+    }
+
+    private RedisRequest BeginLocal() => Rent(RedisRequestKind.Local);
+
+    private void EndLocal(RedisRequest request)
+    {
+        Enqueue(request);
+        request.MarkDoneLocally();
+    }
+
+    private void EnqueueError(string text, string prefix = "ERR ")
+    {
+        var request = BeginLocal();
+        RedisReplies.WriteError(request.Reply, text, prefix);
+        EndLocal(request);
+    }
+
+    /// <summary>Writes <paramref name="replyText"/> (an error, or +OK for QUIT) after everything before it, then closes.</summary>
+    private void EnqueueQuit(string? errorText, bool ok = false)
+    {
+        var request = Rent(RedisRequestKind.Quit);
+        if (ok)
+        {
+            request.Reply.Write(RedisReplies.Ok);
+        }
+        else if (errorText is not null)
+        {
+            RedisReplies.WriteError(request.Reply, errorText);
+        }
+        Enqueue(request);
+        request.MarkDoneLocally();
+    }
+
+    // ---- forwarding ----
+
+    private void ForwardByKey(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
+    {
+        var server = _pool.Route(key);
+        if (server is null)
+        {
+            EnqueueLocal(RedisReplies.NoServer);
+            return;
+        }
+        Forward(command, server);
+    }
+
+    private void ForwardAny(ReadOnlySpan<byte> command) => ForwardByKey(command, default);
+
+    /// <summary>Forwards the command untouched (an inline command is re-encoded as a RESP array).</summary>
+    private void Forward(ReadOnlySpan<byte> command, BackendServer server)
+    {
+        var request = Rent(RedisRequestKind.Single);
+        Enqueue(request);
+        var connection = server.ConnectionFor(_id);
+        var output = connection.BeginRequest();
+        if (_args.Inline)
+        {
+            RedisReplies.WriteInteger(output, '*', _args.Count);
+            for (var i = 0; i < _args.Count; i++)
+            {
+                RedisReplies.WriteBulk(output, Arg(command, i));
+            }
+        }
+        else
+        {
+            output.Write(command);
+        }
+        connection.Commit(request);
+        Touch(connection);
+    }
+
+    private void Touch(ServerConnection connection)
+    {
+        foreach (var c in _touched)
+        {
+            if (c == connection)
+            {
+                return;
+            }
+        }
+        _touched.Add(connection);
+    }
+
+    /// <summary>Keys at first..last (inclusive, step): forwarded when they all map to one server, refused otherwise.</summary>
+    private void ForwardSameServer(ReadOnlySpan<byte> command, RedisCommandInfo info, int first, int last, int step, int extraKey = 0)
+    {
+        BackendServer? only = null;
+        if (extraKey > 0)
+        {
+            only = _pool.Route(Arg(command, extraKey));
+            if (only is null)
+            {
+                EnqueueLocal(RedisReplies.NoServer);
+                return;
+            }
+        }
+        for (var i = first; i <= last && i < _args.Count; i += Math.Max(step, 1))
+        {
+            var server = _pool.Route(Arg(command, i));
+            if (server is null)
+            {
+                EnqueueLocal(RedisReplies.NoServer);
+                return;
+            }
+            if (only is null)
+            {
+                only = server;
+            }
+            else if (only != server)
+            {
+                EnqueueError($"keys of '{info.Name}' map to different servers; in proxy mode all its keys must be on one server (use a hash tag)");
+                return;
+            }
+        }
+        if (only is null)
+        {
+            ForwardAny(command);
+            return;
+        }
+        Forward(command, only);
+    }
+
+    /// <summary>
+    /// numkeys at argv[numKeysAt], keys after it (plus argv[extraKey], a destination, when non-zero).
+    /// A numkeys the server would refuse (not a number, out of range) or zero: the command goes to the
+    /// server of argv[1], which answers it as redis-server would.
+    /// </summary>
+    private void ForwardNumKeys(ReadOnlySpan<byte> command, RedisCommandInfo info, int numKeysAt, int firstKey, int extraKey)
+    {
+        if (!RespRequestParser.TryParseLong(Arg(command, numKeysAt), out var numKeys) || numKeys <= 0 || numKeys > _args.Count - firstKey)
+        {
+            ForwardByKey(command, Arg(command, 1));
+            return;
+        }
+        ForwardSameServer(command, info, firstKey, firstKey + (int)numKeys - 1, 1, extraKey);
+    }
+
+    /// <summary>SORT / GEORADIUS*: argv[1] plus the key after STORE (and STOREDIST).</summary>
+    private void ForwardSortStore(ReadOnlySpan<byte> command, RedisCommandInfo info)
+    {
+        for (var i = 2; i + 1 < _args.Count; i++)
+        {
+            var a = Arg(command, i);
+            if (Ascii.EqualsIgnoreCase(a, "store"u8) || (info.Name.StartsWith("georadius", StringComparison.Ordinal) && Ascii.EqualsIgnoreCase(a, "storedist"u8)))
+            {
+                ForwardSameServer(command, info, i + 1, i + 1, 1, extraKey: 1);
+                return;
+            }
+        }
+        ForwardByKey(command, Arg(command, 1));
+    }
+
+    /// <summary>
+    /// MGET / MSET / DEL / UNLINK / TOUCH / EXISTS. Keys on one server: forwarded untouched.
+    /// Otherwise one fragment per server with its keys (and values) in client order; the write
+    /// loop merges the replies.
+    /// </summary>
+    private void DispatchSplit(ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
+    {
+        var root = Rent(RedisRequestKind.Split);
+        root.Route = info.Route;
+        BackendServer? only = null;
+        var split = false;
+        for (var i = 1; i < _args.Count; i += step)
+        {
+            var server = _pool.Route(Arg(command, i));
+            if (server is null)
+            {
+                foreach (var index in root.Children)
+                {
+                    _serverChild[index.FragmentServer] = -1;
+                }
+                RecycleUnsent(root);
+                EnqueueLocal(RedisReplies.NoServer);
+                return;
+            }
+            var child = _serverChild[server.Index];
+            if (child < 0)
+            {
+                child = root.Children.Count;
+                _serverChild[server.Index] = child;
+                var fragment = Rent(RedisRequestKind.Fragment);
+                fragment.Parent = root;
+                fragment.FragmentServer = server.Index;
+                root.Children.Add(fragment);
+            }
+            root.Children[child].FragmentKeys++;
+            root.AddKeyChild(child);
+            if (only is null)
+            {
+                only = server;
+            }
+            else if (only != server)
+            {
+                split = true;
+            }
+        }
+        foreach (var fragment in root.Children)
+        {
+            _serverChild[fragment.FragmentServer] = -1;
+        }
+        if (!split)
+        {
+            RecycleUnsent(root);
+            Forward(command, only!);
+            return;
+        }
+        root.BeginChildren(root.Children.Count);
+        Enqueue(root);
+        for (var c = 0; c < root.Children.Count; c++)
+        {
+            var fragment = root.Children[c];
+            var connection = _pool.Servers[fragment.FragmentServer].ConnectionFor(_id);
+            var output = connection.BeginRequest();
+            RedisReplies.WriteInteger(output, '*', 1 + fragment.FragmentKeys * step);
+            RedisReplies.WriteBulk(output, info.NameBytes);
+            for (var k = 0; k < root.KeyCount; k++)
+            {
+                if (root.KeyChild[k] != c)
+                {
+                    continue;
+                }
+                var arg = 1 + k * step;
+                RedisReplies.WriteBulk(output, Arg(command, arg));
+                if (step == 2)
+                {
+                    RedisReplies.WriteBulk(output, Arg(command, arg + 1));
+                }
+            }
+            connection.Commit(fragment);
+            Touch(connection);
+        }
+        root.DispatchDone();
+    }
+
+    private static bool PasswordMatches(ReadOnlySpan<byte> given, byte[] expected)
+        => CryptographicOperations.FixedTimeEquals(given, expected);
+
+    // ---- write loop ----
+
+    private async Task WriteLoopAsync()
+    {
+        var output = _transport.Output;
+        try
+        {
+            while (true)
+            {
+                await _writerSignal.WaitAsync().ConfigureAwait(false);
+                var wrote = false;
+                while (TryTakeFinished(out var request))
+                {
+                    if (request.Kind == RedisRequestKind.Quit)
+                    {
+                        output.Write(request.Reply.Span);
+                        await output.FlushAsync().ConfigureAwait(false);
+                        return;
+                    }
+                    WriteReply(output, request);
+                    wrote = true;
+                    Recycle(request, _writerReleased);
+                }
+                ReturnReleased();
+                _readerSignal.Set();
+                if (wrote)
+                {
+                    var flush = await output.FlushAsync().ConfigureAwait(false);
+                    if (flush.IsCompleted || flush.IsCanceled)
+                    {
+                        return;
+                    }
+                }
+                if (_readerDone && _queueCount == 0)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            _logger.LogDebug("pool {Pool}: client {Client} write failed: {Message}", _pool.Name, _id, e.Message);
+        }
+        finally
+        {
+            _writerDone = true;
+            _readerSignal.Set();
+        }
+    }
+
+    private bool TryTakeFinished(out RedisRequest request)
+    {
+        lock (_queue)
+        {
+            if (_queue.TryPeek(out request!) && request.IsDone)
+            {
+                _queue.Dequeue();
+                _queueCount = _queue.Count;
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void WriteReply(PipeWriter output, RedisRequest request)
+    {
+        switch (request.Kind)
+        {
+            case RedisRequestKind.Local:
+                output.Write(request.Reply.Span);
+                break;
+            case RedisRequestKind.Single:
+                if (request.Error is { } error)
+                {
+                    WriteFailure(output, error);
+                }
+                else
+                {
+                    output.Write(request.Reply.Span);
+                }
+                break;
+            case RedisRequestKind.Split:
+                WriteMerged(output, request);
+                break;
+        }
+    }
+
+    private static void WriteFailure(PipeWriter output, string reason)
+    {
+        output.Write("-ERR "u8);
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(reason.Length) + 2);
+        var n = Encoding.UTF8.GetBytes(reason, span);
+        span[n] = (byte)'\r';
+        span[n + 1] = (byte)'\n';
+        output.Advance(n + 2);
+    }
+
+    /// <summary>
+    /// One reply from the fragments: a failed fragment answers the whole command with -ERR
+    /// reason, a fragment that got an error reply answers with that error; otherwise MGET
+    /// arrays are interleaved back into key order, integers summed, MSET's +OKs folded into one.
+    /// </summary>
+    private static void WriteMerged(PipeWriter output, RedisRequest root)
+    {
+        foreach (var child in root.Children)
+        {
+            if (child.Error is { } error)
+            {
+                WriteFailure(output, error);
+                return;
+            }
+        }
+        foreach (var child in root.Children)
+        {
+            var reply = child.Reply.Span;
+            var expected = root.Route switch
+            {
+                RedisRoute.Mget => (byte)'*',
+                RedisRoute.SumKeys => (byte)':',
+                _ => (byte)'+',
+            };
+            if (reply.IsEmpty || reply[0] != expected)
+            {
+                output.Write(reply);
+                return;
+            }
+        }
+        switch (root.Route)
+        {
+            case RedisRoute.Mget:
+                foreach (var child in root.Children)
+                {
+                    child.MergeCursor = child.Reply.Span.IndexOf((byte)'\n') + 1;
+                }
+                WriteHeader(output, '*', root.KeyCount);
+                for (var i = 0; i < root.KeyCount; i++)
+                {
+                    var child = root.Children[root.KeyChild[i]];
+                    var rest = child.Reply.Span[child.MergeCursor..];
+                    var length = RespReplyFramer.ElementLength(rest);
+                    output.Write(rest[..length]);
+                    child.MergeCursor += length;
+                }
+                break;
+            case RedisRoute.SumKeys:
+                long sum = 0;
+                foreach (var child in root.Children)
+                {
+                    var reply = child.Reply.Span;
+                    RespRequestParser.TryParseLong(reply[1..^2], out var n);
+                    sum += n;
+                }
+                WriteHeader(output, ':', sum);
+                break;
+            default:
+                output.Write(RedisReplies.Ok);
+                break;
+        }
+    }
+
+    private static void WriteHeader(PipeWriter output, char prefix, long value)
+    {
+        var span = output.GetSpan(24);
+        span[0] = (byte)prefix;
+        System.Buffers.Text.Utf8Formatter.TryFormat(value, span[1..], out var n);
+        span[n + 1] = (byte)'\r';
+        span[n + 2] = (byte)'\n';
+        output.Advance(n + 3);
+    }
+}
