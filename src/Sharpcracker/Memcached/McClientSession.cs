@@ -13,7 +13,7 @@ namespace Sharpcracker.Memcached;
 /// writes finished requests strictly from the head of the queue, so replies keep request order
 /// across servers, and flushes once per batch.
 /// </summary>
-internal sealed class McClientSession : INotifiable
+internal sealed partial class McClientSession : INotifiable
 {
     /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
     private const int MaxQueued = 8192;
@@ -130,6 +130,11 @@ internal sealed class McClientSession : INotifiable
             {
                 return Progress.Paused;
             }
+            if (_swallow > 0)
+            {
+                Swallow(ref buffer);
+                continue;
+            }
             var status = McRequestFramer.TryFrame(buffer, ref _scratch, MaxRequestBytes, out var command, out var line, out var data, out var consumed);
             if (status == McFrameStatus.NeedMore)
             {
@@ -144,6 +149,7 @@ internal sealed class McClientSession : INotifiable
             {
                 case McCommandKind.Local:
                     EnqueueLocal(McCommand.ReplyBytes(command.Reply));
+                    _swallow = command.Meta.SwallowLength;
                     break;
                 case McCommandKind.Silent:
                     break;
@@ -178,6 +184,13 @@ internal sealed class McClientSession : INotifiable
                 case McCommandKind.FlushAll:
                 case McCommandKind.Verbosity:
                     DispatchFanOut(line, command);
+                    break;
+                case McCommandKind.MetaGet:
+                case McCommandKind.MetaSet:
+                case McCommandKind.MetaDelete:
+                case McCommandKind.MetaArithmetic:
+                case McCommandKind.MetaDebug:
+                    DispatchMeta(line, command, data);
                     break;
                 case McCommandKind.Stats:
                     EnqueueLocal(command.StatsPlain ? BuildStats() : McReplies.Error);
@@ -515,6 +528,7 @@ internal sealed class McClientSession : INotifiable
                 return true;
             case McRequestKind.Single:
             case McRequestKind.Retrieval:
+            case McRequestKind.Meta:
                 if (request.Noreply)
                 {
                     return false;
