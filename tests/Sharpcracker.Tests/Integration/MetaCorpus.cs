@@ -174,6 +174,12 @@ public static class MetaCorpus
         Add("me-key-too-long", $"me {k251}\r\n");
         Add("me-extra-tokens", "me e1 x y z\r\n");
         Add("meta-unknown-verb", "mz k\r\nmx\r\nmgx k\r\nMG k\r\n");
+
+        // Generated: many keys, so that with three backends every server gets its share.
+        for (var i = 0; i < 30; i++)
+        {
+            Add($"gen-key-{i}", $"ms gk{i} 1 T0 F{i} O{i}\r\nx\r\nmg gk{i} v f k q\r\nma gc{i} N0 J{i} v\r\nma gc{i} q v\r\nmd gk{i} q\r\nmg gk{i} q\r\nmn\r\n");
+        }
         return s;
     }
 }

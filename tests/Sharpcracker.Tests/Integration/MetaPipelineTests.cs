@@ -68,11 +68,13 @@ public sealed class MetaPipelineTests
                 var before = expected.Length;
                 var useBase64 = random.Next(4) == 0;
                 var name = $"c{client}k{random.Next(60)}";
-                var keyToken = useBase64 ? McBase64.Encode(Encoding.Latin1.GetBytes(name)) + " b" : name;
+                var encoded = McBase64.Encode(Encoding.Latin1.GetBytes(name));
+                var key = useBase64 ? encoded : name;
+                var b = useBase64 ? " b" : "";
                 var echoKey = random.Next(3) == 0;
                 // k returns the key as sent: base64 keys come back encoded, with b.
                 var keyFlag = echoKey ? " k" : "";
-                var keyEcho = echoKey ? " k" + keyToken : "";
+                var keyEcho = !echoKey ? "" : useBase64 ? $" k{encoded} b" : " k" + name;
                 switch (random.Next(6))
                 {
                     case 0:
@@ -81,7 +83,7 @@ public sealed class MetaPipelineTests
                             var value = new string((char)('a' + random.Next(26)), random.Next(0, 200));
                             var flags = (uint)random.Next(1000);
                             var mode = random.Next(6) switch { 0 => "E", 1 => "R", 2 => "A", 3 => "P", _ => "S" };
-                            request.Append($"ms {keyToken} {value.Length} T0 F{flags} M{mode}{q} {opaque}{keyFlag}\r\n{value}\r\n");
+                            request.Append($"ms {key} {value.Length}{b} T0 F{flags} M{mode}{q} {opaque}{keyFlag}\r\n{value}\r\n");
                             var exists = items.TryGetValue(name, out var item);
                             var stored = mode switch { "E" => !exists, "R" or "A" or "P" => exists, _ => true };
                             if (stored)
@@ -107,10 +109,10 @@ public sealed class MetaPipelineTests
                     case 2:
                     case 3:
                         {
-                            request.Append($"mg {keyToken} v f{q} {opaque}{keyFlag}\r\n");
+                            request.Append($"mg {key}{b} v f{q} {opaque}{keyFlag}\r\n");
                             if (items.TryGetValue(name, out var item))
                             {
-                                var hitEcho = !echoKey ? "" : item.BinaryKey ? $" k{McBase64.Encode(Encoding.Latin1.GetBytes(name))} b" : " k" + name;
+                                var hitEcho = !echoKey ? "" : item.BinaryKey ? $" k{encoded} b" : " k" + name;
                                 expected.Append($"VA {item.Value.Length} f{item.Flags} {opaque}{hitEcho}\r\n{item.Value}\r\n");
                             }
                             else if (!quiet)
@@ -121,7 +123,7 @@ public sealed class MetaPipelineTests
                         }
                     case 4:
                         {
-                            request.Append($"md {keyToken}{q} {opaque}{keyFlag}\r\n");
+                            request.Append($"md {key}{b}{q} {opaque}{keyFlag}\r\n");
                             if (items.Remove(name))
                             {
                                 counters.Remove(name);
