@@ -175,6 +175,13 @@ public static class MetaCorpus
         Add("me-extra-tokens", "me e1 x y z\r\n");
         Add("meta-unknown-verb", "mz k\r\nmx\r\nmgx k\r\nMG k\r\n");
 
+        // Large values: streamed through, framed by length on the way back; too large is the backend's answer.
+        var big = new string('v', 600_000);
+        Add("ms-large-value", $"ms big1 {big.Length} T0\r\n{big}\r\nmg big1 s v\r\nmg big1 s\r\n");
+        var huge = new string('h', 2_000_000);
+        Add("ms-too-large", $"ms big2 {huge.Length}\r\n{huge}\r\nmg big2 s\r\nmn\r\n");
+        Add("ms-too-large-quiet", $"ms big1 {huge.Length} q\r\n{huge}\r\nmg big1 s q\r\nmn\r\n");
+
         // Generated: many keys, so that with three backends every server gets its share.
         for (var i = 0; i < 30; i++)
         {
