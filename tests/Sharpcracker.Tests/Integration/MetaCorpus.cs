@@ -175,6 +175,23 @@ public static class MetaCorpus
         Add("me-extra-tokens", "me e1 x y z\r\n");
         Add("meta-unknown-verb", "mz k\r\nmx\r\nmgx k\r\nMG k\r\n");
 
+        // Edge numbers and flag shapes.
+        Add("edge-tab-after-length", "ms x2 2\t\r\nhi\r\nmg x2 v\r\n");
+        Add("edge-plus-length", "ms x3 +2\r\nhi\r\nmg x3 v\r\n");
+        Add("edge-negative-client-flags", "ms x5 2 F-1\r\nhi\r\nmg x5 f v\r\n");
+        Add("edge-client-flags-wrap", "ms x6 2 F4294967296\r\nhi\r\nmg x6 f\r\nms x7 2 F4294967295\r\nhi\r\nmg x7 f\r\n");
+        Add("edge-delta-overflow", "ma x8 N0 D18446744073709551616\r\nma x8 N0 D18446744073709551615 v\r\nma x8 v\r\n");
+        Add("edge-negative-ttl", "ms x9 1\r\nz\r\nmg x9 T-1 v\r\nmg x9 v\r\n");
+        Add("edge-me-b-undecodable", "me x10 b\r\n");
+        Add("edge-tab-in-verb", "mn\tx\r\nmg\tk\r\n");
+        Add("edge-flag-with-junk", "mg g1 vv\r\nmg g1 vxyz f\r\nms x24 1 MEx\r\nz\r\nms x24 1 M\r\nz\r\n");
+        Add("q-vivify-win-token", "mg x12 N0 q v\r\nmg x12 N0 q v\r\nmg x13 N0 q\r\nmg x13 q\r\nmn\r\n");
+        Add("q-md-cas-miss", "md x14 q C5\r\nmn\r\n");
+        Add("q-ma-cas-mismatch", "ms x15 1\r\n5\r\nma x15 q C99999 v\r\nmn\r\n");
+        Add("q-ma-sentinel-error", $"ma x16 q N0 MD D5 v {longOpaque}\r\nma x16 q N0 {longOpaque}\r\nmn\r\n");
+        Add("q-ms-append-missing", "ms x18 3 MA q\r\nabc\r\nms x18 3 MP q\r\nabc\r\nmn\r\n");
+        Add("q-b64-key-echo", "ms eDIw 1 b k O1\r\nz\r\nmd eDIw b k q\r\nmd eDIw b k q\r\nmn\r\n");
+
         // Large values: streamed through, framed by length on the way back; too large is the backend's answer.
         var big = new string('v', 600_000);
         Add("ms-large-value", $"ms big1 {big.Length} T0\r\n{big}\r\nmg big1 s v\r\nmg big1 s\r\n");
