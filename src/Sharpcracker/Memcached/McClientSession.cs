@@ -13,7 +13,7 @@ namespace Sharpcracker.Memcached;
 /// writes finished requests strictly from the head of the queue, so replies keep request order
 /// across servers, and flushes once per batch.
 /// </summary>
-internal sealed class McClientSession : INotifiable
+internal sealed partial class McClientSession : INotifiable
 {
     /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
     private const int MaxQueued = 8192;
@@ -39,10 +39,9 @@ internal sealed class McClientSession : INotifiable
     private byte[] _scratch = []; // grown on first use: idle connections stay small
     private volatile bool _readerDone;
     private volatile bool _writerDone;
-    // Failures and limits (docs/operations.md): bytes of an over-size storage command still to
-    // discard; the server connection that reached server_inflight_limit (read loop pauses);
+    // Failures and limits (docs/operations.md): _swallow (McClientSession.Meta.cs) also counts the
+    // bytes of an over-size storage command still to discard; the server connection that reached server_inflight_limit (read loop pauses);
     // reply bytes held for this client; draining (shutdown or abort) stops reading.
-    private long _swallow;
     private ServerConnection? _saturated;
     private readonly ClientOutputBudget _outputBudget;
     private volatile bool _draining;
@@ -188,10 +187,9 @@ internal sealed class McClientSession : INotifiable
         {
             if (_swallow > 0)
             {
-                // The data block of a refused over-size storage command, discarded as it arrives.
-                var skip = Math.Min(_swallow, buffer.Length);
-                buffer = buffer.Slice(skip);
-                _swallow -= skip;
+                // The data block of a refused over-size storage command or of an ms command
+                // memcached rejects after reading its length, discarded as it arrives.
+                Swallow(ref buffer);
                 continue;
             }
             if (QueueCount >= MaxQueued)
@@ -219,6 +217,7 @@ internal sealed class McClientSession : INotifiable
             {
                 case McCommandKind.Local:
                     EnqueueLocal(McCommand.ReplyBytes(command.Reply));
+                    _swallow = command.Meta.SwallowLength;
                     break;
                 case McCommandKind.Silent:
                     break;
@@ -253,6 +252,13 @@ internal sealed class McClientSession : INotifiable
                 case McCommandKind.FlushAll:
                 case McCommandKind.Verbosity:
                     DispatchFanOut(line, command);
+                    break;
+                case McCommandKind.MetaGet:
+                case McCommandKind.MetaSet:
+                case McCommandKind.MetaDelete:
+                case McCommandKind.MetaArithmetic:
+                case McCommandKind.MetaDebug:
+                    DispatchMeta(line, command, data);
                     break;
                 case McCommandKind.Stats:
                     EnqueueLocal(command.StatsPlain ? BuildStats() : McReplies.Error);
@@ -656,6 +662,7 @@ internal sealed class McClientSession : INotifiable
                 return true;
             case McRequestKind.Single:
             case McRequestKind.Retrieval:
+            case McRequestKind.Meta:
                 if (request.Noreply)
                 {
                     return false;

@@ -27,6 +27,12 @@ internal enum McCommandKind : byte
     FlushAll,
     Quit,
     Stats,
+    // Meta protocol (McMetaParser); mn is answered locally.
+    MetaGet,
+    MetaSet,
+    MetaDelete,
+    MetaArithmetic,
+    MetaDebug,
 }
 
 internal enum McLocalReply : byte
@@ -39,6 +45,21 @@ internal enum McLocalReply : byte
     InvalidDelta,
     ShutdownNotEnabled,
     End,
+    // Meta protocol replies (bytes in McMetaReplies).
+    MetaNoop,
+    MetaGetFlagsTooLong,
+    MetaFlagsTooLong,
+    MetaDuplicateFlag,
+    MetaInvalidFlag,
+    MetaKeyDecode,
+    MetaBadToken,
+    MetaModeLength,
+    MetaInvalidInitial,
+    MetaInvalidDelta,
+    MetaInvalidOrDuplicateFlag,
+    MetaOpaqueTooLong,
+    MetaSetInvalidMode,
+    MetaArithmeticInvalidMode,
 }
 
 /// <summary>
@@ -62,13 +83,15 @@ internal struct McCommand
     public int DataLength;
     /// <summary>stats: true when the command had no subcommand.</summary>
     public bool StatsPlain;
+    /// <summary>Meta commands: quiet handling, base64 key, q token to cut, ms bytes to swallow after a local error.</summary>
+    public McMetaCommand Meta;
 
     public static McCommand Local(McLocalReply reply) => new() { Kind = McCommandKind.Local, Reply = reply };
 
     public readonly bool IsRetrieval => Kind is McCommandKind.Get or McCommandKind.Gets or McCommandKind.Gat or McCommandKind.Gats;
 
     public readonly bool IsStorage => Kind is McCommandKind.Set or McCommandKind.Add or McCommandKind.Replace
-        or McCommandKind.Append or McCommandKind.Prepend or McCommandKind.Cas;
+        or McCommandKind.Append or McCommandKind.Prepend or McCommandKind.Cas or McCommandKind.MetaSet;
 
     public static ReadOnlySpan<byte> ReplyBytes(McLocalReply reply) => reply switch
     {
@@ -79,6 +102,6 @@ internal struct McCommand
         McLocalReply.InvalidDelta => McReplies.InvalidDelta,
         McLocalReply.ShutdownNotEnabled => McReplies.ShutdownNotEnabled,
         McLocalReply.End => McReplies.End,
-        _ => default,
+        _ => McMetaReplies.LocalReply(reply),
     };
 }

@@ -18,6 +18,8 @@ internal enum McRequestKind : byte
     FanOutPart,
     /// <summary>Close the client once everything before it has been written.</summary>
     Quit,
+    /// <summary>A meta command forwarded to one server; MetaQuiet says what of its reply the client sees.</summary>
+    Meta,
 }
 
 /// <summary>
@@ -38,6 +40,7 @@ internal sealed class McRequest : BackendRequest
     public McClientSession Session { get; }
     public McRequestKind Kind;
     public bool Noreply;
+    public McMetaQuiet MetaQuiet;
     public McRequest? Parent;
     public string? Error;
     public readonly ByteBuffer Reply = new();
@@ -80,12 +83,20 @@ internal sealed class McRequest : BackendRequest
 
     public void MarkDoneLocally() => MarkDone();
 
-    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind is McRequestKind.Retrieval or McRequestKind.Fragment
-        ? McReplyFramer.FrameRetrieval(data, ref scan)
-        : McReplyFramer.FrameLine(data);
+    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind switch
+    {
+        McRequestKind.Retrieval or McRequestKind.Fragment => McReplyFramer.FrameRetrieval(data, ref scan),
+        McRequestKind.Meta => McMetaReplyFramer.Frame(data, MetaQuiet),
+        _ => McReplyFramer.FrameLine(data),
+    };
 
     public override void OnReply(ReadOnlySpan<byte> reply)
     {
+        if (Kind == McRequestKind.Meta)
+        {
+            // Quiet meta commands: hide what memcached would have hidden under q.
+            reply = McMetaReplyFramer.Visible(MetaQuiet, reply);
+        }
         // An aborted session will never write it: do not hold the bytes (slow-reader bound).
         if ((!Noreply || Kind != McRequestKind.Single) && !Session.IsAborted)
         {
@@ -133,6 +144,7 @@ internal sealed class McRequest : BackendRequest
         _pending = 0;
         Kind = McRequestKind.Local;
         Noreply = false;
+        MetaQuiet = McMetaQuiet.None;
         Parent = null;
         Error = null;
         FragmentServer = 0;

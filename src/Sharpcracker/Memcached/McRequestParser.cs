@@ -32,8 +32,7 @@ internal static class McRequestParser
         var first = cmd[0];
         if (first == (byte)'m' && cmd.Length == 2)
         {
-            // Meta commands are not routed yet: memcached's meta verbs get a plain ERROR.
-            return McCommand.Local(McLocalReply.Error);
+            return McMetaParser.Parse(line, starts, lengths, ntokens);
         }
 
         switch (first)
