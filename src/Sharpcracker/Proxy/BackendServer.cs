@@ -13,6 +13,7 @@ internal sealed class BackendServer
         Pool = pool;
         Index = index;
         Config = config;
+        Stats = pool.Stats.Servers[index];
         _connections = new ServerConnection[pool.Config.ServerConnections];
         for (var i = 0; i < _connections.Length; i++)
         {
@@ -24,6 +25,7 @@ internal sealed class BackendServer
     public int Index { get; }
     public ServerConfig Config { get; }
     public string Name => Config.Name;
+    public Stats.ServerStats Stats { get; }
     public IReadOnlyList<ServerConnection> Connections => _connections;
 
     /// <summary>

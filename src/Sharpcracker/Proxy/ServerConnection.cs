@@ -25,11 +25,13 @@ internal sealed class ServerConnection
     private volatile bool _connected; // written under _lock; read without it by Flush
     private bool _connecting;
     private int _generation;
+    private readonly Stats.ConnectionStats _stats; // every call is made under _lock
 
     public ServerConnection(BackendServer server, ILogger logger)
     {
         _server = server;
         _logger = logger;
+        _stats = server.Stats.AddConnection();
     }
 
     /// <summary>
@@ -39,6 +41,7 @@ internal sealed class ServerConnection
     public ByteBuffer BeginRequest()
     {
         Monitor.Enter(_lock);
+        _stats.BeginRequest(_pending.Length);
         return _pending;
     }
 
@@ -50,6 +53,7 @@ internal sealed class ServerConnection
     {
         request.EnqueuedAt = Environment.TickCount64;
         _inflight.Enqueue(request);
+        _stats.Committed(request, _pending.Length);
         var connected = _connected;
         var startConnect = !connected && !_connecting;
         if (startConnect)
@@ -132,6 +136,7 @@ internal sealed class ServerConnection
             _socket = socket;
             _connected = true;
             _connecting = false;
+            _stats.Connected();
             // Each connection gets its own signal: the old write loop may still be waking up.
             signal = new AsyncSignal(runInline: true);
             _writeSignal = signal;
@@ -159,6 +164,7 @@ internal sealed class ServerConnection
                     batch = _pending;
                     _pending = _sending;
                     _sending = batch;
+                    _stats.Sent();
                 }
                 var memory = batch.Memory;
                 while (!memory.IsEmpty)
@@ -251,6 +257,7 @@ internal sealed class ServerConnection
                     if (length > 0)
                     {
                         _inflight.Dequeue();
+                        _stats.Replied(head, length);
                     }
                 }
             }
@@ -299,6 +306,7 @@ internal sealed class ServerConnection
                 return;
             }
             _generation++;
+            _stats.Failed(reason, _inflight.Count);
             _connected = false;
             _connecting = false;
             _socket?.Dispose();
@@ -331,6 +339,6 @@ internal sealed class ServerConnection
         {
             generation = _generation;
         }
-        Fail(generation, "Connection closed by proxy");
+        Fail(generation, Stats.ServerStats.ClosedByProxy);
     }
 }

@@ -27,6 +27,7 @@ internal sealed class ServerPool : IDisposable
     {
         Config = config;
         _logger = logger;
+        Stats = new Stats.PoolStats(config.Name, config.Servers.Select(s => s.Name));
         _servers = new BackendServer[config.Servers.Count];
         for (var i = 0; i < _servers.Length; i++)
         {
@@ -42,6 +43,7 @@ internal sealed class ServerPool : IDisposable
     }
 
     public PoolConfig Config { get; }
+    public Stats.PoolStats Stats { get; }
     public string Name => Config.Name;
     public IReadOnlyList<BackendServer> Servers => _servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
@@ -100,16 +102,19 @@ internal sealed class ServerPool : IDisposable
                 return;
             }
             Interlocked.Increment(ref _totalClients);
+            Stats.ClientOpened();
             if (Config.TcpKeepAlive && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
             {
                 socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
             }
             var session = new McClientSession(this, context.Transport, Interlocked.Increment(ref _nextClientId), _logger);
             await session.RunAsync().ConfigureAwait(false);
+            Stats.ClientEof();
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
         {
             // The client went away; nothing to answer.
+            Stats.ClientError();
         }
         finally
         {
@@ -132,6 +137,7 @@ internal sealed class ServerPool : IDisposable
     public void Dispose()
     {
         _timeoutTimer?.Dispose();
+        Stats.Dispose();
         foreach (var server in _servers)
         {
             foreach (var connection in server.Connections)
