@@ -30,7 +30,8 @@ internal static partial class Daemon
         };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
         {
-            start.ArgumentList.Add(typeof(Daemon).Assembly.Location);
+            // Run as "dotnet sharpcracker.dll": start the same dll (never the case in a single-file build).
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, typeof(Daemon).Assembly.GetName().Name + ".dll"));
         }
         foreach (var a in args)
         {
