@@ -25,6 +25,10 @@ public sealed class CommandLineOptions
     public int StatsIntervalMs { get; private set; } = 30000;
     public string? PidFile { get; private set; }
     public int MbufSize { get; private set; } = 16384;
+    /// <summary>--metrics-port: Prometheus /metrics on the -a address; 0 = off (the default). No short form.</summary>
+    public int MetricsPort { get; private set; }
+
+    private const char MetricsPortFlag = '\u0001';
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
@@ -42,9 +46,10 @@ public sealed class CommandLineOptions
         ["stats-interval"] = 'i',
         ["pid-file"] = 'p',
         ["mbuf-size"] = 'm',
+        ["metrics-port"] = MetricsPortFlag,
     };
 
-    private const string FlagsWithValue = "voc saipm";
+    private const string FlagsWithValue = "voc saipm\u0001";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
     public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
@@ -94,7 +99,7 @@ public sealed class CommandLineOptions
             {
                 if (i + 1 >= args.Count)
                 {
-                    throw new ArgumentException($"option -{flag} requires a value");
+                    throw new ArgumentException($"option {arg} requires a value");
                 }
                 value = args[++i];
             }
@@ -116,6 +121,7 @@ public sealed class CommandLineOptions
                 case 'i': o.StatsIntervalMs = Number(value!, "stats interval", 1, int.MaxValue); break;
                 case 'p': o.PidFile = value; break;
                 case 'm': o.MbufSize = Number(value!, "mbuf size", MinMbufSize, MaxMbufSize); break;
+                case MetricsPortFlag: o.MetricsPort = Number(value!, "metrics port", 1, 65535); break;
                 default:
                     throw new ArgumentException($"invalid option -- '{flag}'");
             }
@@ -183,6 +189,7 @@ public sealed class CommandLineOptions
           -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)
           -p, --pid-file=S       : set pid file (default: off)
           -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)
+              --metrics-port=N   : serve Prometheus metrics on http://<stats addr>:N/metrics (default: off)
 
         """;
 }

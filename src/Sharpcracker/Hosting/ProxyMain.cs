@@ -10,8 +10,6 @@ namespace Sharpcracker.Hosting;
 /// <summary>The sharpcracker executable: nutcracker's flags, then the proxy until SIGINT/SIGTERM.</summary>
 public static class ProxyMain
 {
-    private const string DaemonChildVariable = "SHARPCRACKER_DAEMON_CHILD";
-
     public static async Task<int> RunAsync(string[] args)
     {
         // Socket completions run inline on the epoll threads too, unless the operator says
@@ -64,16 +62,31 @@ public static class ProxyMain
             return 0;
         }
 
-        if (options.Daemonize && Environment.GetEnvironmentVariable(DaemonChildVariable) is null)
+        if (options.Daemonize && !Daemon.IsChild)
         {
-            return Daemonize(args);
+            return Daemon.StartAndWait(args);
+        }
+        if (Daemon.IsChild)
+        {
+            Daemon.Detach();
         }
 
-        var level = LogLevels.FromVerbosity(options.Verbosity);
-        using var fileLog = options.OutputFile is { } path ? new StreamWriter(path, append: true) { AutoFlush = true } : null;
+        // The level can change at run time (SIGTTIN / SIGTTOU), so it is a filter, not a fixed minimum.
+        LogControl.SetVerbosity(options.Verbosity);
+        ReopenableLogFile? fileLog;
+        try
+        {
+            fileLog = options.OutputFile is { } path ? new ReopenableLogFile(path) : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Console.Error.WriteLine($"sharpcracker: cannot open log file '{options.OutputFile}': {e.Message}");
+            return 1;
+        }
+        using var fileLogScope = fileLog;
         void ConfigureLogging(ILoggingBuilder logging)
         {
-            logging.SetMinimumLevel(level);
+            LogControl.Configure(logging);
             logging.AddFilter("Microsoft", LogLevel.Warning);
             if (fileLog is not null)
             {
@@ -93,15 +106,32 @@ public static class ProxyMain
 
         if (options.PidFile is { } pidFile)
         {
-            File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+            try
+            {
+                File.WriteAllText(pidFile, Environment.ProcessId + "\n");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"sharpcracker: cannot write pid file '{pidFile}': {e.Message}");
+                return 1;
+            }
         }
+        using var opsLoggerFactory = LoggerFactory.Create(ConfigureLogging);
+        var opsLogger = opsLoggerFactory.CreateLogger("Sharpcracker.Stats");
+        using var signals = LogControl.RegisterSignals(opsLoggerFactory.CreateLogger(LogControl.Category), fileLog);
+        Stats.StatsServers? statsServers = null;
         try
         {
             await using var host = new ProxyHost(config, ConfigureLogging);
             await host.StartAsync();
+            statsServers = Stats.StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger);
             foreach (var pool in config.Pools)
             {
                 Console.Error.WriteLine($"sharpcracker-{ProxyProcess.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
+            }
+            if (Daemon.IsChild)
+            {
+                Daemon.SignalReady();
             }
             await host.WaitForShutdownAsync();
             return 0;
@@ -111,37 +141,21 @@ public static class ProxyMain
             Console.Error.WriteLine($"sharpcracker: failed to start: {e.Message}");
             return 1;
         }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            Console.Error.WriteLine($"sharpcracker: failed to start: metrics port {options.MetricsPort}: {e.Message}");
+            return 1;
+        }
         finally
         {
+            if (statsServers is not null)
+            {
+                await statsServers.DisposeAsync();
+            }
             if (options.PidFile is { } pid && File.Exists(pid))
             {
                 File.Delete(pid);
             }
         }
-    }
-
-    /// <summary>-d: start a detached copy of this process with stdio on /dev/null and return at once.</summary>
-    private static int Daemonize(string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.ProcessPath!)
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
-        {
-            start.ArgumentList.Add(typeof(ProxyMain).Assembly.Location);
-        }
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment[DaemonChildVariable] = "1";
-        using var child = Process.Start(start)!;
-        child.StandardInput.Close();
-        Console.Out.WriteLine($"sharpcracker: daemon started, pid {child.Id}");
-        return 0;
     }
 }

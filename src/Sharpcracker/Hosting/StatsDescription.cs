@@ -30,6 +30,16 @@ public static class StatsDescription
         ("out_queue_bytes", "current request bytes in outgoing queue"),
     ];
 
+    private static readonly (string Name, string Description)[] s_ours =
+    [
+        ("fragments", "counted for real: per-server parts of split multi-key requests"),
+        ("forward_error", "requests failed because no server was available or their server connection failed"),
+        ("total_connections", "listeners + client connections + server connections ever opened (as twemproxy)"),
+        ("curr_connections", "listeners + client connections + server connections open now (as twemproxy)"),
+        ("request latency", "/metrics: sharpcracker_server_request_duration_seconds{pool,server,command}, sharpcracker_request_duration_seconds{pool,command}"),
+        ("values", "live when read (twemproxy: the last -i interval's snapshot)"),
+    ];
+
     public static string Render()
     {
         var sb = new System.Text.StringBuilder();
@@ -40,6 +50,12 @@ public static class StatsDescription
         }
         sb.Append("\nserver stats:\n");
         foreach (var (name, description) in s_server)
+        {
+            sb.Append("  ").Append(name.PadRight(20)).Append('"').Append(description).Append("\"\n");
+        }
+        // Ours: what the stats port's counters mean here, and what only /metrics has.
+        sb.Append("\nsharpcracker notes:\n");
+        foreach (var (name, description) in s_ours)
         {
             sb.Append("  ").Append(name.PadRight(20)).Append('"').Append(description).Append("\"\n");
         }

@@ -368,7 +368,10 @@ internal sealed partial class McClientSession : INotifiable
     }
 
     private void EnqueueNoServer()
-        => EnqueueLocal("SERVER_ERROR no server available\r\n"u8);
+    {
+        _pool.Stats.ForwardErrors(1);
+        EnqueueLocal("SERVER_ERROR no server available\r\n"u8);
+    }
 
     private void DispatchSingle(ReadOnlySpan<byte> line, in McCommand command, ReadOnlySpan<byte> key, in ReadOnlySequence<byte> data)
     {
@@ -383,6 +386,7 @@ internal sealed partial class McClientSession : INotifiable
         }
         var request = Rent(McRequestKind.Single);
         request.Noreply = command.Noreply;
+        request.StatsClass = Stats.CommandClasses.Of(command.Kind);
         Enqueue(request);
         var connection = server.ConnectionFor(_id);
         var output = connection.BeginRequest();
@@ -459,6 +463,7 @@ internal sealed partial class McClientSession : INotifiable
             root.Kind = McRequestKind.Retrieval;
             root.KeyBytes.Clear();
             root.KeyCount = 0;
+            root.StatsClass = Stats.CommandClass.Retrieval;
             Enqueue(root);
             var connection = only!.ConnectionFor(_id);
             var output = connection.BeginRequest();
@@ -480,11 +485,13 @@ internal sealed partial class McClientSession : INotifiable
                 var fragment = Rent(McRequestKind.Fragment);
                 fragment.Parent = root;
                 fragment.FragmentServer = serverIndex;
+                fragment.StatsClass = Stats.CommandClass.Retrieval;
                 root.Children.Add(fragment);
             }
             root.KeyChild[i] = child;
         }
         root.BeginChildren(root.Children.Count);
+        _pool.Stats.FragmentsCreated(root.Children.Count);
         Enqueue(root);
         var prefix = line[..command.KeysStart];
         for (var c = 0; c < root.Children.Count; c++)
@@ -524,6 +531,7 @@ internal sealed partial class McClientSession : INotifiable
         {
             var part = Rent(McRequestKind.FanOutPart);
             part.Parent = root;
+            part.StatsClass = Stats.CommandClass.Other;
             root.Children.Add(part);
         }
         root.BeginChildren(servers.Count);
@@ -557,6 +565,7 @@ internal sealed partial class McClientSession : INotifiable
         // Process-wide allocation counters, so "no allocation per request" can be checked from outside.
         sb.Append("STAT gc_allocated_bytes ").Append(GC.GetTotalAllocatedBytes(precise: false)).Append("\r\n");
         sb.Append("STAT gc_gen0_collections ").Append(GC.CollectionCount(0)).Append("\r\n");
+        Stats.MemcachedStatsText.Append(sb, _pool.Stats);
         sb.Append("END\r\n");
         return Encoding.ASCII.GetBytes(sb.ToString());
     }

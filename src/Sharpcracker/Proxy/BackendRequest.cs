@@ -10,6 +10,11 @@ internal abstract class BackendRequest
     /// <summary>Environment.TickCount64 when queued; the timeout counts from here (twemproxy's rule).</summary>
     public long EnqueuedAt;
 
+    /// <summary>Stats (Stats/ConnectionStats): Stopwatch timestamp when queued, forwarded bytes, latency class.</summary>
+    public long StatsStart;
+    public int StatsBytes;
+    public Stats.CommandClass StatsClass;
+
     /// <summary>
     /// Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.
     /// <paramref name="scan"/> is framer state owned by the connection's read loop (not the request,

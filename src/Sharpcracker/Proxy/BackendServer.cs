@@ -16,6 +16,7 @@ internal sealed class BackendServer
         Config = config;
         _logger = logger;
         Health = new ServerHealth(pool.Config.AutoEjectHosts, pool.Config.ServerFailureLimit, pool.Config.ServerRetryTimeoutMs);
+        Stats = pool.Stats.Servers[index];
         _connections = new ServerConnection[pool.Config.ServerConnections];
         for (var i = 0; i < _connections.Length; i++)
         {
@@ -27,6 +28,7 @@ internal sealed class BackendServer
     public int Index { get; }
     public ServerConfig Config { get; }
     public string Name => Config.Name;
+    public Stats.ServerStats Stats { get; }
     public IReadOnlyList<ServerConnection> Connections => _connections;
 
     /// <summary>Failure count, back-off and ejection (docs/operations.md, "Failures and limits").</summary>
@@ -44,6 +46,7 @@ internal sealed class BackendServer
         }
         _logger.LogWarning("pool {Pool} server {Server}: ejected after {Limit} failures ({Reason}); probing again in {Retry} ms",
             Pool.Name, Name, Pool.Config.ServerFailureLimit, reason, Health.RetryTimeoutMs);
+        Stats.Ejected();
         Pool.RebuildLiveServers();
         _ = HealthProbe.ProbeUntilReadmittedAsync(this, _logger, Pool.Stopping);
     }

@@ -29,6 +29,7 @@ internal sealed class ServerConnection
     private readonly int _inflightLimit;
     private readonly int _inflightLowWater;
     private TaskCompletionSource? _roomWaiters; // under _lock; allocated only when saturated
+    private readonly Stats.ConnectionStats _stats; // every call is made under _lock
 
     public ServerConnection(BackendServer server, ILogger logger)
     {
@@ -36,6 +37,7 @@ internal sealed class ServerConnection
         _logger = logger;
         _inflightLimit = Math.Max(1, server.Pool.Config.ServerInflightLimit);
         _inflightLowWater = _inflightLimit - Math.Max(1, _inflightLimit / 4);
+        _stats = server.Stats.AddConnection();
     }
 
     /// <summary>
@@ -45,6 +47,7 @@ internal sealed class ServerConnection
     public ByteBuffer BeginRequest()
     {
         Monitor.Enter(_lock);
+        _stats.BeginRequest(_pending.Length);
         return _pending;
     }
 
@@ -80,6 +83,7 @@ internal sealed class ServerConnection
         {
             request.EnqueuedAt = now;
             _inflight.Enqueue(request);
+            _stats.Committed(request, _pending.Length);
             saturated = _inflight.Count >= _inflightLimit;
         }
         var generation = _generation;
@@ -191,6 +195,7 @@ internal sealed class ServerConnection
             _socket = socket;
             _connected = true;
             _connecting = false;
+            _stats.Connected();
             // Each connection gets its own signal: the old write loop may still be waking up.
             signal = new AsyncSignal(runInline: true);
             _writeSignal = signal;
@@ -232,6 +237,7 @@ internal sealed class ServerConnection
                     batch = _pending;
                     _pending = _sending;
                     _sending = batch;
+                    _stats.Sent();
                 }
                 var memory = batch.Memory;
                 while (!memory.IsEmpty)
@@ -326,6 +332,7 @@ internal sealed class ServerConnection
                     if (length > 0)
                     {
                         _inflight.Dequeue();
+                        _stats.Replied(head, length);
                         if (_roomWaiters is not null && _inflight.Count <= _inflightLowWater)
                         {
                             room = _roomWaiters;
@@ -391,6 +398,7 @@ internal sealed class ServerConnection
                 return;
             }
             _generation++;
+            _stats.Failed(reason, _inflight.Count);
             _connected = false;
             _connecting = false;
             _socket?.Dispose();
@@ -431,6 +439,6 @@ internal sealed class ServerConnection
         {
             generation = _generation;
         }
-        Fail(generation, "Connection closed by proxy", countsAsFailure: false);
+        Fail(generation, Stats.ServerStats.ClosedByProxy, countsAsFailure: false);
     }
 }

@@ -30,6 +30,7 @@ internal sealed class ServerPool : IDisposable
     {
         Config = config;
         _logger = logger;
+        Stats = new Stats.PoolStats(config.Name, config.Servers.Select(s => s.Name));
         _servers = new BackendServer[config.Servers.Count];
         for (var i = 0; i < _servers.Length; i++)
         {
@@ -48,6 +49,7 @@ internal sealed class ServerPool : IDisposable
     public PoolConfig Config { get; }
     /// <summary>Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when none.</summary>
     public IBackendHandshake? Handshake { get; }
+    public Stats.PoolStats Stats { get; }
     public string Name => Config.Name;
     public IReadOnlyList<BackendServer> Servers => _servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
@@ -121,6 +123,7 @@ internal sealed class ServerPool : IDisposable
                 return;
             }
             Interlocked.Increment(ref _totalClients);
+            Stats.ClientOpened();
             if (Config.TcpKeepAlive && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
             {
                 socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
@@ -129,6 +132,7 @@ internal sealed class ServerPool : IDisposable
             if (Config.Redis)
             {
                 await new RedisClientSession(this, context.Transport, clientId, _logger).RunAsync().ConfigureAwait(false);
+                Stats.ClientEof();
                 return;
             }
             var session = new McClientSession(this, context.Transport, clientId, _logger);
@@ -137,10 +141,12 @@ internal sealed class ServerPool : IDisposable
             // the session stops reading, writes what is in flight, and ends (docs/operations.md).
             using var draining = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(session.BeginDrain);
             await session.RunAsync().ConfigureAwait(false);
+            Stats.ClientEof();
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
         {
             // The client went away; nothing to answer.
+            Stats.ClientError();
         }
         finally
         {
@@ -164,6 +170,7 @@ internal sealed class ServerPool : IDisposable
     {
         _stopping.Cancel();
         _timeoutTimer?.Dispose();
+        Stats.Dispose();
         foreach (var server in _servers)
         {
             foreach (var connection in server.Connections)

@@ -103,7 +103,7 @@ public sealed class CommandLineTests
         var servers = string.Concat(backends.Select((b, i) => $"    - 127.0.0.1:{b}:1 s{i}\n"));
         File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n  servers:\n{servers}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { s_dll, "-c", conf, "-v", "4" })
+        foreach (var a in new[] { s_dll, "-c", conf, "-v", "4", "-s", FreePort.Next().ToString(), "-a", "127.0.0.1" })
         {
             info.ArgumentList.Add(a);
         }

@@ -1,0 +1,122 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace Sharpcracker.Hosting;
+
+/// <summary>
+/// -d: the parent starts a copy of itself marked by an environment variable and waits until the
+/// copy says it listens, through the copy's stdout pipe (one line, <see cref="ReadyLine"/>).
+/// The copy calls setsid() at start (own session, no controlling terminal) and, once every
+/// listener is up, writes the line and points its stdin/stdout/stderr at /dev/null. The parent
+/// exits 0 on the line, or with the child's status and its stderr when it dies before listening.
+/// </summary>
+internal static partial class Daemon
+{
+    public const string ChildVariable = "SHARPCRACKER_DAEMON_CHILD";
+    public const string ReadyLine = "sharpcracker-daemon-ready";
+    private static readonly TimeSpan s_readyTimeout = TimeSpan.FromSeconds(120);
+
+    public static bool IsChild => Environment.GetEnvironmentVariable(ChildVariable) == "1";
+
+    /// <summary>Parent side: start the daemon and wait for it to listen (bounded).</summary>
+    public static int StartAndWait(string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            // Run as "dotnet sharpcracker.dll": start the same dll (never the case in a single-file build).
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, typeof(Daemon).Assembly.GetName().Name + ".dll"));
+        }
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        start.Environment[ChildVariable] = "1";
+        using var child = Process.Start(start)!;
+        child.StandardInput.Close();
+        var stderr = child.StandardError.ReadToEndAsync();
+        var ready = WaitForReadyLine(child.StandardOutput);
+        if (!ready.Wait(s_readyTimeout))
+        {
+            Console.Error.WriteLine($"sharpcracker: daemon (pid {child.Id}) did not start listening within {s_readyTimeout.TotalSeconds:F0} s; killing it");
+            child.Kill();
+            return 1;
+        }
+        if (ready.Result)
+        {
+            Console.Out.WriteLine($"sharpcracker: daemon started, pid {child.Id}");
+            return 0;
+        }
+        // The child exited (or closed stdout) before listening: report why.
+        child.WaitForExit(10000);
+        if (stderr.Wait(TimeSpan.FromSeconds(5)))
+        {
+            Console.Error.Write(stderr.Result);
+        }
+        return child.HasExited && child.ExitCode != 0 ? child.ExitCode : 1;
+    }
+
+    private static async Task<bool> WaitForReadyLine(StreamReader stdout)
+    {
+        while (await stdout.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            if (line == ReadyLine)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Child side, first thing: leave the parent's session and terminal.</summary>
+    public static void Detach()
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
+        {
+            _ = setsid(); // fails only if already a group leader, which a spawned child is not
+        }
+    }
+
+    /// <summary>Child side, once listening: tell the parent, then stdio to /dev/null.</summary>
+    public static void SignalReady()
+    {
+        Console.Out.Write(ReadyLine + "\n");
+        Console.Out.Flush();
+        Console.Error.Flush();
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+        var devNull = open("/dev/null", 2 /* O_RDWR */);
+        if (devNull < 0)
+        {
+            return;
+        }
+        for (var fd = 0; fd <= 2; fd++)
+        {
+            _ = dup2(devNull, fd);
+        }
+        if (devNull > 2)
+        {
+            _ = close(devNull);
+        }
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setsid();
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int dup2(int oldFd, int newFd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int close(int fd);
+}

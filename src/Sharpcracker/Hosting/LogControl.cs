@@ -1,0 +1,98 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+
+namespace Sharpcracker.Hosting;
+
+/// <summary>
+/// The run-time log level (nutcracker's -v 0..11, changed by SIGTTIN / SIGTTOU) and the log
+/// file reopen on SIGHUP. The level is one volatile int read by a logging filter; nothing on the
+/// request path logs, so the filter costs nothing there.
+/// </summary>
+internal static class LogControl
+{
+    /// <summary>Messages about logging itself ("log level set to 7") are written at any level, as nutcracker's are.</summary>
+    public const string Category = "Sharpcracker.Log";
+
+    private static int s_verbosity = CommandLineOptions.DefaultVerbosity;
+
+    public static int Verbosity => Volatile.Read(ref s_verbosity);
+
+    public static void SetVerbosity(int verbosity) => Volatile.Write(ref s_verbosity, Math.Clamp(verbosity, 0, 11));
+
+    /// <summary>The logging filter: the current level, except that the logging category always passes at Information and above.</summary>
+    public static bool Filter(string? category, LogLevel level)
+        => level != LogLevel.None
+           && (level >= LogLevels.FromVerbosity(Verbosity) || (category == Category && level >= LogLevel.Information));
+
+    /// <summary>Adds the run-time filter to a logging builder (replaces a fixed minimum level).</summary>
+    public static void Configure(ILoggingBuilder logging)
+    {
+        logging.SetMinimumLevel(LogLevel.Trace);
+        logging.AddFilter(Filter);
+    }
+
+    /// <summary>
+    /// SIGTTIN raises and SIGTTOU lowers the level by one (0..11); SIGHUP reopens the -o file. Each
+    /// signal has its own registration (others, e.g. config reload on SIGHUP, may register too).
+    /// Dispose the result to unregister.
+    /// </summary>
+    public static IDisposable RegisterSignals(ILogger logger, ReopenableLogFile? logFile)
+    {
+        var registrations = new List<PosixSignalRegistration>();
+        if (!OperatingSystem.IsWindows())
+        {
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTIN, context =>
+            {
+                context.Cancel = true; // the default action would stop the process
+                Change(logger, +1);
+            }));
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTOU, context =>
+            {
+                context.Cancel = true;
+                Change(logger, -1);
+            }));
+        }
+        registrations.Add(
+            PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true; // the default action would terminate the process
+                if (logFile is null)
+                {
+                    return;
+                }
+                try
+                {
+                    logFile.Reopen();
+                    logger.LogInformation("reopened log file '{Path}'", logFile.Path);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    logger.LogError("reopening log file '{Path}' failed: {Error}; still writing to the old file", logFile.Path, e.Message);
+                }
+            }));
+        return new Registrations(registrations);
+    }
+
+    private static void Change(ILogger logger, int delta)
+    {
+        int before, after;
+        do
+        {
+            before = Volatile.Read(ref s_verbosity);
+            after = Math.Clamp(before + delta, 0, 11);
+        }
+        while (Interlocked.CompareExchange(ref s_verbosity, after, before) != before);
+        logger.LogInformation("log level {Direction} to {Verbosity} ({Level})", delta > 0 ? "raised" : "lowered", after, LogLevels.FromVerbosity(after));
+    }
+
+    private sealed class Registrations(List<PosixSignalRegistration> registrations) : IDisposable
+    {
+        public void Dispose()
+        {
+            foreach (var r in registrations)
+            {
+                r.Dispose();
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+namespace Sharpcracker.Stats;
+
+/// <summary>
+/// twemproxy's per-pool counters and the pool's servers' counters, in the pool's server order.
+/// Registered in <see cref="StatsRegistry"/> while the pool runs. All counters are interlocked.
+/// </summary>
+internal sealed class PoolStats : IDisposable
+{
+    private long _clientEof;
+    private long _clientErr;
+    private long _clientConnections;
+    private long _clientsAccepted;
+    private long _serverEjects;
+    private long _forwardError;
+    private long _fragments;
+
+    public PoolStats(string name, IEnumerable<string> serverNames, bool register = true)
+    {
+        Name = name;
+        Servers = serverNames.Select(n => new ServerStats(this, n)).ToArray();
+        if (register)
+        {
+            StatsRegistry.Add(this);
+        }
+    }
+
+    public string Name { get; }
+    public IReadOnlyList<ServerStats> Servers { get; }
+
+    /// <summary>A client connection was accepted (after the client_connections check).</summary>
+    public void ClientOpened()
+    {
+        Interlocked.Increment(ref _clientsAccepted);
+        Interlocked.Increment(ref _clientConnections);
+    }
+
+    /// <summary>An accepted client connection ended normally (the client closed or quit).</summary>
+    public void ClientEof()
+    {
+        Interlocked.Increment(ref _clientEof);
+        Interlocked.Decrement(ref _clientConnections);
+    }
+
+    /// <summary>An accepted client connection ended with an error (reset, failed write).</summary>
+    public void ClientError()
+    {
+        Interlocked.Increment(ref _clientErr);
+        Interlocked.Decrement(ref _clientConnections);
+    }
+
+    public void ServerEjected() => Interlocked.Increment(ref _serverEjects);
+
+    /// <summary>Requests answered with an error because they could not be forwarded or their server failed.</summary>
+    public void ForwardErrors(int count)
+    {
+        if (count > 0)
+        {
+            Interlocked.Add(ref _forwardError, count);
+        }
+    }
+
+    /// <summary>A multi-key request was split into <paramref name="count"/> per-server fragments.</summary>
+    public void FragmentsCreated(int count) => Interlocked.Add(ref _fragments, count);
+
+    public long ClientEofCount => Interlocked.Read(ref _clientEof);
+    public long ClientErrCount => Interlocked.Read(ref _clientErr);
+    public long ClientConnections => Interlocked.Read(ref _clientConnections);
+    public long ClientsAccepted => Interlocked.Read(ref _clientsAccepted);
+    public long ServerEjects => Interlocked.Read(ref _serverEjects);
+    public long ForwardError => Interlocked.Read(ref _forwardError);
+    public long Fragments => Interlocked.Read(ref _fragments);
+
+    public void Dispose() => StatsRegistry.Remove(this);
+}

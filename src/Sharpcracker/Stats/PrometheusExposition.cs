@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Stats;
+
+/// <summary>
+/// Prometheus text exposition format 0.0.4: twemproxy's counters with pool / server labels,
+/// request latency histograms per server and per pool (the pool's is the sum of its servers')
+/// by command class, and process / runtime metrics. Rendered on request, off the hot path.
+/// </summary>
+internal static class PrometheusExposition
+{
+    public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
+
+    public static string Render(IReadOnlyList<PoolStats> pools)
+    {
+        var sb = new StringBuilder(16 * 1024);
+        var w = new Writer(sb);
+        var totals = ConnectionTotals.Of(pools);
+
+        w.Family("sharpcracker_info", "gauge", "Version of the running proxy.");
+        w.Sample("sharpcracker_info", "version", ProxyProcess.Version, 1);
+        w.Family("sharpcracker_uptime_seconds", "gauge", "Seconds since the proxy started.");
+        w.Sample("sharpcracker_uptime_seconds", (long)(DateTime.UtcNow - ProxyProcess.StartTime).TotalSeconds);
+        w.Family("sharpcracker_curr_connections", "gauge", "twemproxy curr_connections: listeners, client and server connections open now.");
+        w.Sample("sharpcracker_curr_connections", totals.Current);
+        w.Family("sharpcracker_connections_total", "counter", "twemproxy total_connections: listeners, client and server connections ever opened.");
+        w.Sample("sharpcracker_connections_total", totals.Total);
+
+        PoolFamily(w, pools, "sharpcracker_client_eof_total", "counter", "Client connections closed by the client.", p => p.ClientEofCount);
+        PoolFamily(w, pools, "sharpcracker_client_err_total", "counter", "Client connections closed by an error.", p => p.ClientErrCount);
+        PoolFamily(w, pools, "sharpcracker_client_connections", "gauge", "Open client connections.", p => p.ClientConnections);
+        PoolFamily(w, pools, "sharpcracker_server_ejects_total", "counter", "Times a server of the pool was ejected.", p => p.ServerEjects);
+        PoolFamily(w, pools, "sharpcracker_forward_error_total", "counter", "Requests answered with an error because they could not be forwarded or their server failed.", p => p.ForwardError);
+        PoolFamily(w, pools, "sharpcracker_fragments_total", "counter", "Fragments created by splitting multi-key requests.", p => p.Fragments);
+
+        var samples = pools.Select(p => p.Servers.Select(s => (Server: s, Queues: s.SampleQueues())).ToArray()).ToArray();
+        ServerFamily(w, pools, samples, "sharpcracker_server_eof_total", "counter", "Server connections closed by the server.", (s, _) => s.ServerEof);
+        ServerFamily(w, pools, samples, "sharpcracker_server_err_total", "counter", "Errors on server connections.", (s, _) => s.ServerErr);
+        ServerFamily(w, pools, samples, "sharpcracker_server_timedout_total", "counter", "Timeouts on server connections.", (s, _) => s.ServerTimedOut);
+        ServerFamily(w, pools, samples, "sharpcracker_server_connections", "gauge", "Open server connections.", (_, q) => q.Connections);
+        ServerFamily(w, pools, samples, "sharpcracker_server_ejected_at_seconds", "gauge", "Unix time of the server's last ejection (0: never).", (s, _) => s.EjectedAtMicros / 1_000_000);
+        ServerFamily(w, pools, samples, "sharpcracker_requests_total", "counter", "Requests forwarded to the server.", (s, _) => s.Requests);
+        ServerFamily(w, pools, samples, "sharpcracker_request_bytes_total", "counter", "Request bytes forwarded to the server.", (s, _) => s.RequestBytes);
+        ServerFamily(w, pools, samples, "sharpcracker_responses_total", "counter", "Responses received from the server.", (s, _) => s.Responses);
+        ServerFamily(w, pools, samples, "sharpcracker_response_bytes_total", "counter", "Response bytes received from the server.", (s, _) => s.ResponseBytes);
+        ServerFamily(w, pools, samples, "sharpcracker_in_queue", "gauge", "Requests queued for the server, not yet sent.", (_, q) => q.InQueue);
+        ServerFamily(w, pools, samples, "sharpcracker_in_queue_bytes", "gauge", "Bytes of requests queued for the server, not yet sent.", (_, q) => q.InQueueBytes);
+        ServerFamily(w, pools, samples, "sharpcracker_out_queue", "gauge", "Requests sent to the server, waiting for a reply.", (_, q) => q.OutQueue);
+        ServerFamily(w, pools, samples, "sharpcracker_out_queue_bytes", "gauge", "Bytes of requests sent to the server, waiting for a reply.", (_, q) => q.OutQueueBytes);
+
+        const string serverHistogram = "sharpcracker_server_request_duration_seconds";
+        w.Family(serverHistogram, "histogram", "Time from queueing a request for the server to its complete reply, by command class.");
+        var counts = new long[LatencyHistogram.BucketCount];
+        foreach (var pool in pools)
+        {
+            foreach (var server in pool.Servers)
+            {
+                for (var c = 0; c < CommandClasses.Count; c++)
+                {
+                    Array.Clear(counts);
+                    var sum = server.Latency[c].AddTo(counts);
+                    w.Histogram(serverHistogram, $"pool=\"{Escape(pool.Name)}\",server=\"{Escape(server.Name)}\",command=\"{CommandClasses.Names[c]}\"", counts, sum);
+                }
+            }
+        }
+        const string poolHistogram = "sharpcracker_request_duration_seconds";
+        w.Family(poolHistogram, "histogram", "Time from queueing a request for a server to its complete reply, all servers of the pool, by command class.");
+        foreach (var pool in pools)
+        {
+            for (var c = 0; c < CommandClasses.Count; c++)
+            {
+                Array.Clear(counts);
+                long sum = 0;
+                foreach (var server in pool.Servers)
+                {
+                    sum += server.Latency[c].AddTo(counts);
+                }
+                w.Histogram(poolHistogram, $"pool=\"{Escape(pool.Name)}\",command=\"{CommandClasses.Names[c]}\"", counts, sum);
+            }
+        }
+
+        ProcessMetrics(w);
+        return sb.ToString();
+    }
+
+    private static void ProcessMetrics(Writer w)
+    {
+        var cpu = Environment.CpuUsage.TotalTime.TotalSeconds;
+        w.Family("process_cpu_seconds_total", "counter", "User and system CPU time spent in seconds.");
+        w.Sample("process_cpu_seconds_total", cpu);
+        w.Family("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.");
+        w.Sample("process_resident_memory_bytes", Environment.WorkingSet);
+        w.Family("process_start_time_seconds", "gauge", "Start time of the process since unix epoch in seconds.");
+        w.Sample("process_start_time_seconds", new DateTimeOffset(ProxyProcess.StartTime).ToUnixTimeSeconds());
+        if (OpenFileDescriptors() is { } fds)
+        {
+            w.Family("process_open_fds", "gauge", "Number of open file descriptors.");
+            w.Sample("process_open_fds", fds);
+        }
+        w.Family("dotnet_gc_allocated_bytes_total", "counter", "Bytes allocated on the managed heap.");
+        w.Sample("dotnet_gc_allocated_bytes_total", GC.GetTotalAllocatedBytes(precise: false));
+        w.Family("dotnet_gc_heap_bytes", "gauge", "Bytes in use on the managed heap.");
+        w.Sample("dotnet_gc_heap_bytes", GC.GetTotalMemory(forceFullCollection: false));
+        w.Family("dotnet_gc_collections_total", "counter", "Garbage collections by generation.");
+        for (var g = 0; g <= GC.MaxGeneration; g++)
+        {
+            w.Sample("dotnet_gc_collections_total", "generation", g.ToString(CultureInfo.InvariantCulture), GC.CollectionCount(g));
+        }
+        w.Family("dotnet_threadpool_threads", "gauge", "Thread pool threads.");
+        w.Sample("dotnet_threadpool_threads", ThreadPool.ThreadCount);
+        w.Family("dotnet_threadpool_queue_length", "gauge", "Work items queued to the thread pool.");
+        w.Sample("dotnet_threadpool_queue_length", ThreadPool.PendingWorkItemCount);
+    }
+
+    private static int? OpenFileDescriptors()
+    {
+        try
+        {
+            return Directory.Exists("/proc/self/fd") ? Directory.EnumerateFileSystemEntries("/proc/self/fd").Count() : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static void PoolFamily(Writer w, IReadOnlyList<PoolStats> pools, string name, string type, string help, Func<PoolStats, long> value)
+    {
+        w.Family(name, type, help);
+        foreach (var pool in pools)
+        {
+            w.Sample(name, "pool", pool.Name, value(pool));
+        }
+    }
+
+    private static void ServerFamily(Writer w, IReadOnlyList<PoolStats> pools, (ServerStats Server, QueueSample Queues)[][] samples,
+        string name, string type, string help, Func<ServerStats, QueueSample, long> value)
+    {
+        w.Family(name, type, help);
+        for (var p = 0; p < pools.Count; p++)
+        {
+            foreach (var (server, queues) in samples[p])
+            {
+                w.Labelled(name, $"pool=\"{Escape(pools[p].Name)}\",server=\"{Escape(server.Name)}\"", value(server, queues));
+            }
+        }
+    }
+
+    /// <summary>A label value with backslash, double quote and line feed escaped, as the format requires.</summary>
+    internal static string Escape(string value) => value.Replace("\\", "\\\\").Replace("\"", "\\\"").Replace("\n", "\\n");
+
+    internal static string FormatBound(double seconds) => seconds.ToString("0.#########", CultureInfo.InvariantCulture);
+
+    private readonly struct Writer(StringBuilder sb)
+    {
+        public void Family(string name, string type, string help)
+            => sb.Append("# HELP ").Append(name).Append(' ').Append(help).Append("\n# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+
+        public void Sample(string name, long value) => sb.Append(name).Append(' ').Append(value).Append('\n');
+
+        public void Sample(string name, double value) => sb.Append(name).Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+
+        public void Sample(string name, string label, string labelValue, long value)
+            => Labelled(name, $"{label}=\"{Escape(labelValue)}\"", value);
+
+        public void Labelled(string name, string labels, long value)
+            => sb.Append(name).Append('{').Append(labels).Append("} ").Append(value).Append('\n');
+
+        public void Histogram(string name, string labels, long[] counts, long sumTicks)
+        {
+            long cumulative = 0;
+            for (var i = 0; i < counts.Length; i++)
+            {
+                cumulative += counts[i];
+                var le = i < LatencyHistogram.BoundsSeconds.Length ? FormatBound(LatencyHistogram.BoundsSeconds[i]) : "+Inf";
+                sb.Append(name).Append("_bucket{").Append(labels).Append(",le=\"").Append(le).Append("\"} ").Append(cumulative).Append('\n');
+            }
+            sb.Append(name).Append("_sum{").Append(labels).Append("} ")
+                .Append(LatencyHistogram.TicksToSeconds(sumTicks).ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            sb.Append(name).Append("_count{").Append(labels).Append("} ").Append(cumulative).Append('\n');
+        }
+    }
+}

@@ -1,0 +1,146 @@
+using System.Diagnostics;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Stats;
+
+/// <summary>
+/// twemproxy's per-server counters plus request latency per command class. Every counter is an
+/// interlocked long (several server connections and client threads update one server); queue
+/// gauges and the connected flag live in each connection's <see cref="ConnectionStats"/> and
+/// are summed when read.
+/// </summary>
+internal sealed class ServerStats
+{
+    private readonly object _connectionsLock = new();
+    private readonly LatencyHistogram[] _latency = new LatencyHistogram[CommandClasses.Count];
+    private readonly KeyValuePair<string, object?> _poolTag;
+    private readonly KeyValuePair<string, object?> _serverTag;
+    private ConnectionStats[] _connections = [];
+    private long _serverEof;
+    private long _serverErr;
+    private long _serverTimedOut;
+    private long _ejectedAtMicros;
+    private long _requests;
+    private long _requestBytes;
+    private long _responses;
+    private long _responseBytes;
+    private long _connectionsOpened;
+
+    public ServerStats(PoolStats pool, string name)
+    {
+        Pool = pool;
+        Name = name;
+        for (var i = 0; i < _latency.Length; i++)
+        {
+            _latency[i] = new LatencyHistogram();
+        }
+        _poolTag = new("pool", pool.Name);
+        _serverTag = new("server", name);
+    }
+
+    public PoolStats Pool { get; }
+    public string Name { get; }
+
+    /// <summary>A new server connection's counters; called when the connection object is created.</summary>
+    public ConnectionStats AddConnection()
+    {
+        var connection = new ConnectionStats(this);
+        lock (_connectionsLock)
+        {
+            _connections = [.. _connections, connection];
+        }
+        return connection;
+    }
+
+    internal void RequestForwarded(int bytes)
+    {
+        Interlocked.Increment(ref _requests);
+        Interlocked.Add(ref _requestBytes, bytes);
+    }
+
+    internal void Replied(BackendRequest request, int replyBytes)
+    {
+        Interlocked.Increment(ref _responses);
+        Interlocked.Add(ref _responseBytes, replyBytes);
+        var elapsed = Stopwatch.GetTimestamp() - request.StatsStart;
+        var commandClass = (int)request.StatsClass < CommandClasses.Count ? request.StatsClass : CommandClass.Other;
+        _latency[(int)commandClass].Record(elapsed);
+        if (ProxyMeter.RequestDuration.Enabled)
+        {
+            ProxyMeter.RequestDuration.Record(LatencyHistogram.TicksToSeconds(elapsed), _poolTag, _serverTag,
+                new KeyValuePair<string, object?>("command", CommandClasses.Names[(int)commandClass]));
+        }
+    }
+
+    internal void ConnectionOpened() => Interlocked.Increment(ref _connectionsOpened);
+
+    /// <summary>
+    /// A connection was torn down with <paramref name="reason"/> (twemproxy's strerror text) and
+    /// <paramref name="failedRequests"/> requests failed with it. Counts server_eof for a server
+    /// that closed, server_timedout for a timeout, server_err for everything else, and the failed
+    /// requests as the pool's forward_error. A close by the proxy itself counts nothing.
+    /// </summary>
+    internal void ConnectionFailed(string reason, int failedRequests)
+    {
+        if (reason == ClosedByProxy)
+        {
+            return;
+        }
+        switch (reason)
+        {
+            case "unknown":
+                Interlocked.Increment(ref _serverEof);
+                break;
+            case "Connection timed out":
+                Interlocked.Increment(ref _serverTimedOut);
+                break;
+            default:
+                Interlocked.Increment(ref _serverErr);
+                break;
+        }
+        Pool.ForwardErrors(failedRequests);
+    }
+
+    /// <summary>The reason ServerConnection.Close gives; not a server failure.</summary>
+    public const string ClosedByProxy = "Connection closed by proxy";
+
+    /// <summary>The server was ejected from the pool (auto_eject_hosts): records server_ejected_at and the pool's server_ejects.</summary>
+    public void Ejected()
+    {
+        Interlocked.Exchange(ref _ejectedAtMicros, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() * 1000);
+        Pool.ServerEjected();
+    }
+
+    public long ServerEof => Interlocked.Read(ref _serverEof);
+    public long ServerErr => Interlocked.Read(ref _serverErr);
+    public long ServerTimedOut => Interlocked.Read(ref _serverTimedOut);
+    public long EjectedAtMicros => Interlocked.Read(ref _ejectedAtMicros);
+    public long Requests => Interlocked.Read(ref _requests);
+    public long RequestBytes => Interlocked.Read(ref _requestBytes);
+    public long Responses => Interlocked.Read(ref _responses);
+    public long ResponseBytes => Interlocked.Read(ref _responseBytes);
+    public long ConnectionsOpened => Interlocked.Read(ref _connectionsOpened);
+
+    public IReadOnlyList<LatencyHistogram> Latency => _latency;
+
+    /// <summary>Queue gauges and open connections, summed over this server's connections.</summary>
+    public QueueSample SampleQueues()
+    {
+        var sample = default(QueueSample);
+        foreach (var connection in Volatile.Read(ref _connections))
+        {
+            connection.AddTo(ref sample);
+        }
+        return sample;
+    }
+}
+
+/// <summary>One moment's queue gauges of a server (twemproxy's in_queue / out_queue) and its open connections.</summary>
+internal struct QueueSample
+{
+    public long Connections;
+    public long InQueue;
+    public long InQueueBytes;
+    public long OutQueue;
+    public long OutQueueBytes;
+}
