@@ -390,7 +390,7 @@ internal sealed partial class RedisClientSession : INotifiable
         EndLocal(request);
     }
 
-    /// <summary>Writes <paramref name="replyText"/> (an error, or +OK for QUIT) after everything before it, then closes.</summary>
+    /// <summary>Writes <paramref name="errorText"/> as -ERR (or +OK for QUIT) after everything before it, then closes.</summary>
     private void EnqueueQuit(string? errorText, bool ok = false)
     {
         var request = Rent(RedisRequestKind.Quit);

@@ -142,6 +142,21 @@ public sealed class RedisProxyTests
     }
 
     [Fact]
+    public async Task SilentBackend_TimeoutErrorForTheRequestsInFlight()
+    {
+        // A server that accepts and never answers: after `timeout` the requests sent to it fail.
+        using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        silent.Start();
+        var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
+        await using var proxy = await RedisServer.StartProxyAsync([silentPort], "timeout: 300");
+        using var c = new RespConnection(proxy.Port);
+        await c.SendAsync([.. RespConnection.Encode("GET", "a"), .. RespConnection.Encode("PING"), .. RespConnection.Encode("SET", "b", "1")]);
+        Assert.Equal("-ERR Connection timed out\r\n", await c.ReadReplyAsync());
+        Assert.Equal("+PONG\r\n", await c.ReadReplyAsync());
+        Assert.Equal("-ERR Connection timed out\r\n", await c.ReadReplyAsync());
+    }
+
+    [Fact]
     public async Task LocalCommands_AnsweredByTheProxy()
     {
         using var backend = RedisServer.Start();
