@@ -90,6 +90,8 @@ internal sealed class ServerConnection
         Monitor.Exit(_lock);
         if (refused is not null)
         {
+            // Not forwarded (server backing off or ejected): a forward error, not a server error.
+            _server.Stats.Pool.ForwardErrors(1);
             request.OnFailure(refused);
             return false;
         }
