@@ -141,11 +141,6 @@ public static class ProxyMain
             Console.Error.WriteLine($"sharpcracker: failed to start: {e.Message}");
             return 1;
         }
-        catch (System.Net.Sockets.SocketException e)
-        {
-            Console.Error.WriteLine($"sharpcracker: failed to start: metrics port {options.MetricsPort}: {e.Message}");
-            return 1;
-        }
         finally
         {
             if (statsServers is not null)

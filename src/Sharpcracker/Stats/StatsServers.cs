@@ -21,7 +21,7 @@ internal sealed class StatsServers : IAsyncDisposable
         _metrics = metrics;
     }
 
-    /// <summary>Starts both listeners; throws SocketException when the metrics port cannot be bound.</summary>
+    /// <summary>Starts both listeners; throws IOException when the metrics port cannot be bound.</summary>
     public static StatsServers Start(string address, int statsPort, int metricsPort, ILogger logger)
     {
         ProxyMeter.EnsureCreated();
@@ -43,10 +43,10 @@ internal sealed class StatsServers : IAsyncDisposable
                 metrics = StatsTcpListener.Start(address, metricsPort, "metrics", StatsEndpoints.ServeMetricsAsync, logger);
                 logger.LogInformation("metrics: listening on http://{Address}:{Port}/metrics", address, metricsPort);
             }
-            catch (SocketException)
+            catch (SocketException e)
             {
                 stats?.DisposeAsync().AsTask().GetAwaiter().GetResult();
-                throw;
+                throw new IOException($"metrics port {metricsPort}: {e.Message}", e);
             }
         }
         return new StatsServers(stats, metrics);
