@@ -47,6 +47,10 @@ public sealed class LoadOptions
     /// <summary>A connection that makes no progress for this long is an error (bounds every run).</summary>
     public double StallSeconds { get; set; } = 20;
     public int Seed { get; set; } = 12345;
+    /// <summary>When > 0: a memcached-protocol port whose `stats` reports gc_allocated_bytes / gc_gen0_collections (Sharpcracker), read at the start and end of the measured window.</summary>
+    public int StatsPort { get; set; }
+    /// <summary>When > 0: a process whose CPU time (/proc/PID/stat utime+stime) is read at the start and end of the measured window.</summary>
+    public int ProxyPid { get; set; }
 
     public string EffectiveKeyPrefix => KeyPrefix ?? $"lg{ValueSize}:";
 
@@ -59,6 +63,9 @@ public sealed class LoadOptions
           --value-size B (32, >= 16)   --get-ratio F (0.9)   --mget N (1: keys per read)
           --duration S (5)         --requests N (0: use --duration)   --warmup S (1)
           --verify-every N (1)     --no-preload           --key-prefix P (lg<size>:)
+          --stats-port N           read gc_allocated_bytes / gc_gen0_collections from this memcached port's `stats`
+                                   at the start and end of the measured window (Sharpcracker)
+          --proxy-pid PID          CPU seconds of this process over the measured window (from /proc/PID/stat)
           --label TEXT             --kv (key=value output instead of JSON)   --stall S (20)   --seed N
 
         Prints one result line; exit code 0 when there were no errors, 2 when there were, 1 on bad arguments.
@@ -112,6 +119,8 @@ public sealed class LoadOptions
                 case "--kv": o.KeyValueOutput = true; break;
                 case "--stall": o.StallSeconds = NextDouble(0.5); break;
                 case "--seed": o.Seed = NextInt(0); break;
+                case "--stats-port": o.StatsPort = NextInt(1); break;
+                case "--proxy-pid": o.ProxyPid = NextInt(1); break;
                 default: throw new ArgumentException($"unknown option '{name}'");
             }
         }

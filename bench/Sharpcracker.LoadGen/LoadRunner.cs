@@ -11,6 +11,12 @@ public sealed class LoadResult
     public required ReplyTally Totals { get; init; }
     public required double Seconds { get; init; }
     public required IReadOnlyList<string> ErrorSamples { get; init; }
+    public ProxySample ProxyStart { get; init; } = new(-1, -1, -1);
+    public ProxySample ProxyEnd { get; init; } = new(-1, -1, -1);
+    /// <summary>Proxy CPU seconds per million measured requests, or -1.</summary>
+    public double ProxyCpuPerMillion => ProxyStart.CpuSeconds < 0 || Requests == 0 ? -1 : (ProxyEnd.CpuSeconds - ProxyStart.CpuSeconds) / (Requests / 1e6);
+    public double ProxyBytesPerRequest => ProxyStart.AllocatedBytes < 0 || ProxyEnd.AllocatedBytes < 0 || Requests == 0 ? -1 : (ProxyEnd.AllocatedBytes - ProxyStart.AllocatedBytes) / (double)Requests;
+    public double ProxyGen0PerMillion => ProxyStart.Gen0Collections < 0 || ProxyEnd.Gen0Collections < 0 || Requests == 0 ? -1 : (ProxyEnd.Gen0Collections - ProxyStart.Gen0Collections) / (Requests / 1e6);
     public long Requests => Totals.Completed;
     public long Errors => Totals.Errors;
     public double RequestsPerSecond => Seconds > 0 ? Requests / Seconds : 0;
@@ -44,6 +50,11 @@ public sealed class LoadResult
             ("misses", Totals.Misses),
             ("verified", Totals.Verified),
             ("errors", Errors),
+            ("proxy_cpu_s_per_mreq", Math.Round(ProxyCpuPerMillion, 3)),
+            ("proxy_alloc_bytes", ProxyStart.AllocatedBytes < 0 ? -1 : ProxyEnd.AllocatedBytes - ProxyStart.AllocatedBytes),
+            ("proxy_bytes_per_req", Math.Round(ProxyBytesPerRequest, 2)),
+            ("proxy_gen0", ProxyStart.Gen0Collections < 0 ? -1 : ProxyEnd.Gen0Collections - ProxyStart.Gen0Collections),
+            ("proxy_gen0_per_mreq", Math.Round(ProxyGen0PerMillion, 2)),
         };
         var sb = new StringBuilder();
         if (o.KeyValueOutput)
@@ -124,6 +135,7 @@ public static class LoadRunner
                 state.SetPhase(RunState.Measure);
             }
             var measureStart = Stopwatch.GetTimestamp();
+            var probeStart = await ProxyProbe.SampleAsync(options);
             double seconds;
             if (options.Requests > 0)
             {
@@ -136,15 +148,26 @@ public static class LoadRunner
                 await Task.WhenAny(watch, Task.Delay(TimeSpan.FromSeconds(options.DurationSeconds), cancel));
                 seconds = Stopwatch.GetElapsedTime(measureStart).TotalSeconds;
                 state.SetPhase(RunState.Stop);
-                await watch;
             }
+            // Sampled when the window closes; the drain of replies still in flight is excluded
+            // from the requests too, so the small tail cost in the proxy is the only skew.
+            var probeEnd = await ProxyProbe.SampleAsync(options);
+            await watch;
 
             var totals = new ReplyTally(errors);
             foreach (var c in connections)
             {
                 totals.Add(c.Tally);
             }
-            return new LoadResult { Options = options, Totals = totals, Seconds = seconds, ErrorSamples = errors.Samples };
+            return new LoadResult
+            {
+                Options = options,
+                Totals = totals,
+                Seconds = seconds,
+                ErrorSamples = errors.Samples,
+                ProxyStart = probeStart,
+                ProxyEnd = probeEnd,
+            };
         }
         finally
         {
