@@ -68,7 +68,8 @@ public sealed class LoadOptions
           --proxy-pid PID          CPU seconds of this process over the measured window (from /proc/PID/stat)
           --label TEXT             --kv (key=value output instead of JSON)   --stall S (20)   --seed N
 
-        Prints one result line; exit code 0 when there were no errors, 2 when there were, 1 on bad arguments.
+        Prints one result line; exit code 0 when there were no errors, 2 when there were, 1 on bad arguments,
+        3 when the target cannot be reached.
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)

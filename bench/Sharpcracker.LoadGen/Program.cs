@@ -17,7 +17,16 @@ catch (ArgumentException e)
     return 1;
 }
 
-var result = await LoadRunner.RunAsync(options);
+LoadResult result;
+try
+{
+    result = await LoadRunner.RunAsync(options);
+}
+catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCanceledException)
+{
+    Console.Error.WriteLine($"sharpcracker-loadgen: cannot connect to {options.Host}:{options.Port}: {e.Message}");
+    return 3;
+}
 Console.Out.WriteLine(result.Render());
 foreach (var sample in result.ErrorSamples)
 {
