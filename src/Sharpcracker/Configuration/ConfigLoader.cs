@@ -18,6 +18,7 @@ public static partial class ConfigLoader
         "listen", "hash", "hash_tag", "distribution", "timeout", "backlog", "client_connections", "redis",
         "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
+        "vbucket_map", "vbucket_map_file",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -201,8 +202,13 @@ public static partial class ConfigLoader
             servers.Add(server);
         }
 
+        // vbucket maps index the servers in file order (as a serverList); see ConfigLoader.VBucket.cs.
+        var vbuckets = ParseVBucketKeys(path, pool, values, distribution, servers);
         // Server indices (modula slots, stats order) follow twemproxy's name order, not file order.
-        servers.Sort((a, b) => CompareNames(a.Name, b.Name));
+        if (vbuckets is null)
+        {
+            servers.Sort((a, b) => CompareNames(a.Name, b.Name));
+        }
         return new PoolConfig
         {
             Name = pool,
@@ -224,6 +230,7 @@ public static partial class ConfigLoader
             ServerRetryTimeoutMs = Int("server_retry_timeout") ?? 30000,
             ServerFailureLimit = Int("server_failure_limit") ?? 2,
             Servers = servers,
+            VBuckets = vbuckets,
         };
     }
 

@@ -36,6 +36,8 @@ public sealed record PoolConfig
     public int ServerRetryTimeoutMs { get; init; } = 30000;
     public int ServerFailureLimit { get; init; } = 2;
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
+    /// <summary>Set exactly when <see cref="Distribution"/> is vbucket; indexes <see cref="Servers"/> (file order).</summary>
+    public VBucketMap? VBuckets { get; init; }
 }
 
 /// <summary>

@@ -11,13 +11,9 @@ namespace Sharpcracker.Proxy;
 /// The runtime side of one configured pool: its servers, the current key router, and the
 /// client connection handler its listener runs.
 /// </summary>
-internal sealed class ServerPool : IDisposable
+internal sealed partial class ServerPool : IDisposable
 {
     private readonly ILogger _logger;
-    private readonly Timer? _timeoutTimer;
-    private readonly BackendServer[] _servers;
-    private readonly HashTag _hashTag;
-    private volatile KeyRouter _router;
     private long _nextClientId;
     private int _currentClients;
     private long _totalClients;
@@ -25,59 +21,32 @@ internal sealed class ServerPool : IDisposable
 
     public ServerPool(PoolConfig config, ILogger logger)
     {
-        Config = config;
         _logger = logger;
-        _servers = new BackendServer[config.Servers.Count];
-        for (var i = 0; i < _servers.Length; i++)
-        {
-            _servers[i] = new BackendServer(this, i, config.Servers[i], logger);
-        }
-        _hashTag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
-        _router = BuildRouter(_ => true);
-        if (config.TimeoutMs is { } timeout and > 0)
-        {
-            var period = Math.Clamp(timeout / 10, 1, 100);
-            _timeoutTimer = new Timer(_ => CheckTimeouts(timeout), null, period, period);
-        }
+        // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
+        InitializeTopology(config);
     }
 
-    public PoolConfig Config { get; }
+    public PoolConfig Config => Topology.Config;
     public string Name => Config.Name;
-    public IReadOnlyList<BackendServer> Servers => _servers;
+    /// <summary>The current server list; load once per request (a reload may swap it).</summary>
+    public IReadOnlyList<BackendServer> Servers => Topology.Servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
     public long TotalClients => Interlocked.Read(ref _totalClients);
     public long RejectedClients => Interlocked.Read(ref _rejectedClients);
 
     /// <summary>The server for a key, or null when the pool has no live server.</summary>
-    public BackendServer? Route(ReadOnlySpan<byte> key)
-    {
-        var index = _router.Route(key);
-        return index < 0 ? null : _servers[index];
-    }
+    public BackendServer? Route(ReadOnlySpan<byte> key) => Topology.Route(key);
 
     /// <summary>
     /// Rebuilds the continuum over the servers <paramref name="isLive"/> accepts (twemproxy's
     /// ejection and re-admission). Readers route lock-free with whichever router they loaded: a
     /// request is routed by the old or the new membership, never by a half-built one.
     /// </summary>
-    public void SetLiveServers(Func<BackendServer, bool> isLive) => _router = BuildRouter(isLive);
-
-    private KeyRouter BuildRouter(Func<BackendServer, bool> isLive)
-    {
-        var members = new List<ContinuumMember>(_servers.Length);
-        foreach (var server in _servers)
-        {
-            if (isLive(server))
-            {
-                members.Add(new ContinuumMember(server.Index, server.Name, server.Config.Weight));
-            }
-        }
-        return new KeyRouter(Config.Hash, _hashTag, Config.Distribution, members);
-    }
+    public void SetLiveServers(Func<BackendServer, bool> isLive) => RebuildTopology(isLive);
 
     public void Preconnect()
     {
-        foreach (var server in _servers)
+        foreach (var server in Topology.Servers)
         {
             foreach (var connection in server.Connections)
             {
@@ -120,7 +89,7 @@ internal sealed class ServerPool : IDisposable
     private void CheckTimeouts(int timeoutMs)
     {
         var now = Environment.TickCount64;
-        foreach (var server in _servers)
+        foreach (var server in Topology.Servers)
         {
             foreach (var connection in server.Connections)
             {
@@ -131,8 +100,8 @@ internal sealed class ServerPool : IDisposable
 
     public void Dispose()
     {
-        _timeoutTimer?.Dispose();
-        foreach (var server in _servers)
+        DisposeTopology();
+        foreach (var server in Topology.Servers)
         {
             foreach (var connection in server.Connections)
             {
