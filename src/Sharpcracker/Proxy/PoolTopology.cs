@@ -39,6 +39,28 @@ internal sealed class PoolTopology
 
     public PoolConfig Config { get; }
 
+    /// <summary>Throws <see cref="Configuration.ConfigException"/> when the pool's servers cannot be routed (checked before a reload changes anything).</summary>
+    public static void Validate(PoolConfig config)
+    {
+        try
+        {
+            if (config.Distribution == DistributionKind.VBucket)
+            {
+                if (config.VBuckets is null || config.VBuckets.ServerCount != config.Servers.Count)
+                {
+                    throw new ArgumentException("distribution vbucket needs a map over the pool's servers");
+                }
+                return;
+            }
+            var members = config.Servers.Select((s, i) => new ContinuumMember(i, s.Name, s.Weight)).ToList();
+            _ = new KeyRouter(config.Hash, HashTag.None, config.Distribution, members);
+        }
+        catch (ArgumentException e)
+        {
+            throw new ConfigException($"pool '{config.Name}': {e.Message.Split(" (Parameter")[0]}");
+        }
+    }
+
     public BackendServer[] Servers { get; }
 
     /// <summary>Index into <see cref="Servers"/> for a key; -1 when no server takes it.</summary>
