@@ -25,6 +25,12 @@ public sealed class CommandLineOptions
     public int StatsIntervalMs { get; private set; } = 30000;
     public string? PidFile { get; private set; }
     public int MbufSize { get; private set; } = 16384;
+    /// <summary>moxi-style <c>-z</c> values (and bare <c>http://</c> arguments as <c>url=…</c>), in order; see Moxi/MoxiConfigSource.</summary>
+    public List<string> MoxiConfigs { get; } = [];
+    /// <summary>moxi-style <c>-Z key=value[,key=value…]</c> values.</summary>
+    public List<string> MoxiOptions { get; } = [];
+    /// <summary>--watch-config: reload when the config file changes.</summary>
+    public bool WatchConfig { get; private set; }
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
@@ -42,9 +48,13 @@ public sealed class CommandLineOptions
         ["stats-interval"] = 'i',
         ["pid-file"] = 'p',
         ["mbuf-size"] = 'm',
+        ["watch-config"] = WatchConfigFlag,
     };
 
-    private const string FlagsWithValue = "voc saipm";
+    // Long-only flag: a character no argument can bundle.
+    private const char WatchConfigFlag = '\u0001';
+
+    private const string FlagsWithValue = "voc saipmzZ";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
     public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
@@ -85,6 +95,12 @@ public sealed class CommandLineOptions
                     }
                 }
             }
+            else if (arg.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || arg.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                // moxi's shorthand: a bare URL is -z url=URL.
+                o.MoxiConfigs.Add("url=" + arg);
+                continue;
+            }
             else
             {
                 throw new ArgumentException($"unexpected argument '{arg}'");
@@ -116,6 +132,9 @@ public sealed class CommandLineOptions
                 case 'i': o.StatsIntervalMs = Number(value!, "stats interval", 1, int.MaxValue); break;
                 case 'p': o.PidFile = value; break;
                 case 'm': o.MbufSize = Number(value!, "mbuf size", MinMbufSize, MaxMbufSize); break;
+                case 'z': o.MoxiConfigs.Add(value!); break;
+                case 'Z': o.MoxiOptions.Add(value!); break;
+                case WatchConfigFlag: o.WatchConfig = true; break;
                 default:
                     throw new ArgumentException($"invalid option -- '{flag}'");
             }
@@ -183,6 +202,11 @@ public sealed class CommandLineOptions
           -i, --stats-interval=N : set stats aggregation interval in msec (default: 30000 msec)
           -p, --pid-file=S       : set pid file (default: off)
           -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)
+          --watch-config         : reload the configuration when its file changes (SIGHUP always does)
+          -z PORT=HOST[:PORT],…  : moxi-style: listen on PORT, ketama over the listed memcached servers
+          -z ./FILE | -z /FILE   : moxi-style: lines "PORT = <vBucketServerMap JSON object>"
+          -z url=http://H:P/PATH : moxi-style: follow a streaming vBucket config (also a bare http:// argument)
+          -Z port_listen=N,…     : moxi-style options: port_listen (default 11211), listen_addr (default 0.0.0.0)
 
         """;
 }
