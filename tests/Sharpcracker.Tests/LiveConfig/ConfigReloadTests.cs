@@ -6,7 +6,7 @@ using Sharpcracker.Proxy;
 using Sharpcracker.Tests.Infrastructure;
 using Sharpcracker.Tests.Integration;
 
-namespace Sharpcracker.Tests.LiveConfig;
+namespace Sharpcracker.Tests.LiveConfiguration;
 
 /// <summary>
 /// Hot reload under load: one client pipelines verified traffic through a pool while the config

@@ -1,7 +1,7 @@
 using System.Text;
 using Sharpcracker.Tests.Infrastructure;
 
-namespace Sharpcracker.Tests.LiveConfig;
+namespace Sharpcracker.Tests.LiveConfiguration;
 
 /// <summary>Helpers shared by the live-configuration tests: direct backend reads and a verifying pipelined client.</summary>
 internal static class LiveConfigKit
