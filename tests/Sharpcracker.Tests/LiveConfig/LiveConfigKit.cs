@@ -44,6 +44,14 @@ internal static class LiveConfigKit
         Assert.Equal("STORED", (await connection.RoundTripAsync($"set {key} 0 0 {value.Length}\r\n{value}\r\n", "STORED\r\n")).TrimEnd());
     }
 
+    /// <summary>Sets the key through the proxy; false when the reply is not STORED (e.g. no server yet).</summary>
+    public static async Task<bool> TrySetThroughAsync(int proxyPort, string key, string value)
+    {
+        using var connection = new McConnection(proxyPort);
+        await connection.SendAsync($"set {key} 0 0 {value.Length}\r\n{value}\r\n");
+        return await connection.ReadLineAsync() == "STORED";
+    }
+
     /// <summary>Polls a condition until it holds or the deadline passes (generous: the machine is shared).</summary>
     public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 60)
     {
