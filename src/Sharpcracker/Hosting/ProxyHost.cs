@@ -107,6 +107,10 @@ public sealed class ProxyHost : IAsyncDisposable
                 PoolTopology.Validate(poolConfig);
                 if (_listeners.TryGetValue(poolConfig.Listen.Text, out var listener))
                 {
+                    if (listener.Pool.Config.Redis != poolConfig.Redis)
+                    {
+                        throw new ConfigException($"pool '{poolConfig.Name}' changes protocol on {poolConfig.Listen.Text}; use a new listen address or restart");
+                    }
                     kept.Add((listener, poolConfig));
                 }
                 else
