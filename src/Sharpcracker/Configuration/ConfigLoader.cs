@@ -19,6 +19,7 @@ public static partial class ConfigLoader
         "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
         "request_size_limit", "client_output_limit", "server_inflight_limit",
+        "vbucket_map", "vbucket_map_file",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -208,8 +209,13 @@ public static partial class ConfigLoader
             servers.Add(server);
         }
 
+        // vbucket maps index the servers in file order (as a serverList); see ConfigLoader.VBucket.cs.
+        var vbuckets = ParseVBucketKeys(path, pool, values, distribution, servers);
         // Server indices (modula slots, stats order) follow twemproxy's name order, not file order.
-        servers.Sort((a, b) => CompareNames(a.Name, b.Name));
+        if (vbuckets is null)
+        {
+            servers.Sort((a, b) => CompareNames(a.Name, b.Name));
+        }
         return new PoolConfig
         {
             Name = pool,
@@ -234,6 +240,7 @@ public static partial class ConfigLoader
             ClientOutputLimit = Positive("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             Servers = servers,
+            VBuckets = vbuckets,
         };
     }
 

@@ -48,6 +48,8 @@ public sealed record PoolConfig
     public const int DefaultClientOutputLimit = 64 * 1024 * 1024;
     public const int DefaultServerInflightLimit = 16384;
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
+    /// <summary>Set exactly when <see cref="Distribution"/> is vbucket; indexes <see cref="Servers"/> (file order).</summary>
+    public VBucketMap? VBuckets { get; init; }
 }
 
 /// <summary>

@@ -6,12 +6,14 @@ public enum DistributionKind
     Ketama,
     Modula,
     Random,
+    /// <summary>membase/Couchbase vBucket map (moxi); routes with <see cref="VBucketMap"/>, not <see cref="KeyRouter"/>.</summary>
+    VBucket,
 }
 
 /// <summary>Config names of <see cref="DistributionKind"/>.</summary>
 public static class DistributionKinds
 {
-    /// <summary>Parses <c>ketama</c>, <c>modula</c> or <c>random</c> (exact, case-sensitive like twemproxy).</summary>
+    /// <summary>Parses <c>ketama</c>, <c>modula</c>, <c>random</c> or <c>vbucket</c> (exact, case-sensitive like twemproxy).</summary>
     public static bool TryParse(string name, out DistributionKind kind)
     {
         switch (name)
@@ -19,6 +21,7 @@ public static class DistributionKinds
             case "ketama": kind = DistributionKind.Ketama; return true;
             case "modula": kind = DistributionKind.Modula; return true;
             case "random": kind = DistributionKind.Random; return true;
+            case "vbucket": kind = DistributionKind.VBucket; return true;
             default: kind = default; return false;
         }
     }
@@ -29,6 +32,7 @@ public static class DistributionKinds
         DistributionKind.Ketama => "ketama",
         DistributionKind.Modula => "modula",
         DistributionKind.Random => "random",
+        DistributionKind.VBucket => "vbucket",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown distribution kind"),
     };
 }

@@ -40,6 +40,10 @@ public sealed class KeyRouter
         {
             throw new ArgumentOutOfRangeException(nameof(distribution), distribution, "unknown distribution kind");
         }
+        if (distribution == DistributionKind.VBucket)
+        {
+            throw new ArgumentException("vbucket pools route with a VBucketMap, not a KeyRouter", nameof(distribution));
+        }
 
         Hash = hash;
         Tag = tag;

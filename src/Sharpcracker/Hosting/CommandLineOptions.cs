@@ -29,6 +29,12 @@ public sealed class CommandLineOptions
     public int MetricsPort { get; private set; }
 
     private const char MetricsPortFlag = '\u0001';
+    /// <summary>moxi-style <c>-z</c> values (and bare <c>http://</c> arguments as <c>url=…</c>), in order; see Moxi/MoxiConfigSource.</summary>
+    public List<string> MoxiConfigs { get; } = [];
+    /// <summary>moxi-style <c>-Z key=value[,key=value…]</c> values.</summary>
+    public List<string> MoxiOptions { get; } = [];
+    /// <summary>--watch-config: reload when the config file changes.</summary>
+    public bool WatchConfig { get; private set; }
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
@@ -47,9 +53,13 @@ public sealed class CommandLineOptions
         ["pid-file"] = 'p',
         ["mbuf-size"] = 'm',
         ["metrics-port"] = MetricsPortFlag,
+        ["watch-config"] = WatchConfigFlag,
     };
 
-    private const string FlagsWithValue = "voc saipm\u0001";
+    // Long-only flags: characters no argument can bundle.
+    private const char WatchConfigFlag = '\u0002';
+
+    private const string FlagsWithValue = "voc saipmzZ\u0001";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
     public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
@@ -90,6 +100,12 @@ public sealed class CommandLineOptions
                     }
                 }
             }
+            else if (arg.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || arg.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                // moxi's shorthand: a bare URL is -z url=URL.
+                o.MoxiConfigs.Add("url=" + arg);
+                continue;
+            }
             else
             {
                 throw new ArgumentException($"unexpected argument '{arg}'");
@@ -122,6 +138,9 @@ public sealed class CommandLineOptions
                 case 'p': o.PidFile = value; break;
                 case 'm': o.MbufSize = Number(value!, "mbuf size", MinMbufSize, MaxMbufSize); break;
                 case MetricsPortFlag: o.MetricsPort = Number(value!, "metrics port", 1, 65535); break;
+                case 'z': o.MoxiConfigs.Add(value!); break;
+                case 'Z': o.MoxiOptions.Add(value!); break;
+                case WatchConfigFlag: o.WatchConfig = true; break;
                 default:
                     throw new ArgumentException($"invalid option -- '{flag}'");
             }
@@ -190,6 +209,11 @@ public sealed class CommandLineOptions
           -p, --pid-file=S       : set pid file (default: off)
           -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)
               --metrics-port=N   : serve Prometheus metrics on http://<stats addr>:N/metrics (default: off)
+          --watch-config         : reload the configuration when its file changes (SIGHUP always does)
+          -z PORT=HOST[:PORT],…  : moxi-style: listen on PORT, ketama over the listed memcached servers
+          -z ./FILE | -z /FILE   : moxi-style: lines "PORT = <vBucketServerMap JSON object>"
+          -z url=http://H:P/PATH : moxi-style: follow a streaming vBucket config (also a bare http:// argument)
+          -Z port_listen=N,…     : moxi-style options: port_listen (default 11211), listen_addr (default 0.0.0.0)
 
         """;
 }

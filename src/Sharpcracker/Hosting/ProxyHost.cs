@@ -1,9 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,117 +7,184 @@ using Sharpcracker.Proxy;
 namespace Sharpcracker.Hosting;
 
 /// <summary>
-/// Builds the Kestrel server that listens for every pool (TCP or unix socket, one listener per
-/// pool) and runs each accepted connection on that pool's handler.
+/// Runs every pool: one <see cref="PoolListener"/> (TCP or unix socket) per pool on Kestrel's
+/// socket transport, each with its own lifecycle so a reload (<see cref="ApplyAsync"/>) can add
+/// and remove pools while the others keep serving. The generic host provides logging and the
+/// SIGINT/SIGTERM lifetime.
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly List<ServerPool> _pools = [];
+    private readonly IHost _app;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    // Reloads apply one at a time; the pool table is only touched under this lock.
+    private readonly SemaphoreSlim _reloadLock = new(1, 1);
+    private readonly List<ServerPool> _initialPools = [];
+    private readonly Dictionary<string, PoolListener> _listeners = new(StringComparer.Ordinal);
+    private readonly List<Task> _retiring = [];
 
     public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
-
-        var reusePort = new HashSet<EndPoint>();
-        var backlog = 512;
-        var loggerFactory = LoggerFactory.Create(configureLogging);
+        _app = builder.Build();
+        _loggerFactory = _app.Services.GetRequiredService<ILoggerFactory>();
+        _logger = _loggerFactory.CreateLogger("Sharpcracker.Config");
+        Config = config;
         foreach (var poolConfig in config.Pools)
         {
-            var logger = loggerFactory.CreateLogger("Sharpcracker.Pool");
-            var pool = new ServerPool(poolConfig, logger);
-            _pools.Add(pool);
-            backlog = Math.Max(backlog, poolConfig.Backlog);
+            _initialPools.Add(new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool")));
         }
-
-        builder.WebHost.UseSockets(o =>
-        {
-            // Kestrel has one backlog for all listeners: use the largest any pool asks for.
-            o.Backlog = backlog;
-            // Connection code runs on the socket threads (no thread-pool hop per read); the proxy
-            // never blocks there. SHARPCRACKER_INLINE_SCHEDULING=0 turns it off (docs/performance.md).
-            o.UnsafePreferInlineScheduling = InlineScheduling;
-            o.CreateBoundListenSocket = endpoint =>
-            {
-                if (endpoint is not IPEndPoint ip || !reusePort.Contains(ip))
-                {
-                    return SocketTransportOptions.CreateDefaultBoundListenSocket(endpoint);
-                }
-                var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-                const int SolSocket = 1, SoReuseAddr = 2, SoReusePort = 15;
-                socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-                socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-                if (ip.AddressFamily == AddressFamily.InterNetworkV6 && ip.Address.Equals(IPAddress.IPv6Any))
-                {
-                    socket.DualMode = true;
-                }
-                socket.Bind(ip);
-                return socket;
-            };
-        });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBufferSize = null; // the proxy bounds requests itself
-            k.Limits.MaxResponseBufferSize = 1024 * 1024;
-            foreach (var pool in _pools)
-            {
-                var listen = pool.Config.Listen;
-                if (listen.IsUnix)
-                {
-                    if (File.Exists(listen.UnixPath))
-                    {
-                        File.Delete(listen.UnixPath!);
-                    }
-                    k.ListenUnixSocket(listen.UnixPath!, l => l.Run(pool.HandleClientAsync));
-                }
-                else
-                {
-                    var endpoint = new IPEndPoint(ResolveListenHost(listen.Host!), listen.Port);
-                    if (pool.Config.ReusePort)
-                    {
-                        reusePort.Add(endpoint);
-                    }
-                    k.Listen(endpoint, l => l.Run(pool.HandleClientAsync));
-                }
-            }
-        });
-        _app = builder.Build();
     }
+
+    /// <summary>How long a removed pool's clients have to receive replies to what they already sent.</summary>
+    public static TimeSpan RemovedPoolCloseDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>On unless SHARPCRACKER_INLINE_SCHEDULING=0.</summary>
     public static bool InlineScheduling => Environment.GetEnvironmentVariable("SHARPCRACKER_INLINE_SCHEDULING") != "0";
 
-    private static IPAddress ResolveListenHost(string host)
-    {
-        if (IPAddress.TryParse(host, out var ip))
-        {
-            return ip;
-        }
-        var addresses = Dns.GetHostAddresses(host);
-        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses[0];
-    }
-
     public IServiceProvider Services => _app.Services;
 
+    /// <summary>The configuration currently served (the last one applied).</summary>
+    public ProxyConfig Config { get; private set; }
+
+    internal IEnumerable<ServerPool> Pools => _listeners.Values.Select(l => l.Pool);
+
+    /// <exception cref="IOException">A pool's address cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var pool in _pools)
+        try
         {
-            var listen = pool.Config.Listen;
-            if (listen is { IsUnix: true, UnixPermissions: { } perm } && !OperatingSystem.IsWindows())
+            foreach (var pool in _initialPools)
             {
-                File.SetUnixFileMode(listen.UnixPath!, (UnixFileMode)perm);
+                _listeners[pool.Config.Listen.Text] = await PoolListener.StartAsync(pool, _loggerFactory).ConfigureAwait(false);
             }
+        }
+        catch
+        {
+            foreach (var listener in _listeners.Values)
+            {
+                await listener.DisposeAsync().ConfigureAwait(false);
+            }
+            _listeners.Clear();
+            throw;
+        }
+        foreach (var pool in _initialPools)
+        {
             if (pool.Config.Preconnect)
             {
                 pool.Preconnect();
             }
         }
+    }
+
+    /// <summary>
+    /// Switches to <paramref name="config"/>: pools are matched by listen address. A kept pool keeps
+    /// its listener and clients and takes the new settings and servers (see
+    /// <see cref="ServerPool.ApplyConfig"/>); a new pool starts listening; a removed pool stops
+    /// accepting at once and closes its clients once their in-flight requests are answered
+    /// (<see cref="RemovedPoolCloseDeadline"/>). All or nothing: a config that cannot be applied
+    /// leaves everything as it was.
+    /// </summary>
+    /// <returns>One phrase per change (empty: nothing changed).</returns>
+    /// <exception cref="ConfigException">The config is refused; nothing changed.</exception>
+    public async Task<IReadOnlyList<string>> ApplyAsync(ProxyConfig config)
+    {
+        await _reloadLock.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var kept = new List<(PoolListener Listener, PoolConfig Config)>();
+            var added = new List<PoolConfig>();
+            foreach (var poolConfig in config.Pools)
+            {
+                if (poolConfig.Redis)
+                {
+                    throw new ConfigException($"pool '{poolConfig.Name}' has redis: true; Redis pools are not supported by this version yet");
+                }
+                PoolTopology.Validate(poolConfig);
+                if (_listeners.TryGetValue(poolConfig.Listen.Text, out var listener))
+                {
+                    if (listener.Pool.Config.Redis != poolConfig.Redis)
+                    {
+                        throw new ConfigException($"pool '{poolConfig.Name}' changes protocol on {poolConfig.Listen.Text}; use a new listen address or restart");
+                    }
+                    kept.Add((listener, poolConfig));
+                }
+                else
+                {
+                    added.Add(poolConfig);
+                }
+            }
+            var keptAddresses = config.Pools.Select(p => p.Listen.Text).ToHashSet(StringComparer.Ordinal);
+            var removed = _listeners.Where(kv => !keptAddresses.Contains(kv.Key)).Select(kv => kv.Value).ToList();
+
+            // Bind new pools first: if one cannot listen, nothing else has changed yet.
+            var started = new List<PoolListener>();
+            try
+            {
+                foreach (var poolConfig in added)
+                {
+                    var pool = new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"));
+                    started.Add(await PoolListener.StartAsync(pool, _loggerFactory).ConfigureAwait(false));
+                }
+            }
+            catch (IOException e)
+            {
+                foreach (var listener in started)
+                {
+                    await listener.DisposeAsync().ConfigureAwait(false);
+                    listener.Pool.Dispose();
+                }
+                throw new ConfigException(e.Message);
+            }
+
+            var changes = new List<string>();
+            foreach (var (listener, poolConfig) in kept)
+            {
+                var oldName = listener.Pool.Name;
+                foreach (var change in listener.Pool.ApplyConfig(poolConfig))
+                {
+                    changes.Add($"pool '{oldName}': {change}");
+                }
+            }
+            foreach (var listener in started)
+            {
+                _listeners[listener.Pool.Config.Listen.Text] = listener;
+                if (listener.Pool.Config.Preconnect)
+                {
+                    listener.Pool.Preconnect();
+                }
+                changes.Add($"+pool '{listener.Pool.Name}' on {listener.Pool.Config.Listen.Text}");
+            }
+            foreach (var listener in removed)
+            {
+                _listeners.Remove(listener.Pool.Config.Listen.Text);
+                await listener.StopAcceptingAsync().ConfigureAwait(false);
+                changes.Add($"-pool '{listener.Pool.Name}' on {listener.Pool.Config.Listen.Text}");
+                lock (_retiring)
+                {
+                    _retiring.Add(RetireAsync(listener));
+                }
+            }
+            Config = config;
+            return changes;
+        }
+        finally
+        {
+            _reloadLock.Release();
+        }
+    }
+
+    /// <summary>A removed pool: clients get their outstanding replies, then the pool's servers close.</summary>
+    private async Task RetireAsync(PoolListener listener)
+    {
+        await listener.CloseClientsAsync(RemovedPoolCloseDeadline).ConfigureAwait(false);
+        await listener.DisposeAsync().ConfigureAwait(false);
+        listener.Pool.Dispose();
+        _logger.LogInformation("pool '{Pool}' on {Listen} closed", listener.Pool.Name, listener.Pool.Config.Listen.Text);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
@@ -132,14 +193,26 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.DisposeAsync().ConfigureAwait(false);
-        foreach (var pool in _pools)
+        await _reloadLock.WaitAsync().ConfigureAwait(false);
+        try
         {
-            pool.Dispose();
-            if (pool.Config.Listen.IsUnix && File.Exists(pool.Config.Listen.UnixPath))
+            foreach (var listener in _listeners.Values)
             {
-                File.Delete(pool.Config.Listen.UnixPath!);
+                await listener.DisposeAsync().ConfigureAwait(false);
+                listener.Pool.Dispose();
             }
+            _listeners.Clear();
+            Task[] retiring;
+            lock (_retiring)
+            {
+                retiring = [.. _retiring];
+            }
+            await Task.WhenAll(retiring).WaitAsync(TimeSpan.FromSeconds(15)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
+        finally
+        {
+            _reloadLock.Release();
+        }
+        _app.Dispose();
     }
 }

@@ -42,10 +42,18 @@ public static class ProxyMain
             return 0;
         }
 
+        // The YAML file, or moxi-style -z sources (Hosting/LiveConfig.cs).
+        LiveConfig live;
         ProxyConfig config;
         try
         {
-            config = ConfigLoader.LoadFile(options.ConfigFile);
+            live = LiveConfig.FromOptions(options);
+            config = live.Load();
+        }
+        catch (ArgumentException e)
+        {
+            Console.Error.WriteLine($"sharpcracker: {e.Message}");
+            return 1;
         }
         catch (ConfigException e)
         {
@@ -129,6 +137,8 @@ public static class ProxyMain
             {
                 Console.Error.WriteLine($"sharpcracker-{ProxyProcess.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
             }
+            await using var liveConfig = live;
+            live.Start(host, options.WatchConfig);
             if (Daemon.IsChild)
             {
                 Daemon.SignalReady();

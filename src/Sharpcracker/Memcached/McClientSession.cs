@@ -35,7 +35,7 @@ internal sealed partial class McClientSession : INotifiable
     private readonly AsyncSignal _writerSignal = new(runInline: true);
     private readonly List<ServerConnection> _touched = [];
     private readonly AsyncSignal _readerSignal = new();
-    private readonly int[] _serverChild;
+    private int[] _serverChild;
     private byte[] _scratch = []; // grown on first use: idle connections stay small
     private volatile bool _readerDone;
     private volatile bool _writerDone;
@@ -423,6 +423,13 @@ internal sealed partial class McClientSession : INotifiable
     private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
     {
         var keys = line[command.KeysStart..];
+        // One topology snapshot for the whole command: its indices stay valid under a reload.
+        var topology = _pool.Topology;
+        if (_serverChild.Length < topology.Servers.Length)
+        {
+            _serverChild = new int[topology.Servers.Length];
+            Array.Fill(_serverChild, -1);
+        }
         var root = Rent(McRequestKind.MultiGet);
         root.KeyBytes.Write(keys);
         // Route every key; remember whether they all land on one server.
@@ -435,7 +442,8 @@ internal sealed partial class McClientSession : INotifiable
             var len = sp < 0 ? keys.Length - pos : sp;
             if (len > 0)
             {
-                var server = _pool.Route(keys.Slice(pos, len));
+                var serverIndex = topology.RouteIndex(keys.Slice(pos, len));
+                var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
                 if (server is null)
                 {
                     root.Reset();
@@ -444,7 +452,7 @@ internal sealed partial class McClientSession : INotifiable
                     return;
                 }
                 root.AddKey(pos, len);
-                root.KeyChild[root.KeyCount - 1] = server.Index;
+                root.KeyChild[root.KeyCount - 1] = serverIndex;
                 if (only is null)
                 {
                     only = server;
@@ -497,8 +505,8 @@ internal sealed partial class McClientSession : INotifiable
         for (var c = 0; c < root.Children.Count; c++)
         {
             var fragment = root.Children[c];
-            var server = _pool.Servers[fragment.FragmentServer];
-            _serverChild[server.Index] = -1;
+            var server = topology.Servers[fragment.FragmentServer];
+            _serverChild[fragment.FragmentServer] = -1;
             var connection = server.ConnectionFor(_id);
             var output = connection.BeginRequest();
             output.Write(prefix);
@@ -562,6 +570,8 @@ internal sealed partial class McClientSession : INotifiable
         sb.Append("STAT total_connections ").Append(_pool.TotalClients).Append("\r\n");
         sb.Append("STAT rejected_connections ").Append(_pool.RejectedClients).Append("\r\n");
         sb.Append("STAT servers ").Append(_pool.Servers.Count).Append("\r\n");
+        sb.Append("STAT config_reloads ").Append(ConfigReloadCounters.Reloads).Append("\r\n");
+        sb.Append("STAT config_reload_failures ").Append(ConfigReloadCounters.Failures).Append("\r\n");
         // Process-wide allocation counters, so "no allocation per request" can be checked from outside.
         sb.Append("STAT gc_allocated_bytes ").Append(GC.GetTotalAllocatedBytes(precise: false)).Append("\r\n");
         sb.Append("STAT gc_gen0_collections ").Append(GC.CollectionCount(0)).Append("\r\n");

@@ -9,15 +9,17 @@ internal sealed class BackendServer
     private readonly ServerConnection[] _connections;
     private readonly ILogger _logger;
 
-    public BackendServer(ServerPool pool, int index, ServerConfig config, ILogger logger)
+    /// <param name="connections">server_connections; defaults to the pool's current setting (a
+    /// config reload passes the new setting before the pool has switched to it).</param>
+    public BackendServer(ServerPool pool, int index, ServerConfig config, ILogger logger, int? connections = null)
     {
         Pool = pool;
         Index = index;
         Config = config;
         _logger = logger;
         Health = new ServerHealth(pool.Config.AutoEjectHosts, pool.Config.ServerFailureLimit, pool.Config.ServerRetryTimeoutMs);
-        Stats = pool.Stats.Servers[index];
-        _connections = new ServerConnection[pool.Config.ServerConnections];
+        Stats = new Stats.ServerStats(pool.Stats, config.Name);
+        _connections = new ServerConnection[connections ?? pool.Config.ServerConnections];
         for (var i = 0; i < _connections.Length; i++)
         {
             _connections[i] = new ServerConnection(this, logger);
@@ -25,8 +27,10 @@ internal sealed class BackendServer
     }
 
     public ServerPool Pool { get; }
-    public int Index { get; }
-    public ServerConfig Config { get; }
+    /// <summary>Position in the pool's current server list; a config reload may move a kept server (PoolTopology).</summary>
+    public int Index { get; internal set; }
+    /// <summary>A reload may change the name or weight of a kept server, never its endpoint.</summary>
+    public ServerConfig Config { get; internal set; }
     public string Name => Config.Name;
     public Stats.ServerStats Stats { get; }
     public IReadOnlyList<ServerConnection> Connections => _connections;

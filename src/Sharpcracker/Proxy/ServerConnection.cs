@@ -434,6 +434,18 @@ internal sealed class ServerConnection
         }
     }
 
+    /// <summary>No request waits for a reply and no bytes wait to be sent (a removed server may be closed).</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inflight.Count == 0 && _pending.Length == 0;
+            }
+        }
+    }
+
     public void Close()
     {
         int generation;

@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
 using Sharpcracker.Memcached;
 using Sharpcracker.Redis;
 
@@ -12,15 +11,10 @@ namespace Sharpcracker.Proxy;
 /// The runtime side of one configured pool: its servers, the current key router, and the
 /// client connection handler its listener runs.
 /// </summary>
-internal sealed class ServerPool : IDisposable
+internal sealed partial class ServerPool : IDisposable
 {
     private readonly ILogger _logger;
-    private readonly Timer? _timeoutTimer;
-    private readonly BackendServer[] _servers;
-    private readonly HashTag _hashTag;
-    private readonly object _membershipLock = new();
     private readonly CancellationTokenSource _stopping = new();
-    private volatile KeyRouter _router;
     private long _nextClientId;
     private int _currentClients;
     private long _totalClients;
@@ -28,30 +22,22 @@ internal sealed class ServerPool : IDisposable
 
     public ServerPool(PoolConfig config, ILogger logger)
     {
-        Config = config;
         _logger = logger;
-        Stats = new Stats.PoolStats(config.Name, config.Servers.Select(s => s.Name));
-        _servers = new BackendServer[config.Servers.Count];
-        for (var i = 0; i < _servers.Length; i++)
-        {
-            _servers[i] = new BackendServer(this, i, config.Servers[i], logger);
-        }
-        _hashTag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
-        _router = BuildRouter(_ => true);
-        Handshake = RedisBackendHandshake.For(config);
-        if (config.TimeoutMs is { } timeout and > 0)
-        {
-            var period = Math.Clamp(timeout / 10, 1, 100);
-            _timeoutTimer = new Timer(_ => CheckTimeouts(timeout), null, period, period);
-        }
+        Stats = new Stats.PoolStats(config.Name, []);
+        // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
+        InitializeTopology(config);
     }
 
-    public PoolConfig Config { get; }
-    /// <summary>Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when none.</summary>
-    public IBackendHandshake? Handshake { get; }
+    public PoolConfig Config => Topology.Config;
+    /// <summary>
+    /// Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when
+    /// none. Read at connect time, so a reload that changes redis_auth applies to new connections.
+    /// </summary>
+    public IBackendHandshake? Handshake => Topology.Handshake;
     public Stats.PoolStats Stats { get; }
     public string Name => Config.Name;
-    public IReadOnlyList<BackendServer> Servers => _servers;
+    /// <summary>The current server list; load once per request (a reload may swap it).</summary>
+    public IReadOnlyList<BackendServer> Servers => Topology.Servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
     public long TotalClients => Interlocked.Read(ref _totalClients);
     public long RejectedClients => Interlocked.Read(ref _rejectedClients);
@@ -60,47 +46,24 @@ internal sealed class ServerPool : IDisposable
     public CancellationToken Stopping => _stopping.Token;
 
     /// <summary>The server for a key, or null when the pool has no live server.</summary>
-    public BackendServer? Route(ReadOnlySpan<byte> key)
-    {
-        var index = _router.Route(key);
-        return index < 0 ? null : _servers[index];
-    }
+    public BackendServer? Route(ReadOnlySpan<byte> key) => Topology.Route(key);
 
     /// <summary>
     /// Rebuilds the continuum over the servers <paramref name="isLive"/> accepts (twemproxy's
     /// ejection and re-admission). Readers route lock-free with whichever router they loaded: a
     /// request is routed by the old or the new membership, never by a half-built one.
     /// </summary>
-    public void SetLiveServers(Func<BackendServer, bool> isLive) => _router = BuildRouter(isLive);
+    public void SetLiveServers(Func<BackendServer, bool> isLive) => RebuildTopology(isLive);
 
     /// <summary>
-    /// Rebuilds the continuum over the servers that are not ejected. Serialised, so two servers
-    /// changing state at once cannot leave the router built from a stale view.
+    /// Rebuilds the continuum over the servers that are not ejected. Serialised with reloads (the
+    /// topology lock), so two servers changing state at once cannot leave a stale view.
     /// </summary>
-    public void RebuildLiveServers()
-    {
-        lock (_membershipLock)
-        {
-            SetLiveServers(s => !s.Health.IsEjected);
-        }
-    }
-
-    private KeyRouter BuildRouter(Func<BackendServer, bool> isLive)
-    {
-        var members = new List<ContinuumMember>(_servers.Length);
-        foreach (var server in _servers)
-        {
-            if (isLive(server))
-            {
-                members.Add(new ContinuumMember(server.Index, server.Name, server.Config.Weight));
-            }
-        }
-        return new KeyRouter(Config.Hash, _hashTag, Config.Distribution, members);
-    }
+    public void RebuildLiveServers() => SetLiveServers(static s => !s.Health.IsEjected);
 
     public void Preconnect()
     {
-        foreach (var server in _servers)
+        foreach (var server in Topology.Servers)
         {
             foreach (var connection in server.Connections)
             {
@@ -157,7 +120,7 @@ internal sealed class ServerPool : IDisposable
     private void CheckTimeouts(int timeoutMs)
     {
         var now = Environment.TickCount64;
-        foreach (var server in _servers)
+        foreach (var server in Topology.Servers)
         {
             foreach (var connection in server.Connections)
             {
@@ -169,9 +132,9 @@ internal sealed class ServerPool : IDisposable
     public void Dispose()
     {
         _stopping.Cancel();
-        _timeoutTimer?.Dispose();
+        DisposeTopology();
         Stats.Dispose();
-        foreach (var server in _servers)
+        foreach (var server in Topology.Servers)
         {
             foreach (var connection in server.Connections)
             {

@@ -17,7 +17,7 @@ internal sealed class PoolStats : IDisposable
     public PoolStats(string name, IEnumerable<string> serverNames, bool register = true)
     {
         Name = name;
-        Servers = serverNames.Select(n => new ServerStats(this, n)).ToArray();
+        _servers = serverNames.Select(n => new ServerStats(this, n)).ToArray();
         if (register)
         {
             StatsRegistry.Add(this);
@@ -25,7 +25,13 @@ internal sealed class PoolStats : IDisposable
     }
 
     public string Name { get; }
-    public IReadOnlyList<ServerStats> Servers { get; }
+    /// <summary>The pool's current servers' counters, in the pool's server order (swapped whole on a config reload).</summary>
+    public IReadOnlyList<ServerStats> Servers => Volatile.Read(ref _servers);
+
+    /// <summary>A reload changed the server list: kept servers keep their counters, removed ones drop out of the reports.</summary>
+    public void SetServers(IEnumerable<ServerStats> servers) => Volatile.Write(ref _servers, servers.ToArray());
+
+    private ServerStats[] _servers;
 
     /// <summary>A client connection was accepted (after the client_connections check).</summary>
     public void ClientOpened()

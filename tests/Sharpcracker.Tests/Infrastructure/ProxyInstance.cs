@@ -17,6 +17,9 @@ public sealed class ProxyInstance : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The running host (config reload tests apply new configs to it).</summary>
+    public ProxyHost Host => _host;
+
     /// <summary>A one-pool memcached proxy over the given backend ports.</summary>
     public static Task<ProxyInstance> StartMemcachedAsync(IEnumerable<int> backendPorts, string extraPoolKeys = "")
     {

@@ -1,0 +1,143 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Hosting;
+
+/// <summary>
+/// Reloads the running configuration: on SIGHUP, when a watched file changes (--watch-config),
+/// or when a source pushes a new config (the vBucket HTTP stream). Every attempt is logged and
+/// counted (<see cref="ConfigReloadCounters"/>): a refused config leaves the old one running.
+/// </summary>
+public sealed class ConfigReloader : IAsyncDisposable
+{
+    private readonly ProxyHost _host;
+    private readonly Func<ProxyConfig> _load;
+    private readonly IReadOnlyList<string> _watchedFiles;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private PosixSignalRegistration? _sighup;
+    private Task? _watchLoop;
+
+    /// <param name="load">Reads the configuration as it is now (the YAML file, the -z files…); throws <see cref="ConfigException"/>.</param>
+    /// <param name="watchedFiles">Files --watch-config polls.</param>
+    public ConfigReloader(ProxyHost host, Func<ProxyConfig> load, IReadOnlyList<string> watchedFiles, ILogger logger)
+    {
+        _host = host;
+        _load = load;
+        _watchedFiles = watchedFiles;
+        _logger = logger;
+    }
+
+    /// <summary>How often --watch-config looks at the files; a change is applied once two looks agree (debounce).</summary>
+    public static TimeSpan WatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>Reload on SIGHUP (the log file is reopened by its own handler; several handlers per signal are fine).</summary>
+    public void HandleSighup()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        {
+            context.Cancel = true; // reload, do not terminate
+            _ = ReloadAsync("SIGHUP");
+        });
+    }
+
+    /// <summary>Starts polling the watched files (--watch-config).</summary>
+    public void Watch() => _watchLoop ??= Task.Run(WatchLoopAsync);
+
+    /// <summary>Re-reads the configuration and applies it. True when applied.</summary>
+    public Task<bool> ReloadAsync(string trigger) => ApplyAsync(_load, trigger);
+
+    /// <summary>Builds a configuration and applies it; logs and counts the outcome. True when applied.</summary>
+    public async Task<bool> ApplyAsync(Func<ProxyConfig> build, string trigger)
+    {
+        try
+        {
+            var config = build();
+            var changes = await _host.ApplyAsync(config).ConfigureAwait(false);
+            ConfigReloadCounters.CountReload();
+            _logger.LogInformation("config reloaded ({Trigger}): {Summary}", trigger,
+                changes.Count == 0 ? "no changes" : changes.Count + " change(s): " + string.Join("; ", changes));
+            return true;
+        }
+        catch (ConfigException e)
+        {
+            ConfigReloadCounters.CountFailure();
+            _logger.LogError("config reload ({Trigger}) refused, the running config stays: {Reason}", trigger, e.Message);
+            return false;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            ConfigReloadCounters.CountFailure();
+            _logger.LogError(e, "config reload ({Trigger}) failed, the running config stays", trigger);
+            return false;
+        }
+    }
+
+    private async Task WatchLoopAsync()
+    {
+        var applied = Fingerprint();
+        string? candidate = null;
+        while (!_stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(WatchInterval, _stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            var now = Fingerprint();
+            if (now == applied)
+            {
+                candidate = null;
+                continue;
+            }
+            // An editor may still be writing: apply once the contents held still for one interval.
+            if (now != candidate)
+            {
+                candidate = now;
+                continue;
+            }
+            applied = now;
+            candidate = null;
+            await ReloadAsync("config file changed").ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Contents hash of every watched file ("missing" for an unreadable one).</summary>
+    private string Fingerprint()
+    {
+        var parts = new List<string>();
+        foreach (var file in _watchedFiles)
+        {
+            try
+            {
+                parts.Add(Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(file))));
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                parts.Add("missing");
+            }
+        }
+        return string.Join(",", parts);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _sighup?.Dispose();
+        await _stop.CancelAsync().ConfigureAwait(false);
+        if (_watchLoop is not null)
+        {
+            await _watchLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Moxi;
+
+namespace Sharpcracker.Hosting;
+
+/// <summary>
+/// Where the configuration comes from (a YAML file, or moxi-style -z sources) and what keeps it
+/// live once the proxy runs: SIGHUP, --watch-config, the vBucket HTTP stream.
+/// </summary>
+internal sealed class LiveConfig : IAsyncDisposable
+{
+    private ConfigReloader? _reloader;
+    private VBucketStreamClient? _stream;
+
+    private LiveConfig(string name, Func<ProxyConfig> load, IReadOnlyList<string> files, MoxiConfigSource? moxi)
+    {
+        Name = name;
+        Load = load;
+        Files = files;
+        Moxi = moxi;
+    }
+
+    /// <summary>The file (or -z description) named in messages.</summary>
+    public string Name { get; }
+
+    /// <summary>Reads the configuration as it is now; throws <see cref="ConfigException"/>.</summary>
+    public Func<ProxyConfig> Load { get; }
+
+    public IReadOnlyList<string> Files { get; }
+
+    public MoxiConfigSource? Moxi { get; }
+
+    /// <exception cref="ArgumentException">Bad -z / -Z values.</exception>
+    public static LiveConfig FromOptions(CommandLineOptions options)
+    {
+        if (options.MoxiConfigs.Count == 0 && options.MoxiOptions.Count == 0)
+        {
+            var file = options.ConfigFile;
+            return new LiveConfig(file, () => ConfigLoader.LoadFile(file), [file], null);
+        }
+        var moxi = new MoxiConfigSource(options.MoxiConfigs, options.MoxiOptions);
+        return new LiveConfig(moxi.Description, moxi.Build, moxi.Files, moxi);
+    }
+
+    /// <summary>Starts reloading on SIGHUP, --watch-config and the HTTP stream, against a started host.</summary>
+    public void Start(ProxyHost host, bool watch)
+    {
+        var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
+        _reloader = new ConfigReloader(host, Load, Files, loggerFactory.CreateLogger("Sharpcracker.Config"));
+        _reloader.HandleSighup();
+        if (watch && Files.Count > 0)
+        {
+            _reloader.Watch();
+        }
+        if (Moxi is { StreamUrls.Count: > 0 } moxi)
+        {
+            var reloader = _reloader;
+            _stream = new VBucketStreamClient(moxi.StreamUrls, map =>
+            {
+                moxi.SetStreamMap(map);
+                return reloader.ApplyAsync(moxi.Build, "vbucket stream");
+            }, loggerFactory.CreateLogger("Sharpcracker.VBucketStream"));
+            _stream.Start();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_stream is not null)
+        {
+            await _stream.DisposeAsync().ConfigureAwait(false);
+        }
+        if (_reloader is not null)
+        {
+            await _reloader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,205 @@
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+
+namespace Sharpcracker.Proxy;
+
+/// <summary>
+/// Live reconfiguration of a pool: the current <see cref="PoolTopology"/> is swapped as a whole
+/// (readers take one volatile load, never a lock); servers whose endpoint is still configured
+/// keep their <see cref="BackendServer"/> and its open connections; removed servers are closed
+/// once the requests already sent to them are answered (bounded by a deadline).
+/// </summary>
+internal sealed partial class ServerPool
+{
+    /// <summary>How long a removed server may take to answer what was already sent to it.</summary>
+    public static TimeSpan RemovedServerDrainDeadline { get; set; } = TimeSpan.FromSeconds(30);
+
+    // Writers (reload, ejection) serialise on this; readers only load _topology.
+    private readonly object _topologyLock = new();
+    private volatile PoolTopology _topology = null!;
+    private Func<BackendServer, bool> _isLive = static _ => true;
+    private Timer? _timeoutTimer;
+    private int? _timerTimeout;
+
+    /// <summary>The current snapshot. Load it once per request and route everything of that request with it.</summary>
+    public PoolTopology Topology => _topology;
+
+    private void InitializeTopology(PoolConfig config)
+    {
+        var servers = new BackendServer[config.Servers.Count];
+        for (var i = 0; i < servers.Length; i++)
+        {
+            servers[i] = new BackendServer(this, i, config.Servers[i], _logger, config.ServerConnections);
+        }
+        _topology = new PoolTopology(config, servers, _isLive);
+        Stats.SetServers(servers.Select(s => s.Stats));
+        UpdateTimeoutTimer(config.TimeoutMs);
+    }
+
+    private void RebuildTopology(Func<BackendServer, bool> isLive)
+    {
+        lock (_topologyLock)
+        {
+            _isLive = isLive;
+            var current = _topology;
+            _topology = new PoolTopology(current.Config, current.Servers, isLive);
+        }
+    }
+
+    /// <summary>
+    /// Switches the pool to <paramref name="config"/> (same listen address). Returns what changed,
+    /// one phrase per change, for the reload log line; empty when nothing did.
+    /// </summary>
+    /// <exception cref="ArgumentException">The config cannot be routed (checked before anything changes).</exception>
+    public List<string> ApplyConfig(PoolConfig config)
+    {
+        var changes = new List<string>();
+        List<BackendServer> removed;
+        List<BackendServer> added = [];
+        lock (_topologyLock)
+        {
+            var old = _topology;
+            // A server is "the same" when its endpoint is; changing server_connections renews them all.
+            var byEndpoint = new Dictionary<string, BackendServer>(StringComparer.Ordinal);
+            if (old.Config.ServerConnections == config.ServerConnections)
+            {
+                foreach (var s in old.Servers)
+                {
+                    byEndpoint[s.Config.EndpointText] = s;
+                }
+            }
+            else
+            {
+                changes.Add($"server_connections {old.Config.ServerConnections} -> {config.ServerConnections}");
+            }
+            var servers = new BackendServer[config.Servers.Count];
+            var renamed = new List<(BackendServer Server, ServerConfig Config)>();
+            for (var i = 0; i < servers.Length; i++)
+            {
+                var sc = config.Servers[i];
+                if (byEndpoint.Remove(sc.EndpointText, out var kept))
+                {
+                    servers[i] = kept;
+                    if (kept.Config != sc)
+                    {
+                        renamed.Add((kept, sc));
+                        changes.Add(kept.Config.Weight != sc.Weight
+                            ? $"server {sc.EndpointText} weight {kept.Config.Weight} -> {sc.Weight}"
+                            : $"server {sc.EndpointText} now '{sc.Text}'");
+                    }
+                }
+                else
+                {
+                    servers[i] = new BackendServer(this, i, sc, _logger, config.ServerConnections);
+                    added.Add(servers[i]);
+                    changes.Add($"+server {sc.EndpointText}");
+                }
+            }
+            removed = [.. old.Servers.Where(s => !servers.Contains(s))];
+            foreach (var s in removed)
+            {
+                changes.Add($"-server {s.Config.EndpointText}");
+            }
+            DescribePoolChanges(old.Config, config, changes);
+
+            // Build first: a config the router refuses changes nothing.
+            var topology = new PoolTopology(config, servers, _isLive);
+            foreach (var (server, sc) in renamed)
+            {
+                server.Config = sc;
+            }
+            for (var i = 0; i < servers.Length; i++)
+            {
+                servers[i].Index = i;
+            }
+            _topology = topology;
+            Stats.SetServers(servers.Select(s => s.Stats));
+            UpdateTimeoutTimer(config.TimeoutMs);
+        }
+        if (config.Preconnect)
+        {
+            foreach (var server in added)
+            {
+                foreach (var connection in server.Connections)
+                {
+                    connection.Preconnect();
+                }
+            }
+        }
+        if (removed.Count > 0)
+        {
+            _ = DrainAndCloseAsync(removed, RemovedServerDrainDeadline);
+        }
+        return changes;
+    }
+
+    private static void DescribePoolChanges(PoolConfig a, PoolConfig b, List<string> changes)
+    {
+        void Compare<T>(string what, T x, T y)
+        {
+            if (!EqualityComparer<T>.Default.Equals(x, y))
+            {
+                changes.Add($"{what} {x?.ToString() ?? "none"} -> {y?.ToString() ?? "none"}");
+            }
+        }
+        Compare("name", a.Name, b.Name);
+        Compare("hash", a.Hash, b.Hash);
+        Compare("hash_tag", a.HashTag, b.HashTag);
+        Compare("distribution", a.Distribution, b.Distribution);
+        Compare("timeout", a.TimeoutMs, b.TimeoutMs);
+        Compare("client_connections", a.ClientConnections, b.ClientConnections);
+        if (a.VBuckets is not null && b.VBuckets is not null && !a.VBuckets.SameMasters(b.VBuckets)
+            || (a.VBuckets is null) != (b.VBuckets is null))
+        {
+            changes.Add("vbucket map");
+        }
+    }
+
+    /// <summary>
+    /// Closes removed servers once nothing is in flight on them. A session that loaded the old
+    /// topology just before the swap may still be queueing onto them, so wait a moment first.
+    /// </summary>
+    private async Task DrainAndCloseAsync(List<BackendServer> removed, TimeSpan deadline)
+    {
+        var until = Environment.TickCount64 + (long)deadline.TotalMilliseconds;
+        await Task.Delay(200).ConfigureAwait(false);
+        while (Environment.TickCount64 < until && !removed.All(s => s.Connections.All(c => c.IsIdle)))
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+        foreach (var server in removed)
+        {
+            _logger.LogInformation("pool {Pool}: closing removed server {Server}", Name, server.Config.EndpointText);
+            foreach (var connection in server.Connections)
+            {
+                connection.Close();
+            }
+        }
+    }
+
+    /// <summary>Called under _topologyLock or from the constructor.</summary>
+    private void UpdateTimeoutTimer(int? timeout)
+    {
+        if (timeout == _timerTimeout)
+        {
+            return;
+        }
+        _timeoutTimer?.Dispose();
+        _timeoutTimer = null;
+        _timerTimeout = timeout;
+        if (timeout is { } t and > 0)
+        {
+            var period = Math.Clamp(t / 10, 1, 100);
+            _timeoutTimer = new Timer(_ => CheckTimeouts(t), null, period, period);
+        }
+    }
+
+    private void DisposeTopology()
+    {
+        lock (_topologyLock)
+        {
+            _timeoutTimer?.Dispose();
+            _timeoutTimer = null;
+        }
+    }
+}
