@@ -42,6 +42,9 @@ public sealed class ProxyHost : IAsyncDisposable
     /// <summary>How long a removed pool's clients have to receive replies to what they already sent.</summary>
     public static TimeSpan RemovedPoolCloseDeadline { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long clients have at shutdown to receive replies to what they already sent.</summary>
+    public static TimeSpan ShutdownDrainDeadline { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>On unless SHARPCRACKER_INLINE_SCHEDULING=0.</summary>
     public static bool InlineScheduling => Environment.GetEnvironmentVariable("SHARPCRACKER_INLINE_SCHEDULING") != "0";
 
@@ -196,6 +199,13 @@ public sealed class ProxyHost : IAsyncDisposable
         await _reloadLock.WaitAsync().ConfigureAwait(false);
         try
         {
+            // Graceful stop (SIGTERM / SIGINT): no new clients anywhere, then every client stops
+            // being read and gets the replies it is owed, within ShutdownDrainDeadline.
+            foreach (var listener in _listeners.Values)
+            {
+                await listener.StopAcceptingAsync().ConfigureAwait(false);
+            }
+            await Task.WhenAll(_listeners.Values.Select(l => l.CloseClientsAsync(ShutdownDrainDeadline))).ConfigureAwait(false);
             foreach (var listener in _listeners.Values)
             {
                 await listener.DisposeAsync().ConfigureAwait(false);

@@ -37,7 +37,7 @@ internal sealed partial class RedisClientSession : INotifiable
     private readonly AsyncSignal _writerSignal = new(runInline: true);
     private readonly List<ServerConnection> _touched = [];
     private readonly AsyncSignal _readerSignal = new();
-    private readonly int[] _serverChild;
+    private int[] _serverChild; // grown when a reload adds servers
     private readonly RespArgs _args = new();
     private readonly ByteBuffer _linear = new();
     private readonly byte[]? _password;
@@ -532,13 +532,21 @@ internal sealed partial class RedisClientSession : INotifiable
     /// </summary>
     private void DispatchSplit(ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
     {
+        // One topology snapshot for the whole command: its indices stay valid under a reload.
+        var topology = _pool.Topology;
+        if (_serverChild.Length < topology.Servers.Length)
+        {
+            _serverChild = new int[topology.Servers.Length];
+            Array.Fill(_serverChild, -1);
+        }
         var root = Rent(RedisRequestKind.Split);
         root.Route = info.Route;
         BackendServer? only = null;
         var split = false;
         for (var i = 1; i < _args.Count; i += step)
         {
-            var server = _pool.Route(Arg(command, i));
+            var serverIndex = topology.RouteIndex(Arg(command, i));
+            var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
             if (server is null)
             {
                 foreach (var index in root.Children)
@@ -549,14 +557,14 @@ internal sealed partial class RedisClientSession : INotifiable
                 EnqueueLocal(RedisReplies.NoServer);
                 return;
             }
-            var child = _serverChild[server.Index];
+            var child = _serverChild[serverIndex];
             if (child < 0)
             {
                 child = root.Children.Count;
-                _serverChild[server.Index] = child;
+                _serverChild[serverIndex] = child;
                 var fragment = Rent(RedisRequestKind.Fragment);
                 fragment.Parent = root;
-                fragment.FragmentServer = server.Index;
+                fragment.FragmentServer = serverIndex;
                 root.Children.Add(fragment);
             }
             root.Children[child].FragmentKeys++;
@@ -585,7 +593,7 @@ internal sealed partial class RedisClientSession : INotifiable
         for (var c = 0; c < root.Children.Count; c++)
         {
             var fragment = root.Children[c];
-            var connection = _pool.Servers[fragment.FragmentServer].ConnectionFor(_id);
+            var connection = topology.Servers[fragment.FragmentServer].ConnectionFor(_id);
             var output = connection.BeginRequest();
             RedisReplies.WriteInteger(output, '*', 1 + fragment.FragmentKeys * step);
             RedisReplies.WriteBulk(output, info.NameBytes);
