@@ -9,20 +9,20 @@ internal sealed class BackendServer
     private readonly ServerConnection[] _connections;
     private readonly ILogger _logger;
 
-    /// <param name="connections">server_connections; defaults to the pool's current setting (a
-    /// config reload passes the new setting before the pool has switched to it).</param>
-    public BackendServer(ServerPool pool, int index, ServerConfig config, ILogger logger, int? connections = null)
+    /// <param name="poolConfig">The pool settings this server starts with (a config reload passes
+    /// the new settings before the pool has switched to them).</param>
+    public BackendServer(ServerPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig)
     {
         Pool = pool;
         Index = index;
         Config = config;
         _logger = logger;
-        Health = new ServerHealth(pool.Config.AutoEjectHosts, pool.Config.ServerFailureLimit, pool.Config.ServerRetryTimeoutMs);
+        Health = new ServerHealth(poolConfig.AutoEjectHosts, poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
         Stats = new Stats.ServerStats(pool.Stats, config.Name);
-        _connections = new ServerConnection[connections ?? pool.Config.ServerConnections];
+        _connections = new ServerConnection[poolConfig.ServerConnections];
         for (var i = 0; i < _connections.Length; i++)
         {
-            _connections[i] = new ServerConnection(this, logger);
+            _connections[i] = new ServerConnection(this, logger, poolConfig.ServerInflightLimit);
         }
     }
 

@@ -31,11 +31,11 @@ internal sealed class ServerConnection
     private TaskCompletionSource? _roomWaiters; // under _lock; allocated only when saturated
     private readonly Stats.ConnectionStats _stats; // every call is made under _lock
 
-    public ServerConnection(BackendServer server, ILogger logger)
+    public ServerConnection(BackendServer server, ILogger logger, int inflightLimit)
     {
         _server = server;
         _logger = logger;
-        _inflightLimit = Math.Max(1, server.Pool.Config.ServerInflightLimit);
+        _inflightLimit = Math.Max(1, inflightLimit);
         _inflightLowWater = _inflightLimit - Math.Max(1, _inflightLimit / 4);
         _stats = server.Stats.AddConnection();
     }

@@ -29,7 +29,7 @@ internal sealed partial class ServerPool
         var servers = new BackendServer[config.Servers.Count];
         for (var i = 0; i < servers.Length; i++)
         {
-            servers[i] = new BackendServer(this, i, config.Servers[i], _logger, config.ServerConnections);
+            servers[i] = new BackendServer(this, i, config.Servers[i], _logger, config);
         }
         _topology = new PoolTopology(config, servers, _isLive);
         Stats.SetServers(servers.Select(s => s.Stats));
@@ -90,7 +90,7 @@ internal sealed partial class ServerPool
                 }
                 else
                 {
-                    servers[i] = new BackendServer(this, i, sc, _logger, config.ServerConnections);
+                    servers[i] = new BackendServer(this, i, sc, _logger, config);
                     added.Add(servers[i]);
                     changes.Add($"+server {sc.EndpointText}");
                 }
