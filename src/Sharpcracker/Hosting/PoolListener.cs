@@ -46,9 +46,7 @@ internal sealed class PoolListener : IAsyncDisposable
             // Connection code runs on the socket threads (no thread-pool hop per read); the proxy
             // never blocks there. SHARPCRACKER_INLINE_SCHEDULING=0 turns it off (docs/performance.md).
             UnsafePreferInlineScheduling = ProxyHost.InlineScheduling,
-            // MaxReadBufferSize null: the proxy bounds requests itself.
-            MaxReadBufferSize = null,
-            MaxWriteBufferSize = 1024 * 1024,
+            // Read/write pipe thresholds stay at the transport's defaults (1 MiB / 64 KiB), as under Kestrel before.
         };
         EndPoint endpoint;
         try

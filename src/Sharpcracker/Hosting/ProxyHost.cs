@@ -25,7 +25,9 @@ public sealed class ProxyHost : IAsyncDisposable
 
     public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        // No default configuration sources: appsettings.json would be watched with inotify (one
+        // instance per host; the per-user limit is small) and the proxy reads no such file.
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
         builder.Logging.ClearProviders();
         configureLogging(builder.Logging);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));

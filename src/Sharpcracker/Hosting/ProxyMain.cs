@@ -43,7 +43,7 @@ public static class ProxyMain
         }
 
         // The YAML file, or moxi-style -z sources (Hosting/LiveConfig.cs).
-        LiveConfig live;
+        LiveConfig? live = null;
         ProxyConfig config;
         try
         {
@@ -60,13 +60,13 @@ public static class ProxyMain
             Console.Error.WriteLine(e.Message);
             if (options.TestConfig)
             {
-                Console.Error.WriteLine($"sharpcracker: configuration file '{options.ConfigFile}' syntax is invalid");
+                Console.Error.WriteLine($"sharpcracker: configuration file '{live?.Name ?? options.ConfigFile}' syntax is invalid");
             }
             return 1;
         }
         if (options.TestConfig)
         {
-            Console.Error.WriteLine($"sharpcracker: configuration file '{options.ConfigFile}' syntax is ok");
+            Console.Error.WriteLine($"sharpcracker: configuration file '{live.Name}' syntax is ok");
             return 0;
         }
 

@@ -111,6 +111,44 @@ public sealed class ConfigReloadTests
     }
 
     [Fact]
+    public async Task TwentyReloadsAgainstFourPipeliningClients_NoReplyLostOrMixedUp()
+    {
+        using var s1 = ExternalProcess.StartMemcached();
+        using var s2 = ExternalProcess.StartMemcached();
+        using var s3 = ExternalProcess.StartMemcached();
+        var port = FreePort.Next();
+        (int, int, string)[][] shapes =
+        [
+            [(s1.Port, 1, "a"), (s2.Port, 1, "b")],
+            [(s2.Port, 2, "b"), (s3.Port, 1, "c")],
+            [(s1.Port, 1, "a"), (s2.Port, 1, "b"), (s3.Port, 3, "c")],
+            [(s3.Port, 1, "c")],
+        ];
+        await using var proxy = await ProxyInstance.StartAsync(Yaml(port, shapes[0]), port);
+        var clients = Enumerable.Range(0, 4).Select(i => new VerifyingClient(port, "c" + i)).ToList();
+        try
+        {
+            for (var i = 1; i <= 20; i++)
+            {
+                await proxy.Host.ApplyAsync(ConfigLoader.Parse(Yaml(port, shapes[i % shapes.Length]), "t.yml"));
+                await clients[i % clients.Count].WaitForBatchesAsync(1);
+            }
+            foreach (var client in clients)
+            {
+                await client.StopAsync();
+                Assert.Empty(client.Errors);
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                await client.DisposeAsync();
+            }
+        }
+    }
+
+    [Fact]
     public async Task RemovedPool_StopsListening_ClientGetsPendingRepliesThenClose()
     {
         using var s1 = ExternalProcess.StartMemcached();
