@@ -291,6 +291,42 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task ServerInflightLimit_PausesClientsUntilRepliesDrain_RepliesStayInOrder()
+    {
+        using var server = RedisServer.Start();
+        await using var proxy = await RedisServer.StartProxyAsync([server.Port], "server_inflight_limit: 4");
+        using var client = new RespConnection(proxy.Port);
+        using var watcher = new RespConnection(proxy.Port);
+        Assert.Equal("+OK\r\n", await client.CallAsync("SET", "v", "x"));
+        var before = await InfoCounterAsync(watcher, "server_0_requests");
+        var gets = new MemoryStream();
+        for (var i = 0; i < 100; i++)
+        {
+            gets.Write(RespConnection.Encode("GET", "v"));
+        }
+        // The stopped server holds its replies: the proxy must stop forwarding at the limit.
+        server.Signal("STOP");
+        try
+        {
+            await client.SendAsync(gets.ToArray());
+            await PollAsync(async () => await InfoCounterAsync(watcher, "server_0_requests") >= before + 4 ? "" : null,
+                TimeSpan.FromSeconds(20), "the first requests were not forwarded");
+            await Task.Delay(300); // a proxy without the limit would forward the rest now; give it the chance
+            Assert.Equal(before + 4, await InfoCounterAsync(watcher, "server_0_requests"));
+            Assert.Equal("+PONG\r\n", await watcher.CallAsync("PING"));
+        }
+        finally
+        {
+            server.Signal("CONT");
+        }
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(Bulk("x"), await client.ReadReplyAsync());
+        }
+        Assert.Equal(before + 100, await InfoCounterAsync(watcher, "server_0_requests"));
+    }
+
+    [Fact]
     public async Task PipelineThenHalfClose_AtTheInflightLimit_EveryCommandIsStillAnswered()
     {
         using var a = RedisServer.Start();
