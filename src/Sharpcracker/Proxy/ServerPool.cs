@@ -94,7 +94,10 @@ internal sealed partial class ServerPool : IDisposable
             var clientId = Interlocked.Increment(ref _nextClientId);
             if (Config.Redis)
             {
-                await new RedisClientSession(this, context.Transport, clientId, _logger).RunAsync().ConfigureAwait(false);
+                var redis = new RedisClientSession(this, context.Transport, clientId, _logger);
+                redis.AbortConnection = context.Abort;
+                using var drainingRedis = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(redis.BeginDrain);
+                await redis.RunAsync().ConfigureAwait(false);
                 Stats.ClientEof();
                 return;
             }

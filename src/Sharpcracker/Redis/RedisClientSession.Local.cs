@@ -252,7 +252,7 @@ internal sealed partial class RedisClientSession
         }
     }
 
-    /// <summary>INFO [section]: the proxy's own sections (server, clients, pool and its servers).</summary>
+    /// <summary>INFO [section]: the proxy's own sections (server, clients, pool with its servers and their twemproxy counters).</summary>
     private void EnqueueInfo()
     {
         var uptime = (long)(DateTime.UtcNow - ProxyProcess.StartTime).TotalSeconds;
@@ -286,6 +286,8 @@ internal sealed partial class RedisClientSession
                 .Append(",weight=").Append(server.Config.Weight)
                 .Append(",connections=").Append(server.Connections.Count).Append("\r\n");
         }
+        // The proxy's view: twemproxy's pool and server counters, named as in the memcached "stats" reply.
+        Stats.MemcachedStatsText.AppendRedisInfo(sb, _pool.Stats);
         EnqueueBulk(Encoding.UTF8.GetBytes(sb.ToString()));
     }
 }

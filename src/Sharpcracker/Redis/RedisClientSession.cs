@@ -21,6 +21,8 @@ internal sealed partial class RedisClientSession : INotifiable
     private const int MaxQueued = 8192;
     /// <summary>Smallest stretch copied out of a segmented input to parse a command that straddles segments.</summary>
     private const int MinLinearize = 256;
+    /// <summary>The write loop flushes (and waits for the socket) after this many reply bytes.</summary>
+    private const int FlushChunkBytes = 256 * 1024;
 
     private readonly ServerPool _pool;
     private readonly IDuplexPipe _transport;
@@ -46,6 +48,13 @@ internal sealed partial class RedisClientSession : INotifiable
     private string? _clientName;
     private volatile bool _readerDone;
     private volatile bool _writerDone;
+    // Failures and limits (docs/operations.md), as in the memcached session: the server
+    // connection that reached server_inflight_limit (read loop pauses); reply bytes held for
+    // this client; draining (shutdown or abort) stops reading.
+    private ServerConnection? _saturated;
+    private readonly ClientOutputBudget _outputBudget;
+    private volatile bool _draining;
+    private int _aborted;
 
     public RedisClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
     {
@@ -57,6 +66,45 @@ internal sealed partial class RedisClientSession : INotifiable
         Array.Fill(_serverChild, -1);
         _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
         _authenticated = _password is null;
+        _outputBudget = new ClientOutputBudget(pool.Config.ClientOutputLimit);
+    }
+
+    /// <summary>Closes the client's socket at once (set by the listener; Kestrel's ConnectionContext.Abort).</summary>
+    public Action? AbortConnection { get; set; }
+
+    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    /// <summary>
+    /// Graceful shutdown: stop reading commands; the write loop still writes every reply already
+    /// owed, then the session ends and the connection closes.
+    /// </summary>
+    public void BeginDrain()
+    {
+        _draining = true;
+        _transport.Input.CancelPendingRead();
+    }
+
+    /// <summary>Any thread that stored reply bytes for this client. Disconnects a client over client_output_limit.</summary>
+    public void CountReplyBytes(int bytes)
+    {
+        if (_outputBudget.Add(bytes))
+        {
+            _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
+                _pool.Name, _id, _pool.Config.ClientOutputLimit);
+            Abort();
+        }
+    }
+
+    private void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) != 0)
+        {
+            return;
+        }
+        _draining = true;
+        _transport.Input.CancelPendingRead();
+        _transport.Output.CancelPendingFlush();
+        AbortConnection?.Invoke();
     }
 
     public async Task RunAsync()
@@ -90,6 +138,11 @@ internal sealed partial class RedisClientSession : INotifiable
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
+            if (_draining)
+            {
+                input.AdvanceTo(buffer.Start);
+                return;
+            }
             Progress progress;
             CompletionBatch.Begin();
             try
@@ -111,13 +164,21 @@ internal sealed partial class RedisClientSession : INotifiable
                 return;
             }
             input.AdvanceTo(buffer.Start, progress == Progress.Paused ? buffer.Start : buffer.End);
-            if (result.IsCompleted || result.IsCanceled)
+            // A client that half-closed after a long pipeline still gets every command served:
+            // when paused, the rest is read again (with IsCompleted) once there is room.
+            if ((result.IsCompleted || result.IsCanceled) && progress != Progress.Paused)
             {
                 return;
             }
+            if (_saturated is { } saturated)
+            {
+                // Back-pressure: a server connection is at server_inflight_limit.
+                _saturated = null;
+                await saturated.WaitForRoomAsync().ConfigureAwait(false);
+            }
             while (_queueCount >= MaxQueued)
             {
-                if (_writerDone)
+                if (_writerDone || _draining)
                 {
                     return;
                 }
@@ -140,7 +201,8 @@ internal sealed partial class RedisClientSession : INotifiable
             }
             var authRequired = !_authenticated;
             var data = buffer.FirstSpan;
-            var status = RespRequestParser.Parse(data, _args, authRequired, out var consumed, out var needed, out var error);
+            var limit = _pool.Config.RequestSizeLimit;
+            var status = RespRequestParser.Parse(data, _args, authRequired, out var consumed, out var needed, out var error, limit);
             if (status == RespParseStatus.NeedMore && buffer.Length > data.Length)
             {
                 // The command straddles segments: parse a contiguous copy of enough of the input.
@@ -151,8 +213,17 @@ internal sealed partial class RedisClientSession : INotifiable
                     _linear.Clear();
                     _linear.Write(buffer.Slice(0, copy));
                     data = _linear.Span;
-                    status = RespRequestParser.Parse(data, _args, authRequired, out consumed, out needed, out error);
+                    status = RespRequestParser.Parse(data, _args, authRequired, out consumed, out needed, out error, limit);
                 }
+            }
+            if ((status == RespParseStatus.NeedMore && needed > limit) || (status == RespParseStatus.Command && consumed > limit))
+            {
+                // Every argument within the limit but the command as a whole over it: closed after
+                // the replies before it, as redis-server closes a client over client-query-buffer-limit.
+                _logger.LogWarning("pool {Pool}: client {Client} sent a command larger than request_size_limit {Limit}; closing it",
+                    _pool.Name, _id, limit);
+                EnqueueQuit(null);
+                return Progress.Stop;
             }
             switch (status)
             {
@@ -177,6 +248,10 @@ internal sealed partial class RedisClientSession : INotifiable
             if (stop)
             {
                 return Progress.Stop;
+            }
+            if (_saturated is not null)
+            {
+                return Progress.Paused;
             }
         }
         return Progress.NeedMore;
@@ -371,6 +446,7 @@ internal sealed partial class RedisClientSession : INotifiable
     {
         var request = Rent(RedisRequestKind.Local);
         request.Reply.Write(reply);
+        CountReplyBytes(reply.Length);
         Enqueue(request);
         request.MarkDoneLocally();
     }
@@ -379,6 +455,7 @@ internal sealed partial class RedisClientSession : INotifiable
 
     private void EndLocal(RedisRequest request)
     {
+        CountReplyBytes(request.Reply.Length);
         Enqueue(request);
         request.MarkDoneLocally();
     }
@@ -402,6 +479,7 @@ internal sealed partial class RedisClientSession : INotifiable
         {
             RedisReplies.WriteError(request.Reply, errorText);
         }
+        CountReplyBytes(request.Reply.Length);
         Enqueue(request);
         request.MarkDoneLocally();
     }
@@ -413,7 +491,7 @@ internal sealed partial class RedisClientSession : INotifiable
         var server = _pool.Route(key);
         if (server is null)
         {
-            EnqueueLocal(RedisReplies.NoServer);
+            EnqueueNoServer();
             return;
         }
         Forward(command, server);
@@ -440,8 +518,23 @@ internal sealed partial class RedisClientSession : INotifiable
         {
             output.Write(command);
         }
-        connection.Commit(request);
+        Commit(connection, request);
+    }
+
+    private void Commit(ServerConnection connection, RedisRequest request)
+    {
+        if (connection.Commit(request))
+        {
+            _saturated ??= connection;
+        }
         Touch(connection);
+    }
+
+    /// <summary>No live server for the key (all ejected): counted as a forward error, as twemproxy does.</summary>
+    private void EnqueueNoServer()
+    {
+        _pool.Stats.ForwardErrors(1);
+        EnqueueLocal(RedisReplies.NoServer);
     }
 
     private void Touch(ServerConnection connection)
@@ -465,7 +558,7 @@ internal sealed partial class RedisClientSession : INotifiable
             only = _pool.Route(Arg(command, extraKey));
             if (only is null)
             {
-                EnqueueLocal(RedisReplies.NoServer);
+                EnqueueNoServer();
                 return;
             }
         }
@@ -474,7 +567,7 @@ internal sealed partial class RedisClientSession : INotifiable
             var server = _pool.Route(Arg(command, i));
             if (server is null)
             {
-                EnqueueLocal(RedisReplies.NoServer);
+                EnqueueNoServer();
                 return;
             }
             if (only is null)
@@ -554,7 +647,7 @@ internal sealed partial class RedisClientSession : INotifiable
                     _serverChild[index.FragmentServer] = -1;
                 }
                 RecycleUnsent(root);
-                EnqueueLocal(RedisReplies.NoServer);
+                EnqueueNoServer();
                 return;
             }
             var child = _serverChild[serverIndex];
@@ -610,9 +703,9 @@ internal sealed partial class RedisClientSession : INotifiable
                     RedisReplies.WriteBulk(output, Arg(command, arg + 1));
                 }
             }
-            connection.Commit(fragment);
-            Touch(connection);
+            Commit(connection, fragment);
         }
+        _pool.Stats.FragmentsCreated(root.Children.Count);
         root.DispatchDone();
     }
 
@@ -629,7 +722,12 @@ internal sealed partial class RedisClientSession : INotifiable
             while (true)
             {
                 await _writerSignal.WaitAsync().ConfigureAwait(false);
+                if (IsAborted)
+                {
+                    return;
+                }
                 var wrote = false;
+                long unflushed = 0;
                 while (TryTakeFinished(out var request))
                 {
                     if (request.Kind == RedisRequestKind.Quit)
@@ -640,8 +738,24 @@ internal sealed partial class RedisClientSession : INotifiable
                     }
                     WriteReply(output, request);
                     wrote = true;
+                    unflushed += HeldBytes(request);
                     Recycle(request, _writerReleased);
+                    if (unflushed >= FlushChunkBytes)
+                    {
+                        // Large replies: hand them to the socket in chunks, waiting for it, so
+                        // the output pipe stays small however much is finished.
+                        ReturnReleased();
+                        _outputBudget.Release(unflushed);
+                        unflushed = 0;
+                        wrote = false;
+                        var chunk = await output.FlushAsync().ConfigureAwait(false);
+                        if (chunk.IsCompleted || chunk.IsCanceled)
+                        {
+                            return;
+                        }
+                    }
                 }
+                _outputBudget.Release(unflushed);
                 ReturnReleased();
                 _readerSignal.Set();
                 if (wrote)
@@ -667,6 +781,17 @@ internal sealed partial class RedisClientSession : INotifiable
             _writerDone = true;
             _readerSignal.Set();
         }
+    }
+
+    /// <summary>Reply bytes a finished request holds (counted in <see cref="_outputBudget"/>).</summary>
+    private static long HeldBytes(RedisRequest request)
+    {
+        long bytes = request.Reply.Length;
+        foreach (var child in request.Children)
+        {
+            bytes += child.Reply.Length;
+        }
+        return bytes;
     }
 
     private bool TryTakeFinished(out RedisRequest request)

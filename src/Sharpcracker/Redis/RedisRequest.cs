@@ -74,7 +74,12 @@ internal sealed class RedisRequest : BackendRequest
 
     public override void OnReply(ReadOnlySpan<byte> reply)
     {
-        Reply.Write(reply);
+        // An aborted session will never write it: do not hold the bytes (slow-reader bound).
+        if (!Session.IsAborted)
+        {
+            Reply.Write(reply);
+            Session.CountReplyBytes(reply.Length);
+        }
         Complete();
     }
 

@@ -64,7 +64,11 @@ internal static class RespRequestParser
     /// <summary>proto-max-bulk-len default (512 MB).</summary>
     public const long MaxBulk = 512L * 1024 * 1024;
 
-    public static RespParseStatus Parse(ReadOnlySpan<byte> data, RespArgs args, bool authRequired, out int consumed, out long needed, out string? error)
+    /// <summary>
+    /// Parses one command. <paramref name="maxBulk"/> plays proto-max-bulk-len: a longer bulk
+    /// argument is "invalid bulk length" (the proxy passes its request_size_limit).
+    /// </summary>
+    public static RespParseStatus Parse(ReadOnlySpan<byte> data, RespArgs args, bool authRequired, out int consumed, out long needed, out string? error, long maxBulk = MaxBulk)
     {
         consumed = 0;
         needed = 0;
@@ -75,11 +79,11 @@ internal static class RespRequestParser
             return RespParseStatus.NeedMore;
         }
         return data[0] == (byte)'*'
-            ? ParseMultibulk(data, args, authRequired, out consumed, out needed, out error)
+            ? ParseMultibulk(data, args, authRequired, Math.Min(maxBulk, MaxBulk), out consumed, out needed, out error)
             : ParseInline(data, args, out consumed, out needed, out error);
     }
 
-    private static RespParseStatus ParseMultibulk(ReadOnlySpan<byte> data, RespArgs args, bool authRequired, out int consumed, out long needed, out string? error)
+    private static RespParseStatus ParseMultibulk(ReadOnlySpan<byte> data, RespArgs args, bool authRequired, long maxBulk, out int consumed, out long needed, out string? error)
     {
         consumed = 0;
         needed = 0;
@@ -146,7 +150,7 @@ internal static class RespRequestParser
                 error = "Protocol error: expected '$', got '" + (char)rest[0] + "'";
                 return RespParseStatus.Error;
             }
-            if (!TryParseLong(rest[1..cr], out var length) || length < 0 || length > MaxBulk)
+            if (!TryParseLong(rest[1..cr], out var length) || length < 0 || length > maxBulk)
             {
                 error = "Protocol error: invalid bulk length";
                 return RespParseStatus.Error;

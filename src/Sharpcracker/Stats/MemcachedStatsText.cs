@@ -6,11 +6,19 @@ namespace Sharpcracker.Stats;
 /// The pool's proxy view for the memcached "stats" command: twemproxy's pool counters as
 /// "STAT name value" lines, then each server's as "STAT server_N_name value" (N = the server's
 /// index in the pool; names use only [a-z0-9_] so memcached stats parsers accept them).
+/// Redis INFO prints the same counters as "name:value" lines (<see cref="AppendRedisInfo"/>).
 /// </summary>
 internal static class MemcachedStatsText
 {
-    public static void Append(StringBuilder sb, PoolStats pool)
+    public static void Append(StringBuilder sb, PoolStats pool) => Append(sb, pool, "STAT ", ' ');
+
+    /// <summary>The same counters, same names, as Redis INFO lines ("name:value").</summary>
+    public static void AppendRedisInfo(StringBuilder sb, PoolStats pool) => Append(sb, pool, "", ':');
+
+    private static void Append(StringBuilder sb, PoolStats pool, string linePrefix, char separator)
     {
+        void Line(StringBuilder sb, string name, long value) => sb.Append(linePrefix).Append(name).Append(separator).Append(value).Append("\r\n");
+
         Line(sb, "client_eof", pool.ClientEofCount);
         Line(sb, "client_err", pool.ClientErrCount);
         Line(sb, "client_connections", pool.ClientConnections);
@@ -22,7 +30,7 @@ internal static class MemcachedStatsText
             var s = pool.Servers[i];
             var q = s.SampleQueues();
             var prefix = "server_" + i + "_";
-            sb.Append("STAT ").Append(prefix).Append("name ").Append(s.Name.Replace(' ', '_')).Append("\r\n");
+            sb.Append(linePrefix).Append(prefix).Append("name").Append(separator).Append(s.Name.Replace(' ', '_')).Append("\r\n");
             Line(sb, prefix + "server_eof", s.ServerEof);
             Line(sb, prefix + "server_err", s.ServerErr);
             Line(sb, prefix + "server_timedout", s.ServerTimedOut);
@@ -38,6 +46,4 @@ internal static class MemcachedStatsText
             Line(sb, prefix + "out_queue_bytes", q.OutQueueBytes);
         }
     }
-
-    private static void Line(StringBuilder sb, string name, long value) => sb.Append("STAT ").Append(name).Append(' ').Append(value).Append("\r\n");
 }
