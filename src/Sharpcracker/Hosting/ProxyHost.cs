@@ -105,10 +105,6 @@ public sealed class ProxyHost : IAsyncDisposable
             var added = new List<PoolConfig>();
             foreach (var poolConfig in config.Pools)
             {
-                if (poolConfig.Redis)
-                {
-                    throw new ConfigException($"pool '{poolConfig.Name}' has redis: true; Redis pools are not supported by this version yet");
-                }
                 PoolTopology.Validate(poolConfig);
                 if (_listeners.TryGetValue(poolConfig.Listen.Text, out var listener))
                 {
