@@ -3,47 +3,48 @@ using System.Text;
 namespace Sharpcracker.Stats;
 
 /// <summary>
-/// The pool's proxy view for the memcached "stats" command: twemproxy's pool counters as
-/// "STAT name value" lines, then each server's as "STAT server_N_name value" (N = the server's
-/// index in the pool; names use only [a-z0-9_] so memcached stats parsers accept them).
-/// Redis INFO prints the same counters as "name:value" lines (<see cref="AppendRedisInfo"/>).
+/// A pool's proxy view as text lines: twemproxy's pool counters ("client_eof 2"), then each
+/// server's as "server_N_name" / "server_N_requests" … (N = the server's index in the pool, so
+/// names use only [a-z0-9_] and stats parsers accept them). memcached "stats" uses
+/// "STAT name value\r\n"; a Redis INFO section can use "name:value\r\n" (<see cref="AppendRedisInfo"/>).
 /// </summary>
 internal static class MemcachedStatsText
 {
-    public static void Append(StringBuilder sb, PoolStats pool) => Append(sb, pool, "STAT ", ' ');
+    public static void Append(StringBuilder sb, PoolStats pool) => AppendLines(sb, pool, "STAT ", ' ');
 
-    /// <summary>The same counters, same names, as Redis INFO lines ("name:value").</summary>
-    public static void AppendRedisInfo(StringBuilder sb, PoolStats pool) => Append(sb, pool, "", ':');
+    /// <summary>The same lines in Redis INFO's "name:value" form (no section header).</summary>
+    public static void AppendRedisInfo(StringBuilder sb, PoolStats pool) => AppendLines(sb, pool, "", ':');
 
-    private static void Append(StringBuilder sb, PoolStats pool, string linePrefix, char separator)
+    private static void AppendLines(StringBuilder sb, PoolStats pool, string prefix, char separator)
     {
-        void Line(StringBuilder sb, string name, long value) => sb.Append(linePrefix).Append(name).Append(separator).Append(value).Append("\r\n");
+        void Line(string name, string value) => sb.Append(prefix).Append(name).Append(separator).Append(value).Append("\r\n");
+        void Number(string name, long value) => Line(name, value.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-        Line(sb, "client_eof", pool.ClientEofCount);
-        Line(sb, "client_err", pool.ClientErrCount);
-        Line(sb, "client_connections", pool.ClientConnections);
-        Line(sb, "server_ejects", pool.ServerEjects);
-        Line(sb, "forward_error", pool.ForwardError);
-        Line(sb, "fragments", pool.Fragments);
+        Number("client_eof", pool.ClientEofCount);
+        Number("client_err", pool.ClientErrCount);
+        Number("client_connections", pool.ClientConnections);
+        Number("server_ejects", pool.ServerEjects);
+        Number("forward_error", pool.ForwardError);
+        Number("fragments", pool.Fragments);
         for (var i = 0; i < pool.Servers.Count; i++)
         {
             var s = pool.Servers[i];
             var q = s.SampleQueues();
-            var prefix = "server_" + i + "_";
-            sb.Append(linePrefix).Append(prefix).Append("name").Append(separator).Append(s.Name.Replace(' ', '_')).Append("\r\n");
-            Line(sb, prefix + "server_eof", s.ServerEof);
-            Line(sb, prefix + "server_err", s.ServerErr);
-            Line(sb, prefix + "server_timedout", s.ServerTimedOut);
-            Line(sb, prefix + "server_connections", q.Connections);
-            Line(sb, prefix + "server_ejected_at", s.EjectedAtMicros);
-            Line(sb, prefix + "requests", s.Requests);
-            Line(sb, prefix + "request_bytes", s.RequestBytes);
-            Line(sb, prefix + "responses", s.Responses);
-            Line(sb, prefix + "response_bytes", s.ResponseBytes);
-            Line(sb, prefix + "in_queue", q.InQueue);
-            Line(sb, prefix + "in_queue_bytes", q.InQueueBytes);
-            Line(sb, prefix + "out_queue", q.OutQueue);
-            Line(sb, prefix + "out_queue_bytes", q.OutQueueBytes);
+            var p = "server_" + i + "_";
+            Line(p + "name", s.Name.Replace(' ', '_'));
+            Number(p + "server_eof", s.ServerEof);
+            Number(p + "server_err", s.ServerErr);
+            Number(p + "server_timedout", s.ServerTimedOut);
+            Number(p + "server_connections", q.Connections);
+            Number(p + "server_ejected_at", s.EjectedAtMicros);
+            Number(p + "requests", s.Requests);
+            Number(p + "request_bytes", s.RequestBytes);
+            Number(p + "responses", s.Responses);
+            Number(p + "response_bytes", s.ResponseBytes);
+            Number(p + "in_queue", q.InQueue);
+            Number(p + "in_queue_bytes", q.InQueueBytes);
+            Number(p + "out_queue", q.OutQueue);
+            Number(p + "out_queue_bytes", q.OutQueueBytes);
         }
     }
 }
