@@ -22,9 +22,10 @@ internal sealed class ServerHealth
     public const int BackoffBaseMs = 100;
 
     private readonly object _lock = new();
-    private readonly bool _autoEject;
-    private readonly int _failureLimit;
-    private readonly int _retryTimeoutMs;
+    // Settings: written under _lock (constructor, Reconfigure), read under it or as one int.
+    private bool _autoEject;
+    private int _failureLimit;
+    private volatile int _retryTimeoutMs;
     private int _failures;          // consecutive failures since the last reply; written under _lock
     private long _connectAllowedAt; // Environment.TickCount64 before which no connect is started
     private volatile string _lastError = "Connection refused";
@@ -38,6 +39,20 @@ internal sealed class ServerHealth
         // twemproxy ejects when failure_count >= limit; a limit of 0 behaves like 1.
         _failureLimit = Math.Max(1, failureLimit);
         _retryTimeoutMs = Math.Max(1, retryTimeoutMs);
+    }
+
+    /// <summary>
+    /// A config reload kept this server and may have changed the pool's ejection settings; they
+    /// apply from the next failure (an ejected server stays out until its probe succeeds).
+    /// </summary>
+    public void Reconfigure(bool autoEject, int failureLimit, int retryTimeoutMs)
+    {
+        lock (_lock)
+        {
+            _autoEject = autoEject;
+            _failureLimit = Math.Max(1, failureLimit);
+            _retryTimeoutMs = Math.Max(1, retryTimeoutMs);
+        }
     }
 
     public bool IsEjected => _ejected;

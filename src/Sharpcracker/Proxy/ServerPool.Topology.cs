@@ -111,6 +111,7 @@ internal sealed partial class ServerPool
             for (var i = 0; i < servers.Length; i++)
             {
                 servers[i].Index = i;
+                servers[i].Health.Reconfigure(config.AutoEjectHosts, config.ServerFailureLimit, config.ServerRetryTimeoutMs);
             }
             _topology = topology;
             Stats.SetServers(servers.Select(s => s.Stats));
@@ -148,6 +149,9 @@ internal sealed partial class ServerPool
         Compare("distribution", a.Distribution, b.Distribution);
         Compare("timeout", a.TimeoutMs, b.TimeoutMs);
         Compare("client_connections", a.ClientConnections, b.ClientConnections);
+        Compare("auto_eject_hosts", a.AutoEjectHosts, b.AutoEjectHosts);
+        Compare("server_failure_limit", a.ServerFailureLimit, b.ServerFailureLimit);
+        Compare("server_retry_timeout", a.ServerRetryTimeoutMs, b.ServerRetryTimeoutMs);
         if (a.VBuckets is not null && b.VBuckets is not null && !a.VBuckets.SameMasters(b.VBuckets)
             || (a.VBuckets is null) != (b.VBuckets is null))
         {

@@ -105,4 +105,16 @@ public sealed class ServerHealthTests
         var request = System.Text.Encoding.ASCII.GetString(HealthProbe.RequestFor(pool));
         Assert.Equal(redis ? (auth is null ? "*1\r\n$4\r\nPING\r\n" : "*2\r\n$4\r\nAUTH\r\n$2\r\npw\r\n*1\r\n$4\r\nPING\r\n") : "version\r\n", request);
     }
+
+    [Fact]
+    public void Reconfigure_AppliesNewEjectionSettingsFromTheNextFailure()
+    {
+        var health = new ServerHealth(autoEject: false, failureLimit: 5, retryTimeoutMs: 30000);
+        Assert.False(health.OnConnectionFailed("Connection refused", 0));
+        Assert.False(health.IsEjected);
+        health.Reconfigure(autoEject: true, failureLimit: 2, retryTimeoutMs: 700);
+        Assert.Equal(700, health.RetryTimeoutMs);
+        Assert.True(health.OnConnectionFailed("Connection refused", 0));
+        Assert.True(health.IsEjected);
+    }
 }
