@@ -44,7 +44,8 @@ public sealed class ProxyProcess : IDisposable
         var conf = Path.Combine(dir.FullName, "nutcracker.yml");
         File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { s_dll, "-c", conf, "-v", "5" })
+        // Stats port on loopback and a free port: never 0.0.0.0:22222.
+        foreach (var a in new[] { s_dll, "-c", conf, "-v", "5", "-s", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", "127.0.0.1" })
         {
             info.ArgumentList.Add(a);
         }

@@ -16,6 +16,11 @@ public sealed class MoxiCommandLineTests
         {
             info.ArgumentList.Add(a);
         }
+        // Stats port on loopback and a free port: never 0.0.0.0:22222.
+        info.ArgumentList.Add("-s");
+        info.ArgumentList.Add(FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
+        info.ArgumentList.Add("-a");
+        info.ArgumentList.Add("127.0.0.1");
         var process = Process.Start(info)!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
