@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -128,6 +129,12 @@ internal sealed class PoolListener : IAsyncDisposable
             {
                 return; // unbound
             }
+            // The raw transport has no close-request notification (Kestrel's server adds one);
+            // sessions listen on it to drain gracefully (ServerPool.RunSessionAsync).
+            if (connection.Features.Get<IConnectionLifetimeNotificationFeature>() is null)
+            {
+                connection.Features.Set<IConnectionLifetimeNotificationFeature>(new CloseRequest());
+            }
             // Registered before it runs, so CloseClientsAsync cannot miss it.
             var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _clients[connection] = RunClientAsync(connection, started.Task);
@@ -206,11 +213,15 @@ internal sealed class PoolListener : IAsyncDisposable
         await Task.WhenAll(_clients.Values).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>The session's read loop sees a cancelled read and ends; its write loop then drains.</summary>
+    /// <summary>
+    /// Asks the session to drain (stop reading; its write loop writes what it owes). The cancelled
+    /// read also ends a session that has not registered for the request yet.
+    /// </summary>
     private static void StopReading(ConnectionContext connection)
     {
         try
         {
+            connection.Features.Get<IConnectionLifetimeNotificationFeature>()?.RequestClose();
             connection.Transport.Input.CancelPendingRead();
         }
         catch (Exception e) when (e is ObjectDisposedException or InvalidOperationException)
@@ -224,5 +235,19 @@ internal sealed class PoolListener : IAsyncDisposable
         await StopAcceptingAsync().ConfigureAwait(false);
         await CloseClientsAsync(TimeSpan.Zero).ConfigureAwait(false);
         await _listener.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Close-request notification for one accepted connection.</summary>
+    private sealed class CloseRequest : IConnectionLifetimeNotificationFeature
+    {
+        private readonly CancellationTokenSource _requested = new();
+
+        public CancellationToken ConnectionClosedRequested
+        {
+            get => _requested.Token;
+            set => throw new NotSupportedException();
+        }
+
+        public void RequestClose() => _requested.Cancel();
     }
 }

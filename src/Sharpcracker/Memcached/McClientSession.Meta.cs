@@ -40,7 +40,6 @@ internal sealed partial class McClientSession
         var connection = server.ConnectionFor(_id);
         var output = connection.BeginRequest();
         McMetaParser.WriteForward(output, line, command, data);
-        connection.Commit(request);
-        Touch(connection);
+        Commit(connection, request);
     }
 }

@@ -7,181 +7,24 @@ using Sharpcracker.Proxy;
 namespace Sharpcracker.Memcached;
 
 /// <summary>
-/// One memcached client connection. The read loop parses complete requests, appends each to
-/// this session's reply queue (request order) and copies its bytes once into the chosen server
-/// connection's send buffer. Server threads complete requests in any order; the write loop
-/// writes finished requests strictly from the head of the queue, so replies keep request order
-/// across servers, and flushes once per batch.
+/// One memcached client connection: parses the text and meta protocols, routes each request
+/// (splitting multi-gets per server) and writes replies in request order, merging split ones.
+/// The queue, the read and write loops and the limits are <see cref="ClientSession{TRequest}"/>'s.
 /// </summary>
-internal sealed partial class McClientSession : INotifiable
+internal sealed partial class McClientSession : ClientSession<McRequest>
 {
-    /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
-    private const int MaxQueued = 8192;
-    /// <summary>The write loop flushes (and waits for the socket) after this many reply bytes.</summary>
-    private const int FlushChunkBytes = 256 * 1024;
-
-    private readonly ServerPool _pool;
-    private readonly IDuplexPipe _transport;
-    private readonly long _id;
-    private readonly ILogger _logger;
-    private readonly Queue<McRequest> _queue = new();
-    // Request recycling without a lock per request: the read loop rents from _readerFree (its
-    // own); the write loop collects released requests in _writerReleased (its own) and hands
-    // them over through _returned under one lock per write batch.
-    private readonly Stack<McRequest> _readerFree = new();
-    private readonly List<McRequest> _writerReleased = [];
-    private readonly List<McRequest> _returned = [];
-    private volatile int _queueCount; // _queue.Count, written under the queue lock
-    private readonly AsyncSignal _writerSignal = new(runInline: true);
-    private readonly List<ServerConnection> _touched = [];
-    private readonly AsyncSignal _readerSignal = new();
-    private int[] _serverChild;
     private byte[] _scratch = []; // grown on first use: idle connections stay small
-    private volatile bool _readerDone;
-    private volatile bool _writerDone;
-    // Failures and limits (docs/operations.md): _swallow (McClientSession.Meta.cs) also counts the
-    // bytes of an over-size storage command still to discard; the server connection that reached server_inflight_limit (read loop pauses);
-    // reply bytes held for this client; draining (shutdown or abort) stops reading.
-    private ServerConnection? _saturated;
-    private readonly ClientOutputBudget _outputBudget;
-    private volatile bool _draining;
-    private int _aborted;
 
     public McClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
+        : base(pool, transport, id, logger)
     {
-        _pool = pool;
-        _transport = transport;
-        _id = id;
-        _logger = logger;
-        _serverChild = new int[pool.Servers.Count];
-        Array.Fill(_serverChild, -1);
-        _outputBudget = new ClientOutputBudget(pool.Config.ClientOutputLimit);
     }
 
-    /// <summary>Closes the client's socket at once (set by the listener; Kestrel's ConnectionContext.Abort).</summary>
-    public Action? AbortConnection { get; set; }
+    protected override McRequest NewRequest() => new(this);
 
-    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+    protected override bool IsQuit(McRequest request) => request.Kind == McRequestKind.Quit;
 
-    /// <summary>
-    /// Graceful shutdown: stop reading requests; the write loop still writes every reply already
-    /// owed, then the session ends and the connection closes.
-    /// </summary>
-    public void BeginDrain()
-    {
-        _draining = true;
-        _transport.Input.CancelPendingRead();
-    }
-
-    /// <summary>Any thread that stored reply bytes for this client. Disconnects a client over client_output_limit.</summary>
-    public void CountReplyBytes(int bytes)
-    {
-        if (_outputBudget.Add(bytes))
-        {
-            _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
-                _pool.Name, _id, _pool.Config.ClientOutputLimit);
-            Abort();
-        }
-    }
-
-    private void Abort()
-    {
-        if (Interlocked.Exchange(ref _aborted, 1) != 0)
-        {
-            return;
-        }
-        _draining = true;
-        _transport.Input.CancelPendingRead();
-        _transport.Output.CancelPendingFlush();
-        AbortConnection?.Invoke();
-    }
-
-    public async Task RunAsync()
-    {
-        var writer = WriteLoopAsync();
-        try
-        {
-            await ReadLoopAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _readerDone = true;
-            _writerSignal.Set();
-        }
-        await writer.ConfigureAwait(false);
-    }
-
-    /// <summary>Called (via <see cref="CompletionBatch"/>) by whichever thread completed requests of this session.</summary>
-    public void Notify() => _writerSignal.Set();
-
-    private enum Progress
-    {
-        NeedMore,
-        Paused,
-        Stop,
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        var input = _transport.Input;
-        while (true)
-        {
-            var result = await input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (_draining)
-            {
-                input.AdvanceTo(buffer.Start);
-                return;
-            }
-            Progress progress;
-            CompletionBatch.Begin();
-            try
-            {
-                progress = Process(ref buffer);
-                // One send per server for everything this read produced.
-                foreach (var connection in _touched)
-                {
-                    connection.Flush();
-                }
-                _touched.Clear();
-            }
-            finally
-            {
-                CompletionBatch.End();
-            }
-            if (progress == Progress.Stop)
-            {
-                input.AdvanceTo(buffer.Start);
-                return;
-            }
-            // Paused: complete requests remain, so do not mark them examined.
-            input.AdvanceTo(buffer.Start, progress == Progress.Paused ? buffer.Start : buffer.End);
-            // A client that half-closed after a long pipeline still gets every request served:
-            // when paused, the rest is read again (with IsCompleted) once there is room.
-            if ((result.IsCompleted || result.IsCanceled) && progress != Progress.Paused)
-            {
-                return;
-            }
-            if (_saturated is { } saturated)
-            {
-                // Back-pressure: a server connection is at server_inflight_limit.
-                _saturated = null;
-                await saturated.WaitForRoomAsync().ConfigureAwait(false);
-            }
-            while (QueueCount >= MaxQueued)
-            {
-                if (_writerDone || _draining)
-                {
-                    return;
-                }
-                await _readerSignal.WaitAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private int QueueCount => _queueCount;
-
-    private Progress Process(ref ReadOnlySequence<byte> buffer)
+    protected override Progress Process(ref ReadOnlySequence<byte> buffer)
     {
         while (!buffer.IsEmpty)
         {
@@ -192,7 +35,7 @@ internal sealed partial class McClientSession : INotifiable
                 Swallow(ref buffer);
                 continue;
             }
-            if (QueueCount >= MaxQueued)
+            if (QueueFull)
             {
                 return Progress.Paused;
             }
@@ -265,7 +108,7 @@ internal sealed partial class McClientSession : INotifiable
                     break;
             }
             buffer = buffer.Slice(consumed);
-            if (_saturated is not null)
+            if (Saturated)
             {
                 return Progress.Paused;
             }
@@ -300,72 +143,19 @@ internal sealed partial class McClientSession : INotifiable
     /// <summary>Read loop only.</summary>
     private McRequest Rent(McRequestKind kind)
     {
-        if (_readerFree.Count == 0)
-        {
-            lock (_returned)
-            {
-                foreach (var r in _returned)
-                {
-                    _readerFree.Push(r);
-                }
-                _returned.Clear();
-            }
-        }
-        var request = _readerFree.TryPop(out var free) ? free : new McRequest(this);
+        var request = RentRequest();
         request.Kind = kind;
         return request;
-    }
-
-    /// <summary>Recycles a request and its parts into <paramref name="into"/>, which the calling loop owns.</summary>
-    private static void Recycle(McRequest request, ICollection<McRequest> into)
-    {
-        foreach (var child in request.Children)
-        {
-            child.Reset();
-            into.Add(child);
-        }
-        request.Reset();
-        into.Add(request);
-    }
-
-    /// <summary>Write loop: hands the requests it released back to the read loop, one lock per batch.</summary>
-    private void ReturnReleased()
-    {
-        if (_writerReleased.Count == 0)
-        {
-            return;
-        }
-        lock (_returned)
-        {
-            _returned.AddRange(_writerReleased);
-        }
-        _writerReleased.Clear();
-    }
-
-    private void Enqueue(McRequest request)
-    {
-        lock (_queue)
-        {
-            _queue.Enqueue(request);
-            _queueCount = _queue.Count;
-        }
     }
 
     private void EnqueueLocal(ReadOnlySpan<byte> reply)
     {
         var request = Rent(McRequestKind.Local);
         request.Reply.Write(reply);
-        CountReplyBytes(reply.Length);
-        Enqueue(request);
-        request.MarkDoneLocally();
+        EnqueueDone(request);
     }
 
-    private void EnqueueQuit()
-    {
-        var request = Rent(McRequestKind.Quit);
-        Enqueue(request);
-        request.MarkDoneLocally();
-    }
+    private void EnqueueQuit() => EnqueueDone(Rent(McRequestKind.Quit));
 
     private void EnqueueNoServer()
     {
@@ -399,27 +189,6 @@ internal sealed partial class McClientSession : INotifiable
         Commit(connection, request);
     }
 
-    private void Commit(ServerConnection connection, BackendRequest request)
-    {
-        if (connection.Commit(request))
-        {
-            _saturated ??= connection;
-        }
-        Touch(connection);
-    }
-
-    private void Touch(ServerConnection connection)
-    {
-        foreach (var c in _touched)
-        {
-            if (c == connection)
-            {
-                return;
-            }
-        }
-        _touched.Add(connection);
-    }
-
     private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
     {
         var keys = line[command.KeysStart..];
@@ -446,8 +215,7 @@ internal sealed partial class McClientSession : INotifiable
                 var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
                 if (server is null)
                 {
-                    root.Reset();
-                    _readerFree.Push(root);
+                    RecycleUnsent(root);
                     EnqueueNoServer();
                     return;
                 }
@@ -580,99 +348,7 @@ internal sealed partial class McClientSession : INotifiable
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
 
-    private async Task WriteLoopAsync()
-    {
-        var output = _transport.Output;
-        try
-        {
-            while (true)
-            {
-                await _writerSignal.WaitAsync().ConfigureAwait(false);
-                if (IsAborted)
-                {
-                    return;
-                }
-                var wrote = false;
-                long unflushed = 0;
-                while (TryTakeFinished(out var request))
-                {
-                    if (request.Kind == McRequestKind.Quit)
-                    {
-                        await output.FlushAsync().ConfigureAwait(false);
-                        return;
-                    }
-                    wrote |= WriteReply(output, request);
-                    unflushed += HeldBytes(request);
-                    Recycle(request, _writerReleased);
-                    if (unflushed >= FlushChunkBytes)
-                    {
-                        // Large replies: hand them to the socket in chunks, waiting for it, so
-                        // the output pipe stays small however much is finished.
-                        ReturnReleased();
-                        _outputBudget.Release(unflushed);
-                        unflushed = 0;
-                        wrote = false;
-                        var chunk = await output.FlushAsync().ConfigureAwait(false);
-                        if (chunk.IsCompleted || chunk.IsCanceled)
-                        {
-                            return;
-                        }
-                    }
-                }
-                _outputBudget.Release(unflushed);
-                ReturnReleased();
-                _readerSignal.Set();
-                if (wrote)
-                {
-                    var flush = await output.FlushAsync().ConfigureAwait(false);
-                    if (flush.IsCompleted || flush.IsCanceled)
-                    {
-                        return;
-                    }
-                }
-                if (_readerDone && QueueCount == 0)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
-        {
-            _logger.LogDebug("pool {Pool}: client {Client} write failed: {Message}", _pool.Name, _id, e.Message);
-        }
-        finally
-        {
-            _writerDone = true;
-            _readerSignal.Set();
-        }
-    }
-
-    /// <summary>Reply bytes a finished request holds (counted in <see cref="_outputBudget"/>).</summary>
-    private static long HeldBytes(McRequest request)
-    {
-        long bytes = request.Reply.Length;
-        foreach (var child in request.Children)
-        {
-            bytes += child.Reply.Length;
-        }
-        return bytes;
-    }
-
-    private bool TryTakeFinished(out McRequest request)
-    {
-        lock (_queue)
-        {
-            if (_queue.TryPeek(out request!) && request.IsDone)
-            {
-                _queue.Dequeue();
-                _queueCount = _queue.Count;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static bool WriteReply(PipeWriter output, McRequest request)
+    protected override bool WriteReply(PipeWriter output, McRequest request)
     {
         switch (request.Kind)
         {

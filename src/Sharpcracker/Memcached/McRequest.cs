@@ -23,28 +23,19 @@ internal enum McRequestKind : byte
 }
 
 /// <summary>
-/// One client request and, when split, one part of it. Owned by its client session and reused
-/// from the session's free list. Reply is written only by the thread that completes the
-/// request; the session's writer reads it only after observing IsDone (volatile, release/acquire).
+/// One memcached request and, when split, one part of it (completion and reply handling are
+/// <see cref="ClientRequest{TRequest}"/>'s).
 /// </summary>
-internal sealed class McRequest : BackendRequest
+internal sealed class McRequest : ClientRequest<McRequest>
 {
-    private int _done;
-    private int _pending;
-
     public McRequest(McClientSession session)
+        : base(session)
     {
-        Session = session;
     }
 
-    public McClientSession Session { get; }
     public McRequestKind Kind;
     public bool Noreply;
     public McMetaQuiet MetaQuiet;
-    public McRequest? Parent;
-    public string? Error;
-    public readonly ByteBuffer Reply = new();
-    public readonly List<McRequest> Children = [];
 
     // Multi-get bookkeeping: the keys (copied out of the client's buffer), and which child serves each.
     public readonly ByteBuffer KeyBytes = new();
@@ -52,14 +43,6 @@ internal sealed class McRequest : BackendRequest
     public int[] KeyStarts = new int[16];
     public int[] KeyLengths = new int[16];
     public int[] KeyChild = new int[16];
-
-    /// <summary>Fragment: the server it goes to. Read by the dispatcher only.</summary>
-    public int FragmentServer;
-
-    /// <summary>Fragment: how far the merge has consumed its reply. Used by the session's write loop only.</summary>
-    public int MergeCursor;
-
-    public bool IsDone => Volatile.Read(ref _done) != 0;
 
     public void AddKey(int start, int length)
     {
@@ -76,13 +59,6 @@ internal sealed class McRequest : BackendRequest
 
     public ReadOnlySpan<byte> Key(int i) => KeyBytes.Span.Slice(KeyStarts[i], KeyLengths[i]);
 
-    /// <summary>Children plus one for the dispatcher, so the root cannot finish before all parts are sent.</summary>
-    public void BeginChildren(int count) => _pending = count + 1;
-
-    public void DispatchDone() => ChildCompleted();
-
-    public void MarkDoneLocally() => MarkDone();
-
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind switch
     {
         McRequestKind.Retrieval or McRequestKind.Fragment => McReplyFramer.FrameRetrieval(data, ref scan),
@@ -92,65 +68,25 @@ internal sealed class McRequest : BackendRequest
 
     public override void OnReply(ReadOnlySpan<byte> reply)
     {
+        if (Noreply && Kind == McRequestKind.Single)
+        {
+            Complete(); // the client asked for no reply
+            return;
+        }
         if (Kind == McRequestKind.Meta)
         {
             // Quiet meta commands: hide what memcached would have hidden under q.
             reply = McMetaReplyFramer.Visible(MetaQuiet, reply);
         }
-        // An aborted session will never write it: do not hold the bytes (slow-reader bound).
-        if ((!Noreply || Kind != McRequestKind.Single) && !Session.IsAborted)
-        {
-            Reply.Write(reply);
-            Session.CountReplyBytes(reply.Length);
-        }
-        Complete();
+        KeepReplyAndComplete(reply);
     }
 
-    public override void OnFailure(string reason)
+    public override void Reset()
     {
-        Error = reason;
-        Complete();
-    }
-
-    private void Complete()
-    {
-        if (Parent is { } parent)
-        {
-            parent.ChildCompleted();
-        }
-        else
-        {
-            MarkDone();
-        }
-    }
-
-    private void ChildCompleted()
-    {
-        if (Interlocked.Decrement(ref _pending) == 0)
-        {
-            MarkDone();
-        }
-    }
-
-    private void MarkDone()
-    {
-        Volatile.Write(ref _done, 1);
-        CompletionBatch.Notify(Session);
-    }
-
-    public void Reset()
-    {
-        _done = 0;
-        _pending = 0;
+        base.Reset();
         Kind = McRequestKind.Local;
         Noreply = false;
         MetaQuiet = McMetaQuiet.None;
-        Parent = null;
-        Error = null;
-        FragmentServer = 0;
-        MergeCursor = 0;
-        Reply.Clear();
-        Children.Clear();
         KeyBytes.Clear();
         KeyCount = 0;
     }

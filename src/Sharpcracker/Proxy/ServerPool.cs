@@ -94,19 +94,12 @@ internal sealed partial class ServerPool : IDisposable
             var clientId = Interlocked.Increment(ref _nextClientId);
             if (Config.Redis)
             {
-                var redis = new RedisClientSession(this, context.Transport, clientId, _logger);
-                redis.AbortConnection = context.Abort;
-                using var drainingRedis = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(redis.BeginDrain);
-                await redis.RunAsync().ConfigureAwait(false);
-                Stats.ClientEof();
-                return;
+                await RunSessionAsync(new RedisClientSession(this, context.Transport, clientId, _logger), context).ConfigureAwait(false);
             }
-            var session = new McClientSession(this, context.Transport, clientId, _logger);
-            session.AbortConnection = context.Abort;
-            // Graceful shutdown: Kestrel stops listening, then asks each connection to close;
-            // the session stops reading, writes what is in flight, and ends (docs/operations.md).
-            using var draining = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(session.BeginDrain);
-            await session.RunAsync().ConfigureAwait(false);
+            else
+            {
+                await RunSessionAsync(new McClientSession(this, context.Transport, clientId, _logger), context).ConfigureAwait(false);
+            }
             Stats.ClientEof();
         }
         catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
@@ -118,6 +111,19 @@ internal sealed partial class ServerPool : IDisposable
         {
             Interlocked.Decrement(ref _currentClients);
         }
+    }
+
+    /// <summary>
+    /// Runs a client session. Graceful close (shutdown, or the pool removed by a reload): the
+    /// listener requests the close through the connection's lifetime feature; the session stops
+    /// reading, writes what it owes, and ends (docs/operations.md). Abort closes it at once.
+    /// </summary>
+    private static async Task RunSessionAsync<TRequest>(ClientSession<TRequest> session, ConnectionContext context)
+        where TRequest : ClientRequest<TRequest>
+    {
+        session.AbortConnection = context.Abort;
+        using var draining = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(session.BeginDrain);
+        await session.RunAsync().ConfigureAwait(false);
     }
 
     private void CheckTimeouts(int timeoutMs)

@@ -15,183 +15,34 @@ namespace Sharpcracker.Redis;
 /// server. Server threads complete requests in any order; the write loop writes finished
 /// requests strictly from the head of the queue (merging split ones), flushing once per batch.
 /// </summary>
-internal sealed partial class RedisClientSession : INotifiable
+internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 {
-    /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
-    private const int MaxQueued = 8192;
     /// <summary>Smallest stretch copied out of a segmented input to parse a command that straddles segments.</summary>
     private const int MinLinearize = 256;
-    /// <summary>The write loop flushes (and waits for the socket) after this many reply bytes.</summary>
-    private const int FlushChunkBytes = 256 * 1024;
 
-    private readonly ServerPool _pool;
-    private readonly IDuplexPipe _transport;
-    private readonly long _id;
-    private readonly ILogger _logger;
-    private readonly Queue<RedisRequest> _queue = new();
-    // Request recycling without a lock per request (as in the memcached session): the read loop
-    // rents from _readerFree; the write loop collects released requests and hands them back
-    // through _returned under one lock per write batch.
-    private readonly Stack<RedisRequest> _readerFree = new();
-    private readonly List<RedisRequest> _writerReleased = [];
-    private readonly List<RedisRequest> _returned = [];
-    private volatile int _queueCount;
-    private readonly AsyncSignal _writerSignal = new(runInline: true);
-    private readonly List<ServerConnection> _touched = [];
-    private readonly AsyncSignal _readerSignal = new();
-    private int[] _serverChild; // grown when a reload adds servers
     private readonly RespArgs _args = new();
     private readonly ByteBuffer _linear = new();
     private readonly byte[]? _password;
     private long _needed;
     private bool _authenticated;
     private string? _clientName;
-    private volatile bool _readerDone;
-    private volatile bool _writerDone;
-    // Failures and limits (docs/operations.md), as in the memcached session: the server
-    // connection that reached server_inflight_limit (read loop pauses); reply bytes held for
-    // this client; draining (shutdown or abort) stops reading.
-    private ServerConnection? _saturated;
-    private readonly ClientOutputBudget _outputBudget;
-    private volatile bool _draining;
-    private int _aborted;
 
     public RedisClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
+        : base(pool, transport, id, logger)
     {
-        _pool = pool;
-        _transport = transport;
-        _id = id;
-        _logger = logger;
-        _serverChild = new int[pool.Servers.Count];
-        Array.Fill(_serverChild, -1);
         _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
         _authenticated = _password is null;
-        _outputBudget = new ClientOutputBudget(pool.Config.ClientOutputLimit);
     }
 
-    /// <summary>Closes the client's socket at once (set by the listener; Kestrel's ConnectionContext.Abort).</summary>
-    public Action? AbortConnection { get; set; }
+    protected override RedisRequest NewRequest() => new(this);
 
-    public bool IsAborted => Volatile.Read(ref _aborted) != 0;
+    protected override bool IsQuit(RedisRequest request) => request.Kind == RedisRequestKind.Quit;
 
-    /// <summary>
-    /// Graceful shutdown: stop reading commands; the write loop still writes every reply already
-    /// owed, then the session ends and the connection closes.
-    /// </summary>
-    public void BeginDrain()
-    {
-        _draining = true;
-        _transport.Input.CancelPendingRead();
-    }
-
-    /// <summary>Any thread that stored reply bytes for this client. Disconnects a client over client_output_limit.</summary>
-    public void CountReplyBytes(int bytes)
-    {
-        if (_outputBudget.Add(bytes))
-        {
-            _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
-                _pool.Name, _id, _pool.Config.ClientOutputLimit);
-            Abort();
-        }
-    }
-
-    private void Abort()
-    {
-        if (Interlocked.Exchange(ref _aborted, 1) != 0)
-        {
-            return;
-        }
-        _draining = true;
-        _transport.Input.CancelPendingRead();
-        _transport.Output.CancelPendingFlush();
-        AbortConnection?.Invoke();
-    }
-
-    public async Task RunAsync()
-    {
-        var writer = WriteLoopAsync();
-        try
-        {
-            await ReadLoopAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            _readerDone = true;
-            _writerSignal.Set();
-        }
-        await writer.ConfigureAwait(false);
-    }
-
-    public void Notify() => _writerSignal.Set();
-
-    private enum Progress
-    {
-        NeedMore,
-        Paused,
-        Stop,
-    }
-
-    private async Task ReadLoopAsync()
-    {
-        var input = _transport.Input;
-        while (true)
-        {
-            var result = await input.ReadAsync().ConfigureAwait(false);
-            var buffer = result.Buffer;
-            if (_draining)
-            {
-                input.AdvanceTo(buffer.Start);
-                return;
-            }
-            Progress progress;
-            CompletionBatch.Begin();
-            try
-            {
-                progress = Process(ref buffer);
-                foreach (var connection in _touched)
-                {
-                    connection.Flush();
-                }
-                _touched.Clear();
-            }
-            finally
-            {
-                CompletionBatch.End();
-            }
-            if (progress == Progress.Stop)
-            {
-                input.AdvanceTo(buffer.Start);
-                return;
-            }
-            input.AdvanceTo(buffer.Start, progress == Progress.Paused ? buffer.Start : buffer.End);
-            // A client that half-closed after a long pipeline still gets every command served:
-            // when paused, the rest is read again (with IsCompleted) once there is room.
-            if ((result.IsCompleted || result.IsCanceled) && progress != Progress.Paused)
-            {
-                return;
-            }
-            if (_saturated is { } saturated)
-            {
-                // Back-pressure: a server connection is at server_inflight_limit.
-                _saturated = null;
-                await saturated.WaitForRoomAsync().ConfigureAwait(false);
-            }
-            while (_queueCount >= MaxQueued)
-            {
-                if (_writerDone || _draining)
-                {
-                    return;
-                }
-                await _readerSignal.WaitAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private Progress Process(ref ReadOnlySequence<byte> buffer)
+    protected override Progress Process(ref ReadOnlySequence<byte> buffer)
     {
         while (!buffer.IsEmpty)
         {
-            if (_queueCount >= MaxQueued)
+            if (QueueFull)
             {
                 return Progress.Paused;
             }
@@ -249,7 +100,7 @@ internal sealed partial class RedisClientSession : INotifiable
             {
                 return Progress.Stop;
             }
-            if (_saturated is not null)
+            if (Saturated)
             {
                 return Progress.Paused;
             }
@@ -381,84 +232,21 @@ internal sealed partial class RedisClientSession : INotifiable
 
     private RedisRequest Rent(RedisRequestKind kind)
     {
-        if (_readerFree.Count == 0)
-        {
-            lock (_returned)
-            {
-                foreach (var r in _returned)
-                {
-                    _readerFree.Push(r);
-                }
-                _returned.Clear();
-            }
-        }
-        var request = _readerFree.TryPop(out var free) ? free : new RedisRequest(this);
+        var request = RentRequest();
         request.Kind = kind;
         return request;
-    }
-
-    private static void Recycle(RedisRequest request, ICollection<RedisRequest> into)
-    {
-        foreach (var child in request.Children)
-        {
-            child.Reset();
-            into.Add(child);
-        }
-        request.Reset();
-        into.Add(request);
-    }
-
-    /// <summary>Read loop: a request built but never queued goes straight back to the free stack.</summary>
-    private void RecycleUnsent(RedisRequest request)
-    {
-        foreach (var child in request.Children)
-        {
-            child.Reset();
-            _readerFree.Push(child);
-        }
-        request.Reset();
-        _readerFree.Push(request);
-    }
-
-    private void ReturnReleased()
-    {
-        if (_writerReleased.Count == 0)
-        {
-            return;
-        }
-        lock (_returned)
-        {
-            _returned.AddRange(_writerReleased);
-        }
-        _writerReleased.Clear();
-    }
-
-    private void Enqueue(RedisRequest request)
-    {
-        lock (_queue)
-        {
-            _queue.Enqueue(request);
-            _queueCount = _queue.Count;
-        }
     }
 
     private void EnqueueLocal(ReadOnlySpan<byte> reply)
     {
         var request = Rent(RedisRequestKind.Local);
         request.Reply.Write(reply);
-        CountReplyBytes(reply.Length);
-        Enqueue(request);
-        request.MarkDoneLocally();
+        EnqueueDone(request);
     }
 
     private RedisRequest BeginLocal() => Rent(RedisRequestKind.Local);
 
-    private void EndLocal(RedisRequest request)
-    {
-        CountReplyBytes(request.Reply.Length);
-        Enqueue(request);
-        request.MarkDoneLocally();
-    }
+    private void EndLocal(RedisRequest request) => EnqueueDone(request);
 
     private void EnqueueError(string text, string prefix = "ERR ")
     {
@@ -479,9 +267,7 @@ internal sealed partial class RedisClientSession : INotifiable
         {
             RedisReplies.WriteError(request.Reply, errorText);
         }
-        CountReplyBytes(request.Reply.Length);
-        Enqueue(request);
-        request.MarkDoneLocally();
+        EnqueueDone(request);
     }
 
     // ---- forwarding ----
@@ -521,32 +307,11 @@ internal sealed partial class RedisClientSession : INotifiable
         Commit(connection, request);
     }
 
-    private void Commit(ServerConnection connection, RedisRequest request)
-    {
-        if (connection.Commit(request))
-        {
-            _saturated ??= connection;
-        }
-        Touch(connection);
-    }
-
     /// <summary>No live server for the key (all ejected): counted as a forward error, as twemproxy does.</summary>
     private void EnqueueNoServer()
     {
         _pool.Stats.ForwardErrors(1);
         EnqueueLocal(RedisReplies.NoServer);
-    }
-
-    private void Touch(ServerConnection connection)
-    {
-        foreach (var c in _touched)
-        {
-            if (c == connection)
-            {
-                return;
-            }
-        }
-        _touched.Add(connection);
     }
 
     /// <summary>Keys at first..last (inclusive, step): forwarded when they all map to one server, refused otherwise.</summary>
@@ -714,101 +479,7 @@ internal sealed partial class RedisClientSession : INotifiable
 
     // ---- write loop ----
 
-    private async Task WriteLoopAsync()
-    {
-        var output = _transport.Output;
-        try
-        {
-            while (true)
-            {
-                await _writerSignal.WaitAsync().ConfigureAwait(false);
-                if (IsAborted)
-                {
-                    return;
-                }
-                var wrote = false;
-                long unflushed = 0;
-                while (TryTakeFinished(out var request))
-                {
-                    if (request.Kind == RedisRequestKind.Quit)
-                    {
-                        output.Write(request.Reply.Span);
-                        await output.FlushAsync().ConfigureAwait(false);
-                        return;
-                    }
-                    WriteReply(output, request);
-                    wrote = true;
-                    unflushed += HeldBytes(request);
-                    Recycle(request, _writerReleased);
-                    if (unflushed >= FlushChunkBytes)
-                    {
-                        // Large replies: hand them to the socket in chunks, waiting for it, so
-                        // the output pipe stays small however much is finished.
-                        ReturnReleased();
-                        _outputBudget.Release(unflushed);
-                        unflushed = 0;
-                        wrote = false;
-                        var chunk = await output.FlushAsync().ConfigureAwait(false);
-                        if (chunk.IsCompleted || chunk.IsCanceled)
-                        {
-                            return;
-                        }
-                    }
-                }
-                _outputBudget.Release(unflushed);
-                ReturnReleased();
-                _readerSignal.Set();
-                if (wrote)
-                {
-                    var flush = await output.FlushAsync().ConfigureAwait(false);
-                    if (flush.IsCompleted || flush.IsCanceled)
-                    {
-                        return;
-                    }
-                }
-                if (_readerDone && _queueCount == 0)
-                {
-                    return;
-                }
-            }
-        }
-        catch (Exception e) when (e is IOException or InvalidOperationException or OperationCanceledException)
-        {
-            _logger.LogDebug("pool {Pool}: client {Client} write failed: {Message}", _pool.Name, _id, e.Message);
-        }
-        finally
-        {
-            _writerDone = true;
-            _readerSignal.Set();
-        }
-    }
-
-    /// <summary>Reply bytes a finished request holds (counted in <see cref="_outputBudget"/>).</summary>
-    private static long HeldBytes(RedisRequest request)
-    {
-        long bytes = request.Reply.Length;
-        foreach (var child in request.Children)
-        {
-            bytes += child.Reply.Length;
-        }
-        return bytes;
-    }
-
-    private bool TryTakeFinished(out RedisRequest request)
-    {
-        lock (_queue)
-        {
-            if (_queue.TryPeek(out request!) && request.IsDone)
-            {
-                _queue.Dequeue();
-                _queueCount = _queue.Count;
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static void WriteReply(PipeWriter output, RedisRequest request)
+    protected override bool WriteReply(PipeWriter output, RedisRequest request)
     {
         switch (request.Kind)
         {
@@ -829,6 +500,7 @@ internal sealed partial class RedisClientSession : INotifiable
                 WriteMerged(output, request);
                 break;
         }
+        return true; // Redis has no noreply: every command is answered
     }
 
     private static void WriteFailure(PipeWriter output, string reason)

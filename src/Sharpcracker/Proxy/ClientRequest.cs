@@ -1,0 +1,100 @@
+namespace Sharpcracker.Proxy;
+
+/// <summary>
+/// What memcached and Redis requests share: completion (once, by whoever dequeues it from a
+/// server connection, or locally), parts of a split request counting down into their root, and
+/// the reply bytes. Owned by its client session and reused from the session's free list. Reply
+/// is written only by the thread that completes the request; the session's writer reads it only
+/// after observing IsDone (volatile, release/acquire).
+/// </summary>
+internal abstract class ClientRequest<TRequest> : BackendRequest
+    where TRequest : ClientRequest<TRequest>
+{
+    private readonly ClientSession<TRequest> _session;
+    private int _done;
+    private int _pending;
+
+    protected ClientRequest(ClientSession<TRequest> session)
+    {
+        _session = session;
+    }
+
+    public TRequest? Parent;
+    public string? Error;
+    public readonly ByteBuffer Reply = new();
+    public readonly List<TRequest> Children = [];
+
+    /// <summary>Fragment: the server it goes to (index in the topology it was routed with). Dispatcher only.</summary>
+    public int FragmentServer;
+
+    /// <summary>Fragment: how far the merge has consumed its reply. The session's write loop only.</summary>
+    public int MergeCursor;
+
+    public bool IsDone => Volatile.Read(ref _done) != 0;
+
+    /// <summary>Children plus one for the dispatcher, so the root cannot finish before all parts are sent.</summary>
+    public void BeginChildren(int count) => _pending = count + 1;
+
+    public void DispatchDone() => ChildCompleted();
+
+    public void MarkDoneLocally() => MarkDone();
+
+    public override void OnFailure(string reason)
+    {
+        Error = reason;
+        Complete();
+    }
+
+    /// <summary>
+    /// Keeps the reply for the client and completes. An aborted session will never write it, so
+    /// its bytes are not held (the slow-reader bound).
+    /// </summary>
+    protected void KeepReplyAndComplete(ReadOnlySpan<byte> reply)
+    {
+        if (!_session.IsAborted)
+        {
+            Reply.Write(reply);
+            _session.CountReplyBytes(reply.Length);
+        }
+        Complete();
+    }
+
+    protected void Complete()
+    {
+        if (Parent is { } parent)
+        {
+            parent.ChildCompleted();
+        }
+        else
+        {
+            MarkDone();
+        }
+    }
+
+    private void ChildCompleted()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            MarkDone();
+        }
+    }
+
+    private void MarkDone()
+    {
+        Volatile.Write(ref _done, 1);
+        CompletionBatch.Notify(_session);
+    }
+
+    /// <summary>Back to the state of a new request; subclasses reset their own fields and call this.</summary>
+    public virtual void Reset()
+    {
+        _done = 0;
+        _pending = 0;
+        Parent = null;
+        Error = null;
+        FragmentServer = 0;
+        MergeCursor = 0;
+        Reply.Clear();
+        Children.Clear();
+    }
+}
