@@ -13,15 +13,18 @@ public sealed class ProxyProcess : IDisposable
     private readonly DirectoryInfo _dir;
     private readonly StringBuilder _log = new();
 
-    private ProxyProcess(Process process, DirectoryInfo dir, int port)
+    private ProxyProcess(Process process, DirectoryInfo dir, int port, int statsPort)
     {
         Process = process;
         _dir = dir;
         Port = port;
+        StatsPort = statsPort;
     }
 
     public Process Process { get; }
     public int Port { get; }
+    /// <summary>The stats port (twemproxy's JSON), on 127.0.0.1.</summary>
+    public int StatsPort { get; }
 
     public string Log
     {
@@ -45,12 +48,13 @@ public sealed class ProxyProcess : IDisposable
         File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}");
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         // Stats port on loopback and a free port: never 0.0.0.0:22222.
-        foreach (var a in new[] { s_dll, "-c", conf, "-v", "5", "-s", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", "127.0.0.1" })
+        var statsPort = FreePort.Next();
+        foreach (var a in new[] { s_dll, "-c", conf, "-v", "5", "-s", statsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", "127.0.0.1" })
         {
             info.ArgumentList.Add(a);
         }
         var process = Process.Start(info)!;
-        var proxy = new ProxyProcess(process, dir, port);
+        var proxy = new ProxyProcess(process, dir, port, statsPort);
         process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
         process.BeginOutputReadLine();
@@ -69,6 +73,14 @@ public sealed class ProxyProcess : IDisposable
         {
             _log.AppendLine(line);
         }
+    }
+
+    /// <summary>The pool's current client connections, from the stats port.</summary>
+    public async Task<long> ClientConnectionsAsync()
+    {
+        using var stats = new McConnection(StatsPort);
+        using var doc = System.Text.Json.JsonDocument.Parse(await stats.ReadToEndAsync());
+        return doc.RootElement.GetProperty("alpha").GetProperty("client_connections").GetInt64();
     }
 
     /// <summary>Resident memory of the proxy process in bytes (VmRSS).</summary>

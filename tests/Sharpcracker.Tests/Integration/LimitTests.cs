@@ -155,8 +155,9 @@ public sealed class LimitTests(ITestOutputHelper output)
                 sockets.AddRange(await Task.WhenAll(batch));
             }
             var connectMs = watch.ElapsedMilliseconds;
-            // Every connection is accepted and held (a first round trip proves the proxy serves it).
-            await Task.Delay(1000);
+            // Every connection is accepted and held by a session before memory is read.
+            Assert.True(await Operations.ProxyProcessRunner.EventuallyAsync(async () => await proxy.ClientConnectionsAsync() >= count, 60),
+                "the proxy did not accept every connection");
             var idle = proxy.ResidentBytes();
             var perIdle = (idle - before) / (double)count;
 
