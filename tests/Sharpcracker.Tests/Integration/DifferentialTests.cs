@@ -54,27 +54,31 @@ public sealed partial class DifferentialTests
         return long.Parse(line.Split(' ')[2]);
     }
 
-    private static async Task<List<string>> CompareAsync(int directPort, int proxyPort, bool normalizeCas)
+    private static Task<List<string>> CompareAsync(int directPort, int proxyPort, bool normalizeCas)
+        // Guard against a broken harness comparing two empty streams (a few sequences, e.g. a
+        // bare quit, get no reply at all).
+        => CompareAsync(MemcachedCorpus.All, directPort, proxyPort, normalizeCas ? NormalizeCas : static r => r, MemcachedCorpus.All.Count - 4);
+
+    /// <summary>
+    /// Sends every sequence to memcached directly and through the proxy, each on a fresh connection;
+    /// returns the sequences whose normalised replies differ. At least <paramref name="minReplying"/>
+    /// sequences must get a reply from memcached.
+    /// </summary>
+    internal static async Task<List<string>> CompareAsync(IReadOnlyList<MemcachedCorpus.Sequence> corpus, int directPort, int proxyPort, Func<string, string> normalize, int minReplying)
     {
         var mismatches = new List<string>();
         var nonEmpty = 0;
-        foreach (var sequence in MemcachedCorpus.All)
+        foreach (var sequence in corpus)
         {
-            var expected = await RunAsync(directPort, sequence);
-            var actual = await RunAsync(proxyPort, sequence);
-            if (normalizeCas)
-            {
-                expected = NormalizeCas(expected);
-                actual = NormalizeCas(actual);
-            }
+            var expected = normalize(await RunAsync(directPort, sequence));
+            var actual = normalize(await RunAsync(proxyPort, sequence));
             nonEmpty += expected.Length > 0 ? 1 : 0;
             if (expected != actual)
             {
                 mismatches.Add($"[{sequence.Name}] memcached: {Escape(expected)}\n   proxy: {Escape(actual)}");
             }
         }
-        // Guard against a broken harness comparing two empty streams.
-        Assert.True(nonEmpty > MemcachedCorpus.All.Count - 5, $"only {nonEmpty} sequences got any reply from memcached");
+        Assert.True(nonEmpty >= minReplying, $"only {nonEmpty} sequences got any reply from memcached");
         return mismatches;
     }
 

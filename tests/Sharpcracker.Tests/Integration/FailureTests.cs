@@ -48,24 +48,6 @@ public sealed class FailureTests(ITestOutputHelper output)
         return line + "\r\n" + await connection.ReadLineAsync() + "\r\n" + await connection.ReadLineAsync() + "\r\n";
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> attempt, TimeSpan within, string what)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            if (await attempt() is { } result)
-            {
-                return result;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(what);
-            }
-            await Task.Delay(50); // polling a state the proxy exposes only through replies
-        }
-    }
-
     [Fact]
     public async Task Sigstop_AffectedRequestsTimeOutInTimePlusTenPercent_OthersKeepSucceeding_SigcontResumes()
     {
@@ -124,7 +106,7 @@ public sealed class FailureTests(ITestOutputHelper output)
             b.Signal("CONT");
         }
         var key = onB[0];
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var reply = await GetAsync(client, key);
             return reply == $"VALUE {key} 0 1\r\nv\r\nEND\r\n" ? reply : null;
@@ -158,7 +140,7 @@ public sealed class FailureTests(ITestOutputHelper output)
         output.WriteLine($"first reply after SIGKILL: {first}");
         // Ejected: the key now lives on the remaining server (a miss there, then it can be set).
         var ejectedAt = Stopwatch.StartNew();
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             await client.SendAsync($"set {key} 0 0 5\r\nother\r\n");
             var reply = await client.ReadLineAsync();
@@ -171,7 +153,7 @@ public sealed class FailureTests(ITestOutputHelper output)
             Assert.Equal("STORED\r\n", await direct.RoundTripAsync($"set {key} 0 0 4\r\nback\r\n", "STORED\r\n"));
         }
         var expected = $"VALUE {key} 0 4\r\nback\r\nEND\r\n";
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var reply = await GetAsync(client, key);
             return reply == expected ? reply : null;
@@ -207,7 +189,7 @@ public sealed class FailureTests(ITestOutputHelper output)
             Assert.Equal("SERVER_ERROR no server available", await client.ReadLineAsync());
         }
         // Probes keep failing: still ejected after several retry periods.
-        await PollAsync(() => Task.FromResult(Volatile.Read(ref probes) >= 3 ? "" : null), TimeSpan.FromSeconds(20), "no probes");
+        await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref probes) >= 3 ? "" : null), TimeSpan.FromSeconds(20), "no probes");
         await client.SendAsync("get a\r\n");
         Assert.Equal("SERVER_ERROR no server available", await client.ReadLineAsync());
         var newConnections = backend.Accepted - acceptedBefore;
@@ -215,7 +197,7 @@ public sealed class FailureTests(ITestOutputHelper output)
         Assert.True(newConnections <= Volatile.Read(ref probes) + 1, $"{newConnections} connections for {probes} probes");
 
         Volatile.Write(ref healthy, true);
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             await client.SendAsync("get a\r\n");
             var reply = await client.ReadLineAsync();

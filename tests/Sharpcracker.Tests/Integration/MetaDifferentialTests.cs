@@ -49,39 +49,15 @@ public sealed partial class MetaDifferentialTests
         Assert.True(sets.All(n => n > 10), "sets+gets per backend: " + string.Join(", ", sets));
     }
 
-    private static async Task<List<string>> CompareAsync(int directPort, int proxyPort, bool normalizeCas)
-    {
-        var mismatches = new List<string>();
-        var nonEmpty = 0;
-        foreach (var sequence in MetaCorpus.All)
-        {
-            var expected = Normalize(await RunAsync(directPort, sequence), normalizeCas);
-            var actual = Normalize(await RunAsync(proxyPort, sequence), normalizeCas);
-            nonEmpty += expected.Length > 0 ? 1 : 0;
-            if (expected != actual)
-            {
-                mismatches.Add($"[{sequence.Name}] memcached: {Escape(expected)}\n   proxy: {Escape(actual)}");
-            }
-        }
-        // Guard against a broken harness comparing two empty streams.
-        Assert.True(nonEmpty == MetaCorpus.All.Count, $"only {nonEmpty} sequences got any reply from memcached");
-        return mismatches;
-    }
-
-    private static async Task<string> RunAsync(int port, MemcachedCorpus.Sequence sequence)
-    {
-        using var connection = new McConnection(port);
-        await connection.SendAsync(sequence.Text + "quit\r\n");
-        return Encoding.Latin1.GetString(await connection.ReadToEndAsync());
-    }
+    // Every meta sequence gets a reply from memcached.
+    private static Task<List<string>> CompareAsync(int directPort, int proxyPort, bool normalizeCas)
+        => DifferentialTests.CompareAsync(MetaCorpus.All, directPort, proxyPort, r => Normalize(r, normalizeCas), MetaCorpus.All.Count);
 
     private static string Normalize(string reply, bool normalizeCas)
     {
         reply = ClockRegex().Replace(reply, "$1*");
         return normalizeCas ? CasRegex().Replace(reply, "$1*") : reply;
     }
-
-    private static string Escape(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");
 
     // me: seconds since last access, and time-to-expiry when the item has one; mg: the l flag.
     [GeneratedRegex(@"(la=|exp=(?!-1 )|^(?:VA \d+|HD)(?: [^ \r]+)*? l)\d+", RegexOptions.Multiline)]

@@ -59,24 +59,6 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         return (first, second);
     }
 
-    private static async Task<T> PollAsync<T>(Func<Task<T?>> attempt, TimeSpan within, string what)
-        where T : class
-    {
-        var deadline = DateTime.UtcNow + within;
-        while (true)
-        {
-            if (await attempt() is { } result)
-            {
-                return result;
-            }
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException(what);
-            }
-            await Task.Delay(50); // polling a state the proxy exposes only through replies
-        }
-    }
-
     /// <summary>One numeric line of the proxy's INFO reply ("name:value").</summary>
     private static async Task<long> InfoCounterAsync(RespConnection c, string name)
     {
@@ -145,7 +127,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         {
             b.Signal("CONT");
         }
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var reply = await client.CallAsync("GET", onB[0]);
             return reply == Bulk("v") ? reply : null;
@@ -182,7 +164,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         Assert.StartsWith("-ERR ", first);
         // Ejected: the key now lives on the remaining server (a miss there, then it can be set).
         var ejectedAt = Stopwatch.StartNew();
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var reply = await client.CallAsync("SET", key, "other");
             return reply == "+OK\r\n" ? reply : null;
@@ -196,7 +178,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         {
             Assert.Equal("+OK\r\n", await direct.CallAsync("SET", key, "back"));
         }
-        await PollAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var reply = await client.CallAsync("GET", key);
             return reply == Bulk("back") ? reply : null;
@@ -309,7 +291,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         try
         {
             await client.SendAsync(gets.ToArray());
-            await PollAsync(async () => await InfoCounterAsync(watcher, "server_0_requests") >= before + 4 ? "" : null,
+            await Poll.UntilAsync(async () => await InfoCounterAsync(watcher, "server_0_requests") >= before + 4 ? "" : null,
                 TimeSpan.FromSeconds(20), "the first requests were not forwarded");
             await Task.Delay(300); // a proxy without the limit would forward the rest now; give it the chance
             Assert.Equal(before + 4, await InfoCounterAsync(watcher, "server_0_requests"));
@@ -396,7 +378,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         try
         {
             await client.SendAsync([.. RespConnection.Encode("SET", "t", "done"), .. RespConnection.Encode("GET", "t")]);
-            await PollAsync(async () => await InfoCounterAsync(idle, "server_0_requests") >= before + 2 ? "" : null,
+            await Poll.UntilAsync(async () => await InfoCounterAsync(idle, "server_0_requests") >= before + 2 ? "" : null,
                 TimeSpan.FromSeconds(20), "the requests were not forwarded");
 
             proxy.Signal("TERM");
