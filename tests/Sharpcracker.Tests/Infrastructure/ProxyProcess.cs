@@ -9,7 +9,6 @@ namespace Sharpcracker.Tests.Infrastructure;
 /// </summary>
 public sealed class ProxyProcess : IDisposable
 {
-    private static readonly string s_dll = Path.Combine(AppContext.BaseDirectory, "sharpcracker.dll");
     private readonly DirectoryInfo _dir;
     private readonly StringBuilder _log = new();
 
@@ -46,14 +45,8 @@ public sealed class ProxyProcess : IDisposable
         var extra = string.Concat(extraPoolKeys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(k => "  " + k.Trim() + "\n"));
         var conf = Path.Combine(dir.FullName, "nutcracker.yml");
         File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        // Stats port on loopback and a free port: never 0.0.0.0:22222.
         var statsPort = FreePort.Next();
-        foreach (var a in new[] { s_dll, "-c", conf, "-v", "5", "-s", statsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", "127.0.0.1" })
-        {
-            info.ArgumentList.Add(a);
-        }
-        var process = Process.Start(info)!;
+        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "5", .. SharpcrackerExecutable.LoopbackStats(statsPort)]))!;
         var proxy = new ProxyProcess(process, dir, port, statsPort);
         process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);

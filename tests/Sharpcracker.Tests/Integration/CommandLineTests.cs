@@ -6,17 +6,9 @@ namespace Sharpcracker.Tests.Integration;
 /// <summary>The sharpcracker executable itself, run as a separate process with nutcracker's flags.</summary>
 public sealed class CommandLineTests
 {
-    private static readonly string s_dll = Path.Combine(AppContext.BaseDirectory, "sharpcracker.dll");
-
     private static (int Exit, string Out, string Err) Run(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(s_dll);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var p = Process.Start(info)!;
+        using var p = Process.Start(SharpcrackerExecutable.StartInfo(args))!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         Assert.True(p.WaitForExit(30000), "sharpcracker did not exit");
@@ -102,17 +94,8 @@ public sealed class CommandLineTests
         var conf = Path.Combine(dir.FullName, "nutcracker.yml");
         var servers = string.Concat(backends.Select((b, i) => $"    - 127.0.0.1:{b}:1 s{i}\n"));
         File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n  servers:\n{servers}");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { s_dll, "-c", conf, "-v", "4", "-s", FreePort.Next().ToString(), "-a", "127.0.0.1" })
-        {
-            info.ArgumentList.Add(a);
-        }
-        if (pidFile is not null)
-        {
-            info.ArgumentList.Add("-p");
-            info.ArgumentList.Add(pidFile);
-        }
-        var process = Process.Start(info)!;
+        string[] pid = pidFile is null ? [] : ["-p", pidFile];
+        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "4", .. SharpcrackerExecutable.LoopbackStats(), .. pid]))!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -6,22 +6,10 @@ namespace Sharpcracker.Tests.LiveConfiguration;
 /// <summary>The moxi-style configuration forms and reload triggers, through the real executable.</summary>
 public sealed class MoxiCommandLineTests
 {
-    private static readonly string s_dll = Path.Combine(AppContext.BaseDirectory, "sharpcracker.dll");
 
     private static Process Start(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(s_dll);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        // Stats port on loopback and a free port: never 0.0.0.0:22222.
-        info.ArgumentList.Add("-s");
-        info.ArgumentList.Add(FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture));
-        info.ArgumentList.Add("-a");
-        info.ArgumentList.Add("127.0.0.1");
-        var process = Process.Start(info)!;
+        var process = Process.Start(SharpcrackerExecutable.StartInfo([.. args, .. SharpcrackerExecutable.LoopbackStats()]))!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return process;

@@ -135,12 +135,7 @@ public sealed class ProcessControlTests
         int? daemonPid = null;
         try
         {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in ProxyProcessRunner.StartArguments(conf, statsPort, 0).Concat(["-d", "-p", pidFile]))
-            {
-                info.ArgumentList.Add(a);
-            }
-            using (var parent = Process.Start(info)!)
+            using (var parent = Process.Start(SharpcrackerExecutable.StartInfo(ProxyProcessRunner.StartArguments(conf, statsPort, 0).Concat(["-d", "-p", pidFile])))!)
             {
                 var stdout = parent.StandardOutput.ReadToEndAsync();
                 var stderr = parent.StandardError.ReadToEndAsync();
@@ -195,12 +190,7 @@ public sealed class ProcessControlTests
         File.WriteAllText(conf, OnePool(busyPort, FreePort.Next()));
         try
         {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in ProxyProcessRunner.StartArguments(conf, FreePort.Next(), 0).Append("-d"))
-            {
-                info.ArgumentList.Add(a);
-            }
-            using var parent = Process.Start(info)!;
+            using var parent = Process.Start(SharpcrackerExecutable.StartInfo(ProxyProcessRunner.StartArguments(conf, FreePort.Next(), 0).Append("-d")))!;
             var stderr = parent.StandardError.ReadToEndAsync();
             _ = parent.StandardOutput.ReadToEndAsync();
             Assert.True(parent.WaitForExit(120000), "sharpcracker -d did not return");

@@ -11,7 +11,6 @@ namespace Sharpcracker.Tests.Operations;
 /// </summary>
 public sealed class ProxyProcessRunner : IDisposable
 {
-    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "sharpcracker.dll");
 
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
@@ -59,17 +58,13 @@ public sealed class ProxyProcessRunner : IDisposable
         File.WriteAllText(conf, yaml);
         var statsPort = FreePort.Next();
         var metricsPort = metrics ? FreePort.Next() : 0;
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in StartArguments(conf, statsPort, metricsPort).Concat(extraArgs))
-        {
-            info.ArgumentList.Add(a);
-        }
+        var info = SharpcrackerExecutable.StartInfo(StartArguments(conf, statsPort, metricsPort).Concat(extraArgs));
         return new ProxyProcessRunner(Process.Start(info)!, dir, statsPort, metricsPort);
     }
 
     public static List<string> StartArguments(string conf, int statsPort, int metricsPort)
     {
-        var args = new List<string> { Dll, "-c", conf, "-s", statsPort.ToString(), "-a", "127.0.0.1" };
+        List<string> args = ["-c", conf, .. SharpcrackerExecutable.LoopbackStats(statsPort)];
         if (metricsPort > 0)
         {
             args.AddRange(["--metrics-port", metricsPort.ToString()]);

@@ -20,12 +20,7 @@ public sealed class RedisAllocationTests
         var dir = Directory.CreateTempSubdirectory("sc-redis-alloc");
         var conf = Path.Combine(dir.FullName, "redis.yml");
         File.WriteAllText(conf, $"r:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: murmur\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n");
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "sharpcracker.dll"), "-c", conf, "-v", "4", "-s", FreePort.Next().ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", "127.0.0.1" })
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
+        using var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "4", .. SharpcrackerExecutable.LoopbackStats()]))!;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         try
