@@ -90,6 +90,7 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
     {
         _done = 0;
         _pending = 0;
+        StatsClass = Stats.CommandClass.Other; // dispatch sets it where a class applies
         Parent = null;
         Error = null;
         FragmentServer = 0;

@@ -4,7 +4,7 @@ namespace Sharpcracker.Stats;
 
 /// <summary>
 /// The command families latency is measured per. Values index arrays: keep them dense, from 0.
-/// A Redis pool maps its commands onto the same classes (reads → Retrieval, writes → Storage).
+/// memcached text commands map by kind; meta commands and Redis commands count as Other.
 /// </summary>
 internal enum CommandClass : byte
 {
