@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 using Sharpcracker.Stats;
 

@@ -35,6 +35,8 @@ public sealed class CommandLineOptions
     public List<string> MoxiOptions { get; } = [];
     /// <summary>--watch-config: reload when the config file changes.</summary>
     public bool WatchConfig { get; private set; }
+    /// <summary>--threads: worker threads (event loops); 0 = one per processor.</summary>
+    public int Threads { get; private set; }
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
@@ -54,12 +56,14 @@ public sealed class CommandLineOptions
         ["mbuf-size"] = 'm',
         ["metrics-port"] = MetricsPortFlag,
         ["watch-config"] = WatchConfigFlag,
+        ["threads"] = ThreadsFlag,
     };
 
     // Long-only flags: characters no argument can bundle.
     private const char WatchConfigFlag = '\u0002';
+    private const char ThreadsFlag = '\u0003';
 
-    private const string FlagsWithValue = "voc saipmzZ\u0001";
+    private const string FlagsWithValue = "voc saipmzZ\u0001\u0003";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
     public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
@@ -141,6 +145,7 @@ public sealed class CommandLineOptions
                 case 'z': o.MoxiConfigs.Add(value!); break;
                 case 'Z': o.MoxiOptions.Add(value!); break;
                 case WatchConfigFlag: o.WatchConfig = true; break;
+                case ThreadsFlag: o.Threads = Number(value!, "threads", 1, 1024); break;
                 default:
                     throw new ArgumentException($"invalid option -- '{flag}'");
             }
@@ -210,6 +215,7 @@ public sealed class CommandLineOptions
           -m, --mbuf-size=N      : set size of mbuf chunk in bytes (default: 16384 bytes)
               --metrics-port=N   : serve Prometheus metrics on http://<stats addr>:N/metrics (default: off)
           --watch-config         : reload the configuration when its file changes (SIGHUP always does)
+              --threads=N        : worker threads, each an event loop with its own server connections (default: {Engine.WorkerGroup.DefaultCount}, the processors)
           -z PORT=HOST[:PORT],…  : moxi-style: listen on PORT, ketama over the listed memcached servers
           -z ./FILE | -z /FILE   : moxi-style: lines "PORT = <vBucketServerMap JSON object>"
           -z url=http://H:P/PATH : moxi-style: follow a streaming vBucket config (also a bare http:// argument)

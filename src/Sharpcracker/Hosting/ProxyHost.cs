@@ -2,15 +2,16 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Hosting;
 
 /// <summary>
-/// Runs every pool: one <see cref="PoolListener"/> (TCP or unix socket) per pool on Kestrel's
-/// socket transport, each with its own lifecycle so a reload (<see cref="ApplyAsync"/>) can add
-/// and remove pools while the others keep serving. The generic host provides logging and the
-/// SIGINT/SIGTERM lifetime.
+/// Runs every pool: the workers (<see cref="WorkerGroup"/>, one event loop per thread) and one
+/// <see cref="PoolListener"/> (TCP or unix socket) per pool, each with its own lifecycle so a
+/// reload (<see cref="ApplyAsync"/>) can add and remove pools while the others keep serving. The
+/// generic host provides logging and the SIGINT/SIGTERM lifetime.
 /// </summary>
 public sealed class ProxyHost : IAsyncDisposable
 {
@@ -22,8 +23,10 @@ public sealed class ProxyHost : IAsyncDisposable
     private readonly List<ServerPool> _initialPools = [];
     private readonly Dictionary<string, PoolListener> _listeners = new(StringComparer.Ordinal);
     private readonly List<Task> _retiring = [];
+    private readonly WorkerGroup _workers;
 
-    public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging)
+    /// <param name="threads">Worker threads; 0 = SHARPCRACKER_THREADS or one per processor.</param>
+    public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging, int threads = 0)
     {
         // No default configuration sources: appsettings.json would be watched with inotify (one
         // instance per host; the per-user limit is small) and the proxy reads no such file.
@@ -35,9 +38,15 @@ public sealed class ProxyHost : IAsyncDisposable
         _loggerFactory = _app.Services.GetRequiredService<ILoggerFactory>();
         _logger = _loggerFactory.CreateLogger("Sharpcracker.Config");
         Config = config;
+        if (threads <= 0 && !int.TryParse(Environment.GetEnvironmentVariable("SHARPCRACKER_THREADS"), out threads))
+        {
+            threads = WorkerGroup.DefaultCount;
+        }
+        _workers = new WorkerGroup(Math.Max(1, threads), _loggerFactory.CreateLogger("Sharpcracker.Worker"));
+        ProxyProcess.WorkerCount = _workers.Count;
         foreach (var poolConfig in config.Pools)
         {
-            _initialPools.Add(new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool")));
+            _initialPools.Add(new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers));
         }
     }
 
@@ -47,8 +56,10 @@ public sealed class ProxyHost : IAsyncDisposable
     /// <summary>How long clients have at shutdown to receive replies to what they already sent.</summary>
     public static TimeSpan ShutdownDrainDeadline { get; set; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>On unless SHARPCRACKER_INLINE_SCHEDULING=0.</summary>
-    public static bool InlineScheduling => Environment.GetEnvironmentVariable("SHARPCRACKER_INLINE_SCHEDULING") != "0";
+    /// <summary>The number of worker threads.</summary>
+    public int WorkerCount => _workers.Count;
+
+    internal WorkerGroup Workers => _workers;
 
     public IServiceProvider Services => _app.Services;
 
@@ -128,7 +139,7 @@ public sealed class ProxyHost : IAsyncDisposable
             {
                 foreach (var poolConfig in added)
                 {
-                    var pool = new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"));
+                    var pool = new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers);
                     started.Add(await PoolListener.StartAsync(pool, _loggerFactory).ConfigureAwait(false));
                 }
             }
@@ -221,6 +232,7 @@ public sealed class ProxyHost : IAsyncDisposable
         {
             _reloadLock.Release();
         }
+        _workers.Dispose();
         _app.Dispose();
     }
 }

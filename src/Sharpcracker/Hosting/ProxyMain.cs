@@ -12,12 +12,6 @@ public static class ProxyMain
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        // Socket completions run inline on the epoll threads too, unless the operator says
-        // otherwise; read by the runtime when the first socket is created, so set it first.
-        if (ProxyHost.InlineScheduling && Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
-        {
-            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-        }
         CommandLineOptions options;
         try
         {
@@ -130,7 +124,7 @@ public static class ProxyMain
         Stats.StatsServers? statsServers = null;
         try
         {
-            await using var host = new ProxyHost(config, ConfigureLogging);
+            await using var host = new ProxyHost(config, ConfigureLogging, options.Threads);
             await host.StartAsync();
             statsServers = Stats.StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger);
             foreach (var pool in config.Pools)

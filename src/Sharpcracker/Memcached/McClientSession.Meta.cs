@@ -1,5 +1,8 @@
 using System.Buffers;
 
+using Sharpcracker.Engine;
+using Sharpcracker.Proxy;
+
 namespace Sharpcracker.Memcached;
 
 /// <summary>
@@ -37,7 +40,7 @@ internal sealed partial class McClientSession
         var request = Rent(McRequestKind.Meta);
         request.MetaQuiet = command.Meta.Quiet;
         Enqueue(request);
-        var connection = server.ConnectionFor(_id);
+        var connection = ConnectionTo(server);
         var output = connection.BeginRequest();
         McMetaParser.WriteForward(output, line, command, data);
         Commit(connection, request);

@@ -1,7 +1,7 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Memcached;
@@ -15,8 +15,8 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
 {
     private byte[] _scratch = []; // grown on first use: idle connections stay small
 
-    public McClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
-        : base(pool, transport, id, logger)
+    public McClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
+        : base(pool, worker, socket, id, logger)
     {
     }
 
@@ -178,7 +178,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         request.Noreply = command.Noreply;
         request.StatsClass = Stats.CommandClasses.Of(command.Kind);
         Enqueue(request);
-        var connection = server.ConnectionFor(_id);
+        var connection = ConnectionTo(server);
         var output = connection.BeginRequest();
         output.Write(line[..command.ForwardLength]);
         output.Write(McReplies.Crlf);
@@ -241,7 +241,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             root.KeyCount = 0;
             root.StatsClass = Stats.CommandClass.Retrieval;
             Enqueue(root);
-            var connection = only!.ConnectionFor(_id);
+            var connection = ConnectionTo(only!);
             var output = connection.BeginRequest();
             output.Write(line);
             output.Write(McReplies.Crlf);
@@ -275,7 +275,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             var fragment = root.Children[c];
             var server = topology.Servers[fragment.FragmentServer];
             _serverChild[fragment.FragmentServer] = -1;
-            var connection = server.ConnectionFor(_id);
+            var connection = ConnectionTo(server);
             var output = connection.BeginRequest();
             output.Write(prefix);
             var first = true;
@@ -314,7 +314,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         Enqueue(root);
         for (var i = 0; i < servers.Count; i++)
         {
-            var connection = servers[i].ConnectionFor(_id);
+            var connection = ConnectionTo(servers[i]);
             var output = connection.BeginRequest();
             output.Write(line[..command.ForwardLength]);
             output.Write(McReplies.Crlf);
@@ -348,7 +348,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         return Encoding.ASCII.GetBytes(sb.ToString());
     }
 
-    protected override bool WriteReply(PipeWriter output, McRequest request)
+    protected override bool WriteReply(ByteBuffer output, McRequest request)
     {
         switch (request.Kind)
         {
@@ -386,7 +386,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         }
     }
 
-    private static void WriteServerError(PipeWriter output, string reason)
+    private static void WriteServerError(ByteBuffer output, string reason)
     {
         output.Write(McReplies.ServerErrorPrefix);
         var span = output.GetSpan(reason.Length + 2);
@@ -401,7 +401,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
     /// fragment answered its keys in order with misses omitted, so walking the keys and taking a
     /// fragment's next VALUE when its key matches restores order and keeps duplicates.
     /// </summary>
-    private static void WriteMerged(PipeWriter output, McRequest root)
+    private static void WriteMerged(ByteBuffer output, McRequest root)
     {
         if (FirstError(root) is { } error)
         {
@@ -453,7 +453,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         return null;
     }
 
-    private static void WriteFanOut(PipeWriter output, McRequest root)
+    private static void WriteFanOut(ByteBuffer output, McRequest root)
     {
         if (FirstError(root) is { } error)
         {

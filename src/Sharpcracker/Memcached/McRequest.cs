@@ -1,3 +1,4 @@
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Memcached;

@@ -1,12 +1,20 @@
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Proxy;
 
-/// <summary>One backend server of a pool and its server_connections persistent connections.</summary>
+/// <summary>
+/// One backend server of a pool. Each worker has its own server_connections connections to it
+/// (created by that worker on first use), so the server sees workers × server_connections
+/// connections from the proxy.
+/// </summary>
 internal sealed class BackendServer
 {
-    private readonly ServerConnection[] _connections;
+    // Per worker index: that worker's connections; written once by the owning worker, read by any thread.
+    private readonly ServerConnection[]?[] _byWorker;
+    private readonly int _connectionsPerWorker;
+    private readonly int _inflightLimit;
     private readonly ILogger _logger;
 
     /// <param name="poolConfig">The pool settings this server starts with (a config reload passes
@@ -19,11 +27,9 @@ internal sealed class BackendServer
         _logger = logger;
         Health = new ServerHealth(poolConfig.AutoEjectHosts, poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
         Stats = new Stats.ServerStats(pool.Stats, config.Name);
-        _connections = new ServerConnection[poolConfig.ServerConnections];
-        for (var i = 0; i < _connections.Length; i++)
-        {
-            _connections[i] = new ServerConnection(this, logger, poolConfig.ServerInflightLimit);
-        }
+        _byWorker = new ServerConnection[]?[pool.Workers?.Count ?? 1];
+        _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
+        _inflightLimit = poolConfig.ServerInflightLimit;
     }
 
     public ServerPool Pool { get; }
@@ -33,7 +39,9 @@ internal sealed class BackendServer
     public ServerConfig Config { get; internal set; }
     public string Name => Config.Name;
     public Stats.ServerStats Stats { get; }
-    public IReadOnlyList<ServerConnection> Connections => _connections;
+
+    /// <summary>server_connections: connections per worker.</summary>
+    public int ConnectionsPerWorker => _connectionsPerWorker;
 
     /// <summary>Failure count, back-off and ejection (docs/operations.md, "Failures and limits").</summary>
     public ServerHealth Health { get; }
@@ -56,9 +64,102 @@ internal sealed class BackendServer
     }
 
     /// <summary>
-    /// A client always uses the same connection to a server, so its requests reach the server in
-    /// the order it sent them (a set then a get from one client must not be reordered).
+    /// The worker's connection for a client. A client always uses the same connection to a
+    /// server, so its requests reach the server in the order it sent them (a set then a get from
+    /// one client must not be reordered). Worker thread only.
     /// </summary>
-    public ServerConnection ConnectionFor(long clientId)
-        => _connections.Length == 1 ? _connections[0] : _connections[(int)((ulong)clientId % (ulong)_connections.Length)];
+    public ServerConnection ConnectionFor(Worker worker, long clientId)
+    {
+        var connections = _byWorker[worker.Index] ?? CreateConnections(worker);
+        return connections.Length == 1 ? connections[0] : connections[(int)((ulong)clientId % (ulong)connections.Length)];
+    }
+
+    private ServerConnection[] CreateConnections(Worker worker)
+    {
+        var connections = new ServerConnection[_connectionsPerWorker];
+        for (var i = 0; i < connections.Length; i++)
+        {
+            connections[i] = new ServerConnection(this, worker, _logger, _inflightLimit);
+        }
+        Volatile.Write(ref _byWorker[worker.Index], connections);
+        return connections;
+    }
+
+    /// <summary>Worker thread: this worker's connections, creating them if needed.</summary>
+    public ServerConnection[] ConnectionsOf(Worker worker) => _byWorker[worker.Index] ?? CreateConnections(worker);
+
+    /// <summary>Any thread: every connection created so far, over all workers (stats).</summary>
+    public int ConnectionCount
+    {
+        get
+        {
+            var count = 0;
+            foreach (var connections in _byWorker)
+            {
+                count += connections?.Length ?? 0;
+            }
+            return count;
+        }
+    }
+
+    /// <summary>Any thread: no request waits for a reply on any worker's connection.</summary>
+    public bool IsIdle
+    {
+        get
+        {
+            foreach (var connections in _byWorker)
+            {
+                if (connections is null)
+                {
+                    continue;
+                }
+                foreach (var connection in connections)
+                {
+                    if (!connection.IsIdle)
+                    {
+                        return false;
+                    }
+                }
+            }
+            return true;
+        }
+    }
+
+    /// <summary>Any thread: opens every worker's connections ahead of traffic.</summary>
+    public void Preconnect()
+    {
+        if (Pool.Workers is not { } workers)
+        {
+            return;
+        }
+        foreach (var worker in workers.All)
+        {
+            worker.Post(() =>
+            {
+                foreach (var connection in ConnectionsOf(worker))
+                {
+                    connection.Preconnect();
+                }
+            });
+        }
+    }
+
+    /// <summary>Any thread: closes every worker's connections (on their workers); completes when all have.</summary>
+    public Task CloseAsync()
+    {
+        if (Pool.Workers is not { } workers)
+        {
+            return Task.CompletedTask;
+        }
+        return Task.WhenAll(workers.All.Select(worker => worker.InvokeAsync(() =>
+        {
+            if (_byWorker[worker.Index] is { } connections)
+            {
+                foreach (var connection in connections)
+                {
+                    connection.Close();
+                }
+            }
+        })));
+    }
 }

@@ -6,7 +6,7 @@ namespace Sharpcracker.Proxy;
 /// A growable byte buffer over ArrayPool arrays, reused across requests so that steady-state
 /// traffic allocates nothing. Not thread-safe: its owner says who may touch it.
 /// </summary>
-internal sealed class ByteBuffer
+internal sealed class ByteBuffer : IBufferWriter<byte>
 {
     // Buffers that grew past this (a huge value) go back to the pool once emptied.
     private const int RetainLimit = 256 * 1024;
@@ -40,6 +40,10 @@ internal sealed class ByteBuffer
 
     public void Advance(int count) => _length += count;
 
+    Memory<byte> IBufferWriter<byte>.GetMemory(int sizeHint) => GetMemory(Math.Max(sizeHint, 1));
+
+    Span<byte> IBufferWriter<byte>.GetSpan(int sizeHint) => GetSpan(Math.Max(sizeHint, 1));
+
     /// <summary>Drops the first <paramref name="count"/> bytes, moving the rest to the front.</summary>
     public void DiscardFront(int count)
     {
@@ -65,6 +69,29 @@ internal sealed class ByteBuffer
     {
         GetSpan(1)[0] = b;
         _length++;
+    }
+
+    /// <summary>Drops everything after the first <paramref name="length"/> bytes.</summary>
+    public void Truncate(int length) => _length = Math.Min(_length, length);
+
+    /// <summary>Puts <paramref name="bytes"/> before the current contents (rare: a handshake ahead of queued requests).</summary>
+    public void Prepend(ReadOnlySpan<byte> bytes)
+    {
+        GetSpan(bytes.Length);
+        _array.AsSpan(0, _length).CopyTo(_array.AsSpan(bytes.Length));
+        bytes.CopyTo(_array);
+        _length += bytes.Length;
+    }
+
+    /// <summary>Empties the buffer and gives its array back to the pool (an idle owner then holds nothing).</summary>
+    public void Release()
+    {
+        _length = 0;
+        if (_array.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = Array.Empty<byte>();
+        }
     }
 
     public void Clear()

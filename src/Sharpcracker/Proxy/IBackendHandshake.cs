@@ -1,13 +1,18 @@
-using System.Net.Sockets;
-
 namespace Sharpcracker.Proxy;
 
 /// <summary>
-/// Bytes exchanged on every new backend connection before any client request is sent (Redis:
-/// AUTH, then SELECT). Runs on the connecting task, before the connection's loops start.
+/// Requests sent first on every new backend connection, before any client bytes (Redis: AUTH,
+/// then SELECT). The connection queues them ahead of the client requests that triggered the
+/// connect and checks each one-line reply; a refusal fails the connection with its reason.
 /// </summary>
 internal interface IBackendHandshake
 {
-    /// <summary>Null when the connection is ready; otherwise the reason every waiting request fails with.</summary>
-    ValueTask<string?> RunAsync(Socket socket, CancellationToken cancellationToken);
+    /// <summary>The bytes of every handshake command, in order.</summary>
+    ReadOnlySpan<byte> Request { get; }
+
+    /// <summary>How many one-line replies the request produces.</summary>
+    int Replies { get; }
+
+    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the failure reason.</summary>
+    string? Check(int index, ReadOnlySpan<byte> line);
 }

@@ -18,8 +18,6 @@ internal sealed partial class ServerPool
     private readonly object _topologyLock = new();
     private volatile PoolTopology _topology = null!;
     private Func<BackendServer, bool> _isLive = static _ => true;
-    private Timer? _timeoutTimer;
-    private int? _timerTimeout;
 
     /// <summary>The current snapshot. Load it once per request and route everything of that request with it.</summary>
     public PoolTopology Topology => _topology;
@@ -33,7 +31,6 @@ internal sealed partial class ServerPool
         }
         _topology = new PoolTopology(config, servers, _isLive);
         Stats.SetServers(servers.Select(s => s.Stats));
-        UpdateTimeoutTimer(config.TimeoutMs);
     }
 
     private void RebuildTopology(Func<BackendServer, bool> isLive)
@@ -115,16 +112,12 @@ internal sealed partial class ServerPool
             }
             _topology = topology;
             Stats.SetServers(servers.Select(s => s.Stats));
-            UpdateTimeoutTimer(config.TimeoutMs);
         }
         if (config.Preconnect)
         {
             foreach (var server in added)
             {
-                foreach (var connection in server.Connections)
-                {
-                    connection.Preconnect();
-                }
+                server.Preconnect();
             }
         }
         if (removed.Count > 0)
@@ -167,43 +160,14 @@ internal sealed partial class ServerPool
     {
         var until = Environment.TickCount64 + (long)deadline.TotalMilliseconds;
         await Task.Delay(200).ConfigureAwait(false);
-        while (Environment.TickCount64 < until && !removed.All(s => s.Connections.All(c => c.IsIdle)))
+        while (Environment.TickCount64 < until && !removed.All(s => s.IsIdle))
         {
             await Task.Delay(50).ConfigureAwait(false);
         }
         foreach (var server in removed)
         {
             _logger.LogInformation("pool {Pool}: closing removed server {Server}", Name, server.Config.EndpointText);
-            foreach (var connection in server.Connections)
-            {
-                connection.Close();
-            }
-        }
-    }
-
-    /// <summary>Called under _topologyLock or from the constructor.</summary>
-    private void UpdateTimeoutTimer(int? timeout)
-    {
-        if (timeout == _timerTimeout)
-        {
-            return;
-        }
-        _timeoutTimer?.Dispose();
-        _timeoutTimer = null;
-        _timerTimeout = timeout;
-        if (timeout is { } t and > 0)
-        {
-            var period = Math.Clamp(t / 10, 1, 100);
-            _timeoutTimer = new Timer(_ => CheckTimeouts(t), null, period, period);
-        }
-    }
-
-    private void DisposeTopology()
-    {
-        lock (_topologyLock)
-        {
-            _timeoutTimer?.Dispose();
-            _timeoutTimer = null;
+            await server.CloseAsync().ConfigureAwait(false);
         }
     }
 }

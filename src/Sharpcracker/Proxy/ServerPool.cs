@@ -1,33 +1,39 @@
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Connections.Features;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Memcached;
 using Sharpcracker.Redis;
 
 namespace Sharpcracker.Proxy;
 
 /// <summary>
-/// The runtime side of one configured pool: its servers, the current key router, and the
-/// client connection handler its listener runs.
+/// The runtime side of one configured pool: its servers, the current key router, and its
+/// clients (accepted by the pool's listener, each owned by one worker).
 /// </summary>
 internal sealed partial class ServerPool : IDisposable
 {
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly ConcurrentDictionary<long, IClientConnection> _clients = new();
     private long _nextClientId;
     private int _currentClients;
     private long _totalClients;
     private long _rejectedClients;
+    private volatile bool _draining;
 
-    public ServerPool(PoolConfig config, ILogger logger)
+    /// <param name="workers">The workers that will own this pool's clients and server connections; null only for routing-only use in tests.</param>
+    public ServerPool(PoolConfig config, ILogger logger, WorkerGroup? workers = null)
     {
         _logger = logger;
+        Workers = workers;
         Stats = new Stats.PoolStats(config.Name, []);
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
     }
 
+    public WorkerGroup? Workers { get; }
     public PoolConfig Config => Topology.Config;
     /// <summary>
     /// Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when
@@ -65,90 +71,124 @@ internal sealed partial class ServerPool : IDisposable
     {
         foreach (var server in Topology.Servers)
         {
-            foreach (var connection in server.Connections)
-            {
-                connection.Preconnect();
-            }
-        }
-    }
-
-    /// <summary>Kestrel connection delegate for this pool's listener.</summary>
-    public async Task HandleClientAsync(ConnectionContext context)
-    {
-        var current = Interlocked.Increment(ref _currentClients);
-        try
-        {
-            if (Config.ClientConnections > 0 && current > Config.ClientConnections)
-            {
-                // twemproxy ignores client_connections; we close the extra client at accept.
-                Interlocked.Increment(ref _rejectedClients);
-                _logger.LogWarning("pool {Pool}: client_connections limit {Limit} reached; closing new client", Name, Config.ClientConnections);
-                return;
-            }
-            Interlocked.Increment(ref _totalClients);
-            Stats.ClientOpened();
-            if (Config.TcpKeepAlive && context.Features.Get<IConnectionSocketFeature>()?.Socket is { } socket)
-            {
-                socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.KeepAlive, true);
-            }
-            var clientId = Interlocked.Increment(ref _nextClientId);
-            if (Config.Redis)
-            {
-                await RunSessionAsync(new RedisClientSession(this, context.Transport, clientId, _logger), context).ConfigureAwait(false);
-            }
-            else
-            {
-                await RunSessionAsync(new McClientSession(this, context.Transport, clientId, _logger), context).ConfigureAwait(false);
-            }
-            Stats.ClientEof();
-        }
-        catch (Exception e) when (e is IOException or ConnectionResetException or OperationCanceledException)
-        {
-            // The client went away; nothing to answer.
-            Stats.ClientError();
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _currentClients);
+            server.Preconnect();
         }
     }
 
     /// <summary>
-    /// Runs a client session. Graceful close (shutdown, or the pool removed by a reload): the
-    /// listener requests the close through the connection's lifetime feature; the session stops
-    /// reading, writes what it owes, and ends (docs/operations.md). Abort closes it at once.
+    /// The acceptor's hand-off: a connection accepted on this pool's listener. Checks
+    /// client_connections (pool-wide), picks the least-loaded worker and starts the session there.
     /// </summary>
-    private static async Task RunSessionAsync<TRequest>(ClientSession<TRequest> session, ConnectionContext context)
-        where TRequest : ClientRequest<TRequest>
+    public void Accept(Socket socket, bool tcp)
     {
-        session.AbortConnection = context.Abort;
-        using var draining = context.Features.Get<IConnectionLifetimeNotificationFeature>()?.ConnectionClosedRequested.Register(session.BeginDrain);
-        await session.RunAsync().ConfigureAwait(false);
+        var current = Interlocked.Increment(ref _currentClients);
+        if (_draining || (Config.ClientConnections > 0 && current > Config.ClientConnections))
+        {
+            // twemproxy ignores client_connections; we close the extra client at accept.
+            Interlocked.Decrement(ref _currentClients);
+            socket.Dispose();
+            if (!_draining)
+            {
+                Interlocked.Increment(ref _rejectedClients);
+                _logger.LogWarning("pool {Pool}: client_connections limit {Limit} reached; closing new client", Name, Config.ClientConnections);
+            }
+            return;
+        }
+        Interlocked.Increment(ref _totalClients);
+        Stats.ClientOpened();
+        try
+        {
+            if (tcp)
+            {
+                socket.NoDelay = true;
+                if (Config.TcpKeepAlive)
+                {
+                    socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.KeepAlive, true);
+                }
+            }
+        }
+        catch (SocketException)
+        {
+            // The client is already gone; its first read will say so.
+        }
+        var id = Interlocked.Increment(ref _nextClientId);
+        var worker = Workers!.LeastLoaded();
+        worker.ClientAssigned();
+        if (worker.IsCurrentThread)
+        {
+            StartSession(worker, socket, id);
+        }
+        else
+        {
+            worker.Post(() => StartSession(worker, socket, id));
+        }
     }
 
-    private void CheckTimeouts(int timeoutMs)
+    private void StartSession(Worker worker, Socket socket, long id)
     {
-        var now = Environment.TickCount64;
-        foreach (var server in Topology.Servers)
+        IClientConnection session;
+        if (Config.Redis)
         {
-            foreach (var connection in server.Connections)
-            {
-                connection.CheckTimeout(now, timeoutMs);
-            }
+            var redis = new RedisClientSession(this, worker, socket, id, _logger);
+            redis.Start();
+            session = redis;
+        }
+        else
+        {
+            var memcached = new McClientSession(this, worker, socket, id, _logger);
+            memcached.Start();
+            session = memcached;
+        }
+        _clients[id] = session;
+        if (_draining)
+        {
+            session.BeginDrain();
+        }
+    }
+
+    /// <summary>Worker thread: a client session ended (it closed, quit, or was closed by the proxy).</summary>
+    public void ClientClosed<TRequest>(ClientSession<TRequest> session, bool failed)
+        where TRequest : ClientRequest<TRequest>
+    {
+        _clients.TryRemove(session.Id, out _);
+        Interlocked.Decrement(ref _currentClients);
+        if (failed)
+        {
+            Stats.ClientError();
+        }
+        else
+        {
+            Stats.ClientEof();
+        }
+    }
+
+    /// <summary>
+    /// Graceful close of every client (shutdown, or the pool removed by a reload): each stops
+    /// reading, writes the replies it owes, then closes (docs/operations.md). New clients are refused.
+    /// </summary>
+    public void DrainClients()
+    {
+        _draining = true;
+        foreach (var client in _clients.Values)
+        {
+            client.Worker.Post(client.BeginDrain);
+        }
+    }
+
+    /// <summary>Closes every remaining client at once.</summary>
+    public void AbortClients()
+    {
+        foreach (var client in _clients.Values)
+        {
+            client.Worker.Post(client.Abort);
         }
     }
 
     public void Dispose()
     {
         _stopping.Cancel();
-        DisposeTopology();
         Stats.Dispose();
-        foreach (var server in Topology.Servers)
-        {
-            foreach (var connection in server.Connections)
-            {
-                connection.Close();
-            }
-        }
+        var closing = Topology.Servers.Select(s => s.CloseAsync()).ToArray();
+        Task.WhenAll(closing).Wait(TimeSpan.FromSeconds(5));
     }
 }

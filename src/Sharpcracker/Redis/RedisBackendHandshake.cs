@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using Sharpcracker.Configuration;
 using Sharpcracker.Proxy;
@@ -49,41 +48,17 @@ internal sealed class RedisBackendHandshake : IBackendHandshake
         return new RedisBackendHandshake(buffer.Span.ToArray(), replies, config.RedisAuth is not null);
     }
 
-    public async ValueTask<string?> RunAsync(Socket socket, CancellationToken cancellationToken)
+    public ReadOnlySpan<byte> Request => _request;
+
+    public int Replies => _replies;
+
+    public string? Check(int index, ReadOnlySpan<byte> line)
     {
-        var sent = 0;
-        while (sent < _request.Length)
+        if (line.Length > 0 && line[0] == (byte)'+')
         {
-            sent += await socket.SendAsync(_request.AsMemory(sent), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            return null;
         }
-        // The replies are short lines (+OK or -ERR …); read until all have arrived.
-        var buffer = new byte[4096];
-        var length = 0;
-        for (var reply = 0; reply < _replies; reply++)
-        {
-            int nl;
-            while ((nl = Array.IndexOf(buffer, (byte)'\n', 0, length)) < 0)
-            {
-                if (length == buffer.Length)
-                {
-                    return "backend handshake failed: reply too long";
-                }
-                var n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    return "backend closed the connection during the handshake";
-                }
-                length += n;
-            }
-            var line = Encoding.UTF8.GetString(buffer, 0, nl).TrimEnd('\r');
-            Array.Copy(buffer, nl + 1, buffer, 0, length - nl - 1);
-            length -= nl + 1;
-            if (!line.StartsWith('+'))
-            {
-                var what = reply == 0 && _auth ? "backend authentication failed" : "backend SELECT failed";
-                return $"{what}: {line.TrimStart('-', '+')}";
-            }
-        }
-        return null;
+        var what = index == 0 && _auth ? "backend authentication failed" : "backend SELECT failed";
+        return $"{what}: {Encoding.UTF8.GetString(line).TrimStart('-', '+')}";
     }
 }

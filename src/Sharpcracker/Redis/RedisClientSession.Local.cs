@@ -1,4 +1,5 @@
 using System.Text;
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Redis;
@@ -284,7 +285,7 @@ internal sealed partial class RedisClientSession
             sb.Append("server").Append(server.Index).Append(":name=").Append(server.Name)
                 .Append(",addr=").Append(server.Config.EndpointText)
                 .Append(",weight=").Append(server.Config.Weight)
-                .Append(",connections=").Append(server.Connections.Count).Append("\r\n");
+                .Append(",connections=").Append(server.ConnectionCount).Append("\r\n");
         }
         // The proxy's view: twemproxy's pool and server counters, named as in the memcached "stats" reply.
         Stats.MemcachedStatsText.AppendRedisInfo(sb, _pool.Stats);

@@ -1,8 +1,8 @@
 using System.Buffers;
-using System.IO.Pipelines;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Redis;
@@ -27,8 +27,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private bool _authenticated;
     private string? _clientName;
 
-    public RedisClientSession(ServerPool pool, IDuplexPipe transport, long id, ILogger logger)
-        : base(pool, transport, id, logger)
+    public RedisClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
+        : base(pool, worker, socket, id, logger)
     {
         _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
         _authenticated = _password is null;
@@ -290,7 +290,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         var request = Rent(RedisRequestKind.Single);
         Enqueue(request);
-        var connection = server.ConnectionFor(_id);
+        var connection = ConnectionTo(server);
         var output = connection.BeginRequest();
         if (_args.Inline)
         {
@@ -451,7 +451,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         for (var c = 0; c < root.Children.Count; c++)
         {
             var fragment = root.Children[c];
-            var connection = topology.Servers[fragment.FragmentServer].ConnectionFor(_id);
+            var connection = ConnectionTo(topology.Servers[fragment.FragmentServer]);
             var output = connection.BeginRequest();
             RedisReplies.WriteInteger(output, '*', 1 + fragment.FragmentKeys * step);
             RedisReplies.WriteBulk(output, info.NameBytes);
@@ -479,7 +479,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     // ---- write loop ----
 
-    protected override bool WriteReply(PipeWriter output, RedisRequest request)
+    protected override bool WriteReply(ByteBuffer output, RedisRequest request)
     {
         switch (request.Kind)
         {
@@ -503,7 +503,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         return true; // Redis has no noreply: every command is answered
     }
 
-    private static void WriteFailure(PipeWriter output, string reason)
+    private static void WriteFailure(ByteBuffer output, string reason)
     {
         output.Write("-ERR "u8);
         var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(reason.Length) + 2);
@@ -518,7 +518,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     /// reason, a fragment that got an error reply answers with that error; otherwise MGET
     /// arrays are interleaved back into key order, integers summed, MSET's +OKs folded into one.
     /// </summary>
-    private static void WriteMerged(PipeWriter output, RedisRequest root)
+    private static void WriteMerged(ByteBuffer output, RedisRequest root)
     {
         foreach (var child in root.Children)
         {
@@ -576,7 +576,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
     }
 
-    private static void WriteHeader(PipeWriter output, char prefix, long value)
+    private static void WriteHeader(ByteBuffer output, char prefix, long value)
     {
         var span = output.GetSpan(24);
         span[0] = (byte)prefix;

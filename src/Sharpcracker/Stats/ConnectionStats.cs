@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sharpcracker.Proxy;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Stats;
 

@@ -108,7 +108,7 @@ public sealed class StatsUnitTests
         Assert.InRange(server.EjectedAtMicros, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds() * 1000, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds() * 1000);
     }
 
-    private sealed class TestRequest : Sharpcracker.Proxy.BackendRequest
+    private sealed class TestRequest : Sharpcracker.Engine.BackendRequest
     {
         public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => 0;
 

@@ -1,4 +1,4 @@
-namespace Sharpcracker.Proxy;
+namespace Sharpcracker.Engine;
 
 /// <summary>
 /// A request as a server connection sees it: bytes already written into the connection's send

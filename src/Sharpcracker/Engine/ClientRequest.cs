@@ -1,17 +1,19 @@
-namespace Sharpcracker.Proxy;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Engine;
 
 /// <summary>
 /// What memcached and Redis requests share: completion (once, by whoever dequeues it from a
 /// server connection, or locally), parts of a split request counting down into their root, and
-/// the reply bytes. Owned by its client session and reused from the session's free list. Reply
-/// is written only by the thread that completes the request; the session's writer reads it only
-/// after observing IsDone (volatile, release/acquire).
+/// the reply bytes. Owned by its client session and reused from the session's free list. The
+/// session and every server connection it uses belong to one worker, so all of this runs on one
+/// thread: plain fields, no interlocked operation.
 /// </summary>
 internal abstract class ClientRequest<TRequest> : BackendRequest
     where TRequest : ClientRequest<TRequest>
 {
     private readonly ClientSession<TRequest> _session;
-    private int _done;
+    private bool _done;
     private int _pending;
 
     protected ClientRequest(ClientSession<TRequest> session)
@@ -30,7 +32,7 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
     /// <summary>Fragment: how far the merge has consumed its reply. The session's write loop only.</summary>
     public int MergeCursor;
 
-    public bool IsDone => Volatile.Read(ref _done) != 0;
+    public bool IsDone => _done;
 
     /// <summary>Children plus one for the dispatcher, so the root cannot finish before all parts are sent.</summary>
     public void BeginChildren(int count) => _pending = count + 1;
@@ -73,7 +75,7 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
 
     private void ChildCompleted()
     {
-        if (Interlocked.Decrement(ref _pending) == 0)
+        if (--_pending == 0)
         {
             MarkDone();
         }
@@ -81,14 +83,14 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
 
     private void MarkDone()
     {
-        Volatile.Write(ref _done, 1);
-        CompletionBatch.Notify(_session);
+        _done = true;
+        _session.OnRequestDone();
     }
 
     /// <summary>Back to the state of a new request; subclasses reset their own fields and call this.</summary>
     public virtual void Reset()
     {
-        _done = 0;
+        _done = false;
         _pending = 0;
         StatsClass = Stats.CommandClass.Other; // dispatch sets it where a class applies
         Parent = null;

@@ -1,0 +1,509 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine.Interop;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>
+/// The protocol-independent half of one client connection (memcached and Redis sessions derive
+/// from it), owned by one worker. A readable socket gets one receive into the worker's scratch
+/// buffer; <see cref="Process"/> parses the complete requests, appends each to this session's
+/// reply queue (request order) and copies its bytes once into the chosen server connection's
+/// output. Requests complete in any order as replies arrive; at the end of the loop pass the
+/// session writes finished requests strictly from the head of its queue into the worker's send
+/// buffer and hands them to the socket in one send, so replies keep request order across servers.
+/// <para>Limits (docs/operations.md): at most <see cref="MaxQueued"/> requests outstanding; a
+/// server connection at server_inflight_limit pauses reading; reply bytes held for the client are
+/// bounded by client_output_limit; draining (shutdown or pool removal) stops reading.</para>
+/// <para>Memory: an idle session holds no buffer. Unparsed bytes (a partial request) and bytes
+/// the socket did not take are the only ones kept per client, and only while they exist.</para>
+/// </summary>
+internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandler, IFlushable
+    where TRequest : ClientRequest<TRequest>
+{
+    /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
+    private const int MaxQueued = 8192;
+    /// <summary>Replies are handed to the socket after this many assembled bytes.</summary>
+    private const int FlushChunkBytes = 256 * 1024;
+
+    protected readonly ServerPool _pool;
+    protected readonly long _id;
+    protected readonly ILogger _logger;
+    /// <summary>Per topology server index, the child serving it while a split request is built (-1: none).</summary>
+    protected int[] _serverChild;
+    private readonly Worker _worker;
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly long _outputLimit;
+    private int _slot = -1;
+    private uint _interest;
+    private readonly Queue<TRequest> _queue = new();
+    private readonly Stack<TRequest> _free = new();
+    private ByteBuffer? _input;      // unparsed bytes carried to the next read; null while none
+    private ByteBuffer? _unsent;     // reply bytes the socket has not taken; null while none
+    private int _unsentStart;
+    private long _held;              // reply bytes held for this client (client_output_limit)
+    private ServerConnection? _saturated; // reached server_inflight_limit while processing
+    private bool _dirty;
+    private bool _resumeRequested;
+    private bool _paused;            // complete requests wait (queue full or a saturated server connection)
+    private bool _waitingForRoom;
+    private bool _readDone;          // no more reads: the client closed, a quit/fatal error, or draining
+    private bool _peerClosed;
+    private bool _draining;
+    private bool _closeAfterSend;
+    private bool _aborted;
+    private bool _closed;
+    private bool _failed;            // ended by an error (client_err) rather than a close (client_eof)
+
+    protected ClientSession(ServerPool pool, Worker worker, Socket socket, long id, ILogger logger)
+    {
+        _pool = pool;
+        _worker = worker;
+        _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _id = id;
+        _logger = logger;
+        _serverChild = new int[pool.Servers.Count];
+        Array.Fill(_serverChild, -1);
+        _outputLimit = pool.Config.ClientOutputLimit;
+    }
+
+    public Worker Worker => _worker;
+
+    public long Id => _id;
+
+    public bool IsAborted => _aborted;
+
+    /// <summary>Worker thread: starts reading.</summary>
+    public void Start()
+    {
+        _interest = Libc.EpollIn;
+        _slot = _worker.Register(_fd, this, _interest);
+    }
+
+    protected enum Progress
+    {
+        NeedMore,
+        Paused,
+        Stop,
+    }
+
+    /// <summary>
+    /// Parses and dispatches the complete requests at the start of <paramref name="buffer"/>,
+    /// slicing off what it consumed. Paused: complete requests remain (queue full or a server
+    /// connection saturated); Stop: the client is to be closed after the replies owed.
+    /// </summary>
+    protected abstract Progress Process(ref ReadOnlySequence<byte> buffer);
+
+    /// <summary>A fresh request object for the free list to hand out.</summary>
+    protected abstract TRequest NewRequest();
+
+    /// <summary>A request after which the connection closes (its Reply, if any, written first).</summary>
+    protected abstract bool IsQuit(TRequest request);
+
+    /// <summary>Writes a finished request's reply; false when nothing was written (noreply).</summary>
+    protected abstract bool WriteReply(ByteBuffer output, TRequest request);
+
+    /// <summary>Too many requests outstanding: Process should return Paused before taking another.</summary>
+    protected bool QueueFull => _queue.Count >= MaxQueued;
+
+    /// <summary>A server connection reached server_inflight_limit: Process should return Paused.</summary>
+    protected bool Saturated => _saturated is not null;
+
+    public void OnEvents(uint events)
+    {
+        if ((events & Libc.EpollOut) != 0 && _unsent is not null)
+        {
+            SendUnsent();
+            MarkDirty(); // more finished replies may be waiting behind the ones just sent
+        }
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) == 0 || _closed)
+        {
+            return;
+        }
+        if (_readDone || _paused)
+        {
+            // Not reading, yet the socket reports an error or hang-up: nothing more can be written.
+            if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)
+            {
+                _failed = true;
+                Abort();
+            }
+            return;
+        }
+        Read();
+    }
+
+    private void Read()
+    {
+        if (_input is { Length: > 0 } input)
+        {
+            // A partial request is pending: read after it.
+            var n = _socket.Receive(input.GetSpan(16 * 1024), SocketFlags.None, out var error);
+            if (!Received(n, error))
+            {
+                return;
+            }
+            input.Advance(n);
+            var consumed = ProcessInput(input.Memory);
+            input.DiscardFront(consumed);
+            if (input.Length == 0 || _readDone)
+            {
+                input.Release();
+            }
+        }
+        else
+        {
+            var scratch = _worker.ReceiveBuffer;
+            var n = _socket.Receive(scratch, SocketFlags.None, out var error);
+            if (!Received(n, error))
+            {
+                return;
+            }
+            var consumed = ProcessInput(scratch.AsMemory(0, n));
+            if (consumed < n && !_readDone)
+            {
+                (_input ??= new ByteBuffer()).Write(scratch.AsSpan(consumed, n - consumed));
+            }
+        }
+        UpdateInterest();
+    }
+
+    /// <summary>False when there is nothing to process: no data yet, the client closed, or an error.</summary>
+    private bool Received(int n, SocketError error)
+    {
+        if (error == SocketError.WouldBlock)
+        {
+            return false;
+        }
+        if (error != SocketError.Success)
+        {
+            _failed = error != SocketError.ConnectionReset;
+            Abort();
+            return false;
+        }
+        if (n > 0)
+        {
+            return true;
+        }
+        // The client closed its side: every request already received is still answered.
+        _peerClosed = true;
+        _readDone = true;
+        if (!_paused)
+        {
+            _input?.Release(); // only a partial request can be left
+        }
+        UpdateInterest();
+        MarkDirty();
+        return false;
+    }
+
+    /// <summary>Runs the protocol over <paramref name="data"/>; returns the bytes consumed.</summary>
+    private int ProcessInput(ReadOnlyMemory<byte> data)
+    {
+        var buffer = new ReadOnlySequence<byte>(data);
+        var progress = Process(ref buffer);
+        var consumed = data.Length - (int)buffer.Length;
+        switch (progress)
+        {
+            case Progress.Paused:
+                _paused = true;
+                if (_saturated is { } saturated)
+                {
+                    // Back-pressure: resumed when the connection drains below its low-water mark.
+                    _saturated = null;
+                    _waitingForRoom = true;
+                    saturated.WaitForRoom(this);
+                }
+                break;
+            case Progress.Stop:
+                _readDone = true;
+                consumed = data.Length; // nothing after a quit or a fatal error is read
+                break;
+            default:
+                if (_peerClosed)
+                {
+                    consumed = data.Length; // a partial request from a client that closed
+                }
+                break;
+        }
+        _saturated = null;
+        return consumed;
+    }
+
+    public void RequestResume()
+    {
+        _waitingForRoom = false;
+        _resumeRequested = true;
+        MarkDirty();
+    }
+
+    /// <summary>Processes the requests a pause left in the input, then reads again.</summary>
+    private void Resume()
+    {
+        if (!_paused || _waitingForRoom || _draining)
+        {
+            return;
+        }
+        _paused = false;
+        if (_input is { Length: > 0 } input)
+        {
+            var consumed = ProcessInput(input.Memory);
+            input.DiscardFront(consumed);
+            if (input.Length == 0 || _readDone)
+            {
+                input.Release();
+            }
+        }
+        UpdateInterest();
+    }
+
+    private void UpdateInterest()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        var interest = (!_readDone && !_paused ? Libc.EpollIn : 0) | (_unsent is not null ? Libc.EpollOut : 0);
+        if (interest != _interest)
+        {
+            _interest = interest;
+            _worker.Modify(_slot, _fd, interest);
+        }
+    }
+
+    private void MarkDirty()
+    {
+        if (!_dirty && !_closed)
+        {
+            _dirty = true;
+            _worker.MarkDirty(this);
+        }
+    }
+
+    /// <summary>A request of this session finished (its reply is complete, or it failed).</summary>
+    public void OnRequestDone() => MarkDirty();
+
+    /// <summary>Any reply bytes stored for this client. Disconnects a client over client_output_limit.</summary>
+    public void CountReplyBytes(int bytes)
+    {
+        _held += bytes;
+        if (_held > _outputLimit && !_aborted)
+        {
+            _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
+                _pool.Name, _id, _outputLimit);
+            _failed = true;
+            Abort();
+        }
+    }
+
+    public void Abort()
+    {
+        _aborted = true;
+        MarkDirty();
+    }
+
+    public void BeginDrain()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _draining = true;
+        _readDone = true;
+        _paused = false;
+        _input?.Release();
+        UpdateInterest();
+        MarkDirty();
+    }
+
+    /// <summary>End of the loop pass: resume if asked, write finished replies in order, close when done.</summary>
+    public void Flush()
+    {
+        _dirty = false;
+        if (_closed)
+        {
+            return;
+        }
+        if (_resumeRequested)
+        {
+            _resumeRequested = false;
+            Resume();
+        }
+        if (!_aborted)
+        {
+            WriteReplies();
+        }
+        if (_paused && !_waitingForRoom && !_aborted && _queue.Count < MaxQueued / 2)
+        {
+            Resume();
+            if (!_dirty && _queue.Count > 0 && _queue.Peek().IsDone)
+            {
+                MarkDirty();
+            }
+        }
+        if (_aborted
+            || (_closeAfterSend && _unsent is null)
+            || (_readDone && !_paused && _queue.Count == 0 && _unsent is null))
+        {
+            Close();
+        }
+    }
+
+    private void WriteReplies()
+    {
+        if (_unsent is not null && !SendUnsent())
+        {
+            return; // the socket is full: wait for EPOLLOUT before assembling more
+        }
+        var output = _worker.SendBuffer;
+        long released = 0;
+        while (_queue.TryPeek(out var request) && request.IsDone)
+        {
+            _queue.Dequeue();
+            released += HeldBytes(request);
+            if (IsQuit(request))
+            {
+                output.Write(request.Reply.Span);
+                Recycle(request);
+                _closeAfterSend = true;
+                _readDone = true;
+                break;
+            }
+            WriteReply(output, request);
+            Recycle(request);
+            if (output.Length >= FlushChunkBytes && !SendFrom(output))
+            {
+                break;
+            }
+        }
+        _held -= released;
+        if (output.Length > 0)
+        {
+            SendFrom(output);
+        }
+    }
+
+    /// <summary>Sends the assembled replies; what the socket does not take is kept. True when all went.</summary>
+    private bool SendFrom(ByteBuffer output)
+    {
+        var sent = _socket.Send(output.Span, SocketFlags.None, out var error);
+        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        {
+            output.Clear();
+            _failed = error != SocketError.ConnectionReset && error != SocketError.Shutdown;
+            Abort();
+            return false;
+        }
+        sent = Math.Max(0, sent);
+        if (sent == output.Length)
+        {
+            output.Clear();
+            return true;
+        }
+        var rest = output.Span[sent..];
+        (_unsent ??= new ByteBuffer()).Write(rest);
+        _held += rest.Length;
+        output.Clear();
+        UpdateInterest();
+        return false;
+    }
+
+    /// <summary>Sends bytes left over from an earlier flush; true when none is left.</summary>
+    private bool SendUnsent()
+    {
+        var unsent = _unsent!;
+        var sent = _socket.Send(unsent.Span[_unsentStart..], SocketFlags.None, out var error);
+        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        {
+            _failed = error != SocketError.ConnectionReset && error != SocketError.Shutdown;
+            Abort();
+            return false;
+        }
+        sent = Math.Max(0, sent);
+        _unsentStart += sent;
+        _held -= sent;
+        if (_unsentStart < unsent.Length)
+        {
+            return false;
+        }
+        unsent.Release();
+        _unsent = null;
+        _unsentStart = 0;
+        UpdateInterest();
+        return true;
+    }
+
+    private void Close()
+    {
+        if (_closed)
+        {
+            return;
+        }
+        _closed = true;
+        _aborted = true; // requests still in flight will not store their replies
+        if (_slot >= 0)
+        {
+            _worker.Unregister(_slot, _fd);
+            _slot = -1;
+        }
+        _socket.Dispose();
+        _input?.Release();
+        _unsent?.Release();
+        _unsent = null;
+        _worker.ClientClosed();
+        _pool.ClientClosed(this, _failed);
+    }
+
+    /// <summary>Reply bytes a finished request holds (counted in <see cref="_held"/>).</summary>
+    private static long HeldBytes(TRequest request)
+    {
+        long bytes = request.Reply.Length;
+        foreach (var child in request.Children)
+        {
+            bytes += child.Reply.Length;
+        }
+        return bytes;
+    }
+
+    protected TRequest RentRequest() => _free.TryPop(out var free) ? free : NewRequest();
+
+    /// <summary>A request built but never queued goes straight back to the free stack.</summary>
+    protected void RecycleUnsent(TRequest request) => Recycle(request);
+
+    private void Recycle(TRequest request)
+    {
+        foreach (var child in request.Children)
+        {
+            child.Reset();
+            _free.Push(child);
+        }
+        request.Reset();
+        _free.Push(request);
+    }
+
+    protected void Enqueue(TRequest request) => _queue.Enqueue(request);
+
+    /// <summary>Queues a request the proxy has answered itself (its Reply is complete; may be empty).</summary>
+    protected void EnqueueDone(TRequest request)
+    {
+        CountReplyBytes(request.Reply.Length);
+        Enqueue(request);
+        request.MarkDoneLocally();
+    }
+
+    /// <summary>The worker's connection to <paramref name="server"/> for this client.</summary>
+    protected ServerConnection ConnectionTo(BackendServer server) => server.ConnectionFor(_worker, _id);
+
+    /// <summary>Queues a request whose bytes were just appended to <paramref name="connection"/>.</summary>
+    protected void Commit(ServerConnection connection, BackendRequest request)
+    {
+        if (connection.Commit(request))
+        {
+            _saturated ??= connection;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine.Interop;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>
+/// The acceptor of one pool's listening socket (TCP or unix), registered in one worker's epoll.
+/// Each readable event accepts what is queued with accept4 (non-blocking, no exception when the
+/// queue is empty: engine.md §2) and hands every connection to the pool, which assigns it to the
+/// least-loaded worker through that worker's inbox.
+/// </summary>
+internal sealed unsafe class Listener : IEventHandler
+{
+    /// <summary>Connections taken per readiness event, so one busy listener cannot starve the worker's other sockets.</summary>
+    private const int AcceptBatch = 64;
+
+    private readonly Socket _socket;
+    private readonly int _fd;
+    private readonly ServerPool _pool;
+    private readonly ILogger _logger;
+    private readonly bool _tcp;
+    private int _slot = -1;
+
+    public Listener(Socket socket, ServerPool pool, Worker acceptor, ILogger logger)
+    {
+        _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _pool = pool;
+        Acceptor = acceptor;
+        _logger = logger;
+        _tcp = socket.AddressFamily != AddressFamily.Unix;
+    }
+
+    public Worker Acceptor { get; }
+
+    /// <summary>Acceptor thread: starts accepting.</summary>
+    public void Start() => _slot = Acceptor.Register(_fd, this, Libc.EpollIn);
+
+    public void OnEvents(uint events)
+    {
+        for (var i = 0; i < AcceptBatch; i++)
+        {
+            var fd = Libc.accept4(_fd, null, null, Libc.SockNonblock | Libc.SockCloexec);
+            if (fd < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno != Libc.EAgain && errno != Libc.EIntr)
+                {
+                    // EMFILE, ENFILE, ENOBUFS…: the connection stays queued; try again on the next pass.
+                    _logger.LogWarning("pool {Pool}: accept failed: errno {Errno}", _pool.Name, errno);
+                }
+                return;
+            }
+            // The fd is already non-blocking; Socket reads its mode from the fd but still believes
+            // it blocks until told otherwise (engine.md §2, "Wrapping pitfall").
+            var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = false };
+            _pool.Accept(socket, _tcp);
+        }
+    }
+
+    /// <summary>Acceptor thread: stops accepting and closes the listening socket.</summary>
+    public void Stop()
+    {
+        if (_slot >= 0)
+        {
+            Acceptor.Unregister(_slot, _fd);
+            _slot = -1;
+        }
+        _socket.Dispose();
+    }
+}

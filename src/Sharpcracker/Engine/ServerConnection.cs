@@ -1,0 +1,531 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine.Interop;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>The life of a <see cref="ServerConnection"/> (mcrouter's UP/DOWN/CONNECTING).</summary>
+internal enum ServerConnectionState : byte
+{
+    /// <summary>No socket; the next request starts a connect (or fails at once during back-off).</summary>
+    Disconnected,
+    /// <summary>Looking up a host name off the worker; requests queue meanwhile.</summary>
+    Resolving,
+    /// <summary>Non-blocking connect in progress (waiting for writability); requests queue meanwhile.</summary>
+    Connecting,
+    Connected,
+}
+
+/// <summary>
+/// One connection from one worker to one backend, used by every client of that worker routed to
+/// the server (server_connections of them per worker and server). Owned by its worker: clients
+/// append request bytes to <see cref="_output"/> and the request to the in-flight FIFO in the same
+/// step, so FIFO order is byte order, without a lock. The worker flushes the output once per loop
+/// pass (many clients' requests in one send); replies are framed from the receive buffer and
+/// handed to the FIFO head. Any error, desync or timeout fails every queued request and drops the
+/// socket; the next request reconnects.
+/// </summary>
+internal sealed class ServerConnection : IEventHandler, IFlushable
+{
+    private readonly BackendServer _server;
+    private readonly Worker _worker;
+    private readonly ILogger _logger;
+    private readonly Queue<BackendRequest> _inflight = new();
+    private readonly ByteBuffer _output = new();
+    private int _outputSent;        // bytes at the front of _output the socket already took
+    private readonly ByteBuffer _input = new();
+    private int _inputStart;        // framed bytes at the front of _input
+    private int _scan;              // the FIFO head's framer state
+    private Socket? _socket;
+    private int _fd;
+    private int _slot = -1;
+    private uint _interest;
+    private bool _dirty;
+    private int _mark;              // _output length before the request being appended
+    private int _generation;        // bumped by every failure; a late DNS answer for an old attempt is ignored
+    private int _handshakeReplies;  // handshake replies still expected at the FIFO head
+    private volatile int _inflightCount; // _inflight.Count for other threads (reload drain)
+    // Back-pressure (server_inflight_limit): clients pause once the FIFO reaches the limit and are
+    // resumed together when it drains below the low-water mark or the connection fails.
+    private readonly int _inflightLimit;
+    private readonly int _inflightLowWater;
+    private readonly List<IClientConnection> _roomWaiters = [];
+    private readonly List<BackendRequest> _failing = [];
+    private readonly Stats.ConnectionStats _stats;
+
+    public ServerConnection(BackendServer server, Worker worker, ILogger logger, int inflightLimit)
+    {
+        _server = server;
+        _worker = worker;
+        _logger = logger;
+        _inflightLimit = Math.Max(1, inflightLimit);
+        _inflightLowWater = _inflightLimit - Math.Max(1, _inflightLimit / 4);
+        _stats = server.Stats.AddConnection();
+        worker.AddBackend(this);
+    }
+
+    public ServerConnectionState State { get; private set; }
+
+    public Worker Worker => _worker;
+
+    /// <summary>Any thread: nothing waits for a reply (a removed server may be closed).</summary>
+    public bool IsIdle => _inflightCount == 0;
+
+    /// <summary>Returns the buffer to append one request's bytes to; <see cref="Commit"/> follows.</summary>
+    public ByteBuffer BeginRequest()
+    {
+        _mark = _output.Length;
+        _stats.BeginRequest(_mark);
+        return _output;
+    }
+
+    /// <summary>
+    /// Queues the request whose bytes were just appended; the worker flushes at the end of the
+    /// pass. When the server is ejected or backing off the request fails at once with the last
+    /// error (no connect attempt). Returns true when the connection has reached
+    /// server_inflight_limit: the client should pause and <see cref="WaitForRoom"/>.
+    /// </summary>
+    public bool Commit(BackendRequest request)
+    {
+        var now = Environment.TickCount64;
+        if (State == ServerConnectionState.Disconnected)
+        {
+            if (_server.Health.RefuseConnect(now) is { } refused)
+            {
+                // Disconnected: a failure emptied the output, so what follows _mark is this request's alone.
+                _output.Truncate(_mark);
+                _server.Stats.Pool.ForwardErrors(1); // not forwarded: a forward error, not a server error
+                request.OnFailure(refused);
+                return false;
+            }
+            StartConnect(now);
+        }
+        request.EnqueuedAt = now;
+        _inflight.Enqueue(request);
+        _inflightCount = _inflight.Count;
+        _worker.Inflight++;
+        _stats.Committed(request, _output.Length);
+        if (!_dirty)
+        {
+            _dirty = true;
+            _worker.MarkDirty(this);
+        }
+        return _inflight.Count >= _inflightLimit;
+    }
+
+    /// <summary>A paused client, resumed once the FIFO drains below the low-water mark (or the connection fails).</summary>
+    public void WaitForRoom(IClientConnection client)
+    {
+        if (_inflight.Count < _inflightLimit)
+        {
+            client.RequestResume();
+            return;
+        }
+        _roomWaiters.Add(client);
+    }
+
+    /// <summary>Opens the connection ahead of traffic (preconnect).</summary>
+    public void Preconnect()
+    {
+        var now = Environment.TickCount64;
+        if (State == ServerConnectionState.Disconnected && _server.Health.RefuseConnect(now) is null)
+        {
+            _mark = _output.Length;
+            StartConnect(now);
+        }
+    }
+
+    private void StartConnect(long now)
+    {
+        State = ServerConnectionState.Connecting;
+        if (_server.Pool.Handshake is { } handshake)
+        {
+            // Ahead of the request being committed (its bytes follow _mark, and nothing precedes them).
+            _output.Prepend(handshake.Request);
+            _handshakeReplies = handshake.Replies;
+            for (var i = 0; i < handshake.Replies; i++)
+            {
+                var step = new HandshakeStep(i) { EnqueuedAt = now };
+                _inflight.Enqueue(step);
+                _worker.Inflight++;
+            }
+            _inflightCount = _inflight.Count;
+        }
+        var config = _server.Config;
+        if (config.IsUnix)
+        {
+            BeginConnect(new UnixDomainSocketEndPoint(config.UnixPath!));
+        }
+        else if (IPAddress.TryParse(config.Host, out var ip))
+        {
+            BeginConnect(new IPEndPoint(ip, config.Port));
+        }
+        else
+        {
+            // Resolved at every connect, so a DNS change is picked up on reconnect; off the worker.
+            State = ServerConnectionState.Resolving;
+            _ = ResolveAsync(config.Host!, config.Port, _generation);
+        }
+    }
+
+    private async Task ResolveAsync(string host, int port, int generation)
+    {
+        EndPoint? endpoint = null;
+        string? error = null;
+        try
+        {
+            var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
+            endpoint = new IPEndPoint(addresses[0], port);
+        }
+        catch (Exception e) when (e is SocketException or ArgumentException or IndexOutOfRangeException)
+        {
+            error = BackendEndpoint.Describe(e);
+        }
+        _worker.Post(() =>
+        {
+            if (_generation != generation || State != ServerConnectionState.Resolving)
+            {
+                return;
+            }
+            if (endpoint is null)
+            {
+                _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, error);
+                Fail(error!);
+                return;
+            }
+            State = ServerConnectionState.Connecting;
+            BeginConnect(endpoint);
+        });
+    }
+
+    private void BeginConnect(EndPoint endpoint)
+    {
+        var unix = endpoint is UnixDomainSocketEndPoint;
+        var socket = unix
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Blocking = false;
+        var connected = false;
+        try
+        {
+            socket.Connect(endpoint);
+            connected = true;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.IOPending)
+        {
+        }
+        catch (SocketException e)
+        {
+            socket.Dispose();
+            ConnectFailed(SocketErrors.Describe(e.SocketErrorCode));
+            return;
+        }
+        _socket = socket;
+        _fd = (int)socket.SafeHandle.DangerousGetHandle();
+        _interest = connected ? Libc.EpollIn : Libc.EpollOut;
+        _slot = _worker.Register(_fd, this, _interest);
+        if (connected)
+        {
+            OnConnected();
+        }
+    }
+
+    private void ConnectFailed(string reason)
+    {
+        _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, reason);
+        Fail(reason);
+    }
+
+    private void OnConnected()
+    {
+        State = ServerConnectionState.Connected;
+        _stats.Connected();
+        _logger.LogDebug("pool {Pool} server {Server}: connected", _server.Pool.Name, _server.Name);
+        SetInterest(Libc.EpollIn);
+        if (_output.Length > _outputSent && !_dirty)
+        {
+            _dirty = true;
+            _worker.MarkDirty(this);
+        }
+    }
+
+    public void OnEvents(uint events)
+    {
+        if (State == ServerConnectionState.Connecting)
+        {
+            if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)
+            {
+                // The pending connect error, as the SocketError a receive reports it with.
+                Span<byte> one = stackalloc byte[1];
+                _socket!.Receive(one, SocketFlags.None, out var error);
+                ConnectFailed(SocketErrors.Describe(error == SocketError.Success ? SocketError.ConnectionRefused : error));
+                return;
+            }
+            if ((events & Libc.EpollOut) != 0)
+            {
+                OnConnected();
+                Flush();
+            }
+            return;
+        }
+        if (State != ServerConnectionState.Connected)
+        {
+            return;
+        }
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0)
+        {
+            Receive();
+        }
+        if ((events & Libc.EpollOut) != 0 && State == ServerConnectionState.Connected)
+        {
+            Send();
+        }
+    }
+
+    /// <summary>End of the loop pass: one send of everything queued since the last one.</summary>
+    public void Flush()
+    {
+        _dirty = false;
+        if (State != ServerConnectionState.Connected || (_interest & Libc.EpollOut) != 0)
+        {
+            return; // not connected yet, or waiting for the socket to take the rest
+        }
+        Send();
+    }
+
+    private void Send()
+    {
+        var pending = _output.Length - _outputSent;
+        if (pending <= 0)
+        {
+            SetInterest(Libc.EpollIn);
+            return;
+        }
+        if (_outputSent == 0)
+        {
+            _stats.Sent();
+        }
+        var sent = _socket!.Send(_output.Span.Slice(_outputSent, pending), SocketFlags.None, out var error);
+        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        {
+            Fail(SocketErrors.Describe(error));
+            return;
+        }
+        _outputSent += Math.Max(0, sent);
+        if (_outputSent == _output.Length)
+        {
+            _output.Clear();
+            _outputSent = 0;
+            SetInterest(Libc.EpollIn);
+            return;
+        }
+        if (_outputSent > 64 * 1024)
+        {
+            _output.DiscardFront(_outputSent);
+            _outputSent = 0;
+        }
+        SetInterest(Libc.EpollIn | Libc.EpollOut);
+    }
+
+    private void SetInterest(uint interest)
+    {
+        if (interest != _interest && _slot >= 0)
+        {
+            _interest = interest;
+            _worker.Modify(_slot, _fd, interest);
+        }
+    }
+
+    private void Receive()
+    {
+        // Keep unframed bytes at the front; grow only when a single reply needs it.
+        if (_inputStart > 0)
+        {
+            _input.DiscardFront(_inputStart);
+            _inputStart = 0;
+        }
+        var n = _socket!.Receive(_input.GetSpan(16 * 1024), SocketFlags.None, out var error);
+        if (error == SocketError.WouldBlock)
+        {
+            return;
+        }
+        if (error != SocketError.Success)
+        {
+            Fail(SocketErrors.Describe(error));
+            return;
+        }
+        if (n == 0)
+        {
+            Fail("unknown"); // the server closed: twemproxy's text
+            return;
+        }
+        _input.Advance(n);
+        DeliverReplies();
+    }
+
+    /// <summary>Frames every complete reply received and completes the matching requests in FIFO order.</summary>
+    private void DeliverReplies()
+    {
+        var delivered = false;
+        while (_inputStart < _input.Length)
+        {
+            var data = _input.Span[_inputStart..];
+            if (!_inflight.TryPeek(out var head))
+            {
+                Desync("reply with no request in flight");
+                return;
+            }
+            var length = head.TryFrame(data, ref _scan);
+            if (length == 0)
+            {
+                break;
+            }
+            if (length < 0)
+            {
+                Desync("reply out of step with requests");
+                return;
+            }
+            _inflight.Dequeue();
+            _inflightCount = _inflight.Count;
+            _worker.Inflight--;
+            _scan = 0;
+            _inputStart += length;
+            if (head is HandshakeStep step)
+            {
+                _handshakeReplies--;
+                if (_server.Pool.Handshake?.Check(step.Index, data[..length].TrimEnd("\r\n"u8)) is { } refused)
+                {
+                    _logger.LogWarning("pool {Pool} server {Server}: {Reason}", _server.Pool.Name, _server.Name, refused);
+                    Fail(refused);
+                    return;
+                }
+                continue;
+            }
+            _stats.Replied(head, length);
+            head.OnReply(data[..length]);
+            delivered = true;
+        }
+        if (_inputStart == _input.Length)
+        {
+            _input.Clear();
+            _inputStart = 0;
+        }
+        if (delivered)
+        {
+            _server.Health.OnReply();
+        }
+        if (_roomWaiters.Count > 0 && _inflight.Count <= _inflightLowWater)
+        {
+            ReleaseRoomWaiters();
+        }
+    }
+
+    private void Desync(string problem)
+    {
+        _logger.LogWarning("pool {Pool} server {Server}: {Problem}; closing", _server.Pool.Name, _server.Name, problem);
+        Fail("Invalid argument");
+    }
+
+    private void ReleaseRoomWaiters()
+    {
+        foreach (var client in _roomWaiters)
+        {
+            client.RequestResume();
+        }
+        _roomWaiters.Clear();
+    }
+
+    /// <summary>Timer: fails every request when the oldest is older than the pool's timeout (twemproxy's rule).</summary>
+    public void CheckTimeout(long now)
+    {
+        if (!_inflight.TryPeek(out var head))
+        {
+            return;
+        }
+        var timeout = _server.Pool.Config.TimeoutMs is { } t and > 0 ? t : head is HandshakeStep ? 10_000 : 0;
+        if (timeout <= 0 || now - head.EnqueuedAt < timeout)
+        {
+            return;
+        }
+        _logger.LogWarning("pool {Pool} server {Server}: request timed out after {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
+        Fail("Connection timed out");
+    }
+
+    /// <param name="countsAsFailure">false when the proxy itself closes the connection (shutdown, removed server).</param>
+    private void Fail(string reason, bool countsAsFailure = true)
+    {
+        _generation++;
+        _stats.Failed(reason, _inflight.Count - _handshakeReplies);
+        if (_socket is { } socket)
+        {
+            if (_slot >= 0)
+            {
+                _worker.Unregister(_slot, _fd);
+                _slot = -1;
+            }
+            socket.Dispose();
+            _socket = null;
+        }
+        _interest = 0;
+        State = ServerConnectionState.Disconnected;
+        _worker.Inflight -= _inflight.Count;
+        foreach (var request in _inflight)
+        {
+            if (request is not HandshakeStep)
+            {
+                _failing.Add(request);
+            }
+        }
+        _inflight.Clear();
+        _inflightCount = 0;
+        _handshakeReplies = 0;
+        _output.Clear();
+        _outputSent = 0;
+        _input.Clear();
+        _inputStart = 0;
+        _scan = 0;
+        ReleaseRoomWaiters();
+        // Count the failure (back-off, ejection) before clients hear of it and send more.
+        if (countsAsFailure)
+        {
+            _server.ReportFailure(reason);
+        }
+        foreach (var request in _failing)
+        {
+            request.OnFailure(reason);
+        }
+        _failing.Clear();
+    }
+
+    /// <summary>Closes the connection; whatever is still queued fails with the proxy's close reason.</summary>
+    public void Close()
+    {
+        _worker.RemoveBackend(this);
+        if (State != ServerConnectionState.Disconnected || _inflight.Count > 0)
+        {
+            Fail(Stats.ServerStats.ClosedByProxy, countsAsFailure: false);
+        }
+    }
+
+    /// <summary>A handshake command queued ahead of client requests; its reply is checked, not delivered.</summary>
+    private sealed class HandshakeStep(int index) : BackendRequest
+    {
+        public int Index { get; } = index;
+
+        public override int TryFrame(ReadOnlySpan<byte> data, ref int scan)
+        {
+            var nl = data.IndexOf((byte)'\n');
+            return nl < 0 ? (data.Length > 4096 ? -1 : 0) : nl + 1;
+        }
+
+        public override void OnReply(ReadOnlySpan<byte> reply)
+        {
+        }
+
+        public override void OnFailure(string reason)
+        {
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine.Interop;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>
+/// One event-loop thread. It owns every socket registered with it (its clients, its own
+/// connections to every server, listeners it accepts for): nothing on the request path is shared
+/// with another thread or locked. One pass of the loop:
+/// <code>
+/// epoll_wait (timeout = nearest timer)
+///   → each ready socket: one non-blocking receive, parse/route or frame/complete
+///   → inbox (other threads' hand-offs), timers
+///   → flush every connection marked dirty in this pass once (one send each)
+/// </code>
+/// Invariant: every member not documented as "any thread" is called on the worker's own thread.
+/// </summary>
+internal sealed class Worker : IDisposable
+{
+    /// <summary>Events taken per epoll_wait; bounds the work between two flushes.</summary>
+    private const int MaxEvents = 256;
+    /// <summary>How often in-flight requests are checked against their pool's timeout.</summary>
+    public const int TimeoutScanMs = 10;
+    private const ulong InboxData = ulong.MaxValue;
+
+    private readonly Epoll _epoll = new(MaxEvents);
+    private readonly WorkerInbox _inbox = new();
+    private readonly ILogger _logger;
+    private readonly Thread _thread;
+    // Registered handlers by slot; epoll data is (generation << 32 | slot) so an event for a
+    // socket closed earlier in the same batch (whose fd may already be reused) is ignored.
+    private IEventHandler?[] _handlers = new IEventHandler?[64];
+    private uint[] _generations = new uint[64];
+    private readonly Stack<int> _freeSlots = new();
+    private int _nextSlot;
+    private readonly List<IFlushable> _dirty = [];
+    private readonly List<ServerConnection> _backends = [];
+    private long _nextTimeoutScan;
+    private volatile bool _stopping;
+    private int _clients;
+
+    public Worker(int index, ILogger logger)
+    {
+        Index = index;
+        _logger = logger;
+        _epoll.Control(Libc.EpollCtlAdd, _inbox.Fd, Libc.EpollIn, InboxData, out _);
+        _thread = new Thread(Run) { IsBackground = true, Name = $"sharpcracker-worker-{index}" };
+    }
+
+    public int Index { get; }
+
+    /// <summary>Receive scratch for client reads (idle clients then hold no buffer of their own).</summary>
+    public byte[] ReceiveBuffer { get; } = new byte[64 * 1024];
+
+    /// <summary>Reply assembly scratch for client flushes; only bytes a socket did not take are copied out.</summary>
+    public ByteBuffer SendBuffer { get; } = new();
+
+    /// <summary>Client connections assigned to this worker (any thread reads; the acceptor's least-loaded choice).</summary>
+    public int ClientCount => Volatile.Read(ref _clients);
+
+    /// <summary>Requests this worker has queued on its server connections and not yet seen answered (timeout scans run only while non-zero).</summary>
+    public int Inflight;
+
+    public bool IsCurrentThread => Thread.CurrentThread == _thread;
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Any thread.</summary>
+    public void Post(Action action) => _inbox.Post(action);
+
+    /// <summary>Any thread: runs <paramref name="action"/> on the worker and completes when it has.</summary>
+    public Task InvokeAsync(Action action)
+    {
+        if (IsCurrentThread)
+        {
+            action();
+            return Task.CompletedTask;
+        }
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _inbox.Post(() =>
+        {
+            try
+            {
+                action();
+                done.SetResult();
+            }
+            catch (Exception e)
+            {
+                done.SetException(e);
+            }
+        });
+        if (!_thread.IsAlive && _stopping)
+        {
+            done.TrySetResult();
+        }
+        return done.Task;
+    }
+
+    /// <summary>Any thread: counts a client handed to this worker (the acceptor, before posting it).</summary>
+    public void ClientAssigned() => Interlocked.Increment(ref _clients);
+
+    public void ClientClosed() => Interlocked.Decrement(ref _clients);
+
+    public int Register(int fd, IEventHandler handler, uint events)
+    {
+        int slot;
+        if (!_freeSlots.TryPop(out slot))
+        {
+            slot = _nextSlot++;
+            if (slot == _handlers.Length)
+            {
+                Array.Resize(ref _handlers, slot * 2);
+                Array.Resize(ref _generations, slot * 2);
+            }
+        }
+        _handlers[slot] = handler;
+        var generation = ++_generations[slot];
+        if (!_epoll.Control(Libc.EpollCtlAdd, fd, events, ((ulong)generation << 32) | (uint)slot, out var errno))
+        {
+            _handlers[slot] = null;
+            _freeSlots.Push(slot);
+            throw new IOException($"epoll_ctl ADD failed: errno {errno}");
+        }
+        return slot;
+    }
+
+    public void Modify(int slot, int fd, uint events)
+        => _epoll.Control(Libc.EpollCtlMod, fd, events, ((ulong)_generations[slot] << 32) | (uint)slot, out _);
+
+    /// <summary>Removes the fd from the epoll set; call before closing the socket.</summary>
+    public void Unregister(int slot, int fd)
+    {
+        _epoll.Control(Libc.EpollCtlDel, fd, 0, 0, out _);
+        _handlers[slot] = null;
+        _generations[slot]++;
+        _freeSlots.Push(slot);
+    }
+
+    /// <summary>Queues a connection for the end-of-pass flush; the caller keeps its own "already dirty" flag.</summary>
+    public void MarkDirty(IFlushable connection) => _dirty.Add(connection);
+
+    public void AddBackend(ServerConnection connection) => _backends.Add(connection);
+
+    public void RemoveBackend(ServerConnection connection) => _backends.Remove(connection);
+
+    private void Run()
+    {
+        while (!_stopping)
+        {
+            var n = _epoll.Wait(Inflight > 0 ? TimeoutScanMs : _dirty.Count > 0 ? 0 : -1);
+            for (var i = 0; i < n; i++)
+            {
+                var data = _epoll.DataAt(i);
+                if (data == InboxData)
+                {
+                    _inbox.Drain(e => _logger.LogError(e, "worker {Worker}: posted work failed", Index));
+                    continue;
+                }
+                var slot = (int)(uint)data;
+                if (slot < _handlers.Length && _handlers[slot] is { } handler && _generations[slot] == (uint)(data >> 32))
+                {
+                    try
+                    {
+                        handler.OnEvents(_epoll.EventsAt(i));
+                    }
+                    catch (Exception e)
+                    {
+                        _logger.LogError(e, "worker {Worker}: event handler failed", Index);
+                    }
+                }
+            }
+            if (Inflight > 0)
+            {
+                ScanTimeouts();
+            }
+            FlushDirty();
+        }
+    }
+
+    private void FlushDirty()
+    {
+        // Flushing may dirty more connections (a resumed client dispatches requests): run until none is left.
+        for (var i = 0; i < _dirty.Count; i++)
+        {
+            try
+            {
+                _dirty[i].Flush();
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "worker {Worker}: flush failed", Index);
+            }
+        }
+        _dirty.Clear();
+    }
+
+    private void ScanTimeouts()
+    {
+        var now = Environment.TickCount64;
+        if (now < _nextTimeoutScan)
+        {
+            return;
+        }
+        _nextTimeoutScan = now + TimeoutScanMs;
+        for (var i = _backends.Count - 1; i >= 0; i--)
+        {
+            if (i < _backends.Count)
+            {
+                _backends[i].CheckTimeout(now);
+            }
+        }
+    }
+
+    /// <summary>Any thread: stops the loop once what is already posted has run, and waits for the thread.</summary>
+    public void Stop()
+    {
+        if (!_thread.IsAlive)
+        {
+            return;
+        }
+        _inbox.Post(() => _stopping = true);
+        if (!IsCurrentThread)
+        {
+            _thread.Join(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    public void Dispose()
+    {
+        Stop();
+        if (!_thread.IsAlive)
+        {
+            _epoll.Dispose();
+            _inbox.Dispose();
+        }
+    }
+}
