@@ -181,7 +181,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         }
         if (error != SocketError.Success)
         {
-            _failed = error != SocketError.ConnectionReset;
+            _failed = true; // reset or error: client_err, as twemproxy counts it
             Abort();
             return false;
         }

@@ -4,10 +4,10 @@ using Sharpcracker.Engine;
 namespace Sharpcracker.Stats;
 
 /// <summary>
-/// The queue gauges of one server connection. Invariant: every mutator is called with the
-/// connection's own lock held (the one that orders its send buffer and in-flight FIFO), so the
-/// plain fields have one writer at a time and need no interlocked operations; readers on the
-/// stats threads read them without the lock (values may be a moment old, never torn).
+/// The counters and queue gauges of one server connection. Invariant: every mutator is called
+/// by the connection's owning worker, so the plain fields have one writer and need no
+/// interlocked operation (no shared cache line is written per request); the stats readers sum
+/// every connection of a server (values may be a moment old, never torn).
 /// in_queue = requests appended to the send buffer but not yet handed to the socket;
 /// out_queue = requests handed to the socket and waiting for their reply.
 /// </summary>
@@ -19,6 +19,11 @@ internal sealed class ConnectionStats(ServerStats server)
     private long _outQueue;
     private long _outQueueBytes;
     private int _connected;
+    private long _requests;
+    private long _requestBytes;
+    private long _responses;
+    private long _responseBytes;
+    private readonly LatencyHistogram[] _latency = LatencyHistogram.NewSet();
 
     /// <summary>Before a request's bytes are appended: the send buffer's length.</summary>
     public void BeginRequest(int pendingLength) => _mark = pendingLength;
@@ -31,7 +36,8 @@ internal sealed class ConnectionStats(ServerStats server)
         request.StatsStart = Stopwatch.GetTimestamp();
         Volatile.Write(ref _inQueue, _inQueue + 1);
         Volatile.Write(ref _inQueueBytes, _inQueueBytes + bytes);
-        server.RequestForwarded(bytes);
+        Volatile.Write(ref _requests, _requests + 1);
+        Volatile.Write(ref _requestBytes, _requestBytes + bytes);
     }
 
     /// <summary>The write loop took the whole send buffer: every queued request is now outgoing.</summary>
@@ -51,7 +57,12 @@ internal sealed class ConnectionStats(ServerStats server)
             Volatile.Write(ref _outQueue, _outQueue - 1);
             Volatile.Write(ref _outQueueBytes, Math.Max(0, _outQueueBytes - request.StatsBytes));
         }
-        server.Replied(request, replyBytes);
+        Volatile.Write(ref _responses, _responses + 1);
+        Volatile.Write(ref _responseBytes, _responseBytes + replyBytes);
+        var elapsed = Stopwatch.GetTimestamp() - request.StatsStart;
+        var commandClass = (int)request.StatsClass < CommandClasses.Count ? request.StatsClass : CommandClass.Other;
+        _latency[(int)commandClass].RecordSingleWriter(elapsed);
+        server.RecordMeter(elapsed, commandClass);
     }
 
     public void Connected()
@@ -70,6 +81,12 @@ internal sealed class ConnectionStats(ServerStats server)
         Volatile.Write(ref _outQueueBytes, 0);
         server.ConnectionFailed(reason, failedRequests);
     }
+
+    public long Requests => Volatile.Read(ref _requests);
+    public long RequestBytes => Volatile.Read(ref _requestBytes);
+    public long Responses => Volatile.Read(ref _responses);
+    public long ResponseBytes => Volatile.Read(ref _responseBytes);
+    public LatencyHistogram LatencyOf(int commandClass) => _latency[commandClass];
 
     internal void AddTo(ref QueueSample sample)
     {

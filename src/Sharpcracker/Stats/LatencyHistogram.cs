@@ -24,6 +24,17 @@ internal sealed class LatencyHistogram
     private static readonly long[] s_boundsTicks = BoundsSeconds.Select(s => (long)Math.Ceiling(s * Stopwatch.Frequency)).ToArray();
 
     private readonly long[] _counts = new long[BucketCount];
+
+    /// <summary>One histogram per command class.</summary>
+    public static LatencyHistogram[] NewSet()
+    {
+        var set = new LatencyHistogram[CommandClasses.Count];
+        for (var i = 0; i < set.Length; i++)
+        {
+            set[i] = new LatencyHistogram();
+        }
+        return set;
+    }
     private long _sumTicks;
 
     /// <summary>Records one observation of <paramref name="elapsedTicks"/> Stopwatch ticks.</summary>
@@ -37,6 +48,22 @@ internal sealed class LatencyHistogram
         }
         Interlocked.Increment(ref _counts[i]);
         Interlocked.Add(ref _sumTicks, elapsedTicks);
+    }
+
+    /// <summary>
+    /// Records one observation from the histogram's only writer (a server connection's owning
+    /// worker): plain stores, no interlocked operation; readers still see whole values.
+    /// </summary>
+    public void RecordSingleWriter(long elapsedTicks)
+    {
+        var bounds = s_boundsTicks;
+        var i = 0;
+        while (i < bounds.Length && elapsedTicks > bounds[i])
+        {
+            i++;
+        }
+        Volatile.Write(ref _counts[i], _counts[i] + 1);
+        Volatile.Write(ref _sumTicks, _sumTicks + elapsedTicks);
     }
 
     /// <summary>Adds this histogram's (non-cumulative) bucket counts into <paramref name="counts"/>; returns the sum in ticks.</summary>

@@ -60,7 +60,7 @@ internal static class PrometheusExposition
                 for (var c = 0; c < CommandClasses.Count; c++)
                 {
                     Array.Clear(counts);
-                    var sum = server.Latency[c].AddTo(counts);
+                    var sum = server.AddLatencyTo(c, counts);
                     w.Histogram(serverHistogram, $"pool=\"{Escape(pool.Name)}\",server=\"{Escape(server.Name)}\",command=\"{CommandClasses.Names[c]}\"", counts, sum);
                 }
             }
@@ -75,7 +75,7 @@ internal static class PrometheusExposition
                 long sum = 0;
                 foreach (var server in pool.Servers)
                 {
-                    sum += server.Latency[c].AddTo(counts);
+                    sum += server.AddLatencyTo(c, counts);
                 }
                 w.Histogram(poolHistogram, $"pool=\"{Escape(pool.Name)}\",command=\"{CommandClasses.Names[c]}\"", counts, sum);
             }

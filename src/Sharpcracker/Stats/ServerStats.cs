@@ -12,7 +12,7 @@ namespace Sharpcracker.Stats;
 internal sealed class ServerStats
 {
     private readonly object _connectionsLock = new();
-    private readonly LatencyHistogram[] _latency = new LatencyHistogram[CommandClasses.Count];
+    private readonly LatencyHistogram[] _latency = LatencyHistogram.NewSet();
     private readonly KeyValuePair<string, object?> _poolTag;
     private readonly KeyValuePair<string, object?> _serverTag;
     private ConnectionStats[] _connections = [];
@@ -22,18 +22,12 @@ internal sealed class ServerStats
     private long _ejectedAtMicros;
     private long _requests;
     private long _requestBytes;
-    private long _responses;
-    private long _responseBytes;
     private long _connectionsOpened;
 
     public ServerStats(PoolStats pool, string name)
     {
         Pool = pool;
         Name = name;
-        for (var i = 0; i < _latency.Length; i++)
-        {
-            _latency[i] = new LatencyHistogram();
-        }
         _poolTag = new("pool", pool.Name);
         _serverTag = new("server", name);
     }
@@ -58,16 +52,12 @@ internal sealed class ServerStats
         Interlocked.Add(ref _requestBytes, bytes);
     }
 
-    internal void Replied(BackendRequest request, int replyBytes)
+    /// <summary>A reply's latency for the .NET meter (dotnet-counters), only while someone listens.</summary>
+    internal void RecordMeter(long elapsedTicks, CommandClass commandClass)
     {
-        Interlocked.Increment(ref _responses);
-        Interlocked.Add(ref _responseBytes, replyBytes);
-        var elapsed = Stopwatch.GetTimestamp() - request.StatsStart;
-        var commandClass = (int)request.StatsClass < CommandClasses.Count ? request.StatsClass : CommandClass.Other;
-        _latency[(int)commandClass].Record(elapsed);
         if (ProxyMeter.RequestDuration.Enabled)
         {
-            ProxyMeter.RequestDuration.Record(LatencyHistogram.TicksToSeconds(elapsed), _poolTag, _serverTag,
+            ProxyMeter.RequestDuration.Record(LatencyHistogram.TicksToSeconds(elapsedTicks), _poolTag, _serverTag,
                 new KeyValuePair<string, object?>("command", CommandClasses.Names[(int)commandClass]));
         }
     }
@@ -115,13 +105,34 @@ internal sealed class ServerStats
     public long ServerErr => Interlocked.Read(ref _serverErr);
     public long ServerTimedOut => Interlocked.Read(ref _serverTimedOut);
     public long EjectedAtMicros => Interlocked.Read(ref _ejectedAtMicros);
-    public long Requests => Interlocked.Read(ref _requests);
-    public long RequestBytes => Interlocked.Read(ref _requestBytes);
-    public long Responses => Interlocked.Read(ref _responses);
-    public long ResponseBytes => Interlocked.Read(ref _responseBytes);
+    // Request and reply counters live in each connection (one writer each) and are summed here.
+    public long Requests => Interlocked.Read(ref _requests) + Sum(static c => c.Requests);
+    public long RequestBytes => Interlocked.Read(ref _requestBytes) + Sum(static c => c.RequestBytes);
+    public long Responses => Sum(static c => c.Responses);
+    public long ResponseBytes => Sum(static c => c.ResponseBytes);
+
+    private long Sum(Func<ConnectionStats, long> counter)
+    {
+        long total = 0;
+        foreach (var connection in Volatile.Read(ref _connections))
+        {
+            total += counter(connection);
+        }
+        return total;
+    }
+
+    /// <summary>Adds the latency histogram of one command class, over every connection, into <paramref name="counts"/>; returns the sum in ticks.</summary>
+    public long AddLatencyTo(int commandClass, long[] counts)
+    {
+        var sum = _latency[commandClass].AddTo(counts);
+        foreach (var connection in Volatile.Read(ref _connections))
+        {
+            sum += connection.LatencyOf(commandClass).AddTo(counts);
+        }
+        return sum;
+    }
     public long ConnectionsOpened => Interlocked.Read(ref _connectionsOpened);
 
-    public IReadOnlyList<LatencyHistogram> Latency => _latency;
 
     /// <summary>Queue gauges and open connections, summed over this server's connections.</summary>
     public QueueSample SampleQueues()

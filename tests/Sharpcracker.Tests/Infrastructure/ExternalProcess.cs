@@ -93,6 +93,38 @@ public sealed class ExternalProcess : IDisposable
     {
         using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString()]);
         kill.WaitForExit();
+        if (signal == "STOP")
+        {
+            // kill(2) returns before the target has stopped; a fast proxy could still get an
+            // answer in between. Wait until the kernel reports every thread stopped.
+            var deadline = Environment.TickCount64 + 5000;
+            while (!IsStopped() && Environment.TickCount64 < deadline)
+            {
+                Thread.Sleep(1);
+            }
+        }
+    }
+
+    /// <summary>Every thread of the process is in state T (stopped), per /proc.</summary>
+    private bool IsStopped()
+    {
+        try
+        {
+            foreach (var task in Directory.GetDirectories($"/proc/{_process.Id}/task"))
+            {
+                var stat = File.ReadAllText(Path.Combine(task, "stat"));
+                var state = stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[0];
+                if (state != "T" && state != "t")
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     public void Dispose()
