@@ -38,10 +38,11 @@ public sealed class ProxyInstance : IAsyncDisposable
     private static string Indent(string keys)
         => string.Concat(keys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(k => "  " + k.Trim() + "\n"));
 
-    public static async Task<ProxyInstance> StartAsync(string yaml, int port)
+    /// <param name="threads">Worker threads; 0 = the proxy's default (one per processor).</param>
+    public static async Task<ProxyInstance> StartAsync(string yaml, int port, int threads = 0)
     {
         var config = ConfigLoader.Parse(yaml, "test.yml");
-        var host = new ProxyHost(config, logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.Error));
+        var host = new ProxyHost(config, logging => logging.SetMinimumLevel(LogLevel.Warning).AddFilter("Microsoft", LogLevel.Error), threads);
         await host.StartAsync();
         return new ProxyInstance(host, port);
     }
