@@ -53,6 +53,10 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
     /// </summary>
     protected void KeepReplyAndComplete(ReadOnlySpan<byte> reply)
     {
+        if (Parent is null && _session.TryWriteDirect((TRequest)this, reply))
+        {
+            return; // written to the client's output and recycled: touch nothing more
+        }
         if (!_session.IsAborted)
         {
             Reply.Write(reply);

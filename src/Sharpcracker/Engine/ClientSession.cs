@@ -42,8 +42,10 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
     private readonly Queue<TRequest> _queue = new();
     private readonly Stack<TRequest> _free = new();
     private ByteBuffer? _input;      // unparsed bytes carried to the next read; null while none
-    private ByteBuffer? _unsent;     // reply bytes the socket has not taken; null while none
-    private int _unsentStart;
+    // Reply bytes ready for the socket, in request order; its array is rented only while it holds bytes.
+    private readonly ByteBuffer _out = new();
+    private int _outStart;           // bytes at the front of _out the socket already took
+    private bool _blocked;           // the socket did not take everything: wait for EPOLLOUT
     private long _held;              // reply bytes held for this client (client_output_limit)
     private ServerConnection? _saturated; // reached server_inflight_limit while processing
     private bool _dirty;
@@ -115,9 +117,9 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
 
     public void OnEvents(uint events)
     {
-        if ((events & Libc.EpollOut) != 0 && _unsent is not null)
+        if ((events & Libc.EpollOut) != 0 && _blocked)
         {
-            SendUnsent();
+            SendOut();
             MarkDirty(); // more finished replies may be waiting behind the ones just sent
         }
         if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) == 0 || _closed)
@@ -267,7 +269,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         {
             return;
         }
-        var interest = (!_readDone && !_paused ? Libc.EpollIn : 0) | (_unsent is not null ? Libc.EpollOut : 0);
+        var interest = (!_readDone && !_paused ? Libc.EpollIn : 0) | (_blocked ? Libc.EpollOut : 0);
         if (interest != _interest)
         {
             _interest = interest;
@@ -333,9 +335,13 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             _resumeRequested = false;
             Resume();
         }
-        if (!_aborted)
+        while (!_aborted && !_blocked)
         {
-            WriteReplies();
+            AppendFinished();
+            if (!SendOut() || _closeAfterSend || !_queue.TryPeek(out var next) || !next.IsDone)
+            {
+                break; // a chunk at a time: more finished replies wait behind a full one
+            }
         }
         if (_paused && !_waitingForRoom && !_aborted && _queue.Count < MaxQueued / 2)
         {
@@ -346,77 +352,69 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             }
         }
         if (_aborted
-            || (_closeAfterSend && _unsent is null)
-            || (_readDone && !_paused && _queue.Count == 0 && _unsent is null))
+            || (_closeAfterSend && !HasOutput)
+            || (_readDone && !_paused && _queue.Count == 0 && !HasOutput))
         {
             Close();
         }
     }
 
-    private void WriteReplies()
+    private bool HasOutput => _out.Length > _outStart;
+
+    /// <summary>
+    /// A request completing with <paramref name="reply"/>: when it is the head of the queue and
+    /// its reply passes through unchanged, the bytes go straight into the output (copied once,
+    /// backend receive buffer → client output) instead of into the request's own buffer.
+    /// </summary>
+    public bool TryWriteDirect(TRequest request, ReadOnlySpan<byte> reply)
     {
-        if (_unsent is not null && !SendUnsent())
+        if (_aborted || _closeAfterSend || !_queue.TryPeek(out var head) || head != request || !PassesThrough(request))
         {
-            return; // the socket is full: wait for EPOLLOUT before assembling more
+            return false;
         }
-        var output = _worker.SendBuffer;
+        _queue.Dequeue();
+        _out.Write(reply);
+        Recycle(request);
+        CountReplyBytes(reply.Length);
+        MarkDirty();
+        return true;
+    }
+
+    /// <summary>Whether a request's reply is written to the client exactly as the server sent it (see <see cref="TryWriteDirect"/>).</summary>
+    protected abstract bool PassesThrough(TRequest request);
+
+    /// <summary>Writes finished requests from the head of the queue into the output, up to a chunk.</summary>
+    private void AppendFinished()
+    {
+        var before = _out.Length;
         long released = 0;
-        while (_queue.TryPeek(out var request) && request.IsDone)
+        while (_out.Length - _outStart < FlushChunkBytes && _queue.TryPeek(out var request) && request.IsDone)
         {
             _queue.Dequeue();
             released += HeldBytes(request);
             if (IsQuit(request))
             {
-                output.Write(request.Reply.Span);
+                _out.Write(request.Reply.Span);
                 Recycle(request);
                 _closeAfterSend = true;
                 _readDone = true;
                 break;
             }
-            WriteReply(output, request);
+            WriteReply(_out, request);
             Recycle(request);
-            if (output.Length >= FlushChunkBytes && !SendFrom(output))
-            {
-                break;
-            }
         }
-        _held -= released;
-        if (output.Length > 0)
-        {
-            SendFrom(output);
-        }
+        // Held bytes move from the requests' buffers to the output (merges may change the count).
+        _held += _out.Length - before - released;
     }
 
-    /// <summary>Sends the assembled replies; what the socket does not take is kept. True when all went.</summary>
-    private bool SendFrom(ByteBuffer output)
+    /// <summary>Sends the output; true when the socket took all of it.</summary>
+    private bool SendOut()
     {
-        var sent = _socket.Send(output.Span, SocketFlags.None, out var error);
-        if (error is not (SocketError.Success or SocketError.WouldBlock))
+        if (!HasOutput)
         {
-            output.Clear();
-            _failed = error != SocketError.ConnectionReset && error != SocketError.Shutdown;
-            Abort();
-            return false;
-        }
-        sent = Math.Max(0, sent);
-        if (sent == output.Length)
-        {
-            output.Clear();
             return true;
         }
-        var rest = output.Span[sent..];
-        (_unsent ??= new ByteBuffer()).Write(rest);
-        _held += rest.Length;
-        output.Clear();
-        UpdateInterest();
-        return false;
-    }
-
-    /// <summary>Sends bytes left over from an earlier flush; true when none is left.</summary>
-    private bool SendUnsent()
-    {
-        var unsent = _unsent!;
-        var sent = _socket.Send(unsent.Span[_unsentStart..], SocketFlags.None, out var error);
+        var sent = _socket.Send(_out.Span[_outStart..], SocketFlags.None, out var error);
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
             _failed = error != SocketError.ConnectionReset && error != SocketError.Shutdown;
@@ -424,17 +422,25 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             return false;
         }
         sent = Math.Max(0, sent);
-        _unsentStart += sent;
+        _outStart += sent;
         _held -= sent;
-        if (_unsentStart < unsent.Length)
+        var all = _outStart == _out.Length;
+        if (all)
         {
-            return false;
+            _out.Release(); // an idle client holds no buffer
+            _outStart = 0;
         }
-        unsent.Release();
-        _unsent = null;
-        _unsentStart = 0;
-        UpdateInterest();
-        return true;
+        else if (_outStart >= 64 * 1024)
+        {
+            _out.DiscardFront(_outStart);
+            _outStart = 0;
+        }
+        if (_blocked != !all)
+        {
+            _blocked = !all;
+            UpdateInterest();
+        }
+        return all;
     }
 
     private void Close()
@@ -452,8 +458,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         }
         _socket.Dispose();
         _input?.Release();
-        _unsent?.Release();
-        _unsent = null;
+        _out.Release();
         _worker.ClientClosed();
         _pool.ClientClosed(this, _failed);
     }

@@ -53,9 +53,6 @@ internal sealed class Worker : IDisposable
     /// <summary>Receive scratch for client reads (idle clients then hold no buffer of their own).</summary>
     public byte[] ReceiveBuffer { get; } = new byte[64 * 1024];
 
-    /// <summary>Reply assembly scratch for client flushes; only bytes a socket did not take are copied out.</summary>
-    public ByteBuffer SendBuffer { get; } = new();
-
     /// <summary>Client connections assigned to this worker (any thread reads; the acceptor's least-loaded choice).</summary>
     public int ClientCount => Volatile.Read(ref _clients);
 

@@ -24,6 +24,10 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
 
     protected override bool IsQuit(McRequest request) => request.Kind == McRequestKind.Quit;
 
+    /// <summary>A single-server request with a reply to show: its bytes reach the client unchanged.</summary>
+    protected override bool PassesThrough(McRequest request)
+        => request.Kind is McRequestKind.Single or McRequestKind.Retrieval or McRequestKind.Meta && !request.Noreply;
+
     protected override Progress Process(ref ReadOnlySequence<byte> buffer)
     {
         while (!buffer.IsEmpty)

@@ -38,6 +38,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     protected override bool IsQuit(RedisRequest request) => request.Kind == RedisRequestKind.Quit;
 
+    /// <summary>A command forwarded whole to one server: its reply reaches the client unchanged.</summary>
+    protected override bool PassesThrough(RedisRequest request) => request.Kind == RedisRequestKind.Single;
+
     protected override Progress Process(ref ReadOnlySequence<byte> buffer)
     {
         while (!buffer.IsEmpty)
