@@ -117,6 +117,27 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
 
     public void OnEvents(uint events)
     {
+        try
+        {
+            HandleEvents(events);
+        }
+        catch (Exception e)
+        {
+            Crashed(e);
+        }
+    }
+
+    /// <summary>A bug must cost one client, never the worker: log it and close this client.</summary>
+    private void Crashed(Exception e)
+    {
+        _logger.LogError(e, "pool {Pool}: client {Client}: internal error; closing the connection", _pool.Name, _id);
+        _failed = true;
+        _aborted = true;
+        Close();
+    }
+
+    private void HandleEvents(uint events)
+    {
         if ((events & Libc.EpollOut) != 0 && _blocked)
         {
             SendOut();
@@ -324,6 +345,18 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
 
     /// <summary>End of the loop pass: resume if asked, write finished replies in order, close when done.</summary>
     public void Flush()
+    {
+        try
+        {
+            FlushReplies();
+        }
+        catch (Exception e)
+        {
+            Crashed(e);
+        }
+    }
+
+    private void FlushReplies()
     {
         _dirty = false;
         if (_closed)

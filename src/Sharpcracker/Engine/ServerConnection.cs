@@ -253,6 +253,20 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
 
     public void OnEvents(uint events)
     {
+        try
+        {
+            HandleEvents(events);
+        }
+        catch (Exception e)
+        {
+            // A bug must cost this connection's requests, never the worker.
+            _logger.LogError(e, "pool {Pool} server {Server}: internal error; closing the connection", _server.Pool.Name, _server.Name);
+            Fail("Invalid argument");
+        }
+    }
+
+    private void HandleEvents(uint events)
+    {
         if (State == ServerConnectionState.Connecting)
         {
             if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)

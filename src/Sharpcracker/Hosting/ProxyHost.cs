@@ -43,7 +43,6 @@ public sealed class ProxyHost : IAsyncDisposable
             threads = WorkerGroup.DefaultCount;
         }
         _workers = new WorkerGroup(Math.Max(1, threads), _loggerFactory.CreateLogger("Sharpcracker.Worker"));
-        ProxyProcess.WorkerCount = _workers.Count;
         foreach (var poolConfig in config.Pools)
         {
             _initialPools.Add(new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers));

@@ -33,6 +33,7 @@ public static class ProxyMain
         {
             Console.Out.Write($"This is sharpcracker-{ProxyProcess.Version}\n\n");
             Console.Out.Write(StatsDescription.Render());
+            Console.Out.Write("\n" + StatsDescription.WorkersLine(options.Threads > 0 ? options.Threads : Engine.WorkerGroup.DefaultCount));
             return 0;
         }
 

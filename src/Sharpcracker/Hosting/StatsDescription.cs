@@ -38,7 +38,12 @@ public static class StatsDescription
         ("curr_connections", "listeners + client connections + server connections open now (as twemproxy)"),
         ("request latency", "/metrics: sharpcracker_server_request_duration_seconds{pool,server,command}, sharpcracker_request_duration_seconds{pool,command}"),
         ("values", "live when read (twemproxy: the last -i interval's snapshot)"),
+        ("server_connections", "open now over all workers: each worker has server_connections connections to every server"),
+        ("workers", "worker threads (--threads, default one per processor); memcached `stats` threads, /metrics sharpcracker_workers and sharpcracker_worker_clients{worker}"),
     ];
+
+    /// <summary>-D's header line for the worker count this process would run with.</summary>
+    public static string WorkersLine(int workers) => $"workers: {workers} (each an event loop owning its clients and its own connections to every server)\n";
 
     public static string Render()
     {

@@ -336,7 +336,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         sb.Append("STAT time ").Append(DateTimeOffset.UtcNow.ToUnixTimeSeconds()).Append("\r\n");
         sb.Append("STAT version sharpcracker-").Append(ProxyProcess.Version).Append("\r\n");
         sb.Append("STAT pointer_size ").Append(IntPtr.Size * 8).Append("\r\n");
-        sb.Append("STAT threads ").Append(Environment.ProcessorCount).Append("\r\n");
+        sb.Append("STAT threads ").Append(_pool.Workers?.Count ?? 1).Append("\r\n");
         sb.Append("STAT pool ").Append(_pool.Name).Append("\r\n");
         sb.Append("STAT curr_connections ").Append(_pool.CurrentClients).Append("\r\n");
         sb.Append("STAT total_connections ").Append(_pool.TotalClients).Append("\r\n");

@@ -37,7 +37,7 @@ public sealed class ProxyProcess : IDisposable
     }
 
     /// <summary>Starts a one-pool proxy over the backend ports and waits until it listens.</summary>
-    public static ProxyProcess Start(IEnumerable<int> backendPorts, string extraPoolKeys = "")
+    public static ProxyProcess Start(IEnumerable<int> backendPorts, string extraPoolKeys = "", params string[] extraArgs)
     {
         var port = FreePort.Next();
         var dir = Directory.CreateTempSubdirectory("sc-proc");
@@ -46,7 +46,7 @@ public sealed class ProxyProcess : IDisposable
         var conf = Path.Combine(dir.FullName, "nutcracker.yml");
         File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}");
         var statsPort = FreePort.Next();
-        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "5", .. SharpcrackerExecutable.LoopbackStats(statsPort)]))!;
+        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "5", .. SharpcrackerExecutable.LoopbackStats(statsPort), .. extraArgs]))!;
         var proxy = new ProxyProcess(process, dir, port, statsPort);
         process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);

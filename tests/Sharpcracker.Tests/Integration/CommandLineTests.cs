@@ -34,6 +34,45 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Threads_InHelpAndDescribeStats()
+    {
+        Assert.Contains("--threads=N", Run("--help").Out);
+        var (exit, stdout, _) = Run("-D", "--threads", "3");
+        Assert.Equal(0, exit);
+        Assert.Contains("workers: 3 (", stdout);
+        Assert.Contains($"workers: {Environment.ProcessorCount} (", Run("-D").Out);
+        Assert.NotEqual(0, Run("--threads", "0").Exit);
+    }
+
+    [Fact]
+    public async Task Threads_SetsTheWorkerCount_ShownInStats_ServerConnectionsPerWorker()
+    {
+        using var memcached = ExternalProcess.StartMemcached();
+        using var proxy = ProxyProcess.Start([memcached.Port], "", "--threads", "3");
+        var clients = Enumerable.Range(0, 3).Select(_ => new McConnection(proxy.Port)).ToList();
+        try
+        {
+            foreach (var client in clients)
+            {
+                Assert.Equal("STORED\r\n", await client.RoundTripAsync("set t 0 0 1\r\nx\r\n", "STORED\r\n"));
+            }
+            await clients[0].SendAsync("stats\r\n");
+            var stats = new List<string>();
+            for (var line = await clients[0].ReadLineAsync(); line != "END"; line = await clients[0].ReadLineAsync())
+            {
+                stats.Add(line);
+            }
+            Assert.Contains("STAT threads 3", stats);
+            // Three clients on three workers: one connection to the server from each worker.
+            Assert.Contains("STAT server_0_server_connections 3", stats);
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
+    [Fact]
     public void TestConf_ValidAndInvalid()
     {
         var good = Path.GetTempFileName();
