@@ -271,7 +271,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             root.KeyChild[i] = child;
         }
         root.BeginChildren(root.Children.Count);
-        _pool.Stats.FragmentsCreated(root.Children.Count);
+        _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
         Enqueue(root);
         var prefix = line[..command.KeysStart];
         for (var c = 0; c < root.Children.Count; c++)

@@ -473,7 +473,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             }
             Commit(connection, fragment);
         }
-        _pool.Stats.FragmentsCreated(root.Children.Count);
+        _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
         root.DispatchDone();
     }
 

@@ -65,8 +65,13 @@ internal sealed class PoolStats : IDisposable
         }
     }
 
-    /// <summary>A multi-key request was split into <paramref name="count"/> per-server fragments.</summary>
+    /// <summary>A multi-key request was split into <paramref name="count"/> per-server fragments (any thread).</summary>
     public void FragmentsCreated(int count) => Interlocked.Add(ref _fragments, count);
+
+    /// <summary>The same, counted by a worker on its own thread (no interlocked operation per request).</summary>
+    public void FragmentsCreated(int worker, int count) => _fragmentsByWorker.Add(worker, count);
+
+    private readonly PerWorkerCounter _fragmentsByWorker = new();
 
     public long ClientEofCount => Interlocked.Read(ref _clientEof);
     public long ClientErrCount => Interlocked.Read(ref _clientErr);
@@ -74,7 +79,7 @@ internal sealed class PoolStats : IDisposable
     public long ClientsAccepted => Interlocked.Read(ref _clientsAccepted);
     public long ServerEjects => Interlocked.Read(ref _serverEjects);
     public long ForwardError => Interlocked.Read(ref _forwardError);
-    public long Fragments => Interlocked.Read(ref _fragments);
+    public long Fragments => Interlocked.Read(ref _fragments) + _fragmentsByWorker.Sum;
 
     public void Dispose() => StatsRegistry.Remove(this);
 }
