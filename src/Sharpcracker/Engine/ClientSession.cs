@@ -27,6 +27,8 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
     private const int MaxQueued = 8192;
     /// <summary>Replies are handed to the socket after this many assembled bytes.</summary>
     private const int FlushChunkBytes = 256 * 1024;
+    /// <summary>An emptied input or output buffer keeps its array up to this size; larger ones go back to the pool.</summary>
+    private const int KeptBufferBytes = 16 * 1024;
 
     protected readonly ServerPool _pool;
     protected readonly long _id;
@@ -173,9 +175,13 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             input.Advance(n);
             var consumed = ProcessInput(input.Memory);
             input.DiscardFront(consumed);
-            if (input.Length == 0 || _readDone)
+            if (_readDone)
             {
                 input.Release();
+            }
+            else if (input.Length == 0)
+            {
+                input.ClearKeepingSmall(KeptBufferBytes);
             }
         }
         else
@@ -460,7 +466,9 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         var all = _outStart == _out.Length;
         if (all)
         {
-            _out.Release(); // an idle client holds no buffer
+            // A small array stays with the client: hundreds of clients completing in one pass
+            // would otherwise outrun the shared pool's per-thread cache and allocate.
+            _out.ClearKeepingSmall(KeptBufferBytes);
             _outStart = 0;
         }
         else if (_outStart >= 64 * 1024)

@@ -83,6 +83,19 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
         _length += bytes.Length;
     }
 
+    /// <summary>
+    /// Empties the buffer, keeping its array when it is at most <paramref name="keepUpTo"/> bytes
+    /// (reused without touching the shared pool) and giving a larger one back.
+    /// </summary>
+    public void ClearKeepingSmall(int keepUpTo)
+    {
+        _length = 0;
+        if (_array.Length > keepUpTo)
+        {
+            Release();
+        }
+    }
+
     /// <summary>Empties the buffer and gives its array back to the pool (an idle owner then holds nothing).</summary>
     public void Release()
     {
