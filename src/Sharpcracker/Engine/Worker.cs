@@ -63,8 +63,8 @@ internal sealed class Worker : IDisposable
 
     public void Start() => _thread.Start();
 
-    /// <summary>Any thread.</summary>
-    public void Post(Action action) => _inbox.Post(action);
+    /// <summary>Any thread; false when the worker has stopped (the action will not run).</summary>
+    public bool Post(Action action) => _inbox.Post(action);
 
     /// <summary>Any thread: runs <paramref name="action"/> on the worker and completes when it has.</summary>
     public Task InvokeAsync(Action action)
@@ -75,7 +75,7 @@ internal sealed class Worker : IDisposable
             return Task.CompletedTask;
         }
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _inbox.Post(() =>
+        var posted = _inbox.Post(() =>
         {
             try
             {
@@ -87,9 +87,9 @@ internal sealed class Worker : IDisposable
                 done.SetException(e);
             }
         });
-        if (!_thread.IsAlive && _stopping)
+        if (!posted || (!_thread.IsAlive && _stopping))
         {
-            done.TrySetResult();
+            done.TrySetResult(); // the worker has stopped: its sockets are gone with it
         }
         return done.Task;
     }

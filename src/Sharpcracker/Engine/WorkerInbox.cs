@@ -13,7 +13,9 @@ namespace Sharpcracker.Engine;
 internal sealed unsafe class WorkerInbox : IDisposable
 {
     private readonly ConcurrentQueue<Action> _queue = new();
+    private readonly object _fdLock = new();
     private int _wakePending;
+    private bool _closed;
 
     public WorkerInbox()
     {
@@ -28,14 +30,26 @@ internal sealed unsafe class WorkerInbox : IDisposable
 
     public bool IsEmpty => _queue.IsEmpty;
 
-    /// <summary>Any thread.</summary>
-    public void Post(Action action)
+    /// <summary>
+    /// Any thread. False when the inbox is closed (the worker has stopped): the action will never
+    /// run. The eventfd is written under a lock shared with <see cref="Dispose"/>, so a late post
+    /// can never write into a closed, reused descriptor (another socket).
+    /// </summary>
+    public bool Post(Action action)
     {
-        _queue.Enqueue(action);
-        if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+        lock (_fdLock)
         {
-            ulong one = 1;
-            Libc.write(Fd, &one, sizeof(ulong));
+            if (_closed)
+            {
+                return false;
+            }
+            _queue.Enqueue(action);
+            if (Interlocked.Exchange(ref _wakePending, 1) == 0)
+            {
+                ulong one = 1;
+                Libc.write(Fd, &one, sizeof(ulong));
+            }
+            return true;
         }
     }
 
@@ -58,5 +72,15 @@ internal sealed unsafe class WorkerInbox : IDisposable
         }
     }
 
-    public void Dispose() => Libc.close(Fd);
+    public void Dispose()
+    {
+        lock (_fdLock)
+        {
+            if (!_closed)
+            {
+                _closed = true;
+                Libc.close(Fd);
+            }
+        }
+    }
 }
