@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Sharpcracker.Tests.Infrastructure;
+using Sharpcracker.Tests.LiveConfiguration;
 
 namespace Sharpcracker.Tests.Operations;
 
@@ -37,7 +38,7 @@ public sealed partial class ConsoleDashboardTests
         using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
         proxy.WaitListening(proxy.MetricsPort);
         proxy.WaitListening(mcPort);
-        await ConsoleKit.SetAsync(mcPort, "k", "v");
+        await LiveConfigKit.SetThroughAsync(mcPort, "k", "v");
         var (status, metrics) = await ConsoleKit.GetAsync(proxy.MetricsPort, "/metrics");
         Assert.Equal(200, status);
         var served = metrics.Split('\n').Where(l => l.Length > 0 && l[0] != '#').Select(l => SampleName().Match(l).Value).ToHashSet();

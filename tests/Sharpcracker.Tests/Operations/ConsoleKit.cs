@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Sharpcracker.Tests.Infrastructure;
 
@@ -40,28 +39,6 @@ internal static class ConsoleKit
     public static Task<string> WaitReadyAsync(int port, int status)
         => Poll.UntilAsync(async () => await GetAsync(port, "/ready") is var (s, body) && s == status ? body : null,
             TimeSpan.FromSeconds(30), $"/ready never answered {status}");
-
-    /// <summary>The memcached value of <paramref name="key"/> read from the server itself (not through the proxy); null on a miss.</summary>
-    public static async Task<string?> GetDirectAsync(int port, string key)
-    {
-        using var c = new McConnection(port);
-        await c.SendAsync($"get {key}\r\n");
-        var line = await c.ReadLineAsync();
-        if (line == "END")
-        {
-            return null;
-        }
-        var value = await c.ReadLineAsync();
-        Assert.Equal("END", await c.ReadLineAsync());
-        return value;
-    }
-
-    public static async Task SetAsync(int port, string key, string value)
-    {
-        using var c = new McConnection(port);
-        await c.SendAsync($"set {key} 0 0 {Encoding.Latin1.GetByteCount(value)}\r\n{value}\r\n");
-        Assert.Equal("STORED", await c.ReadLineAsync());
-    }
 
     /// <summary>The repository root (for conf/ files), found from the test binary's directory.</summary>
     public static string RepositoryRoot()

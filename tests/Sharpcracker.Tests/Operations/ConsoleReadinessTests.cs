@@ -1,4 +1,5 @@
 using Sharpcracker.Tests.Infrastructure;
+using Sharpcracker.Tests.LiveConfiguration;
 
 namespace Sharpcracker.Tests.Operations;
 
@@ -64,8 +65,8 @@ public sealed class ConsoleReadinessTests
             Assert.Equal("a0", Assert.Single(moved.GetProperty("ejected").EnumerateArray()).GetString());
             Assert.Contains("ejected now: a0", moved.GetProperty("explanation").GetString());
             // ...and the proxy really sends it there.
-            await ConsoleKit.SetAsync(alphaPort, keyOnA0, "moved");
-            Assert.Equal("moved", await ConsoleKit.GetDirectAsync(a1Port, keyOnA0));
+            await LiveConfigKit.SetThroughAsync(alphaPort, keyOnA0, "moved");
+            Assert.Equal("moved", await LiveConfigKit.GetDirectAsync(a1Port, keyOnA0));
 
             // a1 down too: every server of alpha is out → 503 naming the pool; beta stays ready; the process still serves.
             a1.Dispose();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using Sharpcracker.Hashing;
 using Sharpcracker.Tests.Infrastructure;
+using Sharpcracker.Tests.LiveConfiguration;
 
 namespace Sharpcracker.Tests.Operations;
 
@@ -68,16 +69,8 @@ public sealed class ConsoleRouteTests
                 Assert.Equal(Convert.ToBase64String(bytes), answer.GetProperty("key_base64").GetString());
 
                 var value = $"v{i}";
-                await ConsoleKit.SetAsync(pool.Port, key, value);
-                var holders = new List<int>();
-                for (var b = 0; b < backends.Length; b++)
-                {
-                    if (await ConsoleKit.GetDirectAsync(backends[b], key) == value)
-                    {
-                        holders.Add(b);
-                    }
-                }
-                var holder = Assert.Single(holders);
+                await LiveConfigKit.SetThroughAsync(pool.Port, key, value);
+                var holder = Array.IndexOf(backends, Assert.Single(await LiveConfigKit.HoldersAsync(key, value, backends)));
                 Assert.True($"127.0.0.1:{backends[holder]}" == address, $"pool {pool.Name} key {key}: /route says {address}, the key is on m{holder}\n{answer}");
                 landed[holder]++;
                 if (pool.Name == "tagged")
