@@ -86,7 +86,7 @@ public sealed partial class ConsolePageTests(ITestOutputHelper output)
                 await ChromiumAsync($"--screenshot={file}", $"--window-size={width},{height}", page);
                 var png = File.ReadAllBytes(file);
                 Assert.True(png.Length > 20_000, $"{name}: {png.Length} bytes");
-                Assert.Equal("\x89PNG"u8.ToArray(), png[..4]);
+                Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
                 Assert.Equal(width, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
                 Assert.Equal(height, BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
                 output.WriteLine($"screenshot: {file}");
