@@ -117,7 +117,14 @@ internal sealed class KetamaContinuum
     }
 
     /// <summary>ServerIndex of the first point &gt;= <paramref name="hash"/>, wrapping to point 0.</summary>
-    internal int Lookup(uint hash)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal int Lookup(uint hash) => _servers[PointIndex(hash)];
+
+    /// <summary>
+    /// Index into <see cref="Points"/> of the first point &gt;= <paramref name="hash"/>, wrapping to 0:
+    /// the point that decides a key's server (the operator console shows it).
+    /// </summary>
+    internal int PointIndex(uint hash)
     {
         uint[] points = _points;
         int lo = 0;
@@ -134,6 +141,6 @@ internal sealed class KetamaContinuum
                 hi = mid;
             }
         }
-        return _servers[lo == points.Length ? 0 : lo];
+        return lo == points.Length ? 0 : lo;
     }
 }

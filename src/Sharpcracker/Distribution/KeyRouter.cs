@@ -130,6 +130,37 @@ public sealed class KeyRouter
             : RouteHash(HashKey(key));
     }
 
+    /// <summary>ServerIndex of each live member, ascending (the servers the distribution was built over).</summary>
+    internal ReadOnlySpan<int> LiveServers => _liveServers;
+
+    /// <summary>
+    /// <see cref="Route"/> step by step, through the same hash and lookup functions; for diagnostics
+    /// (the operator console), never on the request path.
+    /// </summary>
+    internal RouteExplanation Explain(ReadOnlySpan<byte> key)
+    {
+        ReadOnlySpan<byte> hashed = Tag.Apply(key);
+        int offset = hashed.IsEmpty || !key.Overlaps(hashed, out int o) ? 0 : o;
+        bool tagMatched = hashed.Length != key.Length;
+        uint hash = HashKey(key);
+        int[] live = _liveServers;
+        if (live.Length <= 1)
+        {
+            var step = live.Length == 0 ? RouteStep.NoServer : RouteStep.OnlyServer;
+            return new(offset, hashed.Length, tagMatched, hash, step, -1, 0, 0, Route(key));
+        }
+        if (Distribution == DistributionKind.Random)
+        {
+            return new(offset, hashed.Length, tagMatched, hash, RouteStep.Random, -1, 0, 0, Route(key));
+        }
+        if (_ketama is not null)
+        {
+            int point = _ketama.PointIndex(hash);
+            return new(offset, hashed.Length, tagMatched, hash, RouteStep.KetamaPoint, point, _ketama.Points[point], _ketama.Points.Length, RouteHash(hash));
+        }
+        return new(offset, hashed.Length, tagMatched, hash, RouteStep.ModulaSlot, hash % _modulaTotal, _modulaTotal, (int)_modulaTotal, RouteHash(hash));
+    }
+
     /// <summary>twemproxy's <c>server_pool_hash</c> after hash_tag: 0 for an empty key, else the pool hash.</summary>
     internal uint HashKey(ReadOnlySpan<byte> key)
     {

@@ -106,6 +106,7 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         _inflight.Enqueue(request);
         _inflightCount = _inflight.Count;
         _worker.Inflight++;
+        Volatile.Write(ref _worker.Forwarded, _worker.Forwarded + 1);
         _stats.Committed(request, _output.Length);
         if (!_dirty)
         {

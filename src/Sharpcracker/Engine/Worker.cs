@@ -59,6 +59,9 @@ internal sealed class Worker : IDisposable
     /// <summary>Requests this worker has queued on its server connections and not yet seen answered (timeout scans run only while non-zero).</summary>
     public int Inflight;
 
+    /// <summary>Requests this worker has forwarded to servers. Written by the worker only; read by stats (whole 64-bit reads).</summary>
+    public long Forwarded;
+
     public bool IsCurrentThread => Thread.CurrentThread == _thread;
 
     public void Start() => _thread.Start();

@@ -37,6 +37,10 @@ public sealed class CommandLineOptions
     public bool WatchConfig { get; private set; }
     /// <summary>--threads: worker threads (event loops); 0 = one per processor.</summary>
     public int Threads { get; private set; }
+    /// <summary>--route KEY / --route-base64 KEY: print where the key goes under the config file and exit; null otherwise.</summary>
+    public byte[]? RouteKey { get; private set; }
+    /// <summary>--pool NAME: the pool --route answers for (default: every pool).</summary>
+    public string? RoutePool { get; private set; }
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
@@ -57,13 +61,19 @@ public sealed class CommandLineOptions
         ["metrics-port"] = MetricsPortFlag,
         ["watch-config"] = WatchConfigFlag,
         ["threads"] = ThreadsFlag,
+        ["route"] = RouteFlag,
+        ["route-base64"] = RouteBase64Flag,
+        ["pool"] = PoolFlag,
     };
 
     // Long-only flags: characters no argument can bundle.
     private const char WatchConfigFlag = '\u0002';
-    private const char ThreadsFlag = '\u0003';
+    private const char RouteFlag = '\u0003';
+    private const char RouteBase64Flag = '\u0004';
+    private const char PoolFlag = '\u0005';
+    private const char ThreadsFlag = '\u0006';
 
-    private const string FlagsWithValue = "voc saipmzZ\u0001\u0003";
+    private const string FlagsWithValue = "voc saipmzZ\u0001\u0003\u0004\u0005\u0006";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
     public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
@@ -146,6 +156,9 @@ public sealed class CommandLineOptions
                 case 'Z': o.MoxiOptions.Add(value!); break;
                 case WatchConfigFlag: o.WatchConfig = true; break;
                 case ThreadsFlag: o.Threads = Number(value!, "threads", 1, 1024); break;
+                case RouteFlag: o.RouteKey = System.Text.Encoding.UTF8.GetBytes(value!); break;
+                case RouteBase64Flag: o.RouteKey = Base64(value!); break;
+                case PoolFlag: o.RoutePool = value; break;
                 default:
                     throw new ArgumentException($"invalid option -- '{flag}'");
             }
@@ -160,6 +173,14 @@ public sealed class CommandLineOptions
         for (var i = 0; i < args.Count; i++)
         {
             var arg = args[i];
+            // "--route -x": a long flag's separate value is taken as it is (a key may start with '-').
+            if (arg.StartsWith("--", StringComparison.Ordinal) && !arg.Contains('=') && s_long.TryGetValue(arg[2..], out var longFlag)
+                && FlagsWithValue.Contains(longFlag) && i + 1 < args.Count)
+            {
+                result.Add(arg);
+                result.Add(args[++i]);
+                continue;
+            }
             if (arg.Length <= 2 || arg[0] != '-' || arg[1] == '-' || FlagsWithValue.Contains(arg[1]))
             {
                 result.Add(arg);
@@ -181,6 +202,18 @@ public sealed class CommandLineOptions
             }
         }
         return result;
+    }
+
+    private static byte[] Base64(string value)
+    {
+        try
+        {
+            return Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+            throw new ArgumentException($"option route-base64 value '{value}' is not valid base64");
+        }
     }
 
     private static int Number(string value, string what, int min, int max)
@@ -216,6 +249,8 @@ public sealed class CommandLineOptions
               --metrics-port=N   : serve Prometheus metrics on http://<stats addr>:N/metrics (default: off)
           --watch-config         : reload the configuration when its file changes (SIGHUP always does)
               --threads=N        : worker threads, each an event loop with its own server connections (default: {Engine.WorkerGroup.DefaultCount}, the processors)
+          --route KEY [--pool P] : print the server KEY maps to under the configuration (and why), then exit
+          --route-base64 KEY     : the same for a binary key given in base64
           -z PORT=HOST[:PORT],…  : moxi-style: listen on PORT, ketama over the listed memcached servers
           -z ./FILE | -z /FILE   : moxi-style: lines "PORT = <vBucketServerMap JSON object>"
           -z url=http://H:P/PATH : moxi-style: follow a streaming vBucket config (also a bare http:// argument)

@@ -62,19 +62,22 @@ public sealed class ConfigReloader : IAsyncDisposable
             var config = build();
             var changes = await _host.ApplyAsync(config).ConfigureAwait(false);
             ConfigReloadCounters.CountReload();
-            _logger.LogInformation("config reloaded ({Trigger}): {Summary}", trigger,
-                changes.Count == 0 ? "no changes" : changes.Count + " change(s): " + string.Join("; ", changes));
+            var summary = changes.Count == 0 ? "no changes" : changes.Count + " change(s): " + string.Join("; ", changes);
+            Stats.ReloadHistory.Record(trigger, applied: true, summary);
+            _logger.LogInformation("config reloaded ({Trigger}): {Summary}", trigger, summary);
             return true;
         }
         catch (ConfigException e)
         {
             ConfigReloadCounters.CountFailure();
+            Stats.ReloadHistory.Record(trigger, applied: false, e.Message);
             _logger.LogError("config reload ({Trigger}) refused, the running config stays: {Reason}", trigger, e.Message);
             return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             ConfigReloadCounters.CountFailure();
+            Stats.ReloadHistory.Record(trigger, applied: false, e.Message);
             _logger.LogError(e, "config reload ({Trigger}) failed, the running config stays", trigger);
             return false;
         }

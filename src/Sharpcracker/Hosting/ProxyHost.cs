@@ -43,6 +43,9 @@ public sealed class ProxyHost : IAsyncDisposable
             threads = WorkerGroup.DefaultCount;
         }
         _workers = new WorkerGroup(Math.Max(1, threads), _loggerFactory.CreateLogger("Sharpcracker.Worker"));
+        // The operator console and /metrics read the workers' load (one process, one host).
+        var workers = _workers;
+        Stats.WorkerLoad.Source = () => workers.All.Select(w => (w.Index, (long)w.ClientCount, Volatile.Read(ref w.Forwarded))).ToArray();
         foreach (var poolConfig in config.Pools)
         {
             _initialPools.Add(new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers));

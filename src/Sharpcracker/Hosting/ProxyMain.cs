@@ -64,6 +64,10 @@ public static class ProxyMain
             Console.Error.WriteLine($"sharpcracker: configuration file '{live.Name}' syntax is ok");
             return 0;
         }
+        if (options.RouteKey is { } routeKey)
+        {
+            return PrintRoute(config, routeKey, options.RoutePool);
+        }
 
         if (options.Daemonize && !Daemon.IsChild)
         {
@@ -127,7 +131,7 @@ public static class ProxyMain
         {
             await using var host = new ProxyHost(config, ConfigureLogging, options.Threads);
             await host.StartAsync();
-            statsServers = Stats.StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger);
+            statsServers = Stats.StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new OperatorConsole.ProxyHostView(host));
             foreach (var pool in config.Pools)
             {
                 Console.Error.WriteLine($"sharpcracker-{ProxyProcess.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
@@ -157,5 +161,21 @@ public static class ProxyMain
                 File.Delete(pid);
             }
         }
+    }
+
+    /// <summary>
+    /// --route: where the key goes in each pool (or <paramref name="poolName"/>) with every server in
+    /// service, through the proxy's own routing code; no listener is opened and nothing is contacted.
+    /// </summary>
+    private static int PrintRoute(ProxyConfig config, byte[] key, string? poolName)
+    {
+        var pools = config.Pools.Where(p => poolName is null || p.Name == poolName).ToList();
+        if (pools.Count == 0)
+        {
+            Console.Error.WriteLine($"sharpcracker: no pool '{poolName}' in the configuration; pools: {string.Join(", ", config.Pools.Select(p => p.Name))}");
+            return 1;
+        }
+        Console.Out.Write(string.Join("\n", pools.Select(p => OperatorConsole.RouteLookup.Offline(p, key).Text())));
+        return 0;
     }
 }

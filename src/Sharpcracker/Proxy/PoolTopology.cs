@@ -67,6 +67,8 @@ internal sealed class PoolTopology
 
     public BackendServer[] Servers { get; }
 
+    internal KeyRouter? Router => _router; // read-only, for the operator console's /route (OperatorConsole/RouteLookup)
+
     /// <summary>Index into <see cref="Servers"/> for a key; -1 when no server takes it.</summary>
     public int RouteIndex(ReadOnlySpan<byte> key) => _router is not null ? _router.Route(key) : _vbuckets!.Route(key);
 

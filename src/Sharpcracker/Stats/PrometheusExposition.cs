@@ -13,7 +13,8 @@ internal static class PrometheusExposition
 {
     public const string ContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-    public static string Render(IReadOnlyList<PoolStats> pools)
+    /// <param name="view">The running proxy, for the metrics only the console knows (server states, readiness); null leaves them out.</param>
+    public static string Render(IReadOnlyList<PoolStats> pools, OperatorConsole.IProxyView? view = null)
     {
         var sb = new StringBuilder(16 * 1024);
         var w = new Writer(sb);
@@ -81,8 +82,66 @@ internal static class PrometheusExposition
             }
         }
 
+        if (view is not null)
+        {
+            ConsoleMetrics(w, view);
+        }
+        WorkerMetrics(w);
         ProcessMetrics(w);
         return sb.ToString();
+    }
+
+    /// <summary>Server states as a state set (one sample per state, 1 for the current one), readiness and reloads.</summary>
+    private static void ConsoleMetrics(Writer w, OperatorConsole.IProxyView view)
+    {
+        var pools = view.Pools;
+        var now = Environment.TickCount64;
+        const string state = "sharpcracker_server_state";
+        w.Family(state, "gauge", "1 for the server's current state (up, failing, backing_off, ejected), 0 for the others.");
+        foreach (var pool in pools)
+        {
+            foreach (var server in pool.Servers)
+            {
+                var current = OperatorConsole.ServerStates.Of(server.Health, now);
+                foreach (var s in Enum.GetValues<OperatorConsole.ServerState>())
+                {
+                    var label = OperatorConsole.ServerStates.Name(s).Replace(' ', '_');
+                    w.Labelled(state, $"pool=\"{Escape(pool.Name)}\",server=\"{Escape(server.Name)}\",state=\"{label}\"", s == current ? 1 : 0);
+                }
+            }
+        }
+        var readiness = OperatorConsole.Readiness.Passive(view);
+        w.Family("sharpcracker_pool_ready", "gauge", "1 when the pool listens and has a server that is up (as /ready, without its probe).");
+        foreach (var pool in readiness.Pools)
+        {
+            w.Sample("sharpcracker_pool_ready", "pool", pool.Pool, pool.Ready ? 1 : 0);
+        }
+        w.Family("sharpcracker_config_reloads_total", "counter", "Configuration reloads applied.");
+        w.Sample("sharpcracker_config_reloads_total", ConfigReloadCounters.Reloads);
+        w.Family("sharpcracker_config_reload_failures_total", "counter", "Configuration reloads refused (the old configuration kept running).");
+        w.Sample("sharpcracker_config_reload_failures_total", ConfigReloadCounters.Failures);
+    }
+
+    /// <summary>The worker threads: how many, and each one's clients and forwarded requests.</summary>
+    private static void WorkerMetrics(Writer w)
+    {
+        var workers = WorkerLoad.Snapshot();
+        if (workers.Count == 0)
+        {
+            return;
+        }
+        w.Family("sharpcracker_workers", "gauge", "Worker threads (event loops).");
+        w.Sample("sharpcracker_workers", workers.Count);
+        w.Family("sharpcracker_worker_clients", "gauge", "Client connections owned by each worker.");
+        foreach (var (worker, clients, _) in workers)
+        {
+            w.Sample("sharpcracker_worker_clients", "worker", worker.ToString(CultureInfo.InvariantCulture), clients);
+        }
+        w.Family("sharpcracker_worker_requests_total", "counter", "Requests each worker forwarded to servers.");
+        foreach (var (worker, _, requests) in workers)
+        {
+            w.Sample("sharpcracker_worker_requests_total", "worker", worker.ToString(CultureInfo.InvariantCulture), requests);
+        }
     }
 
     private static void ProcessMetrics(Writer w)

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using System.Text;
+using Sharpcracker.OperatorConsole;
 
 namespace Sharpcracker.Stats;
 
@@ -14,10 +15,11 @@ internal static class StatsEndpoints
 
     /// <summary>
     /// A minimal HTTP/1.x responder: reads the request head (bounded), answers one response and
-    /// closes. GET (or HEAD) /metrics → the Prometheus exposition; another path → 404; another
-    /// method → 405; a malformed or oversized head → 400.
+    /// closes. GET (or HEAD) /metrics → the Prometheus exposition; the operator console's paths
+    /// (<see cref="ConsoleRoutes"/>) when <paramref name="view"/> is given; another path → 404;
+    /// another method → 405; a malformed or oversized head → 400.
     /// </summary>
-    public static async Task ServeMetricsAsync(Socket client, CancellationToken cancellationToken)
+    public static async Task ServeHttpAsync(Socket client, IProxyView? view, CancellationToken cancellationToken)
     {
         var buffer = new byte[MaxRequestHead];
         var length = 0;
@@ -26,7 +28,7 @@ internal static class StatsEndpoints
         {
             if (length == buffer.Length)
             {
-                await RespondAsync(client, 400, "Bad Request", "text/plain", "request head too large\n", false, cancellationToken).ConfigureAwait(false);
+                await RespondAsync(client, HttpReply.Text(400, "request head too large\n"), false, cancellationToken).ConfigureAwait(false);
                 return;
             }
             var n = await client.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, cancellationToken).ConfigureAwait(false);
@@ -45,35 +47,42 @@ internal static class StatsEndpoints
         var requestLine = head.Split('\n')[0].TrimEnd('\r').Split(' ');
         if (requestLine.Length != 3 || !requestLine[2].StartsWith("HTTP/1.", StringComparison.Ordinal))
         {
-            await RespondAsync(client, 400, "Bad Request", "text/plain", "bad request line\n", false, cancellationToken).ConfigureAwait(false);
+            await RespondAsync(client, HttpReply.Text(400, "bad request line\n"), false, cancellationToken).ConfigureAwait(false);
             return;
         }
         var (method, target) = (requestLine[0], requestLine[1]);
-        var path = target.Split('?')[0];
+        var question = target.IndexOf('?');
+        var (path, query) = question < 0 ? (target, "") : (target[..question], target[(question + 1)..]);
+        var headOnly = method == "HEAD";
         if (method is not ("GET" or "HEAD"))
         {
-            await RespondAsync(client, 405, "Method Not Allowed", "text/plain", "only GET and HEAD\n", method == "HEAD", cancellationToken).ConfigureAwait(false);
+            await RespondAsync(client, HttpReply.Text(405, "only GET and HEAD\n"), false, cancellationToken).ConfigureAwait(false);
             return;
         }
-        if (path != "/metrics")
+        HttpReply? reply;
+        if (path == "/metrics")
         {
-            await RespondAsync(client, 404, "Not Found", "text/plain", "try /metrics\n", method == "HEAD", cancellationToken).ConfigureAwait(false);
-            return;
+            reply = new HttpReply(200, PrometheusExposition.ContentType, Encoding.UTF8.GetBytes(PrometheusExposition.Render(StatsRegistry.Pools, view)));
         }
-        var body = PrometheusExposition.Render(StatsRegistry.Pools);
-        await RespondAsync(client, 200, "OK", PrometheusExposition.ContentType, body, method == "HEAD", cancellationToken).ConfigureAwait(false);
+        else
+        {
+            reply = view is null ? null : await ConsoleRoutes.HandleAsync(view, path, query, cancellationToken).ConfigureAwait(false);
+        }
+        reply ??= HttpReply.Text(404, view is null ? "try /metrics\n" : "try one of: " + ConsoleRoutes.Paths + "\n");
+        await RespondAsync(client, reply, headOnly, cancellationToken).ConfigureAwait(false);
     }
 
-    private static Task RespondAsync(Socket client, int status, string reason, string contentType, string body, bool headOnly, CancellationToken cancellationToken)
+    private static Task RespondAsync(Socket client, HttpReply reply, bool headOnly, CancellationToken cancellationToken)
     {
-        var bodyBytes = Encoding.UTF8.GetBytes(body);
-        var header = $"HTTP/1.1 {status} {reason}\r\nContent-Type: {contentType}\r\nContent-Length: {bodyBytes.Length}\r\nConnection: close\r\n\r\n";
+        // Console answers are live: never cached by a browser or a proxy in between.
+        var header = $"HTTP/1.1 {reply.Status} {reply.Reason}\r\nContent-Type: {reply.ContentType}\r\nContent-Length: {reply.Body.Length}\r\n"
+            + $"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n{reply.ExtraHeaders}Connection: close\r\n\r\n";
         var headerBytes = Encoding.ASCII.GetBytes(header);
-        var response = new byte[headerBytes.Length + (headOnly ? 0 : bodyBytes.Length)];
+        var response = new byte[headerBytes.Length + (headOnly ? 0 : reply.Body.Length)];
         headerBytes.CopyTo(response, 0);
         if (!headOnly)
         {
-            bodyBytes.CopyTo(response, headerBytes.Length);
+            reply.Body.CopyTo(response, headerBytes.Length);
         }
         return StatsTcpListener.SendAllAndShutdownAsync(client, response, cancellationToken);
     }

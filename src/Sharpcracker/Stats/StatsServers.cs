@@ -21,8 +21,11 @@ internal sealed class StatsServers : IAsyncDisposable
         _metrics = metrics;
     }
 
-    /// <summary>Starts both listeners; throws IOException when the metrics port cannot be bound.</summary>
-    public static StatsServers Start(string address, int statsPort, int metricsPort, ILogger logger)
+    /// <summary>
+    /// Starts both listeners; throws IOException when the metrics port cannot be bound. With
+    /// <paramref name="view"/>, the metrics port also serves the operator console.
+    /// </summary>
+    public static StatsServers Start(string address, int statsPort, int metricsPort, ILogger logger, OperatorConsole.IProxyView? view = null)
     {
         ProxyMeter.EnsureCreated();
         StatsTcpListener? stats = null;
@@ -40,8 +43,9 @@ internal sealed class StatsServers : IAsyncDisposable
         {
             try
             {
-                metrics = StatsTcpListener.Start(address, metricsPort, "metrics", StatsEndpoints.ServeMetricsAsync, logger);
-                logger.LogInformation("metrics: listening on http://{Address}:{Port}/metrics", address, metricsPort);
+                metrics = StatsTcpListener.Start(address, metricsPort, "metrics", (client, ct) => StatsEndpoints.ServeHttpAsync(client, view, ct), logger);
+                logger.LogInformation("metrics: listening on http://{Address}:{Port}/metrics{Console}", address, metricsPort,
+                    view is null ? "" : $" (status page http://{address}:{metricsPort}/)");
             }
             catch (SocketException e)
             {

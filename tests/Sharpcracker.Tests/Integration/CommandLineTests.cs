@@ -48,7 +48,8 @@ public sealed class CommandLineTests
     public async Task Threads_SetsTheWorkerCount_ShownInStats_ServerConnectionsPerWorker()
     {
         using var memcached = ExternalProcess.StartMemcached();
-        using var proxy = ProxyProcess.Start([memcached.Port], "", "--threads", "3");
+        var metricsPort = FreePort.Next();
+        using var proxy = ProxyProcess.Start([memcached.Port], "", "--threads", "3", "--metrics-port", metricsPort.ToString());
         var clients = Enumerable.Range(0, 3).Select(_ => new McConnection(proxy.Port)).ToList();
         try
         {
@@ -65,6 +66,15 @@ public sealed class CommandLineTests
             Assert.Contains("STAT threads 3", stats);
             // Three clients on three workers: one connection to the server from each worker.
             Assert.Contains("STAT server_0_server_connections 3", stats);
+            using var http = new HttpClient();
+            var metrics = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+            Assert.Contains("\nsharpcracker_workers 3\n", metrics);
+            // One client per worker (the acceptor's least-loaded choice), each forwarded its set.
+            for (var w = 0; w < 3; w++)
+            {
+                Assert.Contains($"\nsharpcracker_worker_clients{{worker=\"{w}\"}} 1\n", metrics);
+                Assert.Contains($"\nsharpcracker_worker_requests_total{{worker=\"{w}\"}} 1\n", metrics);
+            }
         }
         finally
         {

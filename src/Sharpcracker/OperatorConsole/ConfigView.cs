@@ -1,0 +1,95 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Sharpcracker.Configuration;
+using Sharpcracker.Distribution;
+using Sharpcracker.Hashing;
+
+namespace Sharpcracker.OperatorConsole;
+
+/// <summary>
+/// /config: the configuration the proxy serves now (after reloads) as a twemproxy YAML file,
+/// every key with its effective value (defaults included). Built field by field from the parsed
+/// records, never from the file's text, so nothing the proxy does not know about can leak:
+/// <c>redis_auth</c> is replaced by <see cref="Redacted"/>, credentials in URLs are masked, and a
+/// vBucket map is summarised (its file's contents are not shown).
+/// </summary>
+internal static partial class ConfigView
+{
+    public const string Redacted = "<redacted>";
+
+    public static string Render(ProxyConfig config)
+    {
+        var sb = new StringBuilder();
+        sb.Append("# effective configuration of sharpcracker (").Append(MaskUrlCredentials(config.FilePath))
+          .Append("); secrets redacted\n");
+        foreach (var p in config.Pools)
+        {
+            sb.Append(Scalar(p.Name)).Append(":\n");
+            Line(sb, "listen", Scalar(p.Listen.Text));
+            Line(sb, "hash", KeyHasher.Name(p.Hash));
+            if (p.HashTag is { } tag)
+            {
+                Line(sb, "hash_tag", Quoted(tag));
+            }
+            Line(sb, "distribution", DistributionKinds.Name(p.Distribution));
+            if (p.TimeoutMs is { } timeout)
+            {
+                Line(sb, "timeout", Number(timeout));
+            }
+            Line(sb, "backlog", Number(p.Backlog));
+            Line(sb, "client_connections", Number(p.ClientConnections));
+            Line(sb, "redis", Bool(p.Redis));
+            if (p.RedisAuth is not null)
+            {
+                Line(sb, "redis_auth", Quoted(Redacted));
+            }
+            Line(sb, "redis_db", Number(p.RedisDb));
+            Line(sb, "tcpkeepalive", Bool(p.TcpKeepAlive));
+            Line(sb, "reuseport", Bool(p.ReusePort));
+            Line(sb, "preconnect", Bool(p.Preconnect));
+            Line(sb, "auto_eject_hosts", Bool(p.AutoEjectHosts));
+            Line(sb, "server_connections", Number(p.ServerConnections));
+            Line(sb, "server_retry_timeout", Number(p.ServerRetryTimeoutMs));
+            Line(sb, "server_failure_limit", Number(p.ServerFailureLimit));
+            Line(sb, "request_size_limit", Number(p.RequestSizeLimit));
+            Line(sb, "client_output_limit", Number(p.ClientOutputLimit));
+            Line(sb, "server_inflight_limit", Number(p.ServerInflightLimit));
+            if (p.VBuckets is { } map)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"  # vbucket map: {map.VBucketCount} vBuckets over {map.ServerCount} servers (not shown)\n");
+            }
+            sb.Append("  servers:\n");
+            foreach (var s in p.Servers)
+            {
+                sb.Append("    - ").Append(Scalar(s.Text)).Append('\n');
+            }
+        }
+        return sb.ToString();
+    }
+
+    private static void Line(StringBuilder sb, string key, string value) => sb.Append("  ").Append(key).Append(": ").Append(value).Append('\n');
+
+    private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+
+    private static string Bool(bool b) => b ? "true" : "false";
+
+    /// <summary>
+    /// Plain when YAML's syntax leaves it alone (the loader reads every scalar as its text), else
+    /// double-quoted (JSON's escapes are valid in YAML double quotes).
+    /// </summary>
+    private static string Scalar(string s)
+        => PlainScalar().IsMatch(s) && !s.Contains(": ", StringComparison.Ordinal) && !s.Contains(" #", StringComparison.Ordinal)
+            && !s.EndsWith(':') && !s.EndsWith(' ') ? s : Quoted(s);
+
+    private static string Quoted(string s) => System.Text.Json.JsonSerializer.Serialize(s, JsonText.Options);
+
+    /// <summary>http://user:password@host/… → http://&lt;redacted&gt;@host/… (a moxi stream URL may carry a password).</summary>
+    internal static string MaskUrlCredentials(string text) => UrlCredentials().Replace(text, "://" + Redacted + "@");
+
+    [GeneratedRegex(@"^[A-Za-z0-9_./][A-Za-z0-9_.:/\-\[\] ]*$")]
+    private static partial Regex PlainScalar();
+
+    [GeneratedRegex(@"://[^/@\s]+@")]
+    private static partial Regex UrlCredentials();
+}

@@ -1,0 +1,14 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.OperatorConsole;
+
+/// <summary>What the operator console reads from a running proxy: the configuration it serves and its pools.</summary>
+internal interface IProxyView
+{
+    /// <summary>The configuration served now (the last one applied by a reload).</summary>
+    ProxyConfig Config { get; }
+
+    /// <summary>The pools that listen now, in the configuration's pool order.</summary>
+    IReadOnlyList<ServerPool> Pools { get; }
+}

@@ -1,0 +1,68 @@
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.OperatorConsole;
+
+/// <summary>
+/// /ready: every configured pool listens and has at least one server it can reach. A server that
+/// is up (no failure since its last reply) counts. When a pool has none, its servers that are not
+/// ejected get one probe each (the re-admission probe: memcached <c>version</c>, Redis
+/// <c>PING</c>), because without auto_eject_hosts nothing else would find out that a failed server
+/// came back while no traffic arrives — and a load balancer sends none to a proxy that is not ready.
+/// Ejected servers are left to the proxy's own probe: requests cannot reach them until it succeeds.
+/// </summary>
+internal static class Readiness
+{
+    /// <summary>From the servers' states alone, without probes (the status JSON and /metrics, polled often); completes synchronously.</summary>
+    public static ReadinessReport Passive(IProxyView view) => CheckAsync(view, probe: false, CancellationToken.None).GetAwaiter().GetResult();
+
+    public static async Task<ReadinessReport> CheckAsync(IProxyView view, bool probe, CancellationToken cancellationToken)
+    {
+        var pools = view.Pools;
+        var byListen = pools.ToDictionary(p => p.Config.Listen.Text, StringComparer.Ordinal);
+        var results = new List<PoolReadiness>();
+        foreach (var config in view.Config.Pools)
+        {
+            if (!byListen.TryGetValue(config.Listen.Text, out var pool))
+            {
+                results.Add(new PoolReadiness(config.Name, false, $"not listening on {config.Listen.Text}"));
+                continue;
+            }
+            results.Add(await CheckPoolAsync(pool, probe, cancellationToken).ConfigureAwait(false));
+        }
+        return new ReadinessReport(results.Count > 0 && results.All(r => r.Ready), results);
+    }
+
+    private static async Task<PoolReadiness> CheckPoolAsync(ServerPool pool, bool probe, CancellationToken cancellationToken)
+    {
+        var servers = pool.Servers;
+        var now = Environment.TickCount64;
+        var states = servers.Select(s => ServerStates.Of(s.Health, now)).ToArray();
+        var up = states.Count(s => s == ServerState.Up);
+        if (up > 0)
+        {
+            return new PoolReadiness(pool.Name, true, $"{up} of {servers.Count} servers up");
+        }
+        var down = string.Join(", ", servers.Select((s, i) => $"{s.Name} {ServerStates.Name(states[i])} ({s.Health.LastError})"));
+        if (probe)
+        {
+            var candidates = servers.Where((_, i) => states[i] != ServerState.Ejected).ToArray();
+            var answers = await Task.WhenAll(candidates.Select(s => HealthProbe.RunAsync(s.Config, pool.Config, cancellationToken))).ConfigureAwait(false);
+            var answered = candidates.Where((_, i) => answers[i] is null).Select(s => s.Name).ToArray();
+            if (answered.Length > 0)
+            {
+                return new PoolReadiness(pool.Name, true, $"{string.Join(", ", answered)} answered a probe (no request has reached it since it failed)");
+            }
+        }
+        return new PoolReadiness(pool.Name, false, servers.Count == 0 ? "no servers" : "no reachable server: " + down);
+    }
+}
+
+/// <summary>The proxy is ready when every pool is.</summary>
+internal sealed record ReadinessReport(bool Ready, IReadOnlyList<PoolReadiness> Pools)
+{
+    /// <summary>One line per pool: "pool NAME: ready|not ready: reason".</summary>
+    public string Describe()
+        => (Ready ? "ready\n" : "not ready\n") + string.Concat(Pools.Select(p => $"pool {p.Pool}: {(p.Ready ? "ready" : "not ready")}: {p.Reason}\n"));
+}
+
+internal sealed record PoolReadiness(string Pool, bool Ready, string Reason);

@@ -1,0 +1,48 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Distribution;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.OperatorConsole;
+
+/// <summary>
+/// "Where does this key go": the placement through the proxy's own routing objects — the live
+/// pool's current <see cref="PoolTopology"/> for /route, a <see cref="PoolTopology"/> built from the
+/// file with every server in service for <c>--route</c> — plus each step that led there.
+/// </summary>
+internal static class RouteLookup
+{
+    /// <summary>The key under the running pool's topology (ejections in effect).</summary>
+    public static RouteAnswer Live(ServerPool pool, byte[] key) => Answer(pool.Topology, key, AllInService(pool.Config));
+
+    /// <summary>The key under <paramref name="config"/> with every server in service (no proxy running).</summary>
+    public static RouteAnswer Offline(PoolConfig config, byte[] key)
+    {
+        var topology = AllInService(config);
+        return Answer(topology, key, topology);
+    }
+
+    /// <summary>
+    /// The topology a pool starts with: the proxy's own constructor over placeholder servers
+    /// (routing reads only the config and which servers are live, never the server objects).
+    /// </summary>
+    private static PoolTopology AllInService(PoolConfig config) => new(config, new BackendServer[config.Servers.Count], static _ => true);
+
+    private static RouteAnswer Answer(PoolTopology topology, byte[] key, PoolTopology allInService)
+    {
+        var config = topology.Config;
+        if (topology.Router is not { } router)
+        {
+            // vbucket: libvbucket's CRC picks the vBucket, the map names its master; ejections do not apply.
+            var map = config.VBuckets!;
+            var index = topology.RouteIndex(key);
+            return new RouteAnswer(config, key, null, map.VBucketOf(key), index, index, []);
+        }
+        var explanation = router.Explain(key);
+        // Random placement differs per request; everything else is the router's Route itself.
+        var server = explanation.Step == RouteStep.Random ? explanation.ServerIndex : topology.RouteIndex(key);
+        var live = router.LiveServers.ToArray();
+        var excluded = Enumerable.Range(0, config.Servers.Count).Where(i => Array.IndexOf(live, i) < 0).ToArray();
+        var home = explanation.Step == RouteStep.Random ? server : allInService.RouteIndex(key);
+        return new RouteAnswer(config, key, explanation with { ServerIndex = server }, -1, server, home, excluded);
+    }
+}
