@@ -92,7 +92,7 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         var now = Environment.TickCount64;
         if (State == ServerConnectionState.Disconnected)
         {
-            if (_server.Health.RefuseConnect(now) is { } refused)
+            if (_server.Health.TryBeginConnect(now) is { } refused)
             {
                 // Disconnected: a failure emptied the output, so what follows _mark is this request's alone.
                 _output.Truncate(_mark);
@@ -131,7 +131,7 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
     public void Preconnect()
     {
         var now = Environment.TickCount64;
-        if (State == ServerConnectionState.Disconnected && _server.Health.RefuseConnect(now) is null)
+        if (State == ServerConnectionState.Disconnected && _server.Health.TryBeginConnect(now) is null)
         {
             _mark = _output.Length;
             StartConnect(now);

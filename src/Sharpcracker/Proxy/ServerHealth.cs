@@ -12,14 +12,24 @@ namespace Sharpcracker.Proxy;
 /// <c>server_retry_timeout</c>.</item>
 /// <item>Below the limit (or without auto-eject) reconnects back off: the first failure after a
 /// working period reconnects at once; from the second consecutive failure on no connect is tried
-/// for 100 ms, 200 ms, 400 ms … capped at <c>server_retry_timeout</c>, and requests arriving
-/// meanwhile fail at once with the last error instead of each trying a connect.</item>
+/// for 100 ms, 200 ms, 400 ms … capped at <c>server_retry_timeout</c> with auto-eject and at
+/// <see cref="RecoveryCapMs"/> without it (a server that comes back is used again within that
+/// time, as twemproxy's connect-on-demand does); requests arriving meanwhile fail at once with
+/// the last error instead of each trying a connect, and when a window has passed one connection
+/// (of any worker) makes the next attempt (<see cref="TryBeginConnect"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class ServerHealth
 {
     /// <summary>The first back-off delay (after the second consecutive failure).</summary>
     public const int BackoffBaseMs = 100;
+
+    /// <summary>
+    /// The longest back-off without auto_eject_hosts: a dead server is tried at most once per
+    /// this many milliseconds (whatever the number of workers and connections), and a server
+    /// that comes back is used again within it.
+    /// </summary>
+    public const int RecoveryCapMs = 500;
 
     private readonly object _lock = new();
     // Settings: written under _lock (constructor, Reconfigure), read under it or as one int.
@@ -81,7 +91,7 @@ internal sealed class ServerHealth
         lock (_lock)
         {
             _failures = 0;
-            _connectAllowedAt = 0;
+            Volatile.Write(ref _connectAllowedAt, 0);
         }
     }
 
@@ -117,7 +127,7 @@ internal sealed class ServerHealth
                 Interlocked.Increment(ref _ejections);
                 return true;
             }
-            Volatile.Write(ref _connectAllowedAt, now + BackoffDelayMs(_failures, _retryTimeoutMs));
+            Volatile.Write(ref _connectAllowedAt, now + BackoffDelayMs(_failures, _retryTimeoutMs, _autoEject));
             return false;
         }
     }
@@ -146,14 +156,45 @@ internal sealed class ServerHealth
         }
     }
 
-    /// <summary>0 for the first consecutive failure, then 100 ms doubling, capped at the retry timeout.</summary>
-    public static long BackoffDelayMs(int consecutiveFailures, int retryTimeoutMs)
+    /// <summary>
+    /// 0 for the first consecutive failure, then 100 ms doubling, capped at the retry timeout
+    /// (with auto-eject) or at <see cref="RecoveryCapMs"/> (without: nothing ejects the server, so
+    /// a long back-off would only delay its return).
+    /// </summary>
+    public static long BackoffDelayMs(int consecutiveFailures, int retryTimeoutMs, bool autoEject = true)
     {
         if (consecutiveFailures <= 1)
         {
             return 0;
         }
         var shift = Math.Min(consecutiveFailures - 2, 20);
-        return Math.Min((long)BackoffBaseMs << shift, retryTimeoutMs);
+        var cap = autoEject ? retryTimeoutMs : Math.Min(retryTimeoutMs, RecoveryCapMs);
+        return Math.Min((long)BackoffBaseMs << shift, cap);
+    }
+
+    /// <summary>
+    /// A connection that is down wants to connect at <paramref name="now"/>: null when it may,
+    /// otherwise the error to fail its request with. Outside a back-off every connection may;
+    /// once a back-off window has passed, only the first caller gets the attempt and the window
+    /// restarts for the others, so a dead server sees one connect per window in all.
+    /// <see cref="RefuseConnect"/> is the read-only form (for reporting).
+    /// </summary>
+    public string? TryBeginConnect(long now)
+    {
+        if (_ejected)
+        {
+            return _lastError;
+        }
+        var allowedAt = Volatile.Read(ref _connectAllowedAt);
+        if (allowedAt == 0)
+        {
+            return null;
+        }
+        if (now < allowedAt)
+        {
+            return _lastError;
+        }
+        var next = now + BackoffDelayMs(Math.Max(2, Volatile.Read(ref _failures)), _retryTimeoutMs, _autoEject);
+        return Interlocked.CompareExchange(ref _connectAllowedAt, next, allowedAt) == allowedAt ? null : _lastError;
     }
 }

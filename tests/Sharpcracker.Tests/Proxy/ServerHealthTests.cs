@@ -17,6 +17,42 @@ public sealed class ServerHealthTests
     }
 
     [Fact]
+    public void WithoutAutoEject_BackoffIsCappedAtTheRecoveryCap_WithAutoEjectAtTheRetryTimeout()
+    {
+        Assert.Equal(400, ServerHealth.BackoffDelayMs(4, 30000, autoEject: false));
+        Assert.Equal(ServerHealth.RecoveryCapMs, ServerHealth.BackoffDelayMs(5, 30000, autoEject: false));
+        Assert.Equal(ServerHealth.RecoveryCapMs, ServerHealth.BackoffDelayMs(1000, 30000, autoEject: false));
+        Assert.Equal(50, ServerHealth.BackoffDelayMs(9, 50, autoEject: false));
+        Assert.Equal(30000, ServerHealth.BackoffDelayMs(1000, 30000, autoEject: true));
+        // A long outage: the window never grows past the cap.
+        var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
+        for (var i = 0; i < 50; i++)
+        {
+            health.OnConnectionFailed("Connection refused", 1000);
+        }
+        Assert.NotNull(health.RefuseConnect(1000 + ServerHealth.RecoveryCapMs - 1));
+        Assert.Null(health.RefuseConnect(1000 + ServerHealth.RecoveryCapMs));
+    }
+
+    [Fact]
+    public void AfterABackoffWindow_OneConnectionGetsTheAttempt_TheOthersWaitAnotherWindow()
+    {
+        var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
+        Assert.Null(health.TryBeginConnect(1000)); // no back-off: every connection may connect
+        Assert.Null(health.TryBeginConnect(1000));
+        health.OnConnectionFailed("Connection refused", 1000);
+        health.OnConnectionFailed("Connection refused", 1000); // window: 100 ms
+        Assert.Equal("Connection refused", health.TryBeginConnect(1099));
+        Assert.Null(health.TryBeginConnect(1100)); // the first caller after the window
+        Assert.Equal("Connection refused", health.TryBeginConnect(1100)); // every other caller
+        Assert.Equal("Connection refused", health.TryBeginConnect(1199));
+        Assert.Null(health.TryBeginConnect(1200)); // the attempt's outcome never came: next window
+        health.OnReply(); // the server answered: connect at will again
+        Assert.Null(health.TryBeginConnect(1201));
+        Assert.Null(health.TryBeginConnect(1201));
+    }
+
+    [Fact]
     public void WithoutAutoEject_FailuresBackOff_RequestsAreRefusedWithTheLastError_ReplyResets()
     {
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
