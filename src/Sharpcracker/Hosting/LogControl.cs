@@ -44,18 +44,33 @@ internal static class LogControl
             registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTIN, context =>
             {
                 context.Cancel = true; // the default action would stop the process
+                Received(logger, SigTtin, ", up logging level");
                 Change(logger, +1);
             }));
             registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTTOU, context =>
             {
                 context.Cancel = true;
+                Received(logger, SigTtou, ", down logging level");
                 Change(logger, -1);
             }));
+            // nutcracker logs SIGUSR1/SIGUSR2 and does nothing else (their default would terminate).
+            foreach (var (number, name) in new[] { (10, "SIGUSR1"), (12, "SIGUSR2") })
+            {
+                registrations.Add(PosixSignalRegistration.Create((PosixSignal)number, context =>
+                {
+                    context.Cancel = true;
+                    Received(logger, (number, name), "");
+                }));
+            }
+            // Logged only: the host's own handlers run the graceful stop (nothing cancels it here).
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => Received(logger, SigInt, ", exiting")));
+            registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => Received(logger, SigTerm, ", exiting")));
         }
         registrations.Add(
             PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true; // the default action would terminate the process
+                Received(logger, SigHup, logFile is null ? ", reloading configuration" : ", reopening log file and reloading configuration");
                 if (logFile is null)
                 {
                     return;
@@ -72,6 +87,21 @@ internal static class LogControl
             }));
         return new Registrations(registrations);
     }
+
+    // Linux signal numbers (x86-64 and arm64), as nutcracker prints them.
+    private static readonly (int Number, string Name) SigHup = (1, "SIGHUP");
+    private static readonly (int Number, string Name) SigInt = (2, "SIGINT");
+    private static readonly (int Number, string Name) SigTerm = (15, "SIGTERM");
+    private static readonly (int Number, string Name) SigTtin = (21, "SIGTTIN");
+    private static readonly (int Number, string Name) SigTtou = (22, "SIGTTOU");
+
+    /// <summary>
+    /// nutcracker's line for every handled signal, <c>signal 1 (SIGHUP) received, reopening log
+    /// file</c> (checked against nutcracker 0.5.0), at Warning so it shows at the default level and
+    /// below, as nutcracker's unconditional log_safe does.
+    /// </summary>
+    private static void Received(ILogger logger, (int Number, string Name) signal, string action)
+        => logger.LogWarning("signal {Number} ({Name}) received{Action}", signal.Number, signal.Name, action);
 
     private static void Change(ILogger logger, int delta)
     {

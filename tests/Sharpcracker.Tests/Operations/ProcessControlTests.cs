@@ -40,11 +40,16 @@ public sealed class ProcessControlTests
 
             proxy.Signal("TTIN");
             Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("log level raised to 7 (Debug)")), ReadShared(log));
+            // nutcracker's line for each signal, by number and name.
+            Assert.Contains("signal 21 (SIGTTIN) received, up logging level", ReadShared(log));
+            proxy.Signal("USR1");
+            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("signal 10 (SIGUSR1) received")), ReadShared(log));
             await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
             Assert.True(await ProxyProcessRunner.EventuallyAsync(() => Count(ReadShared(log), served) == 1), ReadShared(log));
 
             proxy.Signal("TTOU");
             Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("log level lowered to 6 (Information)")), ReadShared(log));
+            Assert.Contains("signal 22 (SIGTTOU) received, down logging level", ReadShared(log));
             await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
             // Log lines are written in order: once the next level change is logged, a Debug line
             // for the connection above would already be in the file.
@@ -84,6 +89,8 @@ public sealed class ProcessControlTests
 
             proxy.Signal("HUP");
             Assert.True(await ProxyProcessRunner.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("reopened log file")), "SIGHUP creates the file again");
+            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(rotated).Contains("signal 1 (SIGHUP) received, reopening log file")
+                || ReadShared(log).Contains("signal 1 (SIGHUP) received, reopening log file")), "SIGHUP is logged by number and name");
             await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
             Assert.True(await ProxyProcessRunner.EventuallyAsync(() => Count(ReadShared(log), "stats: served") == 1), ReadShared(log));
             Assert.Equal(2, Count(ReadShared(rotated), "stats: served"));
@@ -115,6 +122,7 @@ public sealed class ProcessControlTests
             proxy.Signal("INT");
             Assert.True(proxy.Process.WaitForExit(30000), "sharpcracker did not stop on SIGINT");
             Assert.False(File.Exists(pid), "pid file is removed at exit");
+            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => proxy.Stderr.Contains("signal 2 (SIGINT) received, exiting")), proxy.Stderr);
         }
         finally
         {
