@@ -16,6 +16,8 @@ internal sealed unsafe class Listener : IEventHandler
 {
     /// <summary>Connections taken per readiness event, so one busy listener cannot starve the worker's other sockets.</summary>
     private const int AcceptBatch = 64;
+    /// <summary>How long accepting pauses when the process or system is out of descriptors or memory.</summary>
+    public const int ResourcePauseMs = 100;
 
     private readonly Socket _socket;
     private readonly int _fd;
@@ -23,6 +25,8 @@ internal sealed unsafe class Listener : IEventHandler
     private readonly ILogger _logger;
     private readonly bool _tcp;
     private int _slot = -1;
+    private bool _paused;
+    private long _failedAccepts;
 
     public Listener(Socket socket, ServerPool pool, Worker acceptor, ILogger logger)
     {
@@ -47,10 +51,9 @@ internal sealed unsafe class Listener : IEventHandler
             if (fd < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
-                if (errno != Libc.EAgain && errno != Libc.EIntr)
+                if (errno != Libc.EAgain && errno != Libc.EIntr && errno != ConnectionAborted)
                 {
-                    // EMFILE, ENFILE, ENOBUFS…: the connection stays queued; try again on the next pass.
-                    _logger.LogWarning("pool {Pool}: accept failed: errno {Errno}", _pool.Name, errno);
+                    PauseAccepting(errno);
                 }
                 return;
             }
@@ -58,6 +61,37 @@ internal sealed unsafe class Listener : IEventHandler
             // it blocks until told otherwise (engine.md §2, "Wrapping pitfall").
             var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true)) { Blocking = false };
             _pool.Accept(socket, _tcp);
+        }
+    }
+
+    private const int ConnectionAborted = 103; // ECONNABORTED: the client gave up while queued
+
+    /// <summary>
+    /// EMFILE, ENFILE, ENOBUFS, ENOMEM…: the connection stays queued and the listener stays
+    /// readable, so a level-triggered loop would retry (and log) without end. Stop watching the
+    /// listener for <see cref="ResourcePauseMs"/>, log once per pause, then try again.
+    /// </summary>
+    private void PauseAccepting(int errno)
+    {
+        _failedAccepts++;
+        if (_paused || _slot < 0)
+        {
+            return;
+        }
+        _paused = true;
+        Acceptor.Modify(_slot, _fd, 0);
+        _logger.LogWarning("pool {Pool}: accept failed: errno {Errno} ({Count} so far); pausing accepts for {Pause} ms",
+            _pool.Name, errno, _failedAccepts, ResourcePauseMs);
+        Acceptor.RunAfter(ResourcePauseMs, Resume);
+    }
+
+    /// <summary>Acceptor thread: watch the listener again after a pause.</summary>
+    private void Resume()
+    {
+        if (_paused && _slot >= 0)
+        {
+            _paused = false;
+            Acceptor.Modify(_slot, _fd, Libc.EpollIn);
         }
     }
 

@@ -204,10 +204,20 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
     private void BeginConnect(EndPoint endpoint)
     {
         var unix = endpoint is UnixDomainSocketEndPoint;
-        var socket = unix
-            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
-            : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-        socket.Blocking = false;
+        Socket socket;
+        try
+        {
+            socket = unix
+                ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+                : new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.Blocking = false;
+        }
+        catch (SocketException e)
+        {
+            // Out of descriptors (EMFILE) or similar: the requests fail, the client stays.
+            ConnectFailed(e.Message);
+            return;
+        }
         var connected = false;
         try
         {

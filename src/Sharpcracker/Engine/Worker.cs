@@ -36,6 +36,7 @@ internal sealed class Worker : IDisposable
     private int _nextSlot;
     private readonly List<IFlushable> _dirty = [];
     private readonly List<ServerConnection> _backends = [];
+    private readonly List<(long Due, Action Action)> _timers = [];
     private long _nextTimeoutScan;
     private volatile bool _stopping;
     private int _clients;
@@ -148,7 +149,7 @@ internal sealed class Worker : IDisposable
     {
         while (!_stopping)
         {
-            var n = _epoll.Wait(Inflight > 0 ? TimeoutScanMs : _dirty.Count > 0 ? 0 : -1);
+            var n = _epoll.Wait(WaitTimeoutMs());
             for (var i = 0; i < n; i++)
             {
                 var data = _epoll.DataAt(i);
@@ -174,7 +175,54 @@ internal sealed class Worker : IDisposable
             {
                 ScanTimeouts();
             }
+            if (_timers.Count > 0)
+            {
+                RunTimers();
+            }
             FlushDirty();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on this worker after <paramref name="delayMs"/> (rare events:
+    /// an accept pause). The worker's own timer, so it works even when the process cannot create
+    /// threads or descriptors.
+    /// </summary>
+    public void RunAfter(int delayMs, Action action) => _timers.Add((Environment.TickCount64 + delayMs, action));
+
+    private int WaitTimeoutMs()
+    {
+        var timeout = Inflight > 0 ? TimeoutScanMs : -1;
+        if (_timers.Count > 0)
+        {
+            var now = Environment.TickCount64;
+            foreach (var (due, _) in _timers)
+            {
+                var wait = (int)Math.Clamp(due - now, 0, int.MaxValue);
+                timeout = timeout < 0 ? wait : Math.Min(timeout, wait);
+            }
+        }
+        return timeout;
+    }
+
+    private void RunTimers()
+    {
+        var now = Environment.TickCount64;
+        for (var i = _timers.Count - 1; i >= 0; i--)
+        {
+            if (_timers[i].Due <= now)
+            {
+                var action = _timers[i].Action;
+                _timers.RemoveAt(i);
+                try
+                {
+                    action();
+                }
+                catch (Exception e)
+                {
+                    _logger.LogError(e, "worker {Worker}: timer failed", Index);
+                }
+            }
         }
     }
 
