@@ -101,6 +101,14 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
                 return false;
             }
             StartConnect(now);
+            if (State == ServerConnectionState.Disconnected)
+            {
+                // The connect failed at once (a unix socket path that does not exist, no
+                // descriptors left): the failure emptied the output; this request fails with it.
+                _server.Stats.Pool.ForwardErrors(1);
+                request.OnFailure(_server.Health.LastError);
+                return false;
+            }
         }
         request.EnqueuedAt = now;
         _inflight.Enqueue(request);

@@ -238,4 +238,27 @@ public sealed class WorkerEngineTests
             clients.ForEach(c => c.Dispose());
         }
     }
+
+    [Fact]
+    public async Task ConnectFailingAtOnce_MissingUnixSocket_EveryRequestGetsAnError_NoneHangs()
+    {
+        var port = FreePort.Next();
+        var missing = Path.Combine(Path.GetTempPath(), $"sc-missing-{Guid.NewGuid():N}.sock");
+        await using var proxy = await ProxyInstance.StartAsync($"""
+            pool:
+              listen: 127.0.0.1:{port}
+              servers:
+                - {missing}:1
+
+            """, port, Workers);
+        using var client = new McConnection(port);
+        // The connect fails inside the request's own dispatch (ENOENT), before any event loop pass.
+        for (var i = 0; i < 3; i++)
+        {
+            await client.SendAsync($"get k{i}\r\n");
+            Assert.StartsWith("SERVER_ERROR ", await client.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+        await client.SendAsync("set k 0 0 1\r\nv\r\n");
+        Assert.StartsWith("SERVER_ERROR ", await client.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
 }
