@@ -45,7 +45,7 @@ internal static class Readiness
         var down = string.Join(", ", servers.Select((s, i) => $"{s.Name} {ServerStates.Name(states[i])} ({s.Health.LastError})"));
         if (probe)
         {
-            var candidates = servers.Where((_, i) => states[i] != ServerState.Ejected).ToArray();
+            var candidates = servers.Where((_, i) => states[i] is not (ServerState.Ejected or ServerState.Probing)).ToArray();
             var answers = await Task.WhenAll(candidates.Select(s => HealthProbe.RunAsync(s.Config, pool.Config, cancellationToken))).ConfigureAwait(false);
             var answered = candidates.Where((_, i) => answers[i] is null).Select(s => s.Name).ToArray();
             if (answered.Length > 0)

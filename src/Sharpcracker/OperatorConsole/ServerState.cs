@@ -13,6 +13,8 @@ internal enum ServerState
     BackingOff,
     /// <summary>Out of the continuum (auto_eject_hosts) until a probe every server_retry_timeout succeeds.</summary>
     Ejected,
+    /// <summary>Ejected, and its re-admission probe is running now.</summary>
+    Probing,
 }
 
 internal static class ServerStates
@@ -21,7 +23,7 @@ internal static class ServerStates
     {
         if (health.IsEjected)
         {
-            return ServerState.Ejected;
+            return health.IsProbing ? ServerState.Probing : ServerState.Ejected;
         }
         // RefuseConnect is a pure read; outside an ejection it refuses only during a back-off delay.
         if (health.RefuseConnect(nowTicks) is not null)
@@ -36,6 +38,7 @@ internal static class ServerStates
         ServerState.Up => "up",
         ServerState.Failing => "failing",
         ServerState.BackingOff => "backing off",
+        ServerState.Probing => "probing",
         _ => "ejected",
     };
 }

@@ -103,7 +103,16 @@ internal static class HealthProbe
             while (true)
             {
                 await Task.Delay(server.Health.RetryTimeoutMs, cancellationToken).ConfigureAwait(false);
-                var error = await RunAsync(server.Config, pool.Config, cancellationToken).ConfigureAwait(false);
+                string? error;
+                server.Health.SetProbing(true);
+                try
+                {
+                    error = await RunAsync(server.Config, pool.Config, cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    server.Health.SetProbing(false);
+                }
                 if (error is null)
                 {
                     if (server.Health.OnProbeResult(null))

@@ -67,6 +67,14 @@ internal sealed class ServerHealth
 
     public bool IsEjected => _ejected;
 
+    /// <summary>An ejected server's re-admission probe is in progress (for reporting).</summary>
+    public bool IsProbing => _probing;
+
+    private volatile bool _probing;
+
+    /// <summary>The probe of an ejected server starts (true) or has its answer (false).</summary>
+    public void SetProbing(bool probing) => _probing = probing;
+
     /// <summary>The reason of the most recent failure (what refused requests are answered with).</summary>
     public string LastError => _lastError;
 

@@ -97,7 +97,7 @@ internal static class PrometheusExposition
         var pools = view.Pools;
         var now = Environment.TickCount64;
         const string state = "sharpcracker_server_state";
-        w.Family(state, "gauge", "1 for the server's current state (up, failing, backing_off, ejected), 0 for the others.");
+        w.Family(state, "gauge", "1 for the server's current state (up, failing, backing_off, ejected, probing), 0 for the others.");
         foreach (var pool in pools)
         {
             foreach (var server in pool.Servers)

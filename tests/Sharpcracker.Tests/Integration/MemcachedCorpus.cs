@@ -52,14 +52,17 @@ public static class MemcachedCorpus
 
         // Counters.
         Add("incr", "set c 0 0 2\r\n10\r\nincr c 5\r\nget c\r\n");
-        Add("decr-floor", "decr c 1000\r\nget c\r\n");
+        // Each counter sequence sets its own value first: memcached pads a shrinking incr/decr result
+        // in place only when no other connection still holds the item (refcount), so a value left
+        // by an earlier sequence on another connection could come back unpadded at random.
+        Add("decr-floor", "set c 0 0 2\r\n15\r\ndecr c 1000\r\nget c\r\n");
         Add("incr-wrap", "set w 0 0 20\r\n18446744073709551615\r\nincr w 1\r\n");
         Add("incr-non-numeric", "set nn 0 0 3\r\nabc\r\nincr nn 1\r\n");
         Add("incr-bad-delta", "incr c abc\r\n");
         Add("incr-negative-delta", "incr c -1\r\n");
         Add("incr-missing", "incr nokey 1\r\n");
         Add("decr-trailing-space", "set d 0 0 3\r\n100\r\ndecr d 95\r\nget d\r\n");
-        Add("incr-noreply", "incr c 1 noreply\r\nget c\r\n");
+        Add("incr-noreply", "set c 0 0 2\r\n0 \r\nincr c 1 noreply\r\nget c\r\n");
         Add("incr-wrong-tokens", "incr c\r\nincr c 1 2 3\r\n");
 
         // delete / touch.

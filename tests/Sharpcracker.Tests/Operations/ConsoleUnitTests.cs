@@ -49,6 +49,22 @@ public sealed class ConsoleUnitTests
     }
 
     [Fact]
+    public void ServerStates_FollowTheHealthStateMachine_ProbingWhileAnEjectedServersProbeRuns()
+    {
+        var health = new Sharpcracker.Proxy.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
+        Assert.Equal(OperatorConsole.ServerState.Up, OperatorConsole.ServerStates.Of(health, 1000));
+        health.OnConnectionFailed("Connection refused", 1000);
+        Assert.Equal(OperatorConsole.ServerState.Failing, OperatorConsole.ServerStates.Of(health, 1000));
+        Assert.True(health.OnConnectionFailed("Connection refused", 1000));
+        Assert.Equal(OperatorConsole.ServerState.Ejected, OperatorConsole.ServerStates.Of(health, 1000));
+        health.SetProbing(true);
+        Assert.Equal("probing", OperatorConsole.ServerStates.Name(OperatorConsole.ServerStates.Of(health, 1000)));
+        health.SetProbing(false);
+        Assert.True(health.OnProbeResult(null));
+        Assert.Equal(OperatorConsole.ServerState.Up, OperatorConsole.ServerStates.Of(health, 1000));
+    }
+
+    [Fact]
     public void Explain_OneLiveServerAndNone()
     {
         var one = new KeyRouter(HashKind.Md5, HashTag.None, DistributionKind.Ketama, [new(3, "only", 1)]);
