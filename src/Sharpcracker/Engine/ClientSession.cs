@@ -173,16 +173,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
                 return;
             }
             input.Advance(n);
-            var consumed = ProcessInput(input.Memory);
-            input.DiscardFront(consumed);
-            if (_readDone)
-            {
-                input.Release();
-            }
-            else if (input.Length == 0)
-            {
-                input.ClearKeepingSmall(KeptBufferBytes);
-            }
+            ProcessBuffered(input);
         }
         else
         {
@@ -243,7 +234,6 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
                 if (_saturated is { } saturated)
                 {
                     // Back-pressure: resumed when the connection drains below its low-water mark.
-                    _saturated = null;
                     _waitingForRoom = true;
                     saturated.WaitForRoom(this);
                 }
@@ -280,14 +270,23 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         _paused = false;
         if (_input is { Length: > 0 } input)
         {
-            var consumed = ProcessInput(input.Memory);
-            input.DiscardFront(consumed);
-            if (input.Length == 0 || _readDone)
-            {
-                input.Release();
-            }
+            ProcessBuffered(input);
         }
         UpdateInterest();
+    }
+
+    /// <summary>Processes the session's own input buffer and keeps only what is left unparsed.</summary>
+    private void ProcessBuffered(ByteBuffer input)
+    {
+        input.DiscardFront(ProcessInput(input.Memory));
+        if (_readDone)
+        {
+            input.Release();
+        }
+        else if (input.Length == 0)
+        {
+            input.ClearKeepingSmall(KeptBufferBytes);
+        }
     }
 
     private void UpdateInterest()

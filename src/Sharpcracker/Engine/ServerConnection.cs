@@ -101,14 +101,6 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
                 return false;
             }
             StartConnect(now);
-            if (State == ServerConnectionState.Disconnected)
-            {
-                // The connect failed at once (a unix socket path that does not exist, no
-                // descriptors left): the failure emptied the output; this request fails with it.
-                _server.Stats.Pool.ForwardErrors(1);
-                request.OnFailure(_server.Health.LastError);
-                return false;
-            }
         }
         request.EnqueuedAt = now;
         _inflight.Enqueue(request);
@@ -223,7 +215,7 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         catch (SocketException e)
         {
             // Out of descriptors (EMFILE) or similar: the requests fail, the client stays.
-            ConnectFailed(e.Message);
+            ConnectFailedLater(e.Message);
             return;
         }
         var connected = false;
@@ -238,7 +230,7 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         catch (SocketException e)
         {
             socket.Dispose();
-            ConnectFailed(SocketErrors.Describe(e.SocketErrorCode));
+            ConnectFailedLater(SocketErrors.Describe(e.SocketErrorCode));
             return;
         }
         _socket = socket;
@@ -249,6 +241,23 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         {
             OnConnected();
         }
+    }
+
+    /// <summary>
+    /// A connect that failed inside the call that started it (a unix socket path that does not
+    /// exist, no descriptors left): reported later in this pass, as a refused non-blocking connect
+    /// would be, so the request being committed is queued first and fails with the others.
+    /// </summary>
+    private void ConnectFailedLater(string reason)
+    {
+        var generation = _generation;
+        _worker.RunAfter(0, () =>
+        {
+            if (_generation == generation && State == ServerConnectionState.Connecting)
+            {
+                ConnectFailed(reason);
+            }
+        });
     }
 
     private void ConnectFailed(string reason)

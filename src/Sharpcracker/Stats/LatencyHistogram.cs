@@ -40,12 +40,7 @@ internal sealed class LatencyHistogram
     /// <summary>Records one observation of <paramref name="elapsedTicks"/> Stopwatch ticks.</summary>
     public void Record(long elapsedTicks)
     {
-        var bounds = s_boundsTicks;
-        var i = 0;
-        while (i < bounds.Length && elapsedTicks > bounds[i])
-        {
-            i++;
-        }
+        var i = BucketOf(elapsedTicks);
         Interlocked.Increment(ref _counts[i]);
         Interlocked.Add(ref _sumTicks, elapsedTicks);
     }
@@ -56,14 +51,20 @@ internal sealed class LatencyHistogram
     /// </summary>
     public void RecordSingleWriter(long elapsedTicks)
     {
+        var i = BucketOf(elapsedTicks);
+        Volatile.Write(ref _counts[i], _counts[i] + 1);
+        Volatile.Write(ref _sumTicks, _sumTicks + elapsedTicks);
+    }
+
+    private static int BucketOf(long elapsedTicks)
+    {
         var bounds = s_boundsTicks;
         var i = 0;
         while (i < bounds.Length && elapsedTicks > bounds[i])
         {
             i++;
         }
-        Volatile.Write(ref _counts[i], _counts[i] + 1);
-        Volatile.Write(ref _sumTicks, _sumTicks + elapsedTicks);
+        return i;
     }
 
     /// <summary>Adds this histogram's (non-cumulative) bucket counts into <paramref name="counts"/>; returns the sum in ticks.</summary>

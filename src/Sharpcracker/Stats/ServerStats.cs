@@ -12,7 +12,6 @@ namespace Sharpcracker.Stats;
 internal sealed class ServerStats
 {
     private readonly object _connectionsLock = new();
-    private readonly LatencyHistogram[] _latency = LatencyHistogram.NewSet();
     private readonly KeyValuePair<string, object?> _poolTag;
     private readonly KeyValuePair<string, object?> _serverTag;
     private ConnectionStats[] _connections = [];
@@ -124,7 +123,7 @@ internal sealed class ServerStats
     /// <summary>Adds the latency histogram of one command class, over every connection, into <paramref name="counts"/>; returns the sum in ticks.</summary>
     public long AddLatencyTo(int commandClass, long[] counts)
     {
-        var sum = _latency[commandClass].AddTo(counts);
+        long sum = 0;
         foreach (var connection in Volatile.Read(ref _connections))
         {
             sum += connection.LatencyOf(commandClass).AddTo(counts);
