@@ -52,8 +52,9 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         var attempts = stats.ServerErr - before;
         output.WriteLine($"outage {outage.ElapsedMilliseconds} ms: {failed} requests failed, {attempts} connect attempts " +
             $"({attempts * 1000.0 / outage.ElapsedMilliseconds:F1}/s)");
-        // The ramp (0, 100, 200, 400 ms) then one attempt per 500 ms window, for both workers together.
-        Assert.InRange(attempts, 2, 12);
+        // The ramp (0, 100, 200, 400 ms) then one attempt per 500 ms window for both workers
+        // together: a few attempts, far fewer than the failed requests (one each without back-off).
+        Assert.True(attempts >= 2 && attempts * 4 <= failed, $"{attempts} connect attempts for {failed} failed requests");
 
         using var restarted = ExternalProcess.StartMemcachedOnPort(port);
         var back = Stopwatch.StartNew();
