@@ -48,6 +48,12 @@ public sealed record PoolConfig
     public const int DefaultClientOutputLimit = 64 * 1024 * 1024;
     public const int DefaultServerInflightLimit = 16384;
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
+    /// <summary>TLS on the listener (docs/operations.md "TLS"); null: plaintext.</summary>
+    public ListenerTlsConfig? Tls { get; init; }
+    /// <summary>TLS to the servers; null: plaintext.</summary>
+    public BackendTlsConfig? ServerTls { get; init; }
+    /// <summary>Bound on one TLS handshake, client or server side (tls_handshake_timeout).</summary>
+    public int TlsHandshakeTimeoutMs { get; init; } = ConfigLoader.DefaultTlsHandshakeTimeoutMs;
     /// <summary>Set exactly when <see cref="Distribution"/> is vbucket; indexes <see cref="Servers"/> (file order).</summary>
     public VBucketMap? VBuckets { get; init; }
 }
