@@ -145,6 +145,9 @@ internal sealed partial class ServerPool
         Compare("auto_eject_hosts", a.AutoEjectHosts, b.AutoEjectHosts);
         Compare("server_failure_limit", a.ServerFailureLimit, b.ServerFailureLimit);
         Compare("server_retry_timeout", a.ServerRetryTimeoutMs, b.ServerRetryTimeoutMs);
+        // Certificates are re-read on every reload; new connections use the new ones.
+        Compare("tls certificate", a.Tls?.Context.Thumbprint, b.Tls?.Context.Thumbprint);
+        Compare("server_tls", a.ServerTls is not null, b.ServerTls is not null);
         if (a.VBuckets is not null && b.VBuckets is not null && !a.VBuckets.SameMasters(b.VBuckets)
             || (a.VBuckets is null) != (b.VBuckets is null))
         {

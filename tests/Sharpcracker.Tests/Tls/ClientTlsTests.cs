@@ -119,6 +119,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         var counters = Pool(proxy).Stats.ClientTls;
         Assert.Equal(1, counters.Failures);
         Assert.Equal(1, Pool(proxy).Stats.ClientErrCount);
+        Assert.Contains("sharpcracker_client_tls_failures_total{pool=\"pool\"} 1\n", Sharpcracker.Stats.PrometheusExposition.Render([Pool(proxy).Stats]));
     }
 
     [Fact]

@@ -108,6 +108,9 @@ internal sealed class ListenerTlsContext
         _protocols = protocols;
     }
 
+    /// <summary>The served certificate's SHA-1 thumbprint (reload logs say when it changed).</summary>
+    public string Thumbprint => _certificate.TargetCertificate.Thumbprint;
+
     /// <exception cref="TlsFileException">A file is missing, unreadable or not PEM.</exception>
     public static ListenerTlsContext Load(string certFile, string keyFile, string? caFile, bool verifyClient, SslProtocols protocols)
     {
