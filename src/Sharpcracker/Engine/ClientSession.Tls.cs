@@ -13,6 +13,7 @@ namespace Sharpcracker.Engine;
 internal abstract partial class ClientSession<TRequest>
 {
     private readonly TlsTransport? _tls;
+    private readonly Configuration.ListenerTlsConfig? _tlsConfig;
     private bool _tlsReady;
 
     private Stats.TlsCounters TlsCounters => _pool.Stats.ClientTls;
@@ -23,7 +24,7 @@ internal abstract partial class ClientSession<TRequest>
         var tls = _tls!;
         try
         {
-            tls.BeginServer(_pool.Config.Tls!.Context.CreateOptions());
+            tls.BeginServer(_tlsConfig!.Context.CreateOptions());
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or InvalidOperationException or IOException)
         {

@@ -73,7 +73,8 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _serverChild = new int[pool.Servers.Count];
         Array.Fill(_serverChild, -1);
         _outputLimit = pool.Config.ClientOutputLimit;
-        _tls = pool.Config.Tls is null ? null : new Tls.TlsTransport(socket, server: true);
+        _tlsConfig = pool.Config.Tls; // the config current at accept: a reload does not change a session's TLS
+        _tls = _tlsConfig is null ? null : new Tls.TlsTransport(socket, server: true);
     }
 
     public Worker Worker => _worker;
