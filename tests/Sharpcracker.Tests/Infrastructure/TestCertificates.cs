@@ -17,13 +17,34 @@ public sealed class TestCertificates : IDisposable
 
     public TestCertificates()
     {
-        MakeCa("ca");
+        MakeBackdatedCa("ca");
         MakeCa("other-ca");
         Issue("server", "ca", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
         Issue("server2", "ca", "localhost", "subjectAltName=DNS:localhost,IP:127.0.0.1");
         Issue("wrong", "ca", "wrong.example", "subjectAltName=DNS:wrong.example");
         Issue("client", "ca", "client", "extendedKeyUsage=clientAuth");
         Issue("stranger", "other-ca", "stranger", "extendedKeyUsage=clientAuth");
+        IssueExpired("expired", "ca");
+    }
+
+    /// <summary>
+    /// A client certificate from the CA that expired yesterday. openssl 3.0's x509 command cannot
+    /// back-date, so this one is signed with .NET's CertificateRequest (same CA key, same PEM files).
+    /// </summary>
+    private void IssueExpired(string name, string ca)
+    {
+        using var caKey = System.Security.Cryptography.ECDsa.Create();
+        caKey.ImportFromPem(File.ReadAllText(Key(ca)));
+        var caCert = new X509Certificate2Collection();
+        caCert.ImportFromPemFile(Cert(ca));
+        using var issuer = caCert[0].CopyWithPrivateKey(caKey);
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new System.Security.Cryptography.Oid("1.3.6.1.5.5.7.3.2")], false));
+        var now = DateTimeOffset.UtcNow;
+        using var cert = request.Create(issuer, now.AddDays(-10), now.AddDays(-1), [1, 2, 3, 4, 5, 6, 7, 8]);
+        File.WriteAllText(Cert(name), cert.ExportCertificatePem());
+        File.WriteAllText(Key(name), key.ExportPkcs8PrivateKeyPem());
     }
 
     public string Dir => _dir.FullName;
@@ -34,6 +55,24 @@ public sealed class TestCertificates : IDisposable
     public string Key(string name) => Path.Combine(Dir, name + ".key");
 
     public string CaFile => Cert("ca");
+
+    /// <summary>
+    /// The main CA, valid from 30 days ago so that an already expired certificate can be issued
+    /// under it. openssl 3.0 cannot back-date (req -x509 and x509 -req only take -days), so this
+    /// one is made with .NET's CertificateRequest; every other certificate comes from openssl.
+    /// </summary>
+    private void MakeBackdatedCa(string name)
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest($"CN={name}", key, System.Security.Cryptography.HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign | X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        var now = DateTimeOffset.UtcNow;
+        using var cert = request.CreateSelfSigned(now.AddDays(-30), now.AddDays(2));
+        File.WriteAllText(Cert(name), cert.ExportCertificatePem());
+        File.WriteAllText(Key(name), key.ExportPkcs8PrivateKeyPem());
+    }
 
     private void MakeCa(string name)
         => OpenSsl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
@@ -110,7 +149,7 @@ public sealed class TestCertificates : IDisposable
         var sb = new StringBuilder();
         var buffer = new byte[65536];
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!sb.ToString().EndsWith(end, StringComparison.Ordinal))
+        while (!EndsWith(sb, end))
         {
             var n = await stream.ReadAsync(buffer, cts.Token);
             if (n == 0)
@@ -120,6 +159,22 @@ public sealed class TestCertificates : IDisposable
             sb.Append(Encoding.Latin1.GetString(buffer, 0, n));
         }
         return sb.ToString();
+    }
+
+    private static bool EndsWith(StringBuilder sb, string end)
+    {
+        if (sb.Length < end.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < end.Length; i++)
+        {
+            if (sb[sb.Length - end.Length + i] != end[i])
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     public void Dispose()

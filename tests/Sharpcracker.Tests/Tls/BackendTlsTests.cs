@@ -73,6 +73,30 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
     }
 
     [Fact]
+    public async Task LargeValues_PipelinedBothSidesTls_ComeBackWhole()
+    {
+        // 3 MB values: many records, partial sends on both sides (EPOLLOUT with ciphertext pending).
+        using var redis = StartTlsRedis();
+        await using var proxy = await RedisServer.StartProxyAsync([redis.Port], $"""
+            server_tls: true
+            server_tls_ca_file: {certs.CaFile}
+            tls_cert_file: {certs.Cert("server")}
+            tls_key_file: {certs.Key("server")}
+            """);
+        await using var ssl = await certs.ConnectAsync(proxy.Port);
+        var value = new string('x', 3_000_000).ToCharArray();
+        for (var i = 0; i < value.Length; i += 997)
+        {
+            value[i] = (char)('a' + i % 26);
+        }
+        var text = new string(value);
+        var request = $"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${text.Length}\r\n{text}\r\n"
+            + string.Concat(Enumerable.Repeat("*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n", 3)) + "*1\r\n$4\r\nPING\r\n";
+        var reply = await TestCertificates.CallAsync(ssl, request, "+PONG\r\n");
+        Assert.Equal("+OK\r\n" + string.Concat(Enumerable.Repeat($"${text.Length}\r\n{text}\r\n", 3)) + "+PONG\r\n", reply);
+    }
+
+    [Fact]
     public async Task WrongNameCertificate_IsRefused_ButAcceptedWithVerifyOff()
     {
         using var wrong = StartTlsMemcached("wrong");
