@@ -34,6 +34,10 @@ internal static class McRequestParser
         {
             return McMetaParser.Parse(line, starts, lengths, ntokens);
         }
+        if (McAdminParser.TryParse(cmd, line, starts, lengths, ntokens) is { } admin)
+        {
+            return admin;
+        }
 
         switch (first)
         {
@@ -49,7 +53,7 @@ internal static class McRequestParser
                 return McCommand.Local(McLocalReply.Error);
             case (byte)'s':
                 if (cmd.SequenceEqual("set"u8)) return ParseUpdate(line, starts, lengths, ntokens, McCommandKind.Set);
-                if (cmd.SequenceEqual("stats"u8)) return new McCommand { Kind = McCommandKind.Stats, StatsPlain = ntokens == 2 };
+                if (cmd.SequenceEqual("stats"u8)) return new McCommand { Kind = McCommandKind.Stats }; // stats <sub>: McAdminParser
                 if (cmd.SequenceEqual("shutdown"u8)) return McCommand.Local(McLocalReply.ShutdownNotEnabled);
                 return McCommand.Local(McLocalReply.Error);
             case (byte)'a':
