@@ -28,18 +28,16 @@ internal static class McAdminParser
     /// <summary>lru_crawler sleep: one second in microseconds is the most memcached accepts.</summary>
     private const uint CrawlerSleepLimit = 1_000_000;
 
-    /// <summary>Returns the outcome for an admin command, or null when <paramref name="cmd"/> is not one.</summary>
-    public static McCommand? TryParse(ReadOnlySpan<byte> cmd, ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
+    /// <summary>
+    /// The admin commands that do not start with 's' or 'c' (those are reached from the parser's
+    /// first-letter switch, so the hot commands never pay for these comparisons). Null when
+    /// <paramref name="cmd"/> is none of them.
+    /// </summary>
+    public static McCommand? TryParseOther(ReadOnlySpan<byte> cmd, ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
     {
-        if (cmd.SequenceEqual("stats"u8))
-        {
-            return ntokens == 2 ? null : ParseStats(line, starts, lengths, ntokens);
-        }
-        if (cmd.SequenceEqual("slabs"u8)) return ParseSlabs(line, starts, lengths, ntokens);
         if (cmd.SequenceEqual("lru_crawler"u8)) return ParseLruCrawler(line, starts, lengths, ntokens);
         if (cmd.SequenceEqual("lru"u8)) return ParseLru(line, starts, lengths, ntokens);
         if (cmd.SequenceEqual("watch"u8)) return ParseWatch(line, starts, lengths, ntokens);
-        if (cmd.SequenceEqual("cache_memlimit"u8)) return ParseMemlimit(line, starts, lengths, ntokens);
         if (cmd.SequenceEqual("extstore"u8)) return ParseExtstore(line, starts, lengths, ntokens);
         if (cmd.SequenceEqual("refresh_certs"u8))
         {
@@ -49,7 +47,8 @@ internal static class McAdminParser
         return null;
     }
 
-    private static McCommand ParseStats(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
+    /// <summary><c>stats &lt;sub&gt;</c> (more than one token; plain <c>stats</c> is answered by the proxy).</summary>
+    public static McCommand ParseStats(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
     {
         var sub = Token(line, starts, lengths, 1);
         if (sub.SequenceEqual("reset"u8))
@@ -90,7 +89,7 @@ internal static class McAdminParser
         return McCommand.Local(McLocalReply.Error);
     }
 
-    private static McCommand ParseSlabs(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
+    public static McCommand ParseSlabs(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
     {
         if (ntokens < 3)
         {
@@ -199,7 +198,7 @@ internal static class McAdminParser
             || name.SequenceEqual("mutations"u8) || name.SequenceEqual("sysevents"u8) || name.SequenceEqual("connevents"u8)
             || name.SequenceEqual("proxyreqs"u8) || name.SequenceEqual("proxyevents"u8) || name.SequenceEqual("proxyuser"u8);
 
-    private static McCommand ParseMemlimit(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
+    public static McCommand ParseMemlimit(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
     {
         if (ntokens != 3 && ntokens != 4)
         {
