@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Threading.Tasks.Sources;
 using Sharpcracker.Proxy;
 
@@ -12,6 +13,9 @@ namespace Sharpcracker.Engine.Tls;
 /// (a reusable <see cref="IValueTaskSource{TResult}"/>, continuations not forced asynchronous) and
 /// completes inline, on the loop thread, inside the next <see cref="Received"/> or <see cref="FeedEnd"/>
 /// (engine.md, "TLS alongside an epoll loop"). Writes complete synchronously into the output.</para>
+/// <para>Memory: the ciphertext buffer is rented while it holds bytes and returned when the TLS
+/// layer has read them all, and a zero-byte read waits without a buffer (SslStream's idle
+/// read), so an idle connection holds none.</para>
 /// <para>Single-threaded: every member runs on the owning worker's thread.</para>
 /// </summary>
 internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
@@ -40,9 +44,17 @@ internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
         if (_in.Length - _inEnd < size)
         {
             var live = _inEnd - _inStart;
-            var grown = live + size > _in.Length ? new byte[Math.Max(live + size, _in.Length * 2)] : _in;
-            Buffer.BlockCopy(_in, _inStart, grown, 0, live);
-            _in = grown;
+            if (live + size > _in.Length)
+            {
+                var grown = ArrayPool<byte>.Shared.Rent(Math.Max(live + size, _in.Length * 2));
+                Buffer.BlockCopy(_in, _inStart, grown, 0, live);
+                ReturnInput();
+                _in = grown;
+            }
+            else
+            {
+                Buffer.BlockCopy(_in, _inStart, _in, 0, live);
+            }
             _inStart = 0;
             _inEnd = live;
         }
@@ -58,7 +70,8 @@ internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
             var buffer = _pendingBuffer;
             _readPending = false;
             _pendingBuffer = default;
-            _pending.SetResult(Take(buffer.Span));
+            // A zero-byte read only learns that data is there; it takes none.
+            _pending.SetResult(buffer.IsEmpty ? 0 : Take(buffer.Span));
         }
     }
 
@@ -83,9 +96,9 @@ internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
     {
         if (Buffered > 0)
         {
-            return new ValueTask<int>(Take(buffer.Span));
+            return new ValueTask<int>(buffer.IsEmpty ? 0 : Take(buffer.Span));
         }
-        if (_ended || buffer.IsEmpty)
+        if (_ended)
         {
             return new ValueTask<int>(0);
         }
@@ -112,12 +125,21 @@ internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
         var n = Math.Min(destination.Length, Buffered);
         _in.AsSpan(_inStart, n).CopyTo(destination);
         _inStart += n;
-        if (_inStart == _inEnd && _in.Length > 64 * 1024)
+        if (_inStart == _inEnd)
         {
-            _in = new byte[16 * 1024]; // a burst grew it; the connection keeps only the usual size
-            _inStart = _inEnd = 0;
+            ReturnInput(); // all read: an idle connection keeps no ciphertext buffer
         }
         return n;
+    }
+
+    private void ReturnInput()
+    {
+        if (_in.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_in);
+        }
+        _in = [];
+        _inStart = _inEnd = 0;
     }
 
     public override void Write(ReadOnlySpan<byte> buffer) => Output.Write(buffer);
@@ -162,7 +184,10 @@ internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
         if (disposing)
         {
             Output.Release();
-            _in = [];
+            if (!_readPending)
+            {
+                ReturnInput();
+            }
         }
         base.Dispose(disposing);
     }

@@ -42,6 +42,7 @@ internal sealed class TlsTransport : IDisposable
     private Task? _handshake;
     private ValueTask<int> _read;
     private bool _reading;
+    private bool _zeroByteRead;     // the pending read waits for data without a buffer
     private byte[]? _plain;
     private int _plainStart;
     private int _plainEnd;
@@ -185,7 +186,7 @@ internal sealed class TlsTransport : IDisposable
             if (_plainStart == _plainEnd)
             {
                 _plainStart = _plainEnd = 0;
-                Advance(); // start the next read: it may complete at once from SslStream's buffer
+                Advance(); // the next read: it may complete at once from SslStream's buffer
             }
             return true;
         }
@@ -269,13 +270,25 @@ internal sealed class TlsTransport : IDisposable
             }
             IsAuthenticated = true;
         }
+        var dataReady = false;
         while (IsAuthenticated && Failure is null && !_eof && !HasBufferedPlaintext)
         {
             if (!_reading)
             {
-                _plain ??= ArrayPool<byte>.Shared.Rent(PlainBytes);
-                _read = _ssl.ReadAsync(_plain.AsMemory(0, PlainBytes));
+                // First a zero-byte read: it completes at once when SslStream holds data, else it
+                // waits without a buffer, so an idle connection gives its plaintext buffer back.
+                _zeroByteRead = !dataReady;
+                if (!_zeroByteRead)
+                {
+                    _plain ??= ArrayPool<byte>.Shared.Rent(PlainBytes);
+                }
+                _read = _ssl.ReadAsync(_zeroByteRead ? Memory<byte>.Empty : _plain.AsMemory(0, PlainBytes));
                 _reading = true;
+                if (_zeroByteRead && !_read.IsCompleted && _plain is { } idle)
+                {
+                    ArrayPool<byte>.Shared.Return(idle);
+                    _plain = null;
+                }
             }
             if (!_read.IsCompleted)
             {
@@ -285,6 +298,12 @@ internal sealed class TlsTransport : IDisposable
             try
             {
                 var n = _read.Result;
+                if (_zeroByteRead)
+                {
+                    dataReady = true; // data (or the end) is there: the real read follows
+                    continue;
+                }
+                dataReady = false;
                 if (n == 0)
                 {
                     _eof = true;
@@ -336,7 +355,7 @@ internal sealed class TlsTransport : IDisposable
         }
         _ssl.Dispose();
         _bio.Dispose();
-        if (_plain is { } plain && !_reading)
+        if (_plain is { } plain && (!_reading || _zeroByteRead))
         {
             ArrayPool<byte>.Shared.Return(plain);
         }
