@@ -203,6 +203,21 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         Assert.Equal("HD\r\nVA 2\r\nhi\r\nMN\r\n", await TestCertificates.CallAsync(ssl, "ms mk 2\r\nhi\r\nmg mk v\r\nmn\r\n", "MN\r\n"));
     }
 
+    [Fact]
+    public async Task CloseNotify_AfterRequests_RepliesStillArrive_ThenClosed()
+    {
+        using var m = ExternalProcess.StartMemcached();
+        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], TlsKeys());
+        await using var ssl = await certs.ConnectAsync(proxy.Port);
+        await ssl.WriteAsync(Encoding.Latin1.GetBytes("set hc 0 0 1\r\nq\r\nget hc\r\n"));
+        await ssl.ShutdownAsync(); // TLS close_notify: the client will send nothing more
+        Assert.Equal("STORED\r\nVALUE hc 0 1\r\nq\r\nEND\r\n", await TestCertificates.ReadUntilAsync(ssl, "END\r\n"));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        Assert.Equal(0, await ssl.ReadAsync(new byte[16], cts.Token)); // then the proxy closes
+        await Poll.UntilAsync(() => Task.FromResult(Pool(proxy).Stats.ClientEofCount == 1 ? "" : null), TimeSpan.FromSeconds(10), "counted as a normal close");
+        Assert.Equal(0, Pool(proxy).Stats.ClientErrCount);
+    }
+
     private static string Py(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
     internal static async Task<(int Exit, string Output)> RunAsync(string program, params string[] args)
