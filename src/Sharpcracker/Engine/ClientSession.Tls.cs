@@ -109,14 +109,14 @@ internal abstract partial class ClientSession<TRequest>
     }
 
     /// <summary>
-    /// After a read: decrypted bytes left in the transport get no readiness event, so they are
-    /// processed now (unless paused: <see cref="Resume"/> comes back here); handshake messages
+    /// After a read: decrypted bytes (or the peer's close) left in the transport get no readiness
+    /// event, so they are processed now (unless paused: <see cref="Resume"/> comes back here); handshake messages
     /// the socket did not take wait for the end-of-pass flush.
     /// </summary>
     private void AfterTlsRead()
     {
         var tls = _tls!;
-        while (tls.HasBufferedPlaintext && !_readDone && !_paused && !_closed && !_aborted)
+        while (tls.HasInputToReport && !_readDone && !_paused && !_closed && !_aborted)
         {
             Read();
         }

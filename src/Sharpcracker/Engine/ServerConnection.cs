@@ -335,7 +335,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
             Receive();
             // Decrypted replies left in the transport get no readiness event of their own.
-            while (_tls is { HasBufferedPlaintext: true } && State == ServerConnectionState.Connected)
+            while (_tls is { HasInputToReport: true } && State == ServerConnectionState.Connected)
             {
                 Receive();
             }

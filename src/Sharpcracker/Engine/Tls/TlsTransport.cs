@@ -76,6 +76,14 @@ internal sealed class TlsTransport : IDisposable
     /// <summary>Decrypted bytes waiting to be taken: the owner must call <see cref="Receive"/> again.</summary>
     public bool HasBufferedPlaintext => _plainEnd > _plainStart;
 
+    /// <summary>
+    /// <see cref="Receive"/> has something to report without reading the socket: decrypted bytes,
+    /// the peer's close (a close_notify that came with the last data) or a failure. No readiness
+    /// event will announce it, so the owner calls <see cref="Receive"/> until this is false or it
+    /// stops reading.
+    /// </summary>
+    public bool HasInputToReport => HasBufferedPlaintext || _eof || Failure is not null;
+
     /// <summary>Ciphertext the socket has not taken yet: the owner must wait for writability and <see cref="Send"/> again.</summary>
     public bool HasPendingOutput => _bio.Output.Length > _outSent;
 
