@@ -110,6 +110,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                     break;
                 case McCommandKind.FlushAll:
                 case McCommandKind.Verbosity:
+                case McCommandKind.AdminFanOut:
                     DispatchFanOut(line, command);
                     break;
                 case McCommandKind.MetaGet:
@@ -120,7 +121,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                     DispatchMeta(line, command, data);
                     break;
                 case McCommandKind.Stats:
-                    EnqueueLocal(command.StatsPlain ? BuildStats() : McReplies.Error);
+                    EnqueueLocal(BuildStats());
                     break;
             }
             buffer = buffer.Slice(consumed);
@@ -479,14 +480,17 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             WriteServerError(output, error);
             return;
         }
+        // Every server gave the same success line (OK, or RESET for stats reset), or the first
+        // other line stands for the command: one server's refusal is the client's answer.
         foreach (var part in root.Children)
         {
-            if (!part.Reply.Span.SequenceEqual(McReplies.Ok))
+            var reply = part.Reply.Span;
+            if (!reply.SequenceEqual(McReplies.Ok) && !reply.SequenceEqual(McReplies.Reset))
             {
-                output.Write(part.Reply.Span);
+                output.Write(reply);
                 return;
             }
         }
-        output.Write(McReplies.Ok);
+        output.Write(root.Children[0].Reply.Span);
     }
 }
