@@ -187,7 +187,7 @@ internal static class McBinaryParser
 
     private static McBinaryFrame Store(ReadOnlySpan<byte> data, in McBinaryFrame frame, long valueLength, long valueLimit)
     {
-        if (valueLength > valueLimit)
+        if (valueLength > valueLimit || frame.Consumed + valueLength > Array.MaxLength)
         {
             return frame with { Action = McBinaryAction.TooLarge, Status = McBinary.TooLarge, Swallow = valueLength };
         }
