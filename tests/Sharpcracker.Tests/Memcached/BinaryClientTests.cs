@@ -121,6 +121,26 @@ public sealed class BinaryClientTests
     }
 
     /// <summary>
+    /// spymemcached's BinaryConnectionFactory (Debian libspymemcached-java) over three servers:
+    /// set, get, getBulk with a miss (GETQ per key + NOOP, opaques checked by the client), gets/cas
+    /// (OK then EXISTS), incr with a default, touch, delete, add on an existing key, getVersions.
+    /// </summary>
+    [Fact]
+    public async Task Spymemcached_BinaryConnectionFactory_OverThreeServers()
+    {
+        using var b1 = ExternalProcess.StartMemcached();
+        using var b2 = ExternalProcess.StartMemcached();
+        using var b3 = ExternalProcess.StartMemcached();
+        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
+        var (exit, stdout, stderr) = await ToolProcess.RunAsync("java", ["-cp", "/usr/share/java/spymemcached.jar", SourceFile("SpyCheck.java"), proxy.Port.ToString()]);
+        Assert.True(exit == 0, stdout + stderr);
+        Assert.Equal("ok", stdout.Trim());
+    }
+
+    private static string SourceFile(string name, [System.Runtime.CompilerServices.CallerFilePath] string source = "")
+        => Path.Combine(Path.GetDirectoryName(source)!, name);
+
+    /// <summary>
     /// EnyimMemcachedCore's multi-get (binary.md §5): one GETQ per key with unique opaques, then a
     /// NOOP, matched by opaque; reading stops at the NOOP. Misses must be suppressed exactly, every
     /// hit must carry its own opaque and 32-bit flags, and the NOOP comes last.
