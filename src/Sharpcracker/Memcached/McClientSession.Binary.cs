@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Text;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
@@ -173,8 +174,8 @@ internal sealed partial class McClientSession
         header.Clear();
         header[0] = McBinary.RequestMagic;
         header[1] = McBinary.Delete;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)key.Length);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)key.Length);
+        BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)key.Length);
+        BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)key.Length);
         output.Advance(McBinary.HeaderLength);
         output.Write(key);
         Commit(connection, request);
@@ -199,7 +200,7 @@ internal sealed partial class McClientSession
         var span = output.GetSpan(packet.Length);
         packet.CopyTo(span);
         span[1] = opcode;
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(span[8..], (uint)(packet.Length - McBinary.HeaderLength));
+        BinaryPrimitives.WriteUInt32BigEndian(span[8..], (uint)(packet.Length - McBinary.HeaderLength));
         output.Advance(packet.Length);
     }
 

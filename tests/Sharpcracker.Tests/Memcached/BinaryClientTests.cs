@@ -205,6 +205,25 @@ public sealed class BinaryClientTests
         }
     }
 
+    /// <summary>
+    /// A store over request_size_limit: 0x03 "Too large." (quiet or not), the value swallowed, the
+    /// connection kept, and for SET the old value deleted, as memcached does at its item size limit.
+    /// </summary>
+    [Fact]
+    public async Task StoreOverRequestSizeLimit_TooLarge_OldValueDeleted_ConnectionKept()
+    {
+        using var backend = ExternalProcess.StartMemcached();
+        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port], "request_size_limit: 1000");
+        using var connection = new McConnection(proxy.Port);
+        var big = new string('x', 2000);
+        await connection.SendAsync(Concat(SetPacket("tl", "old"), SetPacket("tl", big, opaque: 1), SetPacket("tl2", "keep"),
+            SetPacket("tl2", big, opcode: AddQ, opaque: 2), Request(Get, "tl", opaque: 3), Request(Get, "tl2", opaque: 4), Request(Noop, opaque: 5)));
+        var replies = await ReadUntilAsync(connection, Noop);
+        Assert.Equal(
+            [(Set, 0, 0u, ""), (Set, 3, 1u, "Too large."), (Set, 0, 0u, ""), (AddQ, 3, 2u, "Too large."), (Get, 1, 3u, "Not found"), (Get, 0, 4u, "keep"), (Noop, 0, 5u, "")],
+            replies.Select(r => (r.Opcode, (int)r.Status, r.Opaque, r.ValueText)).ToArray());
+    }
+
     [Fact]
     public async Task ServerDown_AnswersInternalErrorWithTheReason_AndKeepsTheConnection()
     {
