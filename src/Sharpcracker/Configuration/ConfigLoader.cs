@@ -19,7 +19,7 @@ public static partial class ConfigLoader
         "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
         "request_size_limit", "client_output_limit", "server_inflight_limit",
-        "vbucket_map", "vbucket_map_file",
+        "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -202,6 +202,7 @@ public static partial class ConfigLoader
         {
             throw Bad("redis_auth", "is only valid for a redis pool");
         }
+        var (authFile, memcacheProtocol) = ParseMemcachedAccess(redis, Scalar, Bad, path);
         var serverConnections = Int("server_connections") ?? 1;
         if (serverConnections == 0)
         {
@@ -267,6 +268,8 @@ public static partial class ConfigLoader
             Tls = tls,
             ServerTls = serverTls,
             TlsHandshakeTimeoutMs = tlsHandshakeTimeout,
+            AuthFile = authFile,
+            MemcacheProtocol = memcacheProtocol,
         };
     }
 

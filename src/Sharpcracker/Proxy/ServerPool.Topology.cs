@@ -148,6 +148,11 @@ internal sealed partial class ServerPool
         // Certificates are re-read on every reload; new connections use the new ones.
         Compare("tls certificate", a.Tls?.Context.Thumbprint, b.Tls?.Context.Thumbprint);
         Compare("server_tls", a.ServerTls is not null, b.ServerTls is not null);
+        Compare("memcache_protocol", a.MemcacheProtocol, b.MemcacheProtocol);
+        if (a.AuthFile is null ? b.AuthFile is not null : !a.AuthFile.SameAs(b.AuthFile))
+        {
+            changes.Add($"auth_file {a.AuthFile?.ToString() ?? "none"} -> {b.AuthFile?.ToString() ?? "none"}"); // path and user count only
+        }
         if (a.VBuckets is not null && b.VBuckets is not null && !a.VBuckets.SameMasters(b.VBuckets)
             || (a.VBuckets is null) != (b.VBuckets is null))
         {

@@ -218,6 +218,43 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         Assert.Equal(0, Pool(proxy).Stats.ClientErrCount);
     }
 
+    [Fact]
+    public async Task BinaryProtocol_OverTls()
+    {
+        using var m1 = ExternalProcess.StartMemcached();
+        using var m2 = ExternalProcess.StartMemcached();
+        await using var proxy = await ProxyInstance.StartMemcachedAsync([m1.Port, m2.Port], TlsKeys());
+        await using var ssl = await certs.ConnectAsync(proxy.Port);
+        // set, get, getk of two keys (likely on two servers), then noop as the batch's end.
+        var request = BinaryPacket.Concat(
+            BinaryPacket.Request(0x01, "bk1", BinaryPacket.StoreExtras(7), "one", opaque: 1),
+            BinaryPacket.Request(0x01, "bk2", BinaryPacket.StoreExtras(8), "two", opaque: 2),
+            BinaryPacket.Request(0x00, "bk1", opaque: 3),
+            BinaryPacket.Request(0x0c, "bk2", opaque: 4),
+            BinaryPacket.Request(0x0a, opaque: 5));
+        await ssl.WriteAsync(request);
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        List<BinaryPacket.Response> packets;
+        while (true)
+        {
+            var n = await ssl.ReadAsync(buffer, cts.Token);
+            Assert.True(n > 0, "closed early");
+            received.AddRange(buffer.AsSpan(0, n).ToArray());
+            packets = BinaryPacket.Split(received.ToArray(), out _);
+            if (packets.Count > 0 && packets[^1].Opcode == 0x0a)
+            {
+                break;
+            }
+        }
+        Assert.Equal([1u, 2u, 3u, 4u, 5u], packets.Select(p => p.Opaque));
+        Assert.All(packets, p => Assert.Equal(0, p.Status));
+        Assert.Equal("one", packets[2].ValueText);
+        Assert.Equal("two", packets[3].ValueText);
+        Assert.Equal("bk2", packets[3].KeyText);
+    }
+
     private static string Py(string s) => "'" + s.Replace("\\", "\\\\").Replace("'", "\\'") + "'";
 
     internal static async Task<(int Exit, string Output)> RunAsync(string program, params string[] args)
