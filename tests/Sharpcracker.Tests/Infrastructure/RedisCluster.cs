@@ -154,7 +154,9 @@ public sealed class RedisCluster : IDisposable
                 await between();
             }
         }
-        foreach (var master in (await NodesAsync()).Where(n => n.IsMaster && !n.Failed))
+        // The target first, then the source (so the source's MOVED never points at a node that would send it back), then the others.
+        var masters = (await NodesAsync()).Where(n => n.IsMaster && !n.Failed).OrderBy(n => n.Id == target.Id ? 0 : n.Id == source.Id ? 1 : 2);
+        foreach (var master in masters)
         {
             using var c = new RespConnection(master.Port);
             Expect(await c.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "NODE", target.Id), "+OK");
