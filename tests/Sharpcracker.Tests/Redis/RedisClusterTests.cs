@@ -49,6 +49,17 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
             var size = await direct.CallAsync("DBSIZE");
             Assert.True(long.Parse(size[1..^2]) > 30, $"master {master.Port} holds {size.Trim()} keys");
         }
+        // Per-node stats: every master (discovered from the map, beyond the one seed) got requests.
+        var info = await c.CallAsync("INFO");
+        Assert.Contains("distribution:redis_cluster\r\n", info);
+        Assert.Contains("cluster_refreshes:", info);
+        foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster))
+        {
+            var line = info.Split("\r\n").First(l => l.Contains($",addr=127.0.0.1:{master.Port},"));
+            var index = line[6..line.IndexOf(':')];
+            var requests = info.Split("\r\n").First(l => l.StartsWith($"server_{index}_requests:", StringComparison.Ordinal));
+            Assert.True(long.Parse(requests[(requests.IndexOf(':') + 1)..]) >= 50, requests);
+        }
     }
 
     private async Task FlushAllAsync()
