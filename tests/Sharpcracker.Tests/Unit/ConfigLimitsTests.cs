@@ -12,8 +12,9 @@ public sealed class ConfigLimitsTests
     public void Defaults()
     {
         var pool = Parse("");
-        Assert.Equal(64 * 1024 * 1024, pool.RequestSizeLimit);
-        Assert.Equal(64 * 1024 * 1024, pool.ClientOutputLimit);
+        // Never below what redis-server (client-query-buffer-limit) or memcached (-I 1024m) accepts.
+        Assert.Equal(1024 * 1024 * 1024, pool.RequestSizeLimit);
+        Assert.Equal(1024 * 1024 * 1024, pool.ClientOutputLimit);
         Assert.Equal(16384, pool.ServerInflightLimit);
     }
 
