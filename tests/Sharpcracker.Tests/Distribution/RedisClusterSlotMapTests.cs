@@ -95,6 +95,16 @@ public sealed class RedisClusterSlotMapTests
     }
 
     [Fact]
+    public void Config_ConsoleViewOfAClusterPool_LoadsBack()
+    {
+        // The operator console's effective configuration of a cluster pool names no hash, so it loads again.
+        var config = ConfigLoader.Parse(Pool + "\n  request_size_limit: 1048576\n  client_output_limit: 1048576", "t.yml");
+        var shown = Sharpcracker.OperatorConsole.ConfigView.Render(config);
+        Assert.DoesNotContain("hash:", shown);
+        Assert.Equal(config.Pools[0], ConfigLoader.Parse(shown, "t.yml").Pools[0] with { Servers = config.Pools[0].Servers });
+    }
+
+    [Fact]
     public void Config_RedisClusterNeedsRedis()
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Pool.Replace("  redis: true\n", ""), "t.yml")).Message;
