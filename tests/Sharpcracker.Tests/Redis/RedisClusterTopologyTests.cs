@@ -104,6 +104,37 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// Two nodes that send each other's MOVED for ever (a real cluster cannot be made to do this, so
+    /// scripted backends): the proxy follows 5 redirects, then the 6th MOVED reaches the client.
+    /// </summary>
+    [Fact]
+    public async Task RedirectLoop_StopsAtTheLimit_LastRedirectReachesTheClient()
+    {
+        FakeBackend? a = null, b = null;
+        string? Answer(string line, Func<int> self, Func<int> other) => line switch
+        {
+            "SLOTS" => $"*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:{self()}\r\n",
+            "GET" => $"-MOVED 12182 127.0.0.1:{other()}\r\n",
+            _ => null,
+        };
+        a = new FakeBackend((_, line) => Answer(line, () => a!.Port, () => b!.Port));
+        b = new FakeBackend((_, line) => Answer(line, () => b!.Port, () => a!.Port));
+        using (a)
+        using (b)
+        {
+            await using var proxy = await RedisServer.StartProxyAsync([a.Port], "distribution: redis_cluster");
+            using var c = new RespConnection(proxy.Port);
+            var reply = await c.CallAsync("GET", "foo");
+            Assert.Matches(@"^-MOVED 12182 127\.0\.0\.1:\d+\r\n$", reply);
+            var counters = await RedisClusterTests.ClusterCountersAsync(c);
+            Assert.Equal(1, counters["cluster_redirect_limit"]);
+            Assert.Equal(6, counters["cluster_moved"]);
+            // The original send plus 5 retries, alternating between the two nodes.
+            Assert.Equal(6, a.Received.Count(l => l == "GET") + b.Received.Count(l => l == "GET"));
+        }
+    }
+
+    /// <summary>
     /// kill -9 of a master while clients write: writes to its slots fail for a while, then succeed on
     /// the promoted replica without a restart of the proxy. Reports the time it took.
     /// </summary>
