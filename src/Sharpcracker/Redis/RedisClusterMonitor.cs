@@ -67,7 +67,17 @@ internal sealed class RedisClusterMonitor
         {
             while (!stopping.IsCancellationRequested && _pool.Config.Distribution == DistributionKind.RedisCluster)
             {
-                var ok = await RefreshAsync(stopping).ConfigureAwait(false);
+                bool ok;
+                try
+                {
+                    ok = await RefreshAsync(stopping).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug in one refresh must not end the refreshing: log it and try again soon.
+                    _logger.LogError(e, "pool {Pool}: cluster map refresh failed", _pool.Name);
+                    ok = false;
+                }
                 await Task.Delay(MinIntervalMs, stopping).ConfigureAwait(false);
                 var period = ok && !MasterFailing() ? PeriodMs : FastPeriodMs;
                 await _wake.WaitAsync(period - MinIntervalMs, stopping).ConfigureAwait(false);
@@ -76,10 +86,6 @@ internal sealed class RedisClusterMonitor
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
             // Pool shut down.
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "pool {Pool}: cluster map refresher stopped", _pool.Name);
         }
     }
 
