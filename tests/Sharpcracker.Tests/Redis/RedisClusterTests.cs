@@ -53,6 +53,9 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         var info = await c.CallAsync("INFO");
         Assert.Contains("distribution:redis_cluster\r\n", info);
         Assert.Contains("cluster_refreshes:", info);
+        Assert.Contains("cluster_slots_served:16384\r\n", info);
+        var masters = info.Split("\r\n").First(l => l.StartsWith("cluster_masters:", StringComparison.Ordinal))["cluster_masters:".Length..].Split(',');
+        Assert.Equal((await Cluster.NodesAsync()).Where(n => n.IsMaster).Select(n => "127.0.0.1:" + n.Port).Order(), masters.Order());
         foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster))
         {
             var line = info.Split("\r\n").First(l => l.Contains($",addr=127.0.0.1:{master.Port},"));
