@@ -104,6 +104,23 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     }
 
     /// <summary>
+    /// A seed that is not in cluster mode: refreshes fail (counted, logged once) and every command
+    /// goes to that seed, so the pool still works as a one-server pool.
+    /// </summary>
+    [Fact]
+    public async Task SeedWithoutClusterMode_RefreshFails_CommandsGoToTheSeed()
+    {
+        using var plain = RedisServer.Start();
+        await using var proxy = await RedisServer.StartProxyAsync([plain.Port], "distribution: redis_cluster");
+        using var c = new RespConnection(proxy.Port);
+        Assert.Equal("+OK\r\n", await c.CallAsync("MSET", "a", "1", "b", "2"));
+        Assert.Equal("*2\r\n$1\r\n1\r\n$1\r\n2\r\n", await c.CallAsync("MGET", "a", "b"));
+        await Poll.UntilAsync(async () => (await RedisClusterTests.ClusterCountersAsync(c))["cluster_refresh_failures"] > 0 ? new object() : null,
+            TimeSpan.FromSeconds(10), "no failed refresh was counted");
+        Assert.Equal(0, (await RedisClusterTests.ClusterCountersAsync(c))["cluster_refreshes"]);
+    }
+
+    /// <summary>
     /// Two nodes that send each other's MOVED for ever (a real cluster cannot be made to do this, so
     /// scripted backends): the proxy follows 5 redirects, then the 6th MOVED reaches the client.
     /// </summary>
