@@ -41,14 +41,26 @@ public sealed class RedisCluster : IDisposable
         {
             for (var i = 0; i < masters * (1 + replicasPerMaster); i++)
             {
-                var port = FreePort.NextWithCompanion(10000);
-                var nodeDir = Directory.CreateDirectory(Path.Combine(dir.FullName, "n" + port)).FullName;
-                nodes[port] = ExternalProcess.Start("redis-server",
-                [
-                    "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", nodeDir, "--cluster-enabled", "yes",
-                    "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no",
-                    "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", "--repl-diskless-sync-delay", "0",
-                ], port);
+                // The bus port was free when checked, but an outgoing connection may take it before the
+                // node binds it (both are in the ephemeral range): then the node exits and another pair is tried.
+                for (var attempt = 1; ; attempt++)
+                {
+                    var port = FreePort.NextWithCompanion(10000);
+                    var nodeDir = Directory.CreateDirectory(Path.Combine(dir.FullName, "n" + port)).FullName;
+                    try
+                    {
+                        nodes[port] = ExternalProcess.Start("redis-server",
+                        [
+                            "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", nodeDir, "--cluster-enabled", "yes",
+                            "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no",
+                            "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", "--repl-diskless-sync-delay", "0",
+                        ], port);
+                        break;
+                    }
+                    catch (InvalidOperationException) when (attempt < 5)
+                    {
+                    }
+                }
             }
             var create = await RedisToolsTests.RunAsync("redis-cli", ["--cluster", "create", .. nodes.Keys.Select(p => "127.0.0.1:" + p),
                 "--cluster-replicas", replicasPerMaster.ToString(), "--cluster-yes"]);
