@@ -19,7 +19,7 @@ public static partial class ConfigLoader
         "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
         "request_size_limit", "client_output_limit", "server_inflight_limit",
-        "vbucket_map", "vbucket_map_file",
+        "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -206,6 +206,7 @@ public static partial class ConfigLoader
         {
             CheckRedisCluster(redis, hashTag, Int("redis_db") ?? 0, values.ContainsKey("hash"), Bad);
         }
+        var (authFile, memcacheProtocol) = ParseMemcachedAccess(redis, Scalar, Bad, path);
         var serverConnections = Int("server_connections") ?? 1;
         if (serverConnections == 0)
         {
@@ -267,6 +268,8 @@ public static partial class ConfigLoader
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             Servers = servers,
             VBuckets = vbuckets,
+            AuthFile = authFile,
+            MemcacheProtocol = memcacheProtocol,
         };
     }
 

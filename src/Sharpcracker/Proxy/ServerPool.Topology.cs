@@ -151,6 +151,11 @@ internal sealed partial class ServerPool
         Compare("auto_eject_hosts", a.AutoEjectHosts, b.AutoEjectHosts);
         Compare("server_failure_limit", a.ServerFailureLimit, b.ServerFailureLimit);
         Compare("server_retry_timeout", a.ServerRetryTimeoutMs, b.ServerRetryTimeoutMs);
+        Compare("memcache_protocol", a.MemcacheProtocol, b.MemcacheProtocol);
+        if (a.AuthFile is null ? b.AuthFile is not null : !a.AuthFile.SameAs(b.AuthFile))
+        {
+            changes.Add($"auth_file {a.AuthFile?.ToString() ?? "none"} -> {b.AuthFile?.ToString() ?? "none"}"); // path and user count only
+        }
         if (a.VBuckets is not null && b.VBuckets is not null && !a.VBuckets.SameMasters(b.VBuckets)
             || (a.VBuckets is null) != (b.VBuckets is null))
         {
