@@ -202,6 +202,10 @@ public static partial class ConfigLoader
         {
             throw Bad("redis_auth", "is only valid for a redis pool");
         }
+        if (distribution == DistributionKind.RedisCluster)
+        {
+            CheckRedisCluster(redis, hashTag, Int("redis_db") ?? 0, values.ContainsKey("hash"), Bad);
+        }
         var (authFile, memcacheProtocol) = ParseMemcachedAccess(redis, Scalar, Bad, path);
         var serverConnections = Int("server_connections") ?? 1;
         if (serverConnections == 0)
@@ -271,6 +275,30 @@ public static partial class ConfigLoader
             AuthFile = authFile,
             MemcacheProtocol = memcacheProtocol,
         };
+    }
+
+    /// <summary>
+    /// distribution redis_cluster: a Redis pool whose keys go to Redis Cluster's own CRC16 slots,
+    /// so no pool hash, no hash tag other than Redis's <c>{}</c>, and database 0 (the only one a cluster has).
+    /// </summary>
+    private static void CheckRedisCluster(bool redis, string? hashTag, int redisDb, bool hasHash, Func<string, string, ConfigException> bad)
+    {
+        if (!redis)
+        {
+            throw bad("distribution", "redis_cluster needs \"redis: true\"");
+        }
+        if (hasHash)
+        {
+            throw bad("hash", "cannot be set with distribution redis_cluster: keys go to Redis Cluster's CRC16 hash slots");
+        }
+        if (hashTag is not null && hashTag != "{}")
+        {
+            throw bad("hash_tag", $"must be \"{{}}\" (or absent) with distribution redis_cluster: Redis Cluster hashes the part between {{ and }}, not '{hashTag}'");
+        }
+        if (redisDb != 0)
+        {
+            throw bad("redis_db", "must be 0 with distribution redis_cluster: a Redis Cluster has only database 0 (SELECT is not allowed in cluster mode)");
+        }
     }
 
     /// <summary>"host:port" split at the last ':' (so "::1:22121" works), or "/path [octal perm]".</summary>

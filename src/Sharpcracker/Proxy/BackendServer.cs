@@ -56,6 +56,7 @@ internal sealed class BackendServer
     /// </summary>
     public void ReportFailure(string reason)
     {
+        Pool.Cluster?.RequestRefresh(); // a cluster node failing may be failing over: look at the map soon
         if (!Health.OnConnectionFailed(reason, Environment.TickCount64))
         {
             return;

@@ -9,18 +9,26 @@ namespace Sharpcracker.Proxy;
 /// routed with a snapshot sees one consistent server list and keeps using the server objects —
 /// and their connections — it picked, even after a newer snapshot replaced it.
 /// </summary>
-internal sealed class PoolTopology
+internal sealed partial class PoolTopology
 {
     private readonly KeyRouter? _router;   // every distribution but vbucket
     private readonly VBucketMap? _vbuckets; // distribution vbucket: indexes Servers directly
+    private readonly int[]? _slotServers;   // distribution redis_cluster: server index per slot (PoolTopology.Cluster.cs)
 
     /// <param name="servers">Servers in the config's order; server i has config <c>config.Servers[i]</c>.</param>
     /// <param name="isLive">Which servers the continuum includes (ejection); vbucket maps ignore it.</param>
-    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive)
+    /// <param name="clusterMap">distribution redis_cluster: the slot map (null: none loaded yet); servers are the seeds plus discovered nodes.</param>
+    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null)
     {
         Config = config;
         Servers = servers;
         Handshake = Redis.RedisBackendHandshake.For(config);
+        if (config.Distribution == DistributionKind.RedisCluster)
+        {
+            ClusterMap = clusterMap ?? RedisClusterSlotMap.Empty;
+            _slotServers = ResolveSlots(ClusterMap, servers, out _clusterFallback);
+            return;
+        }
         if (config.Distribution == DistributionKind.VBucket)
         {
             _vbuckets = config.VBuckets ?? throw new ArgumentException($"pool {config.Name}: distribution vbucket without a map", nameof(config));
@@ -48,6 +56,10 @@ internal sealed class PoolTopology
     {
         try
         {
+            if (config.Distribution == DistributionKind.RedisCluster)
+            {
+                return; // seeds only; ConfigLoader checked the cluster rules
+            }
             if (config.Distribution == DistributionKind.VBucket)
             {
                 if (config.VBuckets is null || config.VBuckets.ServerCount != config.Servers.Count)
@@ -70,7 +82,8 @@ internal sealed class PoolTopology
     internal KeyRouter? Router => _router; // read-only, for the operator console's /route (OperatorConsole/RouteLookup)
 
     /// <summary>Index into <see cref="Servers"/> for a key; -1 when no server takes it.</summary>
-    public int RouteIndex(ReadOnlySpan<byte> key) => _router is not null ? _router.Route(key) : _vbuckets!.Route(key);
+    public int RouteIndex(ReadOnlySpan<byte> key)
+        => _router is not null ? _router.Route(key) : _slotServers is not null ? RouteSlot(RedisClusterSlotMap.Slot(key)) : _vbuckets!.Route(key);
 
     /// <summary>The server for a key, or null when the pool has no live server for it.</summary>
     public BackendServer? Route(ReadOnlySpan<byte> key)

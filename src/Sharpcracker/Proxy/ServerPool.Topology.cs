@@ -39,7 +39,7 @@ internal sealed partial class ServerPool
         {
             _isLive = isLive;
             var current = _topology;
-            _topology = new PoolTopology(current.Config, current.Servers, isLive);
+            _topology = new PoolTopology(current.Config, current.Servers, isLive, current.ClusterMap);
         }
     }
 
@@ -92,6 +92,11 @@ internal sealed partial class ServerPool
                     changes.Add($"+server {sc.EndpointText}");
                 }
             }
+            if (config.Distribution == Distribution.DistributionKind.RedisCluster)
+            {
+                // Cluster nodes discovered at run time stay (their slots are still theirs).
+                servers = [.. servers, .. old.Servers.Where(s => byEndpoint.Remove(s.Config.EndpointText))];
+            }
             removed = [.. old.Servers.Where(s => !servers.Contains(s))];
             foreach (var s in removed)
             {
@@ -100,7 +105,7 @@ internal sealed partial class ServerPool
             DescribePoolChanges(old.Config, config, changes);
 
             // Build first: a config the router refuses changes nothing.
-            var topology = new PoolTopology(config, servers, _isLive);
+            var topology = new PoolTopology(config, servers, _isLive, old.ClusterMap);
             foreach (var (server, sc) in renamed)
             {
                 server.Config = sc;
@@ -113,6 +118,7 @@ internal sealed partial class ServerPool
             _topology = topology;
             Stats.SetServers(servers.Select(s => s.Stats));
         }
+        StartClusterMonitor();
         if (config.Preconnect)
         {
             foreach (var server in added)

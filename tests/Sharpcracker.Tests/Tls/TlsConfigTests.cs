@@ -65,6 +65,7 @@ public sealed class TlsConfigTests(TestCertificates certs) : IClassFixture<TestC
     [InlineData("  server_tls: yes\n", "server_tls", "is not \"true\" or \"false\"")]
     [InlineData("  server_tls: true\n  server_tls_ca_file: {dir}/gone.crt\n", "server_tls_ca_file", "cannot read")]
     [InlineData("  server_tls: true\n  server_tls_cert_file: {dir}/client.crt\n", "server_tls_cert_file", "needs \"server_tls_key_file\" too")]
+    [InlineData("  redis: true\n  distribution: redis_cluster\n  server_tls: true\n", "server_tls", "not supported with distribution redis_cluster")]
     public void BadTlsKeys_AreRefused_NamingTheKey(string keys, string key, string problem)
     {
         var e = Assert.Throws<ConfigException>(() => Parse(keys.Replace("{dir}", certs.Dir)));
