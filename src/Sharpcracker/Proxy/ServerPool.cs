@@ -31,6 +31,12 @@ internal sealed partial class ServerPool : IDisposable
         Stats = new Stats.PoolStats(config.Name, []);
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
+        if (workers is not null && config.Redis)
+        {
+            // Replication groups: ROLE checks, and Sentinel discovery for Sentinel pools (idle otherwise).
+            ReplicationMonitor.Start(this, logger);
+            SentinelDiscovery.Start(this, logger);
+        }
     }
 
     public WorkerGroup? Workers { get; }

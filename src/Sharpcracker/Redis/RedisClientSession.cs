@@ -26,6 +26,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private long _needed;
     private bool _authenticated;
     private string? _clientName;
+    // The command being routed: a read (a replication group may send it to a replica), and whether
+    // the pool is a replication pool (reads and writes counted per server).
+    private bool _read;
+    private bool _replicated;
 
     public RedisClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
         : base(pool, worker, socket, id, logger)
@@ -147,6 +151,22 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         if (!_authenticated && info.Name is not ("auth" or "hello" or "quit"))
         {
             EnqueueLocal(RedisReplies.NoAuth);
+            return false;
+        }
+        var topology = _pool.Topology;
+        var groups = topology.Groups;
+        _replicated = groups is not null;
+        _read = _replicated && ReplicaReads.IsRead(info, sub, topology.ForkReads);
+        if (info.IsForkMasterOnly && groups is null && _pool.Config.ForkLayout)
+        {
+            // The fork serves RENAME, RENAMENX, SCAN, BITOP and MSETNX only in pools with a master.
+            EnqueueError(UnknownCommandText(command));
+            return false;
+        }
+        if (info.IsForkMasterOnly && groups is { Length: 1 } && info.Name is "scan")
+        {
+            // One shard: SCAN goes to its master (the fork's rule; replicas' buckets may differ).
+            ForwardAny(command);
             return false;
         }
         switch (info.Route)
@@ -277,7 +297,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     private void ForwardByKey(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
     {
-        var server = _pool.Route(key);
+        var server = _pool.Topology.Route(key, _read);
         if (server is null)
         {
             EnqueueNoServer();
@@ -293,6 +313,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         var request = Rent(RedisRequestKind.Single);
         Enqueue(request);
+        if (_replicated)
+        {
+            server.Replication.Count(Worker.Index, _read);
+        }
         var connection = ConnectionTo(server);
         var output = connection.BeginRequest();
         if (_args.Inline)
@@ -320,11 +344,16 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     /// <summary>Keys at first..last (inclusive, step): forwarded when they all map to one server, refused otherwise.</summary>
     private void ForwardSameServer(ReadOnlySpan<byte> command, RedisCommandInfo info, int first, int last, int step, int extraKey = 0)
     {
-        BackendServer? only = null;
+        // Keys are compared by shard (a replication group is one shard whatever server serves it);
+        // the server is then picked for the first key.
+        var topology = _pool.Topology;
+        var only = -1;
+        var pickKey = -1;
         if (extraKey > 0)
         {
-            only = _pool.Route(Arg(command, extraKey));
-            if (only is null)
+            only = topology.ShardIndex(Arg(command, extraKey));
+            pickKey = extraKey;
+            if (only < 0)
             {
                 EnqueueNoServer();
                 return;
@@ -332,28 +361,35 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
         for (var i = first; i <= last && i < _args.Count; i += Math.Max(step, 1))
         {
-            var server = _pool.Route(Arg(command, i));
-            if (server is null)
+            var shard = topology.ShardIndex(Arg(command, i));
+            if (shard < 0)
             {
                 EnqueueNoServer();
                 return;
             }
-            if (only is null)
+            if (only < 0)
             {
-                only = server;
+                only = shard;
+                pickKey = i;
             }
-            else if (only != server)
+            else if (only != shard)
             {
                 EnqueueError($"keys of '{info.Name}' map to different servers; in proxy mode all its keys must be on one server (use a hash tag)");
                 return;
             }
         }
-        if (only is null)
+        if (only < 0)
         {
             ForwardAny(command);
             return;
         }
-        Forward(command, only);
+        var index = topology.ServerIndex(only, Arg(command, pickKey), _read);
+        if (index < 0)
+        {
+            EnqueueNoServer();
+            return;
+        }
+        Forward(command, topology.Servers[index]);
     }
 
     /// <summary>
@@ -406,7 +442,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         var split = false;
         for (var i = 1; i < _args.Count; i += step)
         {
-            var serverIndex = topology.RouteIndex(Arg(command, i));
+            var serverIndex = topology.RouteIndex(Arg(command, i), _read);
             var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
             if (server is null)
             {
@@ -454,6 +490,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         for (var c = 0; c < root.Children.Count; c++)
         {
             var fragment = root.Children[c];
+            if (_replicated)
+            {
+                topology.Servers[fragment.FragmentServer].Replication.Count(Worker.Index, _read);
+            }
             var connection = ConnectionTo(topology.Servers[fragment.FragmentServer]);
             var output = connection.BeginRequest();
             RedisReplies.WriteInteger(output, '*', 1 + fragment.FragmentKeys * step);
