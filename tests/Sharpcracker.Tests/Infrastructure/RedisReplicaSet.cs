@@ -1,0 +1,150 @@
+using System.Globalization;
+
+namespace Sharpcracker.Tests.Infrastructure;
+
+/// <summary>
+/// A real redis-server master with replicas (and optionally sentinels) on free loopback ports,
+/// each replica linked before the set is returned; everything stopped by pid on dispose.
+/// </summary>
+public sealed class RedisReplicaSet : IDisposable
+{
+    private readonly List<ExternalProcess> _sentinels = [];
+    private readonly string _dir;
+
+    private RedisReplicaSet(string dir, ExternalProcess master, List<ExternalProcess> replicas)
+    {
+        _dir = dir;
+        Nodes = [master, .. replicas];
+    }
+
+    /// <summary>Master first, then the replicas, as started (a failover changes the roles, not this list).</summary>
+    public List<ExternalProcess?> Nodes { get; }
+
+    public ExternalProcess Master => Nodes[0]!;
+    public IEnumerable<ExternalProcess> Replicas => Nodes.Skip(1).Select(n => n!);
+    public IReadOnlyList<ExternalProcess> Sentinels => _sentinels;
+
+    /// <summary>Data-node arguments: no persistence, no diskless-sync delay (links up at once).</summary>
+    public static string[] NodeArgs => ["--repl-diskless-sync-delay", "0", "--dir", Path.GetTempPath()];
+
+    public static async Task<RedisReplicaSet> StartAsync(int replicas)
+    {
+        var dir = Directory.CreateTempSubdirectory("sharpcracker-repl-").FullName;
+        var master = RedisServer.Start(NodeArgs);
+        var list = new List<ExternalProcess>();
+        for (var i = 0; i < replicas; i++)
+        {
+            list.Add(RedisServer.Start([.. NodeArgs, "--replicaof", "127.0.0.1", master.Port.ToString(CultureInfo.InvariantCulture)]));
+        }
+        var set = new RedisReplicaSet(dir, master, list);
+        foreach (var r in list)
+        {
+            await WaitLinkedAsync(r.Port);
+        }
+        return set;
+    }
+
+    /// <summary>Until the replica on <paramref name="port"/> reports master_link_status:up (bounded).</summary>
+    public static Task WaitLinkedAsync(int port) => Poll.UntilAsync(async () =>
+    {
+        try
+        {
+            using var c = new RespConnection(port);
+            var info = await c.CallAsync("INFO", "replication");
+            return info.Contains("master_link_status:up", StringComparison.Ordinal) ? info : null;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }, TimeSpan.FromSeconds(30), $"replica on {port} linked");
+
+    /// <summary>
+    /// Three sentinels monitoring the master as <paramref name="name"/> (quorum 2, down-after
+    /// <paramref name="downAfterMs"/>), each from a fresh config file; returns when each sentinel
+    /// knows every replica and the other sentinels (bounded).
+    /// </summary>
+    public async Task StartSentinelsAsync(string name, int downAfterMs = 1000, int count = 3)
+    {
+        for (var i = 0; i < count; i++)
+        {
+            var port = FreePort.Next();
+            var file = Path.Combine(_dir, $"sentinel-{port}.conf");
+            File.WriteAllText(file, $"""
+                port {port}
+                bind 127.0.0.1
+                daemonize no
+                protected-mode no
+                dir {_dir}
+                sentinel monitor {name} 127.0.0.1 {Master.Port} 2
+                sentinel down-after-milliseconds {name} {downAfterMs}
+                sentinel failover-timeout {name} 5000
+                sentinel parallel-syncs {name} 1
+
+                """);
+            _sentinels.Add(ExternalProcess.Start("redis-server", [file, "--sentinel", "--loglevel", "warning"], port));
+        }
+        foreach (var s in _sentinels)
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                using var c = new RespConnection(s.Port);
+                var master = await c.CallAsync("SENTINEL", "master", name);
+                var slaves = Field(master, "num-slaves");
+                var others = Field(master, "num-other-sentinels");
+                return slaves == (Nodes.Count - 1).ToString(CultureInfo.InvariantCulture) && others == (count - 1).ToString(CultureInfo.InvariantCulture) ? master : null;
+            }, TimeSpan.FromSeconds(30), $"sentinel {s.Port} sees the replicas and the other sentinels");
+        }
+    }
+
+    /// <summary>The value after a field name in a flat RESP field/value array rendered as text.</summary>
+    public static string? Field(string reply, string name)
+    {
+        var lines = reply.Split("\r\n");
+        for (var i = 0; i + 2 < lines.Length; i++)
+        {
+            if (lines[i] == name)
+            {
+                return lines[i + 2];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>calls per command from INFO commandstats ("get" → calls).</summary>
+    public static async Task<Dictionary<string, long>> CommandCallsAsync(int port)
+    {
+        using var c = new RespConnection(port);
+        var info = await c.CallAsync("INFO", "commandstats");
+        var calls = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in info.Split("\r\n"))
+        {
+            if (line.StartsWith("cmdstat_", StringComparison.Ordinal))
+            {
+                var name = line[8..line.IndexOf(':')];
+                var value = line[(line.IndexOf("calls=", StringComparison.Ordinal) + 6)..];
+                calls[name] = long.Parse(value[..value.IndexOf(',')], CultureInfo.InvariantCulture);
+            }
+        }
+        return calls;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _sentinels)
+        {
+            s.Dispose();
+        }
+        foreach (var n in Nodes)
+        {
+            n?.Dispose();
+        }
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
