@@ -30,7 +30,7 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
             case ReadPolicy.Master:
                 return Master;
             case ReadPolicy.PreferMaster:
-                if (Master >= 0 && IsUp(servers[Master]))
+                if (MasterUp(servers))
                 {
                     return Master;
                 }
@@ -50,8 +50,15 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
     public static bool IsUp(BackendServer server)
         => server.Replication.Usable && !server.Health.IsEjected && server.Health.Failures == 0;
 
-    /// <summary>A replica may take reads: up, and not claiming to be a master (a restarted, not yet converted one).</summary>
-    public static bool IsReplicaUp(BackendServer server) => IsUp(server) && server.Replication.Role != "master";
+    /// <summary>
+    /// A replica may take reads: up, not claiming to be a master (a restarted, not yet converted
+    /// one), and linked to its master — unless the master is down too: then an unlinked replica
+    /// holds the freshest copy there is, and reads keep working while the master is away.
+    /// </summary>
+    public static bool IsReplicaUp(BackendServer server, bool masterUp)
+        => IsUp(server) && server.Replication.Role != "master" && (server.Replication.Linked || !masterUp);
+
+    private bool MasterUp(BackendServer[] servers) => Master >= 0 && IsUp(servers[Master]);
 
     private int PickReplica(ReadOnlySpan<byte> key, BackendServer[] servers)
     {
@@ -61,10 +68,11 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
             return -1;
         }
         var start = (int)(Fnv1a(key) % (uint)n);
+        var masterUp = MasterUp(servers);
         for (var i = 0; i < n; i++)
         {
             var index = Replicas[(start + i) % n];
-            if (IsReplicaUp(servers[index]))
+            if (IsReplicaUp(servers[index], masterUp))
             {
                 return index;
             }
@@ -80,11 +88,12 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
             return -1;
         }
         var start = (int)(Fnv1a(key) % (uint)n);
+        var masterUp = MasterUp(servers);
         for (var i = 0; i < n; i++)
         {
             var slot = (start + i) % n;
             var index = slot < Replicas.Length ? Replicas[slot] : Master;
-            if (slot < Replicas.Length ? IsReplicaUp(servers[index]) : IsUp(servers[index]))
+            if (slot < Replicas.Length ? IsReplicaUp(servers[index], masterUp) : masterUp)
             {
                 return index;
             }

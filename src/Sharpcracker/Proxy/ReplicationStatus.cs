@@ -26,9 +26,11 @@ internal sealed class ReplicationStatus
     public string Role => _role;
     /// <summary>The replica's link state as ROLE reported it ("connected", "sync", …), or the last error.</summary>
     public string Detail => _detail;
-    /// <summary>Whether a read may be sent to this server as a replica (checked, reachable, linked, Sentinel agrees).</summary>
-    public bool Usable => _reachable && _linked && _sentinelOk;
+    /// <summary>Reachable at the last ROLE check and not flagged down by Sentinel.</summary>
+    public bool Usable => _reachable && _sentinelOk;
     public bool Reachable => _reachable;
+    /// <summary>A replica's link to its master was up at the last ROLE check (always true for a master).</summary>
+    public bool Linked => _linked;
 
     /// <summary>The server answered ROLE.</summary>
     public void OnRole(string role, bool linked, string detail)
@@ -47,7 +49,7 @@ internal sealed class ReplicationStatus
         _detail = error;
     }
 
-    /// <summary>Sentinel's view of a replica: false when flagged s_down/o_down/disconnected or its link is not ok.</summary>
+    /// <summary>Sentinel's view of a replica: false when flagged s_down, o_down or disconnected.</summary>
     public void OnSentinelView(bool ok) => _sentinelOk = ok;
 
     public void Count(int worker, bool read)

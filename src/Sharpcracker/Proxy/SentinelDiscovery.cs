@@ -23,7 +23,9 @@ internal sealed class SentinelDiscovery
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, BackendServer> _servers = new(StringComparer.Ordinal); // by "ip:port"
-    private List<ServerConfig> _sentinels = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RespClient> _sentinelClients = new(StringComparer.Ordinal);
+    private volatile string _currentSentinel = "";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _subscribed = new(StringComparer.Ordinal);
     private long _failovers;
     private string _lastError = "";
 
@@ -36,15 +38,14 @@ internal sealed class SentinelDiscovery
     /// <summary>Failovers seen (a group's master replaced by another), since start.</summary>
     public long Failovers => Interlocked.Read(ref _failovers);
 
-    /// <summary>The sentinel that answered last (head of the list), for the stats.</summary>
-    public string CurrentSentinel => _sentinels.Count > 0 ? _sentinels[0].EndpointText : "";
+    /// <summary>The sentinel whose view was taken last (the newest configuration), for the stats.</summary>
+    public string CurrentSentinel => _currentSentinel;
 
     public static void Start(ServerPool pool, ILogger logger)
     {
         var discovery = new SentinelDiscovery(pool, logger);
         pool.Sentinel = discovery;
         _ = Task.Run(discovery.RunAsync);
-        _ = Task.Run(discovery.SubscribeAsync);
     }
 
     /// <summary>Ask again now (a reload changed the groups).</summary>
@@ -60,6 +61,7 @@ internal sealed class SentinelDiscovery
             {
                 if (_pool.Config.Replication == ReplicationMode.Sentinel)
                 {
+                    EnsureSubscribers(_pool.Config);
                     retrySoon = await RefreshAsync(stopping).ConfigureAwait(false);
                 }
             }
@@ -75,72 +77,78 @@ internal sealed class SentinelDiscovery
 
     private sealed record GroupView(string Name, string? Master, List<string> Replicas);
 
+    /// <summary>One sentinel's view of one group: the master's address, its config epoch, the replicas' entries.</summary>
+    private sealed record SentinelAnswer(string Sentinel, string? Master, long Epoch, object?[] Replicas);
+
     /// <summary>One round over every group; true when something must be retried soon.</summary>
     private async Task<bool> RefreshAsync(CancellationToken stopping)
     {
         var config = _pool.Config;
-        // The list as configured, reordered only by which sentinel answered last.
-        if (!_sentinels.Select(s => s.EndpointText).Order().SequenceEqual(config.Sentinels!.Select(s => s.EndpointText).Order()))
+        var names = config.Servers.Select(s => s.Name).ToArray();
+        // Every sentinel at once: the one with the newest configuration (highest config-epoch) wins,
+        // so a sentinel that has not yet heard of a failover never moves the group back.
+        var asked = await Task.WhenAll(config.Sentinels!.Select(s => AskAsync(s, config, names, stopping))).ConfigureAwait(false);
+        var answered = asked.OfType<SentinelAnswer[]>().ToList();
+        if (answered.Count == 0)
         {
-            _sentinels = [.. config.Sentinels!];
-        }
-        using var sentinel = await ConnectSentinelAsync(config, stopping).ConfigureAwait(false);
-        if (sentinel is null)
-        {
+            Warn($"pool {_pool.Name}: no sentinel answers ({string.Join(", ", config.Sentinels!.Select(s => s.EndpointText))})");
             return true;
         }
         var current = _pool.Topology;
         var retry = false;
         var views = new List<GroupView>();
         var usable = new Dictionary<string, bool>(StringComparer.Ordinal);
-        for (var g = 0; g < config.Servers.Count; g++)
+        for (var g = 0; g < names.Length; g++)
         {
-            var name = config.Servers[g].Name;
+            var name = names[g];
             var oldGroup = current.Groups is { } gs && g < gs.Length && gs[g].Name == name ? gs[g] : null;
             var oldMaster = oldGroup is { Master: >= 0 } ? current.Servers[oldGroup.Master].Config.EndpointText : null;
-            var addr = await sentinel.CallAsync(s_timeout, stopping, "SENTINEL", "get-master-addr-by-name", name).ConfigureAwait(false);
+            var views_ = answered.Select(a => a[g]).Where(a => a.Master is not null).ToList();
             string? master = null;
-            if (addr is object?[] { Length: 2 } pair && pair[0] is string ip && pair[1] is string port)
+            SentinelAnswer? chosen = null;
+            if (views_.Count == 0)
             {
-                master = ip + ":" + port;
+                Warn($"pool {_pool.Name}: no sentinel knows master '{name}'");
+                retry = true;
+                master = oldMaster;
             }
             else
             {
-                Warn($"pool {_pool.Name}: sentinel {CurrentSentinel} does not know master '{name}'");
-                retry = true;
+                var newest = views_.Max(a => a.Epoch);
+                var candidates = views_.Where(a => a.Epoch == newest).ToList();
+                chosen = candidates.FirstOrDefault(a => a.Master == oldMaster)
+                    ?? candidates.GroupBy(a => a.Master).OrderByDescending(x => x.Count()).First().First();
+                master = chosen.Master;
+                _currentSentinel = chosen.Sentinel;
             }
             if (master is not null && master != oldMaster && !await ConfirmMasterAsync(master, config, stopping).ConfigureAwait(false))
             {
-                // Sentinel moved on before the server did (or the reverse): keep the old master until ROLE agrees.
+                // Sentinel moved on before the server did: keep the old master until ROLE agrees.
                 master = oldMaster;
                 retry = true;
             }
             var replicas = new List<string>();
-            var reply = await sentinel.CallAsync(s_timeout, stopping, "SENTINEL", "replicas", name).ConfigureAwait(false);
-            if (reply is object?[] entries)
+            foreach (var entry in (chosen?.Replicas ?? []).OfType<object?[]>())
             {
-                foreach (var entry in entries.OfType<object?[]>())
+                var fields = Fields(entry);
+                var endpoint = fields.GetValueOrDefault("ip") + ":" + fields.GetValueOrDefault("port");
+                if (endpoint == master)
                 {
-                    var fields = Fields(entry);
-                    var endpoint = fields.GetValueOrDefault("ip") + ":" + fields.GetValueOrDefault("port");
-                    if (endpoint == master)
-                    {
-                        continue;
-                    }
-                    var flags = fields.GetValueOrDefault("flags") ?? "";
-                    usable[endpoint] = !flags.Contains("s_down", StringComparison.Ordinal) && !flags.Contains("o_down", StringComparison.Ordinal)
-                        && !flags.Contains("disconnected", StringComparison.Ordinal)
-                        && fields.GetValueOrDefault("master-link-status") == "ok"
-                        && fields.GetValueOrDefault("role-reported") is null or "slave";
-                    replicas.Add(endpoint);
+                    continue;
                 }
+                var flags = fields.GetValueOrDefault("flags") ?? "";
+                // Down or disconnected replicas are skipped; an unlinked one too, unless the master is
+                // down as well (ReplicationGroup: then the replicas are the freshest copy there is).
+                usable[endpoint] = !flags.Contains("s_down", StringComparison.Ordinal) && !flags.Contains("o_down", StringComparison.Ordinal)
+                    && !flags.Contains("disconnected", StringComparison.Ordinal);
+                replicas.Add(endpoint);
             }
             views.Add(new GroupView(name, master, replicas));
             if (master is not null && oldMaster is not null && master != oldMaster)
             {
                 var n = Interlocked.Increment(ref _failovers);
-                _logger.LogWarning("pool {Pool} group {Group}: master switched {Old} -> {New} (Sentinel, confirmed by ROLE); failover {Count}",
-                    _pool.Name, name, oldMaster, master, n);
+                _logger.LogWarning("pool {Pool} group {Group}: master switched {Old} -> {New} (Sentinel {Sentinel}, epoch {Epoch}, confirmed by ROLE); failover {Count}",
+                    _pool.Name, name, oldMaster, master, chosen?.Sentinel, chosen?.Epoch, n);
             }
             else if (master is not null && oldMaster is null)
             {
@@ -150,6 +158,56 @@ internal sealed class SentinelDiscovery
         }
         Publish(current, views, usable);
         return retry;
+    }
+
+    /// <summary>One sentinel's answers for every group, on its kept connection; null when it does not answer.</summary>
+    private async Task<SentinelAnswer[]?> AskAsync(ServerConfig sentinel, PoolConfig config, string[] names, CancellationToken stopping)
+    {
+        var endpoint = sentinel.EndpointText;
+        try
+        {
+            if (!_sentinelClients.TryGetValue(endpoint, out var client))
+            {
+                client = await RespClient.ConnectAsync(sentinel.Host!, sentinel.Port, s_timeout, stopping).ConfigureAwait(false);
+                if (config.SentinelAuth is { } auth && await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false) is RespError refused)
+                {
+                    client.Dispose();
+                    Warn($"pool {_pool.Name}: sentinel {endpoint} refused AUTH: {refused.Message}");
+                    return null;
+                }
+                _sentinelClients[endpoint] = client;
+            }
+            var answers = new SentinelAnswer[names.Length];
+            for (var g = 0; g < names.Length; g++)
+            {
+                var addr = await client.CallAsync(s_timeout, stopping, "SENTINEL", "get-master-addr-by-name", names[g]).ConfigureAwait(false);
+                var master = addr is object?[] { Length: 2 } pair && pair[0] is string ip && pair[1] is string port ? ip + ":" + port : null;
+                long epoch = -1;
+                object?[] replicas = [];
+                if (master is not null)
+                {
+                    if (await client.CallAsync(s_timeout, stopping, "SENTINEL", "master", names[g]).ConfigureAwait(false) is object?[] info)
+                    {
+                        _ = long.TryParse(Fields(info).GetValueOrDefault("config-epoch"), System.Globalization.CultureInfo.InvariantCulture, out epoch);
+                    }
+                    replicas = await client.CallAsync(s_timeout, stopping, "SENTINEL", "replicas", names[g]).ConfigureAwait(false) as object?[] ?? [];
+                }
+                answers[g] = new SentinelAnswer(endpoint, master, epoch, replicas);
+            }
+            return answers;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException)
+        {
+            if (_sentinelClients.TryRemove(endpoint, out var dead))
+            {
+                dead.Dispose();
+            }
+            if (stopping.IsCancellationRequested)
+            {
+                throw;
+            }
+            return null;
+        }
     }
 
     /// <summary>Builds and publishes the topology when membership or a master changed; resets the old masters' connections.</summary>
@@ -238,61 +296,35 @@ internal sealed class SentinelDiscovery
         return false;
     }
 
-    /// <summary>The first sentinel that answers, moved to the head of the list; null when none does.</summary>
-    private async Task<RespClient?> ConnectSentinelAsync(PoolConfig config, CancellationToken stopping)
+    /// <summary>A subscriber for every configured sentinel (a reload may add some).</summary>
+    private void EnsureSubscribers(PoolConfig config)
     {
-        for (var i = 0; i < _sentinels.Count; i++)
+        foreach (var s in config.Sentinels ?? [])
         {
-            var s = _sentinels[i];
-            try
+            if (_subscribed.TryAdd(s.EndpointText, 0))
             {
-                var client = await RespClient.ConnectAsync(s.Host!, s.Port, s_timeout, stopping).ConfigureAwait(false);
-                if (config.SentinelAuth is { } auth)
-                {
-                    var reply = await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false);
-                    if (reply is RespError e)
-                    {
-                        client.Dispose();
-                        Warn($"pool {_pool.Name}: sentinel {s.EndpointText} refused AUTH: {e.Message}");
-                        continue;
-                    }
-                }
-                if (i > 0)
-                {
-                    _sentinels.RemoveAt(i);
-                    _sentinels.Insert(0, s);
-                }
-                return client;
-            }
-            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
-            {
-                if (stopping.IsCancellationRequested)
-                {
-                    throw;
-                }
+                _ = Task.Run(() => SubscribeAsync(s));
             }
         }
-        Warn($"pool {_pool.Name}: no sentinel answers ({string.Join(", ", _sentinels.Select(s => s.EndpointText))})");
-        return null;
     }
 
     /// <summary>
-    /// Listens to one sentinel's events (reconnecting to the next on loss) and wakes the refresh on
-    /// every one that can change a group: the refresh, not the event, decides (ROLE checked).
+    /// Listens to one sentinel's events while it is configured, reconnecting after a loss or a quiet
+    /// period, and wakes the refresh on every event that can change a group: the refresh, not the
+    /// event, decides (newest epoch, ROLE checked). Every sentinel is followed, so the first one to
+    /// announce a failover (the leader) is heard at once.
     /// </summary>
-    private async Task SubscribeAsync()
+    private async Task SubscribeAsync(ServerConfig s)
     {
         var stopping = _pool.Stopping;
-        var next = 0;
         while (!stopping.IsCancellationRequested)
         {
             var config = _pool.Config;
-            if (config.Replication != ReplicationMode.Sentinel)
+            if (config.Replication != ReplicationMode.Sentinel || !config.Sentinels!.Any(x => x.EndpointText == s.EndpointText))
             {
-                await Task.Delay(PollInterval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                continue;
+                _subscribed.TryRemove(s.EndpointText, out _);
+                return;
             }
-            var s = config.Sentinels![next++ % config.Sentinels.Count];
             try
             {
                 using var client = await RespClient.ConnectAsync(s.Host!, s.Port, s_timeout, stopping).ConfigureAwait(false);
@@ -300,7 +332,7 @@ internal sealed class SentinelDiscovery
                 {
                     await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false);
                 }
-                await client.SendAsync(stopping, "SUBSCRIBE", "+switch-master", "+sdown", "-sdown", "+odown", "-odown", "+convert-to-slave", "+slave", "+failover-end").ConfigureAwait(false);
+                await client.SendAsync(stopping, "SUBSCRIBE", "+switch-master", "+promoted-slave", "+failover-state-reconf-slaves", "+sdown", "-sdown", "+odown", "-odown", "+convert-to-slave", "+slave", "+failover-end").ConfigureAwait(false);
                 while (!stopping.IsCancellationRequested && _pool.Config == config)
                 {
                     using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -323,13 +355,12 @@ internal sealed class SentinelDiscovery
                         _wake.Release();
                     }
                 }
-                next--; // same sentinel again after a quiet period or a reload
             }
             catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException)
             {
                 if (!stopping.IsCancellationRequested)
                 {
-                    await Task.Delay(100, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    await Task.Delay(200, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
         }

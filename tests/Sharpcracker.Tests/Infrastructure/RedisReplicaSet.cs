@@ -44,6 +44,26 @@ public sealed class RedisReplicaSet : IDisposable
         return set;
     }
 
+    /// <summary>Starts node <paramref name="index"/> again on its port, empty and without --replicaof (a restarted master).</summary>
+    public ExternalProcess Restart(int index)
+    {
+        var port = Nodes[index]!.Port;
+        Nodes[index]!.Dispose();
+        var node = ExternalProcess.Start("redis-server",
+            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", .. NodeArgs], port);
+        Nodes[index] = node;
+        return node;
+    }
+
+    /// <summary>The master the sentinels name now ("ip:port").</summary>
+    public async Task<int> SentinelMasterPortAsync(string name)
+    {
+        using var c = new RespConnection(_sentinels[0].Port);
+        var reply = await c.CallAsync("SENTINEL", "get-master-addr-by-name", name);
+        return int.Parse(reply.Split("\r\n")[4], CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Until the replica on <paramref name="port"/> reports master_link_status:up (bounded).</summary>
     public static Task WaitLinkedAsync(int port) => Poll.UntilAsync(async () =>
     {
