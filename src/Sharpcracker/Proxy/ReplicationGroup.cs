@@ -18,12 +18,30 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
     /// <summary>Indices of the replicas (in the topology's servers).</summary>
     public int[] Replicas { get; } = replicas;
 
+    // Environment.TickCount64 until which writes are refused (a Sentinel failover is promoting a
+    // replica: what the old master acknowledges from now on is lost when it is demoted). A new
+    // topology (the switch) brings new groups, so the pause ends with the switch at the latest.
+    private long _writesPausedUntil;
+
+    /// <summary>Refuses writes until <paramref name="untilTicks"/> (Environment.TickCount64) or the next topology; any thread.</summary>
+    public void PauseWrites(long untilTicks) => Volatile.Write(ref _writesPausedUntil, untilTicks);
+
+    /// <summary>Writes are being refused (a failover in progress).</summary>
+    public bool WritesPaused
+    {
+        get
+        {
+            var until = Volatile.Read(ref _writesPausedUntil);
+            return until != 0 && Environment.TickCount64 < until;
+        }
+    }
+
     /// <summary>Server index for a request, or -1 when the policy leaves no server for it.</summary>
     public int Pick(ReadPolicy policy, ReadOnlySpan<byte> key, bool read, BackendServer[] servers)
     {
         if (!read)
         {
-            return Master;
+            return WritesPaused ? -1 : Master;
         }
         switch (policy)
         {

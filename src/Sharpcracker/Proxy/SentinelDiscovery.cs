@@ -332,7 +332,7 @@ internal sealed class SentinelDiscovery
                 {
                     await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false);
                 }
-                await client.SendAsync(stopping, "SUBSCRIBE", "+switch-master", "+promoted-slave", "+failover-state-reconf-slaves", "+sdown", "-sdown", "+odown", "-odown", "+convert-to-slave", "+slave", "+failover-end").ConfigureAwait(false);
+                await client.SendAsync(stopping, "SUBSCRIBE", "+switch-master", "+failover-state-send-slaveof-noone", "-failover-abort-slave-timeout", "+failover-end-for-timeout", "+promoted-slave", "+failover-state-reconf-slaves", "+sdown", "-sdown", "+odown", "-odown", "+convert-to-slave", "+slave", "+failover-end").ConfigureAwait(false);
                 while (!stopping.IsCancellationRequested && _pool.Config == config)
                 {
                     using var cts = CancellationTokenSource.CreateLinkedTokenSource(stopping);
@@ -348,10 +348,8 @@ internal sealed class SentinelDiscovery
                     }
                     if (message is object?[] { Length: 3 } m && m[0] is "message" && m[1] is string channel)
                     {
-                        if (channel == "+switch-master")
-                        {
-                            _logger.LogInformation("pool {Pool}: sentinel {Sentinel}: +switch-master {Event}", _pool.Name, s.EndpointText, m[2]);
-                        }
+                        _logger.LogInformation("pool {Pool}: sentinel {Sentinel}: {Channel} {Event}", _pool.Name, s.EndpointText, channel, m[2]);
+                        OnFailoverEvent(channel, m[2] as string ?? "");
                         _wake.Release();
                     }
                 }
@@ -363,6 +361,35 @@ internal sealed class SentinelDiscovery
                     await Task.Delay(200, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 }
             }
+        }
+    }
+
+    /// <summary>How long writes to a group wait for the new master once Sentinel starts promoting a replica.</summary>
+    public static TimeSpan FailoverWritePause { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The leader is about to send SLAVEOF NO ONE to the chosen replica: from then on the old
+    /// master's acknowledged writes are lost when it is demoted, so writes to the group are refused
+    /// (a clear error) until the switch, or the pause ends, or Sentinel aborts.
+    /// Payload: "slave ip:port ip port @ name master-ip master-port".
+    /// </summary>
+    private void OnFailoverEvent(string channel, string payload)
+    {
+        var at = payload.IndexOf(" @ ", StringComparison.Ordinal);
+        var name = at < 0 ? "" : payload[(at + 3)..].Split(' ')[0];
+        if (_pool.Topology.Groups?.FirstOrDefault(g => g.Name == name) is not { } group)
+        {
+            return;
+        }
+        if (channel == "+failover-state-send-slaveof-noone")
+        {
+            group.PauseWrites(Environment.TickCount64 + (long)FailoverWritePause.TotalMilliseconds);
+            _logger.LogWarning("pool {Pool} group {Group}: Sentinel is promoting a replica; writes refused until the new master is confirmed (at most {Pause} ms)",
+                _pool.Name, name, (long)FailoverWritePause.TotalMilliseconds);
+        }
+        else if (channel is "-failover-abort-slave-timeout" or "+failover-end-for-timeout")
+        {
+            group.PauseWrites(0);
         }
     }
 

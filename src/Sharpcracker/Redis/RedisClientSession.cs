@@ -338,6 +338,14 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private void EnqueueNoServer()
     {
         _pool.Stats.ForwardErrors(1);
+        if (_replicated)
+        {
+            // A replication group without a usable server for this request (docs/redis.md).
+            EnqueueError(_read
+                ? "no server for reads in this key's replication group (read_policy leaves none)"
+                : "no master for this key's replication group (failover in progress or none known)");
+            return;
+        }
         EnqueueLocal(RedisReplies.NoServer);
     }
 
