@@ -26,7 +26,7 @@ internal sealed class BackendServer
         Config = config;
         _logger = logger;
         Health = new ServerHealth(poolConfig.AutoEjectHosts && ReplicationStatus.MayEject(poolConfig, config), poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
-        Stats = new Stats.ServerStats(pool.Stats, config.Name);
+        Stats = new Stats.ServerStats(pool.Stats, config.Name) { Replication = Replication };
         _byWorker = new ServerConnection[]?[pool.Workers?.Count ?? 1];
         _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
         _inflightLimit = poolConfig.ServerInflightLimit;

@@ -22,6 +22,9 @@ internal sealed class ReplicationStatus
     /// <summary>Writes (every non-read command) routed to this server.</summary>
     public PerWorkerCounter Writes { get; } = new();
 
+    /// <summary>The group (Sentinel master name) the server was last seen in; null for the fork's single group.</summary>
+    public string? Group { get; set; }
+
     /// <summary>"master", "slave", "unknown" (not checked yet) or "down" (the last check failed).</summary>
     public string Role => _role;
     /// <summary>The replica's link state as ROLE reported it ("connected", "sync", …), or the last error.</summary>

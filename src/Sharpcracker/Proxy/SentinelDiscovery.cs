@@ -147,6 +147,7 @@ internal sealed class SentinelDiscovery
             if (master is not null && oldMaster is not null && master != oldMaster)
             {
                 var n = Interlocked.Increment(ref _failovers);
+                _pool.Stats.FailoverSeen();
                 _logger.LogWarning("pool {Pool} group {Group}: master switched {Old} -> {New} (Sentinel {Sentinel}, epoch {Epoch}, confirmed by ROLE); failover {Count}",
                     _pool.Name, name, oldMaster, master, chosen?.Sentinel, chosen?.Epoch, n);
             }
@@ -242,6 +243,10 @@ internal sealed class SentinelDiscovery
             var master = view.Master is null ? -1 : IndexOf(view.Master, view.Name);
             var replicas = view.Replicas.Select(r => IndexOf(r, view.Name)).Where(i => i != master).Distinct().ToArray();
             groups[g] = new ReplicationGroup(view.Name, master, replicas);
+            foreach (var i in replicas.Append(master).Where(i => i >= 0))
+            {
+                servers[i].Replication.Group = view.Name;
+            }
             var old = current.Groups is { } gs && g < gs.Length && gs[g].Name == view.Name && gs[g].Master >= 0 ? current.Servers[gs[g].Master] : null;
             if (old is not null && master >= 0 && servers[master] != old)
             {

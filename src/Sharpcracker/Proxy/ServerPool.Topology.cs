@@ -51,6 +51,7 @@ internal sealed partial class ServerPool
     /// <exception cref="ArgumentException">The config cannot be routed (checked before anything changes).</exception>
     public List<string> ApplyConfig(PoolConfig config)
     {
+        Stats.Replicated = config.Replication != ReplicationMode.None;
         if (config.Replication == ReplicationMode.Sentinel)
         {
             return ApplySentinelConfig(config); // ServerPool.Replication.cs

@@ -42,7 +42,7 @@ public sealed class ReplicationRoutingTests
           max_openfiles: 4096
           worker_shutdown_timeout: 5
         pools:
-          rw:
+          rwfork:
             listen: 127.0.0.1:{port}
             redis: true
             hash: fnv1a_64
@@ -140,6 +140,22 @@ public sealed class ReplicationRoutingTests
         Assert.StartsWith("-ERR unknown command 'RENAME'", await plain.CallAsync("RENAME", "a", "b"));
         Assert.StartsWith("-ERR unknown command 'SCAN'", await plain.CallAsync("SCAN", "0"));
         Assert.Equal("+OK\r\n", await plain.CallAsync("SET", "plainkey", "1"));
+
+        // Stats: each server's role (from ROLE), group, and the reads and writes routed to it.
+        var stats = Sharpcracker.Stats.StatsRegistry.Pools.Single(p => p.Name == "rwfork");
+        var json = System.Text.Json.JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("rwfork");
+        Assert.Equal(0, json.GetProperty("failovers").GetInt64());
+        await Poll.UntilAsync(() => Task.FromResult(stats.Servers.All(s => s.Replication!.Role != "unknown") ? "" : null), TimeSpan.FromSeconds(10), "roles checked");
+        json = System.Text.Json.JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("rwfork");
+        Assert.Equal("master", json.GetProperty("master").GetProperty("role").GetString());
+        Assert.True(json.GetProperty("master").GetProperty("writes").GetInt64() >= 80);
+        Assert.Equal(0, json.GetProperty("master").GetProperty("reads").GetInt64()); // the fork's rule: reads only on replicas
+        foreach (var r in new[] { "replica1", "replica2" })
+        {
+            Assert.Equal("slave", json.GetProperty(r).GetProperty("role").GetString());
+            Assert.Equal(0, json.GetProperty(r).GetProperty("writes").GetInt64());
+            Assert.True(json.GetProperty(r).GetProperty("reads").GetInt64() > 0);
+        }
     }
 
     [Fact]

@@ -15,8 +15,8 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
 {
     private const string Group = "mymaster";
 
-    private static string PoolYaml(int port, RedisReplicaSet set, string policy) => $"""
-        ha:
+    private static string PoolYaml(string pool, int port, RedisReplicaSet set, string policy) => $"""
+        {pool}:
           listen: 127.0.0.1:{port}
           redis: true
           timeout: 2000
@@ -157,7 +157,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         using var set = await RedisReplicaSet.StartAsync(replicas: 2);
         await set.StartSentinelsAsync(Group);
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(PoolYaml(port, set, "prefer_replica"), port, threads: 2);
+        await using var proxy = await ProxyInstance.StartAsync(PoolYaml("hakill", port, set, "prefer_replica"), port, threads: 2);
         await WaitWritableAsync(port);
         using (var c = new RespConnection(port))
         {
@@ -248,7 +248,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         using var set = await RedisReplicaSet.StartAsync(replicas: 2);
         await set.StartSentinelsAsync(Group);
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(PoolYaml(port, set, "replica"), port, threads: 2);
+        await using var proxy = await ProxyInstance.StartAsync(PoolYaml("harepeat", port, set, "replica"), port, threads: 2);
         await WaitWritableAsync(port);
         var clock = Stopwatch.StartNew();
         using var watcher = new SwitchWatcher(set, clock);
@@ -290,6 +290,8 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
             await RedisReplicaSet.WaitLinkedAsync(before);
         }
         output.WriteLine($"writes acknowledged again after the first +switch-master (ms): {string.Join(", ", recoveries)}");
+        var stats = Sharpcracker.Stats.StatsRegistry.Pools.Single(p => p.Name == "harepeat");
+        Assert.Equal(3, stats.Failovers);
 
         // A replica down: reads (policy replica) skip it and keep succeeding on the other one.
         var master = await set.SentinelMasterPortAsync(Group);
