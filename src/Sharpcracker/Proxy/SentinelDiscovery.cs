@@ -6,13 +6,13 @@ namespace Sharpcracker.Proxy;
 
 /// <summary>
 /// Follows a Sentinel pool's groups (one per configured server name = Sentinel master name), off
-/// the workers: every <see cref="PollInterval"/>, and at once on a Sentinel event
-/// (<c>+switch-master</c>, <c>+sdown</c>, <c>-sdown</c>, …, from a subscription to one sentinel),
-/// it asks the first sentinel that answers (Sentinel client spec: that one moves to the head of
-/// the list) for each group's master (<c>get-master-addr-by-name</c>) and replicas, checks a new
-/// master with <c>ROLE</c> before switching to it (never trusting a server's claim alone: Sentinel
-/// names it, ROLE confirms it), and publishes a new <see cref="PoolTopology"/>. Requests in flight
-/// on the old master then fail with a clear error; new ones go to the new master.
+/// the workers: every <see cref="PollInterval"/>, and at once on a Sentinel event (a subscription
+/// to every sentinel: <c>+switch-master</c>, <c>+promoted-slave</c>, <c>+sdown</c>, …), it asks
+/// every sentinel for each group's master (<c>get-master-addr-by-name</c>), configuration epoch and
+/// replicas, takes the newest configuration, checks a new master with <c>ROLE</c> before switching
+/// to it (never trusting a server's claim alone: Sentinel names it, ROLE confirms it), and
+/// publishes a new <see cref="PoolTopology"/>. Requests in flight on the old master then fail with
+/// a clear error; new ones go to the new master. Writes wait (refused) while Sentinel promotes.
 /// </summary>
 internal sealed class SentinelDiscovery
 {
@@ -72,6 +72,10 @@ internal sealed class SentinelDiscovery
             }
             // A failed or unconfirmed round is retried sooner than the poll.
             await ((Task)_wake.WaitAsync(retrySoon ? TimeSpan.FromMilliseconds(100) : PollInterval, stopping)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+        foreach (var client in _sentinelClients.Values)
+        {
+            client.Dispose();
         }
     }
 
