@@ -81,39 +81,48 @@ public sealed class RedisReplicaSet : IDisposable
 
     /// <summary>
     /// Three sentinels monitoring the master as <paramref name="name"/> (quorum 2, down-after
-    /// <paramref name="downAfterMs"/>), each from a fresh config file; returns when each sentinel
-    /// knows every replica and the other sentinels (bounded).
+    /// <paramref name="downAfterMs"/>) — and the masters of <paramref name="others"/> under their
+    /// names — each from a fresh config file, optionally with <c>requirepass</c>; returns when each
+    /// sentinel knows every replica and the other sentinels (bounded).
     /// </summary>
-    public async Task StartSentinelsAsync(string name, int downAfterMs = 1000, int count = 3)
+    public async Task StartSentinelsAsync(string name, int downAfterMs = 1000, int count = 3, string? password = null,
+        IReadOnlyList<(string Name, RedisReplicaSet Set)>? others = null)
     {
+        List<(string Name, RedisReplicaSet Set)> groups = [(name, this), .. others ?? []];
         for (var i = 0; i < count; i++)
         {
             var port = FreePort.Next();
             var file = Path.Combine(_dir, $"sentinel-{port}.conf");
-            File.WriteAllText(file, $"""
-                port {port}
-                bind 127.0.0.1
-                daemonize no
-                protected-mode no
-                dir {_dir}
-                sentinel monitor {name} 127.0.0.1 {Master.Port} 2
-                sentinel down-after-milliseconds {name} {downAfterMs}
-                sentinel failover-timeout {name} 5000
-                sentinel parallel-syncs {name} 1
-
-                """);
+            var text = $"port {port}\nbind 127.0.0.1\ndaemonize no\nprotected-mode no\ndir {_dir}\n";
+            if (password is not null)
+            {
+                text += $"requirepass {password}\n";
+            }
+            foreach (var (g, set) in groups)
+            {
+                text += $"sentinel monitor {g} 127.0.0.1 {set.Master.Port} 2\nsentinel down-after-milliseconds {g} {downAfterMs}\n"
+                    + $"sentinel failover-timeout {g} 5000\nsentinel parallel-syncs {g} 1\n";
+            }
+            File.WriteAllText(file, text);
             _sentinels.Add(ExternalProcess.Start("redis-server", [file, "--sentinel", "--loglevel", "warning"], port));
         }
         foreach (var s in _sentinels)
         {
-            await Poll.UntilAsync(async () =>
+            foreach (var (g, set) in groups)
             {
-                using var c = new RespConnection(s.Port);
-                var master = await c.CallAsync("SENTINEL", "master", name);
-                var slaves = Field(master, "num-slaves");
-                var others = Field(master, "num-other-sentinels");
-                return slaves == (Nodes.Count - 1).ToString(CultureInfo.InvariantCulture) && others == (count - 1).ToString(CultureInfo.InvariantCulture) ? master : null;
-            }, TimeSpan.FromSeconds(30), $"sentinel {s.Port} sees the replicas and the other sentinels");
+                await Poll.UntilAsync(async () =>
+                {
+                    using var c = new RespConnection(s.Port);
+                    if (password is not null)
+                    {
+                        await c.CallAsync("AUTH", password);
+                    }
+                    var master = await c.CallAsync("SENTINEL", "master", g);
+                    var slaves = Field(master, "num-slaves");
+                    var others = Field(master, "num-other-sentinels");
+                    return slaves == (set.Nodes.Count - 1).ToString(CultureInfo.InvariantCulture) && others == (count - 1).ToString(CultureInfo.InvariantCulture) ? master : null;
+                }, TimeSpan.FromSeconds(30), $"sentinel {s.Port} sees the replicas of {g} and the other sentinels");
+            }
         }
     }
 

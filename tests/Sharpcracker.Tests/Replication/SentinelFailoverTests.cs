@@ -311,3 +311,84 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         }, TimeSpan.FromSeconds(30), "reads served by the remaining replica");
     }
 }
+
+/// <summary>Several Sentinel groups in one pool: keys placed as over plain servers with the same names; sentinels with a password.</summary>
+public sealed class SentinelShardingTests
+{
+    [Fact]
+    public async Task TwoGroups_ShardLikePlainServersWithTheSameNames_SentinelAuth()
+    {
+        using var a = await RedisReplicaSet.StartAsync(replicas: 1);
+        using var b = await RedisReplicaSet.StartAsync(replicas: 1);
+        await a.StartSentinelsAsync("group-a", password: "sentinel-secret", others: [("group-b", b)]);
+        var port = FreePort.Next();
+        var plainPort = FreePort.Next();
+        const string tag = "\"{}\"";
+        var yaml = $"""
+            sharded:
+              listen: 127.0.0.1:{port}
+              redis: true
+              hash: murmur
+              hash_tag: {tag}
+              distribution: ketama
+              read_policy: replica
+              sentinel_auth: sentinel-secret
+              sentinels:
+            {string.Concat(a.Sentinels.Select(s => $"    - 127.0.0.1:{s.Port}\n"))}  servers:
+                - 127.0.0.1:1:1 group-a
+                - 127.0.0.1:1:2 group-b
+            plain:
+              listen: 127.0.0.1:{plainPort}
+              redis: true
+              hash: murmur
+              hash_tag: {tag}
+              distribution: ketama
+              servers:
+                - 127.0.0.1:{a.Master.Port}:1 group-a
+                - 127.0.0.1:{b.Master.Port}:2 group-b
+
+            """;
+        await using var proxy = await ProxyInstance.StartAsync(yaml, port, threads: 2);
+        using var c = new RespConnection(port);
+        await Poll.UntilAsync(async () => await c.CallAsync("SET", "probe", "1") == "+OK\r\n" ? "" : null, TimeSpan.FromSeconds(30), "both groups discovered");
+        var keys = Enumerable.Range(0, 200).Select(i => i % 10 == 0 ? $"{{tag}}:{i}" : $"key:{i}").ToArray();
+        foreach (var k in keys)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", k, k));
+        }
+        // The plain pool over the same names and weights finds every key where the Sentinel pool put it.
+        using var plain = new RespConnection(plainPort);
+        foreach (var k in keys)
+        {
+            Assert.Equal($"${k.Length}\r\n{k}\r\n", await plain.CallAsync("GET", k));
+        }
+        using var ma = new RespConnection(a.Master.Port);
+        using var mb = new RespConnection(b.Master.Port);
+        var onA = long.Parse((await ma.CallAsync("DBSIZE"))[1..^2], System.Globalization.CultureInfo.InvariantCulture);
+        var onB = long.Parse((await mb.CallAsync("DBSIZE"))[1..^2], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(onA > 0 && onB > 0, $"keys on both groups ({onA}, {onB})");
+        // Reads (policy replica) come back from each group's replica, after replication.
+        foreach (var set in new[] { a, b })
+        {
+            using var m = new RespConnection(set.Master.Port);
+            Assert.Equal(":1\r\n", await m.CallAsync("WAIT", "1", "5000"));
+        }
+        foreach (var k in keys.Take(50))
+        {
+            Assert.Equal($"${k.Length}\r\n{k}\r\n", await c.CallAsync("GET", k));
+        }
+        var replicaGets = (await RedisReplicaSet.CommandCallsAsync(a.Replicas.Single().Port)).GetValueOrDefault("get")
+            + (await RedisReplicaSet.CommandCallsAsync(b.Replicas.Single().Port)).GetValueOrDefault("get");
+        Assert.Equal(50, replicaGets);
+        // A multi-key command within a hash tag stays on one group; across groups it is refused as over plain servers.
+        Assert.StartsWith("-WRONGTYPE", await c.CallAsync("SUNION", "{tag}:0", "{tag}:10")); // served by one server (the keys are strings)
+        var crossGroup = 0;
+        for (var i = 1; i < 20; i++)
+        {
+            var expected = await plain.CallAsync("SINTER", "key:1", "key:" + (i + 1));
+            Assert.Equal(expected, await c.CallAsync("SINTER", "key:1", "key:" + (i + 1)));
+            crossGroup += expected.StartsWith("-ERR keys of 'sinter' map to different servers", StringComparison.Ordinal) ? 1 : 0;
+        }
+        Assert.True(crossGroup > 0, "some pairs span the two groups");
+    }
+}
