@@ -148,6 +148,28 @@ public static partial class ConfigLoader
             return n == 0 ? throw Bad(key, "cannot be 0") : n;
         }
 
+        // Sharpcracker's byte limits (not twemproxy's keys, so not bound by its nine-digit
+        // numbers): any positive int, so 1 GiB and more can be written out.
+        int? ByteLimit(string key)
+        {
+            var s = Scalar(key);
+            if (s is null)
+            {
+                return null;
+            }
+            if (s.Length == 0 || s.Length > 10 || !s.All(char.IsAsciiDigit))
+            {
+                throw Bad(key, $"is not a number: '{s}'");
+            }
+            var n = long.Parse(s, CultureInfo.InvariantCulture);
+            return n switch
+            {
+                0 => throw Bad(key, "cannot be 0"),
+                > int.MaxValue => throw Bad(key, $"is larger than {int.MaxValue}: '{s}'"),
+                _ => (int)n,
+            };
+        }
+
         bool? Bool(string key)
         {
             var s = Scalar(key);
@@ -245,8 +267,8 @@ public static partial class ConfigLoader
             ServerConnections = serverConnections,
             ServerRetryTimeoutMs = Int("server_retry_timeout") ?? 30000,
             ServerFailureLimit = Int("server_failure_limit") ?? 2,
-            RequestSizeLimit = Positive("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
-            ClientOutputLimit = Positive("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
+            RequestSizeLimit = ByteLimit("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
+            ClientOutputLimit = ByteLimit("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             Servers = servers,
             VBuckets = vbuckets,

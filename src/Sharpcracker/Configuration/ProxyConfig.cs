@@ -50,8 +50,14 @@ public sealed record PoolConfig
     /// <summary>Requests in flight on one server connection before clients sending to it are paused.</summary>
     public int ServerInflightLimit { get; init; } = DefaultServerInflightLimit;
 
-    public const int DefaultRequestSizeLimit = 64 * 1024 * 1024;
-    public const int DefaultClientOutputLimit = 64 * 1024 * 1024;
+    /// <summary>
+    /// 1 GiB: redis-server's client-query-buffer-limit (its proto-max-bulk-len, 512 MiB, caps one
+    /// argument) and the largest item memcached can be configured to take (-I 1024m), so the
+    /// default never refuses what a backend with its own defaults, or memcached at its maximum, accepts.
+    /// </summary>
+    public const int DefaultRequestSizeLimit = 1024 * 1024 * 1024;
+    /// <summary>1 GiB: the largest single request also comes back as a reply (MSET then MGET, set then get).</summary>
+    public const int DefaultClientOutputLimit = 1024 * 1024 * 1024;
     public const int DefaultServerInflightLimit = 16384;
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
     // Replication groups (docs/redis.md "Replication groups", Configuration/ReplicationConfig.cs).

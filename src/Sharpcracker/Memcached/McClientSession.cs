@@ -98,6 +98,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                     break;
                 case McCommandKind.FlushAll:
                 case McCommandKind.Verbosity:
+                case McCommandKind.AdminFanOut:
                     DispatchFanOut(line, command);
                     break;
                 case McCommandKind.MetaGet:
@@ -108,7 +109,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                     DispatchMeta(line, command, data);
                     break;
                 case McCommandKind.Stats:
-                    EnqueueLocal(command.StatsPlain ? BuildStats() : McReplies.Error);
+                    EnqueueLocal(BuildStats());
                     break;
             }
             buffer = buffer.Slice(consumed);
@@ -464,14 +465,17 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             WriteServerError(output, error);
             return;
         }
+        // Every server gave the same success line (OK, or RESET for stats reset), or the first
+        // other line stands for the command: one server's refusal is the client's answer.
         foreach (var part in root.Children)
         {
-            if (!part.Reply.Span.SequenceEqual(McReplies.Ok))
+            var reply = part.Reply.Span;
+            if (!reply.SequenceEqual(McReplies.Ok) && !reply.SequenceEqual(McReplies.Reset))
             {
-                output.Write(part.Reply.Span);
+                output.Write(reply);
                 return;
             }
         }
-        output.Write(McReplies.Ok);
+        output.Write(root.Children[0].Reply.Span);
     }
 }

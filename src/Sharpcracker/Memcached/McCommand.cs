@@ -27,6 +27,8 @@ internal enum McCommandKind : byte
     FlushAll,
     Quit,
     Stats,
+    /// <summary>A server-local admin command sent to every server with one combined reply (McAdminParser).</summary>
+    AdminFanOut,
     // Meta protocol (McMetaParser); mn is answered locally.
     MetaGet,
     MetaSet,
@@ -45,6 +47,11 @@ internal enum McLocalReply : byte
     InvalidDelta,
     ShutdownNotEnabled,
     End,
+    StatsDetailUsage,
+    BadCommandLine,
+    IllegalSlabId,
+    CrawlerSleepTooLong,
+    NotSupportedByProxy,
     // Meta protocol replies (bytes in McMetaReplies).
     MetaNoop,
     MetaGetFlagsTooLong,
@@ -81,8 +88,6 @@ internal struct McCommand
     public int KeysStart;
     /// <summary>Storage commands: bytes of data block that follow the line, including its \r\n.</summary>
     public int DataLength;
-    /// <summary>stats: true when the command had no subcommand.</summary>
-    public bool StatsPlain;
     /// <summary>Meta commands: quiet handling, base64 key, q token to cut, ms bytes to swallow after a local error.</summary>
     public McMetaCommand Meta;
 
@@ -102,6 +107,11 @@ internal struct McCommand
         McLocalReply.InvalidDelta => McReplies.InvalidDelta,
         McLocalReply.ShutdownNotEnabled => McReplies.ShutdownNotEnabled,
         McLocalReply.End => McReplies.End,
+        McLocalReply.StatsDetailUsage => McReplies.StatsDetailUsage,
+        McLocalReply.BadCommandLine => McReplies.BadCommandLine,
+        McLocalReply.IllegalSlabId => McReplies.IllegalSlabId,
+        McLocalReply.CrawlerSleepTooLong => McReplies.CrawlerSleepTooLong,
+        McLocalReply.NotSupportedByProxy => McReplies.NotSupportedByProxy,
         _ => McMetaReplies.LocalReply(reply),
     };
 }

@@ -49,8 +49,12 @@ internal static class McRequestParser
                 return McCommand.Local(McLocalReply.Error);
             case (byte)'s':
                 if (cmd.SequenceEqual("set"u8)) return ParseUpdate(line, starts, lengths, ntokens, McCommandKind.Set);
-                if (cmd.SequenceEqual("stats"u8)) return new McCommand { Kind = McCommandKind.Stats, StatsPlain = ntokens == 2 };
+                if (cmd.SequenceEqual("stats"u8))
+                {
+                    return ntokens == 2 ? new McCommand { Kind = McCommandKind.Stats } : McAdminParser.ParseStats(line, starts, lengths, ntokens);
+                }
                 if (cmd.SequenceEqual("shutdown"u8)) return McCommand.Local(McLocalReply.ShutdownNotEnabled);
+                if (cmd.SequenceEqual("slabs"u8)) return McAdminParser.ParseSlabs(line, starts, lengths, ntokens);
                 return McCommand.Local(McLocalReply.Error);
             case (byte)'a':
                 if (cmd.SequenceEqual("add"u8)) return ParseUpdate(line, starts, lengths, ntokens, McCommandKind.Add);
@@ -58,6 +62,7 @@ internal static class McRequestParser
                 return McCommand.Local(McLocalReply.Error);
             case (byte)'c':
                 if (cmd.SequenceEqual("cas"u8)) return ParseUpdate(line, starts, lengths, ntokens, McCommandKind.Cas);
+                if (cmd.SequenceEqual("cache_memlimit"u8)) return McAdminParser.ParseMemlimit(line, starts, lengths, ntokens);
                 return McCommand.Local(McLocalReply.Error);
             case (byte)'i':
                 if (cmd.SequenceEqual("incr"u8)) return ParseArithmetic(line, starts, lengths, ntokens, McCommandKind.Incr);
@@ -81,6 +86,10 @@ internal static class McRequestParser
         if (cmd.SequenceEqual("version"u8)) return new McCommand { Kind = McCommandKind.Version };
         if (cmd.SequenceEqual("quit"u8)) return new McCommand { Kind = McCommandKind.Quit };
         if (cmd.SequenceEqual("verbosity"u8)) return ParseVerbosity(line, starts, lengths, ntokens);
+        if (McAdminParser.TryParseOther(cmd, line, starts, lengths, ntokens) is { } admin)
+        {
+            return admin;
+        }
 
         var last = line.Slice(starts[ntokens - 2], lengths[ntokens - 2]);
         if (last.StartsWith("HTTP/"u8))

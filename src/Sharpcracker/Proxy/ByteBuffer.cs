@@ -11,6 +11,14 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
     // Buffers that grew past this (a huge value) go back to the pool once emptied.
     private const int RetainLimit = 256 * 1024;
 
+    // Arrays larger than this come from the GC, not the shared pool, and are dropped when
+    // released: the pool would keep a one-off 100 MiB value's arrays (and every smaller array
+    // its growth passed through) alive for the life of the process.
+    private const int PooledLimit = 1024 * 1024;
+
+    // Dropping an array this large asks for a background collection (see Return).
+    private const int HugeArray = 16 * 1024 * 1024;
+
     private byte[] _array = Array.Empty<byte>();
     private int _length;
 
@@ -102,7 +110,7 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
         _length = 0;
         if (_array.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            Return(_array);
             _array = Array.Empty<byte>();
         }
     }
@@ -112,8 +120,29 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
         _length = 0;
         if (_array.Length > RetainLimit)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            Return(_array);
             _array = Array.Empty<byte>();
+        }
+    }
+
+    private static byte[] Rent(long size)
+    {
+        var n = (int)Math.Min(size, Array.MaxLength);
+        return n > PooledLimit ? GC.AllocateUninitializedArray<byte>(n) : ArrayPool<byte>.Shared.Rent(n);
+    }
+
+    private static void Return(byte[] array)
+    {
+        if (array.Length <= PooledLimit)
+        {
+            ArrayPool<byte>.Shared.Return(array);
+        }
+        else if (array.Length >= HugeArray)
+        {
+            // The caller drops its last reference right after this call. A background gen2
+            // collection gives a huge value's memory back soon instead of at the next natural
+            // gen2, which a proxy's tiny steady-state allocation rate may not reach for hours.
+            GC.Collect(2, GCCollectionMode.Forced, blocking: false);
         }
     }
 
@@ -121,11 +150,11 @@ internal sealed class ByteBuffer : IBufferWriter<byte>
     {
         var needed = (long)_length + size;
         var newSize = Math.Max(Math.Max(256, _array.Length * 2L), needed);
-        var next = ArrayPool<byte>.Shared.Rent((int)Math.Min(newSize, Array.MaxLength));
+        var next = Rent(newSize);
         _array.AsSpan(0, _length).CopyTo(next);
         if (_array.Length > 0)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            Return(_array);
         }
         _array = next;
     }

@@ -138,6 +138,31 @@ public static class MemcachedCorpus
         Add("flush-all-too-many", "flush_all 0 noreply x\r\n");
         Add("shutdown", "shutdown\r\n");
         Add("stats-bad-sub", "stats nosuchthing\r\n");
+        // Server-local admin commands: malformed forms answered by the proxy as memcached
+        // answers them; setting commands sent to every server, their values restored to the
+        // defaults so later sequences see the same servers.
+        Add("admin-malformed", "stats detail\r\nstats detail x\r\nstats cachedump\r\nstats cachedump 1\r\n"
+            + "stats cachedump x 1\r\nstats cachedump 64 1\r\nstats item\r\nstats proxy\r\n"
+            + "slabs\r\nslabs foo\r\nslabs automove\r\nslabs automove invalid\r\nslabs automove 3\r\n"
+            + "slabs automove ratio\r\nslabs automove x noreply\r\nslabs reassign 1\r\nslabs reassign 1 x\r\n"
+            + "lru_crawler\r\nlru_crawler foo\r\nlru_crawler crawl\r\nlru_crawler crawl all x\r\n"
+            + "lru_crawler tocrawl x\r\nlru_crawler sleep x\r\nlru_crawler sleep 2000000\r\n"
+            + "lru_crawler enable noreply\r\nlru_crawler mgdump all\r\nlru_crawler metadump\r\n"
+            + "lru\r\nlru foo\r\nlru noreply\r\nlru mode\r\nlru mode foo\r\nlru temp_ttl x\r\nlru tune 1 2 3\r\n"
+            + "lru tune a b c d\r\nlru tune 50 50 1 1\r\n"
+            + "cache_memlimit\r\ncache_memlimit x\r\ncache_memlimit x noreply\r\ncache_memlimit 1 2 3\r\n"
+            + "cache_memlimit 2\r\ncache_memlimit 2000000000\r\nextstore\r\nextstore noreply\r\n"
+            + "extstore foo 1\r\nextstore item_size\r\nget a\r\n");
+        // watch answers "ERROR cannot pipeline other commands before watch" when replies are
+        // pending in the same read, so its argument errors are compared on a line of their own.
+        Add("admin-watch-bad-category", "watch foo\r\n");
+        Add("admin-watch-bad-second", "watch rawcmds foo\r\n");
+        Add("admin-settings", "slabs automove 1\r\nslabs automove 1 noreply\r\nslabs automove ratio 0.8\r\n"
+            + "slabs automove ratio x 1\r\nslabs reassign 1 1\r\nslabs reassign 1 2\r\n"
+            + "lru_crawler sleep 100\r\nlru_crawler tocrawl 0\r\nlru_crawler crawl all\r\nlru_crawler crawl 99\r\n"
+            + "lru mode segmented\r\nlru mode segmented noreply\r\nlru temp_ttl -1\r\nlru tune 20 40 0.2 2.0\r\n"
+            + "cache_memlimit 64\r\ncache_memlimit 64 noreply\r\nstats detail on\r\nstats detail off\r\n"
+            + "extstore item_size 512\r\nget a\r\n");
 
         // Connection-closing rules.
         s.Add(new Sequence("http-request", "GET / HTTP/1.1\r\nHost: x\r\n\r\n", ClosesItself: true));

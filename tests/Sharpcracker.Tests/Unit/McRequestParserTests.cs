@@ -8,7 +8,7 @@ namespace Sharpcracker.Tests.Unit;
 /// McRequestParser against memcached 1.6.18's process_command_ascii. Each row gives a request line
 /// (without its line end) and a compact description of the parse result:
 /// "Local:&lt;reply&gt;", "Silent", "Close", or "&lt;Kind&gt;[ noreply] fwd=[forwarded text]" followed by
-/// "data=N" (storage), "keys@N" (retrieval), "key=[k]" (single-key commands), "plain=B" (stats).
+/// "data=N" (storage), "keys@N" (retrieval), "key=[k]" (single-key commands).
 /// {K250} in a row stands for a 250-byte key.
 /// </summary>
 public sealed class McRequestParserTests
@@ -41,10 +41,6 @@ public sealed class McRequestParserTests
         if (c.KeyLength > 0)
         {
             sb.Append(" key=[").Append(line.AsSpan(c.KeyStart, c.KeyLength)).Append(']');
-        }
-        if (c.Kind == McCommandKind.Stats)
-        {
-            sb.Append(" plain=").Append(c.StatsPlain);
         }
         return sb.ToString();
     }
@@ -207,10 +203,73 @@ public sealed class McRequestParserTests
     [InlineData("flush_all 1 2 3", "Local:Error")]
     [InlineData("quit", "Quit fwd=[]")]
     [InlineData("quit now", "Quit fwd=[]")]
-    [InlineData("stats", "Stats fwd=[] plain=True")]
-    [InlineData("stats  ", "Stats fwd=[] plain=True")]
-    [InlineData("stats items", "Stats fwd=[] plain=False")]
-    [InlineData("stats noreply", "Stats fwd=[] plain=False")]
+    [InlineData("stats", "Stats fwd=[]")]
+    [InlineData("stats  ", "Stats fwd=[]")]
+    [InlineData("stats items", "Local:NotSupportedByProxy")]
+    [InlineData("stats noreply", "Local:Error")]
+    [InlineData("stats nosuch", "Local:Error")]
+    [InlineData("stats item", "Local:Error")]
+    [InlineData("stats reset", "AdminFanOut fwd=[stats reset]")]
+    [InlineData("stats reset now", "AdminFanOut fwd=[stats reset]")]
+    [InlineData("stats detail", "Local:StatsDetailUsage")]
+    [InlineData("stats detail x", "Local:StatsDetailUsage")]
+    [InlineData("stats detail on", "AdminFanOut fwd=[stats detail on]")]
+    [InlineData("stats detail off x", "AdminFanOut fwd=[stats detail off]")]
+    [InlineData("stats detail dump", "Local:NotSupportedByProxy")]
+    [InlineData("stats cachedump", "Local:BadCommandLine")]
+    [InlineData("stats cachedump 1", "Local:BadCommandLine")]
+    [InlineData("stats cachedump x 1", "Local:BadFormat")]
+    [InlineData("stats cachedump 64 1", "Local:IllegalSlabId")]
+    [InlineData("stats cachedump 1 1", "Local:NotSupportedByProxy")]
+    [InlineData("stats settings", "Local:NotSupportedByProxy")]
+    [InlineData("stats sizes_enable", "Local:NotSupportedByProxy")]
+    [InlineData("slabs", "Local:Error")]
+    [InlineData("slabs foo", "Local:Error")]
+    [InlineData("slabs automove", "Local:Error")]
+    [InlineData("slabs automove invalid", "Local:BadFormat")]
+    [InlineData("slabs automove invalid noreply", "Silent")]
+    [InlineData("slabs automove 3", "Local:Error")]
+    [InlineData("slabs automove 1", "AdminFanOut fwd=[slabs automove 1]")]
+    [InlineData("slabs automove 2 noreply", "AdminFanOut noreply fwd=[slabs automove 2]")]
+    [InlineData("slabs automove ratio", "Local:Error")]
+    [InlineData("slabs automove ratio 0.5", "AdminFanOut fwd=[slabs automove ratio 0.5]")]
+    [InlineData("slabs reassign 1", "Local:Error")]
+    [InlineData("slabs reassign 1 x", "Local:BadFormat")]
+    [InlineData("slabs reassign 1 2", "AdminFanOut fwd=[slabs reassign 1 2]")]
+    [InlineData("lru_crawler", "Local:Error")]
+    [InlineData("lru_crawler foo", "Local:Error")]
+    [InlineData("lru_crawler crawl", "Local:Error")]
+    [InlineData("lru_crawler crawl all", "AdminFanOut fwd=[lru_crawler crawl all]")]
+    [InlineData("lru_crawler crawl all x", "Local:Error")]
+    [InlineData("lru_crawler metadump all", "Local:NotSupportedByProxy")]
+    [InlineData("lru_crawler tocrawl x", "Local:BadFormat")]
+    [InlineData("lru_crawler sleep 2000000", "Local:CrawlerSleepTooLong")]
+    [InlineData("lru_crawler sleep 100", "AdminFanOut fwd=[lru_crawler sleep 100]")]
+    [InlineData("lru_crawler enable", "AdminFanOut fwd=[lru_crawler enable]")]
+    [InlineData("lru_crawler enable noreply", "Local:Error")]
+    [InlineData("lru", "Local:Error")]
+    [InlineData("lru foo", "Local:Error")]
+    [InlineData("lru noreply", "Silent")]
+    [InlineData("lru mode", "Local:Error")]
+    [InlineData("lru mode flat", "AdminFanOut fwd=[lru mode flat]")]
+    [InlineData("lru mode flat noreply", "AdminFanOut noreply fwd=[lru mode flat]")]
+    [InlineData("lru tune 1 2 3", "Local:Error")]
+    [InlineData("lru tune 1 2 3 4", "AdminFanOut fwd=[lru tune 1 2 3 4]")]
+    [InlineData("watch", "Local:NotSupportedByProxy")]
+    [InlineData("watch fetchers mutations", "Local:NotSupportedByProxy")]
+    [InlineData("watch foo", "Local:Error")]
+    [InlineData("watch fetchers noreply", "Silent")]
+    [InlineData("cache_memlimit", "Local:Error")]
+    [InlineData("cache_memlimit x", "Local:Error")]
+    [InlineData("cache_memlimit x noreply", "Silent")]
+    [InlineData("cache_memlimit 1 2 3", "Local:Error")]
+    [InlineData("cache_memlimit 64", "AdminFanOut fwd=[cache_memlimit 64]")]
+    [InlineData("cache_memlimit 64 1", "AdminFanOut fwd=[cache_memlimit 64]")]
+    [InlineData("cache_memlimit 64 noreply", "AdminFanOut noreply fwd=[cache_memlimit 64]")]
+    [InlineData("extstore", "Local:Error")]
+    [InlineData("extstore noreply", "Silent")]
+    [InlineData("extstore item_size 512", "AdminFanOut fwd=[extstore item_size 512]")]
+    [InlineData("refresh_certs x", "AdminFanOut fwd=[refresh_certs]")]
     [InlineData("shutdown", "Local:ShutdownNotEnabled")]
     [InlineData("shutdown graceful", "Local:ShutdownNotEnabled")]
     // ---- unknown, case, empty, meta, HTTP ----
