@@ -24,17 +24,25 @@ public sealed class RedisReplicaSet : IDisposable
     public IEnumerable<ExternalProcess> Replicas => Nodes.Skip(1).Select(n => n!);
     public IReadOnlyList<ExternalProcess> Sentinels => _sentinels;
 
-    /// <summary>Data-node arguments: no persistence, no diskless-sync delay (links up at once).</summary>
-    public static string[] NodeArgs => ["--repl-diskless-sync-delay", "0", "--dir", Path.GetTempPath()];
+    /// <summary>
+    /// Data-node arguments: no persistence, no diskless-sync delay (links up at once), and a
+    /// directory of its own — a replica writes the RDB it receives there before loading it, so
+    /// nodes sharing a directory could load each other's data.
+    /// </summary>
+    public static string[] NodeArgs(string dir)
+    {
+        var own = Directory.CreateDirectory(Path.Combine(dir, "node-" + Guid.NewGuid().ToString("N"))).FullName;
+        return ["--repl-diskless-sync-delay", "0", "--dir", own];
+    }
 
     public static async Task<RedisReplicaSet> StartAsync(int replicas)
     {
         var dir = Directory.CreateTempSubdirectory("sharpcracker-repl-").FullName;
-        var master = RedisServer.Start(NodeArgs);
+        var master = RedisServer.Start(NodeArgs(dir));
         var list = new List<ExternalProcess>();
         for (var i = 0; i < replicas; i++)
         {
-            list.Add(RedisServer.Start([.. NodeArgs, "--replicaof", "127.0.0.1", master.Port.ToString(CultureInfo.InvariantCulture)]));
+            list.Add(RedisServer.Start([.. NodeArgs(dir), "--replicaof", "127.0.0.1", master.Port.ToString(CultureInfo.InvariantCulture)]));
         }
         var set = new RedisReplicaSet(dir, master, list);
         foreach (var r in list)
@@ -51,7 +59,7 @@ public sealed class RedisReplicaSet : IDisposable
         Nodes[index]!.Dispose();
         var node = ExternalProcess.Start("redis-server",
             ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", .. NodeArgs], port);
+             "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", .. NodeArgs(_dir)], port);
         Nodes[index] = node;
         return node;
     }
