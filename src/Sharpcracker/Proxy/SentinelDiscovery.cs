@@ -24,7 +24,6 @@ internal sealed class SentinelDiscovery
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, BackendServer> _servers = new(StringComparer.Ordinal); // by "ip:port"
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RespClient> _sentinelClients = new(StringComparer.Ordinal);
-    private volatile string _currentSentinel = "";
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _subscribed = new(StringComparer.Ordinal);
     private long _failovers;
     private string _lastError = "";
@@ -37,9 +36,6 @@ internal sealed class SentinelDiscovery
 
     /// <summary>Failovers seen (a group's master replaced by another), since start.</summary>
     public long Failovers => Interlocked.Read(ref _failovers);
-
-    /// <summary>The sentinel whose view was taken last (the newest configuration), for the stats.</summary>
-    public string CurrentSentinel => _currentSentinel;
 
     public static void Start(ServerPool pool, ILogger logger)
     {
@@ -107,10 +103,10 @@ internal sealed class SentinelDiscovery
             var name = names[g];
             var oldGroup = current.Groups is { } gs && g < gs.Length && gs[g].Name == name ? gs[g] : null;
             var oldMaster = oldGroup is { Master: >= 0 } ? current.Servers[oldGroup.Master].Config.EndpointText : null;
-            var views_ = answered.Select(a => a[g]).Where(a => a.Master is not null).ToList();
+            var named = answered.Select(a => a[g]).Where(a => a.Master is not null).ToList();
             string? master = null;
             SentinelAnswer? chosen = null;
-            if (views_.Count == 0)
+            if (named.Count == 0)
             {
                 Warn($"pool {_pool.Name}: no sentinel knows master '{name}'");
                 retry = true;
@@ -118,12 +114,11 @@ internal sealed class SentinelDiscovery
             }
             else
             {
-                var newest = views_.Max(a => a.Epoch);
-                var candidates = views_.Where(a => a.Epoch == newest).ToList();
+                var newest = named.Max(a => a.Epoch);
+                var candidates = named.Where(a => a.Epoch == newest).ToList();
                 chosen = candidates.FirstOrDefault(a => a.Master == oldMaster)
                     ?? candidates.GroupBy(a => a.Master).OrderByDescending(x => x.Count()).First().First();
                 master = chosen.Master;
-                _currentSentinel = chosen.Sentinel;
             }
             if (master is not null && master != oldMaster && !await ConfirmMasterAsync(master, config, stopping).ConfigureAwait(false))
             {
