@@ -98,6 +98,7 @@ internal sealed class SentinelDiscovery
         var retry = false;
         var views = new List<GroupView>();
         var usable = new Dictionary<string, bool>(StringComparer.Ordinal);
+        var announce = new List<Action>();
         for (var g = 0; g < names.Length; g++)
         {
             var name = names[g];
@@ -145,18 +146,30 @@ internal sealed class SentinelDiscovery
             views.Add(new GroupView(name, master, replicas));
             if (master is not null && oldMaster is not null && master != oldMaster)
             {
-                var n = Interlocked.Increment(ref _failovers);
-                _pool.Stats.FailoverSeen();
-                _logger.LogWarning("pool {Pool} group {Group}: master switched {Old} -> {New} (Sentinel {Sentinel}, epoch {Epoch}, confirmed by ROLE); failover {Count}",
-                    _pool.Name, name, oldMaster, master, chosen?.Sentinel, chosen?.Epoch, n);
+                var (sentinel, epoch) = (chosen?.Sentinel, chosen?.Epoch);
+                announce.Add(() =>
+                {
+                    var n = Interlocked.Increment(ref _failovers);
+                    _pool.Stats.FailoverSeen();
+                    _logger.LogWarning("pool {Pool} group {Group}: master switched {Old} -> {New} (Sentinel {Sentinel}, epoch {Epoch}, confirmed by ROLE); failover {Count}",
+                        _pool.Name, name, oldMaster, master, sentinel, epoch, n);
+                });
             }
             else if (master is not null && oldMaster is null)
             {
-                _logger.LogInformation("pool {Pool} group {Group}: master {Master}, replicas {Replicas} (Sentinel)",
-                    _pool.Name, name, master, replicas.Count == 0 ? "none" : string.Join(", ", replicas));
+                announce.Add(() => _logger.LogInformation("pool {Pool} group {Group}: master {Master}, replicas {Replicas} (Sentinel)",
+                    _pool.Name, name, master, replicas.Count == 0 ? "none" : string.Join(", ", replicas)));
             }
         }
-        Publish(current, views, usable);
+        if (!Publish(current, views, usable))
+        {
+            return true; // a reload or an ejection replaced the topology meanwhile: again, from the new one
+        }
+        // Counted and logged once the switch is in effect (a refused publish is retried and announced then).
+        foreach (var action in announce)
+        {
+            action();
+        }
         return retry;
     }
 
@@ -210,8 +223,11 @@ internal sealed class SentinelDiscovery
         }
     }
 
-    /// <summary>Builds and publishes the topology when membership or a master changed; resets the old masters' connections.</summary>
-    private void Publish(PoolTopology current, List<GroupView> views, Dictionary<string, bool> usable)
+    /// <summary>
+    /// Builds and publishes the topology when membership or a master changed, and resets the old
+    /// masters' connections. False when the pool's topology changed since <paramref name="current"/>.
+    /// </summary>
+    private bool Publish(PoolTopology current, List<GroupView> views, Dictionary<string, bool> usable)
     {
         var servers = new List<BackendServer>();
         var groups = new ReplicationGroup[views.Count];
@@ -256,12 +272,12 @@ internal sealed class SentinelDiscovery
             && cg.Zip(groups).All(p => p.First.Name == p.Second.Name && p.First.Master == p.Second.Master && p.First.Replicas.SequenceEqual(p.Second.Replicas));
         if (same)
         {
-            return;
+            return true;
         }
         var removed = current.Servers.Where(s => !servers.Contains(s)).ToList();
         if (!_pool.PublishReplication(current, [.. servers], groups))
         {
-            return; // a reload replaced the topology meanwhile: the next round starts from it
+            return false;
         }
         foreach (var (old, group, now) in switched)
         {
@@ -273,6 +289,7 @@ internal sealed class SentinelDiscovery
             _servers.Remove(server.Config.EndpointText);
         }
         _pool.CloseRemoved(removed);
+        return true;
     }
 
     /// <summary>ROLE on the address Sentinel named: it must say master before the proxy writes to it.</summary>
@@ -381,13 +398,21 @@ internal sealed class SentinelDiscovery
     {
         var at = payload.IndexOf(" @ ", StringComparison.Ordinal);
         var name = at < 0 ? "" : payload[(at + 3)..].Split(' ')[0];
-        if (_pool.Topology.Groups?.FirstOrDefault(g => g.Name == name) is not { } group)
+        var topology = _pool.Topology;
+        if (topology.Groups?.FirstOrDefault(g => g.Name == name) is not { } group)
         {
             return;
         }
         if (channel == "+failover-state-send-slaveof-noone")
         {
             group.PauseWrites(Environment.TickCount64 + (long)FailoverWritePause.TotalMilliseconds);
+            if (group.Master >= 0)
+            {
+                // Requests already in flight on the old master may be applied after the replica
+                // detaches and then be lost: fail them now rather than acknowledge them.
+                topology.Servers[group.Master].ResetConnections(
+                    $"Sentinel is promoting a replica of '{name}'; the command may or may not have been applied");
+            }
             _logger.LogWarning("pool {Pool} group {Group}: Sentinel is promoting a replica; writes refused until the new master is confirmed (at most {Pause} ms)",
                 _pool.Name, name, (long)FailoverWritePause.TotalMilliseconds);
         }
