@@ -193,19 +193,16 @@ internal sealed class SentinelDiscovery
             var answers = new SentinelAnswer[names.Length];
             for (var g = 0; g < names.Length; g++)
             {
-                var addr = await client.CallAsync(s_timeout, stopping, "SENTINEL", "get-master-addr-by-name", names[g]).ConfigureAwait(false);
-                var master = addr is object?[] { Length: 2 } pair && pair[0] is string ip && pair[1] is string port ? ip + ":" + port : null;
+                // One write: the address and the epoch come from the same sentinel state.
+                var replies = await client.CallManyAsync(s_timeout, stopping,
+                    ["SENTINEL", "get-master-addr-by-name", names[g]], ["SENTINEL", "master", names[g]], ["SENTINEL", "replicas", names[g]]).ConfigureAwait(false);
+                var master = replies[0] is object?[] { Length: 2 } pair && pair[0] is string ip && pair[1] is string port ? ip + ":" + port : null;
                 long epoch = -1;
-                object?[] replicas = [];
-                if (master is not null)
+                if (master is not null && replies[1] is object?[] info)
                 {
-                    if (await client.CallAsync(s_timeout, stopping, "SENTINEL", "master", names[g]).ConfigureAwait(false) is object?[] info)
-                    {
-                        _ = long.TryParse(Fields(info).GetValueOrDefault("config-epoch"), System.Globalization.CultureInfo.InvariantCulture, out epoch);
-                    }
-                    replicas = await client.CallAsync(s_timeout, stopping, "SENTINEL", "replicas", names[g]).ConfigureAwait(false) as object?[] ?? [];
+                    _ = long.TryParse(Fields(info).GetValueOrDefault("config-epoch"), System.Globalization.CultureInfo.InvariantCulture, out epoch);
                 }
-                answers[g] = new SentinelAnswer(endpoint, master, epoch, replicas);
+                answers[g] = new SentinelAnswer(endpoint, master, epoch, master is null ? [] : replies[2] as object?[] ?? []);
             }
             return answers;
         }

@@ -48,13 +48,35 @@ internal sealed class RespClient : IDisposable
         return await ReadAsync(cts.Token).ConfigureAwait(false);
     }
 
-    public async Task SendAsync(CancellationToken cancel, params string[] args)
+    /// <summary>
+    /// Sends the commands in one write and reads their replies: a single-threaded server (a
+    /// sentinel) answers them from one state, with no timer event in between.
+    /// </summary>
+    public async Task<object?[]> CallManyAsync(TimeSpan timeout, CancellationToken cancel, params string[][] commands)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
+        await SendAsync(cts.Token, commands).ConfigureAwait(false);
+        var replies = new object?[commands.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            replies[i] = await ReadAsync(cts.Token).ConfigureAwait(false);
+        }
+        return replies;
+    }
+
+    public Task SendAsync(CancellationToken cancel, params string[] args) => SendAsync(cancel, [args]);
+
+    private async Task SendAsync(CancellationToken cancel, string[][] commands)
     {
         var text = new StringBuilder();
-        text.Append('*').Append(args.Length).Append("\r\n");
-        foreach (var a in args)
+        foreach (var args in commands)
         {
-            text.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+            text.Append('*').Append(args.Length).Append("\r\n");
+            foreach (var a in args)
+            {
+                text.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+            }
         }
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
         var sent = 0;

@@ -57,11 +57,24 @@ public sealed class RedisReplicaSet : IDisposable
     {
         var port = Nodes[index]!.Port;
         Nodes[index]!.Dispose();
-        var node = ExternalProcess.Start("redis-server",
-            ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", .. NodeArgs(_dir)], port);
-        Nodes[index] = node;
-        return node;
+        // The freed port may briefly be the local port of some outgoing loopback connection (the
+        // sentinels reconnect to the dead node all the time): bind fails, so retry, bounded.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                var node = ExternalProcess.Start("redis-server",
+                    ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                     "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", .. NodeArgs(_dir)], port);
+                Nodes[index] = node;
+                return node;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100); // waiting for a port another socket holds; there is no event for it
+            }
+        }
     }
 
     /// <summary>The master the sentinels name now ("ip:port").</summary>
