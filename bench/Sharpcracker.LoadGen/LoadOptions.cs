@@ -6,6 +6,8 @@ public enum WireProtocol
 {
     Memcached,
     Redis,
+    /// <summary>memcached binary protocol: GET / GETKQ…+NOOP and SET.</summary>
+    MemcachedBinary,
 }
 
 public enum KeyDistribution
@@ -57,7 +59,7 @@ public sealed class LoadOptions
     public static string Usage => """
         sharpcracker-loadgen: memcached / Redis load generator with latency percentiles and reply verification
 
-          --host H (127.0.0.1)     --port N (22121)       --protocol mc|redis (mc)
+          --host H (127.0.0.1)     --port N (22121)       --protocol mc|mcbin|redis (mc)
           --connections N (16)     --pipeline N (1)       requests kept in flight per connection
           --keys N (10000)         --distribution uniform|zipf (uniform)   --zipf-exponent X (0.99)
           --value-size B (32, >= 16)   --get-ratio F (0.9)   --mget N (1: keys per read)
@@ -92,6 +94,7 @@ public sealed class LoadOptions
                     {
                         "mc" or "memcached" => WireProtocol.Memcached,
                         "redis" or "resp" => WireProtocol.Redis,
+                        "mcbin" or "binary" => WireProtocol.MemcachedBinary,
                         var p => throw new ArgumentException($"unknown protocol '{p}'"),
                     };
                     break;

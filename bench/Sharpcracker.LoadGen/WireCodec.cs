@@ -20,7 +20,12 @@ public abstract class WireCodec(KeySpace keys, ValuePattern values)
     public abstract int ParseSet(ReadOnlySpan<byte> received, ReplyTally tally);
 
     public static WireCodec Create(WireProtocol protocol, KeySpace keys, ValuePattern values)
-        => protocol == WireProtocol.Redis ? new RedisCodec(keys, values) : new MemcachedCodec(keys, values);
+        => protocol switch
+        {
+            WireProtocol.Redis => new RedisCodec(keys, values),
+            WireProtocol.MemcachedBinary => new MemcachedBinaryCodec(keys, values),
+            _ => new MemcachedCodec(keys, values),
+        };
 
     protected static int Append(Span<byte> destination, ReadOnlySpan<byte> bytes)
     {

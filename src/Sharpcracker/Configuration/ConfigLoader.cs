@@ -19,7 +19,7 @@ public static partial class ConfigLoader
         "tcpkeepalive", "reuseport", "redis_auth", "redis_db", "preconnect", "auto_eject_hosts",
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
         "request_size_limit", "client_output_limit", "server_inflight_limit",
-        "vbucket_map", "vbucket_map_file",
+        "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
         "read_policy", "sentinels", "sentinel_auth",
     ];
 
@@ -206,6 +206,11 @@ public static partial class ConfigLoader
         {
             throw Bad("redis_auth", "is only valid for a redis pool");
         }
+        if (distribution == DistributionKind.RedisCluster)
+        {
+            CheckRedisCluster(redis, hashTag, Int("redis_db") ?? 0, values.ContainsKey("hash"), Bad);
+        }
+        var (authFile, memcacheProtocol) = ParseMemcachedAccess(redis, Scalar, Bad, path);
         var serverConnections = Int("server_connections") ?? 1;
         if (serverConnections == 0)
         {
@@ -240,6 +245,10 @@ public static partial class ConfigLoader
         }
 
         var replication = ParseReplicationKeys(path, pool, values, redis, servers, Scalar("read_policy"));
+        if (replication.Mode != ReplicationMode.None && distribution == DistributionKind.RedisCluster)
+        {
+            throw new ConfigException($"conf: '{path}': pool '{pool}': distribution redis_cluster cannot be combined with a replication group (a server named \"master\" or \"sentinels:\")");
+        }
         // vbucket maps index the servers in file order (as a serverList); see ConfigLoader.VBucket.cs.
         var vbuckets = ParseVBucketKeys(path, pool, values, distribution, servers);
         // Server indices (modula slots, stats order) follow twemproxy's name order, not file order.
@@ -272,12 +281,38 @@ public static partial class ConfigLoader
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             Servers = servers,
             VBuckets = vbuckets,
+            AuthFile = authFile,
+            MemcacheProtocol = memcacheProtocol,
             Replication = replication.Mode,
             ReadPolicy = replication.Policy,
             Sentinels = replication.Sentinels,
             SentinelAuth = Scalar("sentinel_auth"),
             ForkLayout = forkLayout,
         };
+    }
+
+    /// <summary>
+    /// distribution redis_cluster: a Redis pool whose keys go to Redis Cluster's own CRC16 slots,
+    /// so no pool hash, no hash tag other than Redis's <c>{}</c>, and database 0 (the only one a cluster has).
+    /// </summary>
+    private static void CheckRedisCluster(bool redis, string? hashTag, int redisDb, bool hasHash, Func<string, string, ConfigException> bad)
+    {
+        if (!redis)
+        {
+            throw bad("distribution", "redis_cluster needs \"redis: true\"");
+        }
+        if (hasHash)
+        {
+            throw bad("hash", "cannot be set with distribution redis_cluster: keys go to Redis Cluster's CRC16 hash slots");
+        }
+        if (hashTag is not null && hashTag != "{}")
+        {
+            throw bad("hash_tag", $"must be \"{{}}\" (or absent) with distribution redis_cluster: Redis Cluster hashes the part between {{ and }}, not '{hashTag}'");
+        }
+        if (redisDb != 0)
+        {
+            throw bad("redis_db", "must be 0 with distribution redis_cluster: a Redis Cluster has only database 0 (SELECT is not allowed in cluster mode)");
+        }
     }
 
     /// <summary>"host:port" split at the last ':' (so "::1:22121" works), or "/path [octal perm]".</summary>

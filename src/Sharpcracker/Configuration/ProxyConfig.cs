@@ -72,6 +72,18 @@ public sealed record PoolConfig
     public bool ForkLayout { get; init; }
     /// <summary>Set exactly when <see cref="Distribution"/> is vbucket; indexes <see cref="Servers"/> (file order).</summary>
     public VBucketMap? VBuckets { get; init; }
+    /// <summary>memcached pools: the credentials clients must present (auth_file, memcached -Y format); null: none.</summary>
+    public AuthFile? AuthFile { get; init; }
+    /// <summary>memcached pools: which protocols clients may speak (memcache_protocol; memcached's -B).</summary>
+    public MemcacheProtocol MemcacheProtocol { get; init; }
+}
+
+/// <summary>memcached's -B: auto (first byte 0x80 selects binary), text only, or binary only.</summary>
+public enum MemcacheProtocol : byte
+{
+    Auto,
+    Text,
+    Binary,
 }
 
 /// <summary>

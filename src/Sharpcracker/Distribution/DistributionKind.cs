@@ -8,12 +8,14 @@ public enum DistributionKind
     Random,
     /// <summary>membase/Couchbase vBucket map (moxi); routes with <see cref="VBucketMap"/>, not <see cref="KeyRouter"/>.</summary>
     VBucket,
+    /// <summary>Redis Cluster: the servers are seed nodes; keys route by CRC16 slot over the cluster's own slot map (<see cref="RedisClusterSlotMap"/>).</summary>
+    RedisCluster,
 }
 
 /// <summary>Config names of <see cref="DistributionKind"/>.</summary>
 public static class DistributionKinds
 {
-    /// <summary>Parses <c>ketama</c>, <c>modula</c>, <c>random</c> or <c>vbucket</c> (exact, case-sensitive like twemproxy).</summary>
+    /// <summary>Parses <c>ketama</c>, <c>modula</c>, <c>random</c>, <c>vbucket</c> or <c>redis_cluster</c> (exact, case-sensitive like twemproxy).</summary>
     public static bool TryParse(string name, out DistributionKind kind)
     {
         switch (name)
@@ -22,6 +24,7 @@ public static class DistributionKinds
             case "modula": kind = DistributionKind.Modula; return true;
             case "random": kind = DistributionKind.Random; return true;
             case "vbucket": kind = DistributionKind.VBucket; return true;
+            case "redis_cluster": kind = DistributionKind.RedisCluster; return true;
             default: kind = default; return false;
         }
     }
@@ -33,6 +36,7 @@ public static class DistributionKinds
         DistributionKind.Modula => "modula",
         DistributionKind.Random => "random",
         DistributionKind.VBucket => "vbucket",
+        DistributionKind.RedisCluster => "redis_cluster",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown distribution kind"),
     };
 }

@@ -40,9 +40,9 @@ public sealed class KeyRouter
         {
             throw new ArgumentOutOfRangeException(nameof(distribution), distribution, "unknown distribution kind");
         }
-        if (distribution == DistributionKind.VBucket)
+        if (distribution is DistributionKind.VBucket or DistributionKind.RedisCluster)
         {
-            throw new ArgumentException("vbucket pools route with a VBucketMap, not a KeyRouter", nameof(distribution));
+            throw new ArgumentException("vbucket and redis_cluster pools route with their own maps, not a KeyRouter", nameof(distribution));
         }
 
         Hash = hash;

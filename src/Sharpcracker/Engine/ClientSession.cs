@@ -114,6 +114,9 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
     /// <summary>Too many requests outstanding: Process should return Paused before taking another.</summary>
     protected bool QueueFull => _queue.Count >= MaxQueued;
 
+    /// <summary>Requests queued and not yet written to the client (in flight, or finished behind an earlier one).</summary>
+    protected int QueuedCount => _queue.Count;
+
     /// <summary>A server connection reached server_inflight_limit: Process should return Paused.</summary>
     protected bool Saturated => _saturated is not null;
 

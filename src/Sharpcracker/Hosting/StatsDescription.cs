@@ -39,6 +39,7 @@ public static class StatsDescription
         ("request latency", "/metrics: sharpcracker_server_request_duration_seconds{pool,server,command}, sharpcracker_request_duration_seconds{pool,command}"),
         ("values", "live when read (twemproxy: the last -i interval's snapshot)"),
         ("server_connections", "open now over all workers: each worker has server_connections connections to every server"),
+        ("cluster_*", "redis_cluster pools: cluster_refreshes, cluster_refresh_failures, cluster_map_changes, cluster_moved, cluster_ask, cluster_redirect_limit (docs/redis.md)"),
         ("workers", "worker threads (--threads, default one per processor); memcached `stats` threads, /metrics sharpcracker_workers and sharpcracker_worker_clients{worker}"),
     ];
 

@@ -26,10 +26,22 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
 
     /// <summary>A single-server request with a reply to show: its bytes reach the client unchanged.</summary>
     protected override bool PassesThrough(McRequest request)
-        => request.Kind is McRequestKind.Single or McRequestKind.Retrieval or McRequestKind.Meta && !request.Noreply;
+        => request.Kind is McRequestKind.Single or McRequestKind.Retrieval or McRequestKind.Meta or McRequestKind.Binary && !request.Noreply;
 
     protected override Progress Process(ref ReadOnlySequence<byte> buffer)
     {
+        if (IsBinary(buffer))
+        {
+            return ProcessBinary(ref buffer);
+        }
+        if (!_authenticated && Credentials is { } credentials)
+        {
+            var progress = ProcessAsciiAuth(ref buffer, credentials);
+            if (!_authenticated || progress != Progress.NeedMore)
+            {
+                return progress;
+            }
+        }
         while (!buffer.IsEmpty)
         {
             if (_swallow > 0)
@@ -357,6 +369,9 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
     {
         switch (request.Kind)
         {
+            case McRequestKind.Binary:
+            case McRequestKind.BinaryFanOut:
+                return WriteBinaryReply(output, request);
             case McRequestKind.Local:
                 output.Write(request.Reply.Span);
                 return true;

@@ -27,7 +27,10 @@ internal static partial class ConfigView
         {
             sb.Append(Scalar(p.Name)).Append(":\n");
             Line(sb, "listen", Scalar(p.Listen.Text));
-            Line(sb, "hash", KeyHasher.Name(p.Hash));
+            if (p.Distribution != DistributionKind.RedisCluster)
+            {
+                Line(sb, "hash", KeyHasher.Name(p.Hash)); // a cluster pool has no hash (Redis's CRC16 slots)
+            }
             if (p.HashTag is { } tag)
             {
                 Line(sb, "hash_tag", Quoted(tag));

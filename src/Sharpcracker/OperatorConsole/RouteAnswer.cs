@@ -26,6 +26,12 @@ internal sealed record RouteAnswer(PoolConfig Pool, byte[] Key, RouteExplanation
         var pool = Pool;
         sb.Append(CultureInfo.InvariantCulture, $"pool {pool.Name} ({(pool.Redis ? "redis" : "memcached")}, listen {pool.Listen.Text})\n");
         sb.Append(CultureInfo.InvariantCulture, $"key: {Show(Key)} ({Key.Length} bytes)\n");
+        if (Explanation is null && pool.VBuckets is null)
+        {
+            // redis_cluster: the slot is fixed; which node serves it is the cluster's (and may change).
+            sb.Append(CultureInfo.InvariantCulture, $"redis_cluster: crc16 of the key (of its {{...}} tag when it has one) -> hash slot {VBucket} of 16384; the cluster's slot map names its master (CLUSTER SLOTS)\n");
+            return sb.ToString();
+        }
         if (Explanation is not { } e)
         {
             var map = pool.VBuckets!;
@@ -91,6 +97,10 @@ internal sealed record RouteAnswer(PoolConfig Pool, byte[] Key, RouteExplanation
                 w.WriteNumber("slot", e.Position);
                 w.WriteNumber("slots", e.PositionValue);
             }
+        }
+        else if (Pool.VBuckets is null)
+        {
+            w.WriteNumber("hash_slot", VBucket); // redis_cluster
         }
         else
         {

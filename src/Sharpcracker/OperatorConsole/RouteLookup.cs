@@ -30,6 +30,11 @@ internal static class RouteLookup
     private static RouteAnswer Answer(PoolTopology topology, byte[] key, PoolTopology allInService)
     {
         var config = topology.Config;
+        if (config.Distribution == DistributionKind.RedisCluster)
+        {
+            // The slot is the key's own; its node is whatever the cluster says at the moment.
+            return new RouteAnswer(config, key, null, RedisClusterSlotMap.Slot(key), -1, -1, []);
+        }
         if (topology.Router is not { } router)
         {
             // vbucket: libvbucket's CRC picks the vBucket, the map names its master; ejections do not apply.

@@ -13,6 +13,9 @@ internal sealed class BackendServer
 {
     // Per worker index: that worker's connections; written once by the owning worker, read by any thread.
     private readonly ServerConnection[]?[] _byWorker;
+    // The same for binary-protocol clients: a backend connection's protocol is fixed by its first
+    // byte, so binary requests get their own connections (created on first use, never for text-only traffic).
+    private readonly ServerConnection[]?[] _binaryByWorker;
     private readonly int _connectionsPerWorker;
     private readonly int _inflightLimit;
     private readonly ILogger _logger;
@@ -28,6 +31,7 @@ internal sealed class BackendServer
         Health = new ServerHealth(poolConfig.AutoEjectHosts && ReplicationStatus.MayEject(poolConfig, config), poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
         Stats = new Stats.ServerStats(pool.Stats, config.Name) { Replication = Replication };
         _byWorker = new ServerConnection[]?[pool.Workers?.Count ?? 1];
+        _binaryByWorker = new ServerConnection[]?[_byWorker.Length];
         _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
         _inflightLimit = poolConfig.ServerInflightLimit;
     }
@@ -55,6 +59,7 @@ internal sealed class BackendServer
     /// </summary>
     public void ReportFailure(string reason)
     {
+        Pool.Cluster?.RequestRefresh(); // a cluster node failing may be failing over: look at the map soon
         if (!Health.OnConnectionFailed(reason, Environment.TickCount64))
         {
             return;
@@ -77,16 +82,28 @@ internal sealed class BackendServer
         return connections.Length == 1 ? connections[0] : connections[(int)((ulong)clientId % (ulong)connections.Length)];
     }
 
-    private ServerConnection[] CreateConnections(Worker worker)
+    /// <summary>The worker's binary-protocol connection for a client (same rule as <see cref="ConnectionFor"/>). Worker thread only.</summary>
+    public ServerConnection BinaryConnectionFor(Worker worker, long clientId)
+    {
+        var connections = _binaryByWorker[worker.Index] ?? CreateConnections(worker, _binaryByWorker);
+        return connections.Length == 1 ? connections[0] : connections[(int)((ulong)clientId % (ulong)connections.Length)];
+    }
+
+    private ServerConnection[] CreateConnections(Worker worker) => CreateConnections(worker, _byWorker);
+
+    private ServerConnection[] CreateConnections(Worker worker, ServerConnection[]?[] byWorker)
     {
         var connections = new ServerConnection[_connectionsPerWorker];
         for (var i = 0; i < connections.Length; i++)
         {
             connections[i] = new ServerConnection(this, worker, _logger, _inflightLimit);
         }
-        Volatile.Write(ref _byWorker[worker.Index], connections);
+        Volatile.Write(ref byWorker[worker.Index], connections);
         return connections;
     }
+
+    /// <summary>Text and binary connections, per worker.</summary>
+    private IEnumerable<ServerConnection[]?> AllByWorker => _byWorker.Concat(_binaryByWorker);
 
     /// <summary>Worker thread: this worker's connections, creating them if needed.</summary>
     public ServerConnection[] ConnectionsOf(Worker worker) => _byWorker[worker.Index] ?? CreateConnections(worker);
@@ -97,7 +114,7 @@ internal sealed class BackendServer
         get
         {
             var count = 0;
-            foreach (var connections in _byWorker)
+            foreach (var connections in AllByWorker)
             {
                 count += connections?.Length ?? 0;
             }
@@ -110,7 +127,7 @@ internal sealed class BackendServer
     {
         get
         {
-            foreach (var connections in _byWorker)
+            foreach (var connections in AllByWorker)
             {
                 if (connections is null)
                 {
@@ -181,11 +198,14 @@ internal sealed class BackendServer
         }
         return Task.WhenAll(workers.All.Select(worker => worker.InvokeAsync(() =>
         {
-            if (_byWorker[worker.Index] is { } connections)
+            foreach (var byWorker in new[] { _byWorker, _binaryByWorker })
             {
-                foreach (var connection in connections)
+                if (byWorker[worker.Index] is { } connections)
                 {
-                    connection.Close();
+                    foreach (var connection in connections)
+                    {
+                        connection.Close();
+                    }
                 }
             }
         })));

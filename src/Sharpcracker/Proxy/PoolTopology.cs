@@ -9,10 +9,11 @@ namespace Sharpcracker.Proxy;
 /// routed with a snapshot sees one consistent server list and keeps using the server objects —
 /// and their connections — it picked, even after a newer snapshot replaced it.
 /// </summary>
-internal sealed class PoolTopology
+internal sealed partial class PoolTopology
 {
     private readonly KeyRouter? _router;   // every distribution but vbucket
     private readonly VBucketMap? _vbuckets; // distribution vbucket: indexes Servers directly
+    private readonly int[]? _slotServers;   // distribution redis_cluster: server index per slot (PoolTopology.Cluster.cs)
     // Replication pools (ReplicationGroup): one group per shard. _router then routes keys to shards
     // (Sentinel: config server i = shard i) or, for the fork's master rule, reads over the live replicas.
     private readonly ReplicationGroup[]? _groups;
@@ -21,12 +22,20 @@ internal sealed class PoolTopology
 
     /// <param name="servers">Servers in the config's order; server i has config <c>config.Servers[i]</c>.</param>
     /// <param name="isLive">Which servers the continuum includes (ejection); vbucket maps ignore it.</param>
+    /// <param name="clusterMap">distribution redis_cluster: the slot map (null: none loaded yet); servers are the seeds plus discovered nodes.</param>
     /// <param name="sentinelGroups">Sentinel pools: the groups as last discovered (indices into <paramref name="servers"/>); null before discovery.</param>
-    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive, ReplicationGroup[]? sentinelGroups = null)
+    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
+        ReplicationGroup[]? sentinelGroups = null)
     {
         Config = config;
         Servers = servers;
         Handshake = Redis.RedisBackendHandshake.For(config);
+        if (config.Distribution == DistributionKind.RedisCluster)
+        {
+            ClusterMap = clusterMap ?? RedisClusterSlotMap.Empty;
+            _slotServers = ResolveSlots(ClusterMap, servers, out _clusterFallback);
+            return;
+        }
         if (config.Distribution == DistributionKind.VBucket)
         {
             _vbuckets = config.VBuckets ?? throw new ArgumentException($"pool {config.Name}: distribution vbucket without a map", nameof(config));
@@ -82,6 +91,10 @@ internal sealed class PoolTopology
     {
         try
         {
+            if (config.Distribution == DistributionKind.RedisCluster)
+            {
+                return; // seeds only; ConfigLoader checked the cluster rules
+            }
             if (config.Distribution == DistributionKind.VBucket)
             {
                 if (config.VBuckets is null || config.VBuckets.ServerCount != config.Servers.Count)
@@ -108,7 +121,8 @@ internal sealed class PoolTopology
     /// this is a config index (the Sentinel shard, or the replica the fork's rule reads from); route
     /// requests with <see cref="RouteIndex(ReadOnlySpan{byte}, bool)"/>.
     /// </summary>
-    public int RouteIndex(ReadOnlySpan<byte> key) => _router is not null ? _router.Route(key) : _vbuckets!.Route(key);
+    public int RouteIndex(ReadOnlySpan<byte> key)
+        => _router is not null ? _router.Route(key) : _slotServers is not null ? RouteSlot(RedisClusterSlotMap.Slot(key)) : _vbuckets!.Route(key);
 
     /// <summary>The server for a key, or null when the pool has no live server for it (a replication group's master).</summary>
     public BackendServer? Route(ReadOnlySpan<byte> key) => Route(key, read: false);

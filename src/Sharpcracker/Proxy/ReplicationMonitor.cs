@@ -85,7 +85,7 @@ internal sealed class ReplicationMonitor
             }
             else
             {
-                status.OnUnreachable(reply is RespError e ? e.Message : "unexpected ROLE reply");
+                status.OnUnreachable(reply is RespErrorReply e ? e.Message : "unexpected ROLE reply");
             }
         }
         catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException)
@@ -111,7 +111,7 @@ internal sealed class ReplicationMonitor
             if (config.RedisAuth is { } password)
             {
                 var auth = await client.CallAsync(s_timeout, stopping, "AUTH", password).ConfigureAwait(false);
-                if (auth is RespError error)
+                if (auth is RespErrorReply error)
                 {
                     client.Dispose();
                     throw new IOException("AUTH refused: " + error.Message);

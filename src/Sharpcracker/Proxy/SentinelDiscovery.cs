@@ -182,7 +182,7 @@ internal sealed class SentinelDiscovery
             if (!_sentinelClients.TryGetValue(endpoint, out var client))
             {
                 client = await RespClient.ConnectAsync(sentinel.Host!, sentinel.Port, s_timeout, stopping).ConfigureAwait(false);
-                if (config.SentinelAuth is { } auth && await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false) is RespError refused)
+                if (config.SentinelAuth is { } auth && await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false) is RespErrorReply refused)
                 {
                     client.Dispose();
                     Warn($"pool {_pool.Name}: sentinel {endpoint} refused AUTH: {refused.Message}");

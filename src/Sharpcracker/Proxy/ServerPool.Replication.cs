@@ -26,7 +26,7 @@ internal sealed partial class ServerPool
             {
                 servers[i].Index = i;
             }
-            _topology = new PoolTopology(expected.Config, servers, _isLive, groups);
+            _topology = new PoolTopology(expected.Config, servers, _isLive, sentinelGroups: groups);
             Stats.SetServers(servers.Select(s => s.Stats));
             return true;
         }
@@ -70,7 +70,7 @@ internal sealed partial class ServerPool
                 changes.Add($"read_policy {old.ReadPolicy} -> {config.ReadPolicy ?? ReadPolicy.Master}");
             }
             DescribePoolChanges(old.Config, config, changes);
-            _topology = new PoolTopology(config, servers, _isLive, sameGroups ? old.SentinelGroups : null);
+            _topology = new PoolTopology(config, servers, _isLive, sentinelGroups: sameGroups ? old.SentinelGroups : null);
             foreach (var server in servers)
             {
                 server.Health.Reconfigure(config.AutoEjectHosts, config.ServerFailureLimit, config.ServerRetryTimeoutMs);

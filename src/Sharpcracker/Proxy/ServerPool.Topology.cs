@@ -40,7 +40,7 @@ internal sealed partial class ServerPool
         {
             _isLive = isLive;
             var current = _topology;
-            _topology = new PoolTopology(current.Config, current.Servers, isLive, current.SentinelGroups);
+            _topology = new PoolTopology(current.Config, current.Servers, isLive, current.ClusterMap, current.SentinelGroups);
         }
     }
 
@@ -98,6 +98,11 @@ internal sealed partial class ServerPool
                     changes.Add($"+server {sc.EndpointText}");
                 }
             }
+            if (config.Distribution == Distribution.DistributionKind.RedisCluster)
+            {
+                // Cluster nodes discovered at run time stay (their slots are still theirs).
+                servers = [.. servers, .. old.Servers.Where(s => byEndpoint.Remove(s.Config.EndpointText))];
+            }
             removed = [.. old.Servers.Where(s => !servers.Contains(s))];
             foreach (var s in removed)
             {
@@ -106,7 +111,7 @@ internal sealed partial class ServerPool
             DescribePoolChanges(old.Config, config, changes);
 
             // Build first: a config the router refuses changes nothing.
-            var topology = new PoolTopology(config, servers, _isLive);
+            var topology = new PoolTopology(config, servers, _isLive, old.ClusterMap);
             foreach (var (server, sc) in renamed)
             {
                 server.Config = sc;
@@ -119,6 +124,7 @@ internal sealed partial class ServerPool
             _topology = topology;
             Stats.SetServers(servers.Select(s => s.Stats));
         }
+        StartClusterMonitor();
         if (config.Preconnect)
         {
             foreach (var server in added)
@@ -151,6 +157,11 @@ internal sealed partial class ServerPool
         Compare("auto_eject_hosts", a.AutoEjectHosts, b.AutoEjectHosts);
         Compare("server_failure_limit", a.ServerFailureLimit, b.ServerFailureLimit);
         Compare("server_retry_timeout", a.ServerRetryTimeoutMs, b.ServerRetryTimeoutMs);
+        Compare("memcache_protocol", a.MemcacheProtocol, b.MemcacheProtocol);
+        if (a.AuthFile is null ? b.AuthFile is not null : !a.AuthFile.SameAs(b.AuthFile))
+        {
+            changes.Add($"auth_file {a.AuthFile?.ToString() ?? "none"} -> {b.AuthFile?.ToString() ?? "none"}"); // path and user count only
+        }
         if (a.VBuckets is not null && b.VBuckets is not null && !a.VBuckets.SameMasters(b.VBuckets)
             || (a.VBuckets is null) != (b.VBuckets is null))
         {

@@ -31,6 +31,7 @@ internal sealed partial class ServerPool : IDisposable
         Stats = new Stats.PoolStats(config.Name, []);
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
+        StartClusterMonitor(); // redis_cluster pools only (ServerPool.Cluster.cs)
         Stats.Replicated = config.Replication != ReplicationMode.None;
         if (workers is not null && config.Redis)
         {

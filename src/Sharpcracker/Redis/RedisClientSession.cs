@@ -36,6 +36,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
         _authenticated = _password is null;
+        _cluster = pool.Config.Distribution == Distribution.DistributionKind.RedisCluster;
+        _routing = pool.Topology;
     }
 
     protected override RedisRequest NewRequest() => new(this);
@@ -49,7 +51,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         while (!buffer.IsEmpty)
         {
-            if (QueueFull)
+            if (QueueFull || (_cluster && WaitsForOlderMap()))
             {
                 return Progress.Paused;
             }
@@ -297,7 +299,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     private void ForwardByKey(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
     {
-        var server = _pool.Topology.Route(key, _read);
+        // A replication pool routes reads and writes differently (never a redis_cluster pool).
+        var server = _replicated ? _pool.Topology.Route(key, _read) : RouteKey(key);
         if (server is null)
         {
             EnqueueNoServer();
@@ -319,17 +322,24 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
         var connection = ConnectionTo(server);
         var output = connection.BeginRequest();
+        // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
+        var target = _cluster ? request.Command : output;
         if (_args.Inline)
         {
-            RedisReplies.WriteInteger(output, '*', _args.Count);
+            RedisReplies.WriteInteger(target, '*', _args.Count);
             for (var i = 0; i < _args.Count; i++)
             {
-                RedisReplies.WriteBulk(output, Arg(command, i));
+                RedisReplies.WriteBulk(target, Arg(command, i));
             }
         }
         else
         {
-            output.Write(command);
+            target.Write(command);
+        }
+        if (_cluster)
+        {
+            request.Server = server;
+            output.Write(request.Command.Span);
         }
         Commit(connection, request);
     }
@@ -352,6 +362,12 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     /// <summary>Keys at first..last (inclusive, step): forwarded when they all map to one server, refused otherwise.</summary>
     private void ForwardSameServer(ReadOnlySpan<byte> command, RedisCommandInfo info, int first, int last, int step, int extraKey = 0)
     {
+        if (_cluster)
+        {
+            // The first key's slot owner answers: the exact CROSSSLOT, MOVED, ASK or TRYAGAIN of a cluster.
+            ForwardByKey(command, Arg(command, extraKey > 0 ? extraKey : first < _args.Count ? first : 1));
+            return;
+        }
         // Keys are compared by shard (a replication group is one shard whatever server serves it);
         // the server is then picked for the first key.
         var topology = _pool.Topology;
@@ -438,38 +454,44 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private void DispatchSplit(ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
     {
         // One topology snapshot for the whole command: its indices stay valid under a reload.
-        var topology = _pool.Topology;
+        var topology = _cluster ? _routing : _pool.Topology;
         if (_serverChild.Length < topology.Servers.Length)
         {
             _serverChild = new int[topology.Servers.Length];
             Array.Fill(_serverChild, -1);
         }
+        // redis_cluster: one fragment per hash slot (a node refuses keys of two slots with CROSSSLOT).
+        var bySlot = topology.ClusterMap is not null;
+        var groups = bySlot ? SlotScratch : _serverChild;
         var root = Rent(RedisRequestKind.Split);
         root.Route = info.Route;
         BackendServer? only = null;
         var split = false;
         for (var i = 1; i < _args.Count; i += step)
         {
-            var serverIndex = topology.RouteIndex(Arg(command, i), _read);
+            var slot = bySlot ? Distribution.RedisClusterSlotMap.Slot(Arg(command, i)) : 0;
+            var serverIndex = bySlot ? topology.RouteSlot(slot) : topology.RouteIndex(Arg(command, i), _read);
             var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
             if (server is null)
             {
                 foreach (var index in root.Children)
                 {
-                    _serverChild[index.FragmentServer] = -1;
+                    groups[index.FragmentGroup] = -1;
                 }
                 RecycleUnsent(root);
                 EnqueueNoServer();
                 return;
             }
-            var child = _serverChild[serverIndex];
+            var group = bySlot ? slot : serverIndex;
+            var child = groups[group];
             if (child < 0)
             {
                 child = root.Children.Count;
-                _serverChild[serverIndex] = child;
+                groups[group] = child;
                 var fragment = Rent(RedisRequestKind.Fragment);
                 fragment.Parent = root;
                 fragment.FragmentServer = serverIndex;
+                fragment.FragmentGroup = group;
                 root.Children.Add(fragment);
             }
             root.Children[child].FragmentKeys++;
@@ -485,7 +507,11 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
         foreach (var fragment in root.Children)
         {
-            _serverChild[fragment.FragmentServer] = -1;
+            groups[fragment.FragmentGroup] = -1;
+        }
+        if (bySlot)
+        {
+            split = root.Children.Count > 1;
         }
         if (!split)
         {
@@ -498,14 +524,16 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         for (var c = 0; c < root.Children.Count; c++)
         {
             var fragment = root.Children[c];
+            var server = topology.Servers[fragment.FragmentServer];
             if (_replicated)
             {
-                topology.Servers[fragment.FragmentServer].Replication.Count(Worker.Index, _read);
+                server.Replication.Count(Worker.Index, _read);
             }
-            var connection = ConnectionTo(topology.Servers[fragment.FragmentServer]);
+            var connection = ConnectionTo(server);
             var output = connection.BeginRequest();
-            RedisReplies.WriteInteger(output, '*', 1 + fragment.FragmentKeys * step);
-            RedisReplies.WriteBulk(output, info.NameBytes);
+            var target = _cluster ? fragment.Command : output; // kept for a MOVED/ASK retry, then copied
+            RedisReplies.WriteInteger(target, '*', 1 + fragment.FragmentKeys * step);
+            RedisReplies.WriteBulk(target, info.NameBytes);
             for (var k = 0; k < root.KeyCount; k++)
             {
                 if (root.KeyChild[k] != c)
@@ -513,11 +541,16 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                     continue;
                 }
                 var arg = 1 + k * step;
-                RedisReplies.WriteBulk(output, Arg(command, arg));
+                RedisReplies.WriteBulk(target, Arg(command, arg));
                 if (step == 2)
                 {
-                    RedisReplies.WriteBulk(output, Arg(command, arg + 1));
+                    RedisReplies.WriteBulk(target, Arg(command, arg + 1));
                 }
+            }
+            if (_cluster)
+            {
+                fragment.Server = server;
+                output.Write(fragment.Command.Span);
             }
             Commit(connection, fragment);
         }

@@ -25,10 +25,12 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     // Elements still expected by the reply framer; valid only while the read loop's scan is non-zero
     // for this request (the request is the FIFO head then, so it cannot be recycled).
     private long _frameRemaining;
+    private readonly RedisClientSession _owner;
 
     public RedisRequest(RedisClientSession session)
         : base(session)
     {
+        _owner = session;
     }
 
     public RedisRequestKind Kind;
@@ -41,6 +43,16 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     /// <summary>Fragment: keys it carries. Used by the dispatcher only.</summary>
     public int FragmentKeys;
 
+    /// <summary>Fragment: what the dispatcher grouped its keys by (server index, or hash slot in a redis_cluster pool).</summary>
+    public int FragmentGroup;
+
+    /// <summary>redis_cluster pools: the command's bytes as sent, kept for a MOVED/ASK retry; empty otherwise.</summary>
+    public readonly Proxy.ByteBuffer Command = new();
+
+    /// <summary>redis_cluster pools: the server the command was last sent to, and how often it was redirected.</summary>
+    public BackendServer? Server;
+    public int Redirects;
+
     public void AddKeyChild(int child)
     {
         if (KeyCount == KeyChild.Length)
@@ -52,7 +64,15 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
 
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => RespReplyFramer.Frame(data, ref scan, ref _frameRemaining);
 
-    public override void OnReply(ReadOnlySpan<byte> reply) => KeepReplyAndComplete(reply);
+    public override void OnReply(ReadOnlySpan<byte> reply)
+    {
+        // A redis_cluster redirect is followed instead of delivered (RedisClientSession.Cluster.cs).
+        if (Command.Length > 0 && reply.Length > 4 && reply[0] == (byte)'-' && _owner.TryRedirect(this, reply))
+        {
+            return;
+        }
+        KeepReplyAndComplete(reply);
+    }
 
     public override void Reset()
     {
@@ -61,6 +81,10 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
         Kind = RedisRequestKind.Local;
         Route = RedisRoute.None;
         FragmentKeys = 0;
+        FragmentGroup = 0;
         KeyCount = 0;
+        Command.Clear();
+        Server = null;
+        Redirects = 0;
     }
 }

@@ -5,12 +5,12 @@ using System.Text;
 namespace Sharpcracker.Redis;
 
 /// <summary>An error reply (<c>-ERR …</c>) read by <see cref="RespClient"/>.</summary>
-internal sealed record RespError(string Message);
+internal sealed record RespErrorReply(string Message);
 
 /// <summary>
 /// A small RESP2 client for the proxy's control connections (ROLE checks, Sentinel queries and
 /// its event subscription), off the workers, on the thread pool. Replies come back as
-/// <c>string</c> (simple and bulk strings), <c>long</c>, <see cref="RespError"/>,
+/// <c>string</c> (simple and bulk strings), <c>long</c>, <see cref="RespErrorReply"/>,
 /// <c>object?[]</c> (arrays) or null (nil). Not for the request path: it allocates freely.
 /// </summary>
 internal sealed class RespClient : IDisposable
@@ -100,7 +100,7 @@ internal sealed class RespClient : IDisposable
             case '+':
                 return body;
             case '-':
-                return new RespError(body);
+                return new RespErrorReply(body);
             case ':':
                 return long.Parse(body, CultureInfo.InvariantCulture);
             case '$':

@@ -26,6 +26,10 @@ internal static class MemcachedStatsText
         Number("server_ejects", pool.ServerEjects);
         Number("forward_error", pool.ForwardError);
         Number("fragments", pool.Fragments);
+        foreach (var (name, value) in pool.Cluster?.Counters() ?? [])
+        {
+            Number(name, value); // redis_cluster pools only
+        }
         for (var i = 0; i < pool.Servers.Count; i++)
         {
             var s = pool.Servers[i];

@@ -25,6 +25,9 @@ internal sealed class PoolStats : IDisposable
     }
 
     public string Name { get; }
+
+    /// <summary>A redis_cluster pool's refresh and redirect counters; null for other pools.</summary>
+    public ClusterStats? Cluster { get; set; }
     /// <summary>The pool's current servers' counters, in the pool's server order (swapped whole on a config reload).</summary>
     public IReadOnlyList<ServerStats> Servers => Volatile.Read(ref _servers);
 

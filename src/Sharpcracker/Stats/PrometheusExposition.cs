@@ -36,6 +36,8 @@ internal static class PrometheusExposition
         PoolFamily(w, pools, "sharpcracker_forward_error_total", "counter", "Requests answered with an error because they could not be forwarded or their server failed.", p => p.ForwardError);
         PoolFamily(w, pools, "sharpcracker_fragments_total", "counter", "Fragments created by splitting multi-key requests.", p => p.Fragments);
 
+        ClusterFamilies(w, pools);
+
         var samples = pools.Select(p => p.Servers.Select(s => (Server: s, Queues: s.SampleQueues())).ToArray()).ToArray();
         ServerFamily(w, pools, samples, "sharpcracker_server_eof_total", "counter", "Server connections closed by the server.", (s, _) => s.ServerEof);
         ServerFamily(w, pools, samples, "sharpcracker_server_err_total", "counter", "Errors on server connections.", (s, _) => s.ServerErr);
@@ -234,6 +236,26 @@ internal static class PrometheusExposition
         foreach (var pool in pools)
         {
             w.Sample(name, "pool", pool.Name, value(pool));
+        }
+    }
+
+    /// <summary>redis_cluster pools' refresh and redirect counters (sharpcracker_cluster_refreshes_total, …); nothing without such a pool.</summary>
+    private static void ClusterFamilies(Writer w, IReadOnlyList<PoolStats> pools)
+    {
+        var clusters = pools.Where(p => p.Cluster is not null).ToList();
+        if (clusters.Count == 0)
+        {
+            return;
+        }
+        var names = clusters[0].Cluster!.Counters().Select(c => c.Name).ToList();
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = "sharpcracker_" + names[i] + "_total";
+            w.Family(name, "counter", $"redis_cluster pools: {names[i].Replace('_', ' ')} (docs/redis.md).");
+            foreach (var pool in clusters)
+            {
+                w.Sample(name, "pool", pool.Name, pool.Cluster!.Counters().ElementAt(i).Value);
+            }
         }
     }
 

@@ -39,6 +39,10 @@ internal static class TwemproxyStatsJson
             sb.Append("\"server_ejects\":").Append(pool.ServerEjects).Append(", ");
             sb.Append("\"forward_error\":").Append(pool.ForwardError).Append(", ");
             sb.Append("\"fragments\":").Append(pool.Fragments);
+            foreach (var (name, value) in pool.Cluster?.Counters() ?? [])
+            {
+                sb.Append(", \"").Append(name).Append("\":").Append(value); // redis_cluster pools only
+            }
             if (pool.Replicated)
             {
                 sb.Append(", \"failovers\":").Append(pool.Failovers);

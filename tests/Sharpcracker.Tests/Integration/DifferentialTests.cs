@@ -89,6 +89,15 @@ public sealed partial class DifferentialTests
         return Encoding.Latin1.GetString(await connection.ReadToEndAsync());
     }
 
+    /// <summary>Sends <paramref name="text"/> then closes the sending side; returns everything the server wrote.</summary>
+    internal static async Task<string> RunTextAsync(int port, string text)
+    {
+        using var connection = new McConnection(port);
+        await connection.SendAsync(text);
+        connection.ShutdownSend();
+        return Encoding.Latin1.GetString(await connection.ReadToEndAsync());
+    }
+
     private static string NormalizeCas(string reply) => CasRegex().Replace(reply, "VALUE $1 $2 $3 <cas>\r\n");
 
     private static string Escape(string s) => s.Replace("\r", "\\r").Replace("\n", "\\n");

@@ -6,7 +6,7 @@ namespace Sharpcracker.Tests.Redis;
 /// <summary>Debian's redis-tools (redis-benchmark, redis-cli) through the proxy.</summary>
 public sealed class RedisToolsTests
 {
-    private static async Task<(int Exit, string Out, string Err)> RunAsync(string program, params string[] args)
+    internal static async Task<(int Exit, string Out, string Err)> RunAsync(string program, params string[] args)
     {
         var info = new ProcessStartInfo(ExternalProcess.Find(program))
         {

@@ -1,0 +1,111 @@
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Distribution;
+using Sharpcracker.Redis;
+
+namespace Sharpcracker.Proxy;
+
+/// <summary>
+/// A redis_cluster pool: its server list is the configured seeds plus every node a slot map has
+/// named since (discovered at run time; a new <see cref="BackendServer"/> each, whose per-worker
+/// connections are created lazily on first use like any server's). A new map — from a refresh or
+/// a MOVED — is published as a new <see cref="PoolTopology"/> with one reference write.
+/// </summary>
+internal sealed partial class ServerPool
+{
+    private RedisClusterMonitor? _cluster;
+
+    /// <summary>The slot map refresher of a redis_cluster pool; null for other pools.</summary>
+    public RedisClusterMonitor? Cluster => _cluster;
+
+    /// <summary>Starts the slot map refresher when the pool is a redis_cluster pool served by workers.</summary>
+    private void StartClusterMonitor()
+    {
+        if (Config.Distribution == DistributionKind.RedisCluster && Workers is not null && _cluster is null)
+        {
+            _cluster = new RedisClusterMonitor(this, _logger);
+            _cluster.Start(Stopping);
+        }
+    }
+
+    /// <summary>
+    /// Any thread: routes with <paramref name="map"/> from now on (a refresh). Nodes the pool does
+    /// not know yet become servers. False when the map is the one in use.
+    /// </summary>
+    public bool ApplyClusterMap(RedisClusterSlotMap map) => PublishClusterMap(_ => map);
+
+    /// <summary>Any thread (a worker on MOVED): the slot now belongs to <paramref name="master"/>. False when the map already said so.</summary>
+    public bool ApplyMoved(int slot, string master) => PublishClusterMap(current => current.WithSlot(slot, master));
+
+    /// <summary>
+    /// Any thread: the server for a cluster node, added to the pool when no map named it yet (an ASK
+    /// to a node that is importing its first slots). Null for an endpoint that cannot be parsed.
+    /// </summary>
+    public BackendServer? ClusterServer(string endpoint)
+    {
+        if (_topology.ServerAt(endpoint) is { } known)
+        {
+            return known;
+        }
+        PublishClusterMap(map => map, endpoint);
+        return _topology.ServerAt(endpoint);
+    }
+
+    private bool PublishClusterMap(Func<RedisClusterSlotMap, RedisClusterSlotMap> next, string? extraNode = null)
+    {
+        List<BackendServer> added = [];
+        lock (_topologyLock)
+        {
+            var current = _topology;
+            if (current.ClusterMap is not { } old)
+            {
+                return false; // a reload turned the pool into another kind
+            }
+            var map = next(old);
+            var changed = !ReferenceEquals(map, old) && !map.SameAs(old);
+            if (!changed && (extraNode is null || current.ServerAt(extraNode) is not null))
+            {
+                return false;
+            }
+            var servers = current.Servers.ToList();
+            foreach (var node in extraNode is null ? map.Nodes : [.. map.Nodes, extraNode])
+            {
+                if (servers.All(s => s.Config.EndpointText != node) && NodeConfig(node) is { } config)
+                {
+                    var server = new BackendServer(this, servers.Count, config, _logger, current.Config);
+                    servers.Add(server);
+                    added.Add(server);
+                }
+            }
+            _topology = new PoolTopology(current.Config, [.. servers], _isLive, changed ? map : old);
+            if (added.Count > 0)
+            {
+                Stats.SetServers(servers.Select(s => s.Stats));
+            }
+            if (!changed)
+            {
+                return false;
+            }
+        }
+        foreach (var server in added)
+        {
+            _logger.LogInformation("pool {Pool}: cluster node {Node} discovered", Name, server.Config.EndpointText);
+            if (Config.Preconnect)
+            {
+                server.Preconnect();
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A discovered node's server entry: "host:port", weight 1, named by its address.</summary>
+    private static ServerConfig? NodeConfig(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), out var port) || port is <= 0 or > 65535)
+        {
+            return null;
+        }
+        return new ServerConfig(endpoint + ":1", endpoint[..colon], port, null, 1, endpoint, false);
+    }
+}

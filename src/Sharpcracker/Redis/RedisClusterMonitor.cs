@@ -1,0 +1,267 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Distribution;
+using Sharpcracker.Proxy;
+using Sharpcracker.Stats;
+
+namespace Sharpcracker.Redis;
+
+/// <summary>
+/// Keeps a redis_cluster pool's slot map current: <c>CLUSTER SLOTS</c> from one node (the known
+/// masters first, then the seeds and other known nodes) at start, every <see cref="PeriodMs"/>,
+/// every <see cref="FastPeriodMs"/> while no map is loaded or a master's connections fail (a
+/// failover in progress), and soon after a MOVED or a connection failure asks for it — at most
+/// once per <see cref="MinIntervalMs"/>, however many ask. Runs on the thread pool on its own
+/// sockets, like the health probes; it publishes maps through <see cref="ServerPool.ApplyClusterMap"/>.
+/// </summary>
+internal sealed class RedisClusterMonitor
+{
+    /// <summary>Refresh period while the cluster looks healthy.</summary>
+    public const int PeriodMs = 5000;
+    /// <summary>Refresh period while no map is loaded or a master is failing.</summary>
+    public const int FastPeriodMs = 250;
+    /// <summary>The shortest time between two refreshes (the rate limit for MOVED-triggered ones).</summary>
+    public const int MinIntervalMs = 100;
+    /// <summary>Connect plus answer, per node asked.</summary>
+    public const int QueryTimeoutMs = 1000;
+
+    private readonly ServerPool _pool;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private bool _loaded;
+    private bool _failing;
+
+    public RedisClusterMonitor(ServerPool pool, ILogger logger)
+    {
+        _pool = pool;
+        _logger = logger;
+        pool.Stats.Cluster = Stats;
+    }
+
+    public ClusterStats Stats { get; } = new();
+
+    public void Start(CancellationToken stopping) => _ = Task.Run(() => RunAsync(stopping), CancellationToken.None);
+
+    /// <summary>Any thread (a worker on MOVED or a failed connection): refresh soon, within the rate limit.</summary>
+    public void RequestRefresh()
+    {
+        if (_wake.CurrentCount > 0)
+        {
+            return;
+        }
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Another thread asked at the same moment: one refresh serves both.
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stopping)
+    {
+        try
+        {
+            while (!stopping.IsCancellationRequested && _pool.Config.Distribution == DistributionKind.RedisCluster)
+            {
+                bool ok;
+                try
+                {
+                    ok = await RefreshAsync(stopping).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // A bug in one refresh must not end the refreshing: log it and try again soon.
+                    _logger.LogError(e, "pool {Pool}: cluster map refresh failed", _pool.Name);
+                    ok = false;
+                }
+                await Task.Delay(MinIntervalMs, stopping).ConfigureAwait(false);
+                var period = ok && !MasterFailing() ? PeriodMs : FastPeriodMs;
+                await _wake.WaitAsync(period - MinIntervalMs, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // Pool shut down.
+        }
+    }
+
+    /// <summary>A master of the current map has failing connections (it may be failing over).</summary>
+    private bool MasterFailing()
+    {
+        var topology = _pool.Topology;
+        if (topology.ClusterMap is not { } map)
+        {
+            return false;
+        }
+        foreach (var node in map.Nodes)
+        {
+            if (topology.ServerAt(node) is { Health.Failures: > 0 })
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>One refresh: the first node that answers CLUSTER SLOTS with a map gives it. False when none did.</summary>
+    public async Task<bool> RefreshAsync(CancellationToken stopping)
+    {
+        var topology = _pool.Topology;
+        var config = topology.Config;
+        string? lastError = null;
+        foreach (var server in Candidates(topology))
+        {
+            var (ranges, error) = await QueryAsync(server.Config, config, stopping).ConfigureAwait(false);
+            if (ranges is null)
+            {
+                lastError = $"{server.Config.EndpointText}: {error}";
+                continue;
+            }
+            Stats.Refreshed();
+            var map = RedisClusterSlotMap.FromRanges(ranges);
+            if (_pool.ApplyClusterMap(map))
+            {
+                Stats.MapChanged();
+                _logger.LogInformation("pool {Pool}: cluster slot map from {Node}: {Ranges} ranges over {Masters} masters, {Slots} slots served",
+                    _pool.Name, server.Config.EndpointText, map.Ranges().Count(), map.Nodes.Count, map.AssignedSlots);
+            }
+            if (!_loaded || _failing)
+            {
+                _loaded = true;
+                _failing = false;
+            }
+            return true;
+        }
+        Stats.RefreshFailed();
+        if (!_failing)
+        {
+            _failing = true;
+            _logger.LogWarning("pool {Pool}: no cluster node answered CLUSTER SLOTS (last: {Error}); retrying every {Period} ms",
+                _pool.Name, lastError ?? "no nodes", FastPeriodMs);
+        }
+        return false;
+    }
+
+    /// <summary>Known masters without failures first, then the other servers (seeds, replicas seen before), failing ones last.</summary>
+    private static IEnumerable<BackendServer> Candidates(PoolTopology topology)
+    {
+        var masters = topology.ClusterMap?.Nodes ?? [];
+        return topology.Servers
+            .OrderBy(s => s.Health.Failures > 0)
+            .ThenBy(s => !masters.Contains(s.Config.EndpointText))
+            .ToList();
+    }
+
+    /// <summary>CLUSTER SLOTS from one node (after AUTH when the pool has redis_auth): its master ranges, or why not.</summary>
+    internal static async Task<(List<(int First, int Last, string Master)>? Ranges, string? Error)> QueryAsync(ServerConfig node, PoolConfig pool, CancellationToken stopping)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        deadline.CancelAfter(QueryTimeoutMs);
+        Socket? socket = null;
+        try
+        {
+            (socket, var endpoint) = await BackendEndpoint.CreateAsync(node, deadline.Token).ConfigureAwait(false);
+            await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
+            var request = new ByteBuffer();
+            var replies = 1;
+            if (pool.RedisAuth is { } password)
+            {
+                request.Write("*2\r\n"u8);
+                RedisReplies.WriteBulk(request, "AUTH"u8);
+                RedisReplies.WriteBulk(request, password);
+                replies++;
+            }
+            request.Write("*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n"u8);
+            await socket.SendAsync(request.Span.ToArray(), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            var buffer = new byte[16 * 1024];
+            var length = 0;
+            var start = 0;
+            var scan = 0;
+            long remaining = 0;
+            while (true)
+            {
+                var framed = RespReplyFramer.Frame(buffer.AsSpan(start, length - start), ref scan, ref remaining);
+                if (framed < 0)
+                {
+                    return (null, "malformed reply");
+                }
+                if (framed > 0)
+                {
+                    var reply = RespValue.Parse(buffer.AsSpan(start, framed));
+                    start += framed;
+                    scan = 0;
+                    if (--replies > 0)
+                    {
+                        if (reply is RespError authError)
+                        {
+                            return (null, "AUTH refused: " + authError.Text);
+                        }
+                        continue;
+                    }
+                    return reply is RespError e ? (null, e.Text) : ParseSlots(reply, node.Host ?? "");
+                }
+                if (length == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2);
+                }
+                var n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    return (null, "connection closed");
+                }
+                length += n;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or FormatException)
+        {
+            if (stopping.IsCancellationRequested)
+            {
+                throw new OperationCanceledException(stopping);
+            }
+            return (null, e is FormatException ? "malformed reply" : BackendEndpoint.Describe(e));
+        }
+        finally
+        {
+            socket?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// CLUSTER SLOTS: one entry per contiguous range, <c>[first, last, [ip, port, id, …], replica…]</c>.
+    /// An empty ip means "the address you reached me on". No slot served: not a usable map.
+    /// </summary>
+    internal static (List<(int First, int Last, string Master)>? Ranges, string? Error) ParseSlots(object? reply, string askedHost)
+    {
+        if (reply is not object?[] entries)
+        {
+            return (null, "CLUSTER SLOTS: not an array");
+        }
+        var ranges = new List<(int, int, string)>();
+        foreach (var entry in entries)
+        {
+            if (entry is not object?[] { Length: >= 3 } e || e[0] is not long first || e[1] is not long last
+                || e[2] is not object?[] { Length: >= 2 } master || master[0] is not string ip || master[1] is not long port)
+            {
+                return (null, "CLUSTER SLOTS: unexpected entry");
+            }
+            if (first < 0 || last >= RedisClusterSlotMap.SlotCount || first > last)
+            {
+                return (null, $"CLUSTER SLOTS: bad range {first}-{last}");
+            }
+            var host = ip.Length == 0 || ip == "?" ? askedHost : ip;
+            ranges.Add(((int)first, (int)last, host + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        return ranges.Count == 0 ? (null, "the node serves no slot (cluster not created yet?)") : (ranges, null);
+    }
+
+    /// <summary>Text of a MOVED/ASK target as an endpoint: "host:port", or ":port" resolved against the node that answered.</summary>
+    public static string ResolveTarget(ReadOnlySpan<byte> target, BackendServer answered)
+    {
+        var text = Encoding.ASCII.GetString(target);
+        return text.StartsWith(':') ? answered.Config.Host + text : text;
+    }
+}

@@ -1,0 +1,282 @@
+using Sharpcracker.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Sharpcracker.Tests.Redis;
+
+/// <summary>A shared 6-node cluster (3 masters, 3 replicas) for the tests that do not change its topology.</summary>
+public sealed class RedisClusterFixture : IAsyncLifetime
+{
+    public RedisCluster Cluster { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Cluster = await RedisCluster.StartAsync();
+
+    public Task DisposeAsync()
+    {
+        Cluster.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A redis_cluster pool in front of a real 6-node Redis Cluster: plain Redis clients (no cluster
+/// support) get the replies one redis-server would give.
+/// </summary>
+public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RedisClusterFixture>
+{
+    private RedisCluster Cluster => fixture.Cluster;
+
+    /// <summary>A proxy whose only seed is one node (the rest are discovered from the slot map).</summary>
+    private Task<ProxyInstance> StartProxyAsync(params int[] seeds)
+        => RedisServer.StartProxyAsync(seeds.Length > 0 ? seeds : [Cluster.Ports[0]], "distribution: redis_cluster");
+
+    [Fact]
+    public async Task SetAndGet_KeysOfEveryMaster()
+    {
+        await using var proxy = await StartProxyAsync();
+        using var c = new RespConnection(proxy.Port);
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "key:" + i, "value " + i));
+        }
+        for (var i = 0; i < 200; i++)
+        {
+            Assert.Equal($"${("value " + i).Length}\r\nvalue {i}\r\n", await c.CallAsync("GET", "key:" + i));
+        }
+        // The keys really are spread over the three masters, each holding its own slots' keys.
+        foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster))
+        {
+            using var direct = new RespConnection(master.Port);
+            var size = await direct.CallAsync("DBSIZE");
+            Assert.True(long.Parse(size[1..^2]) > 30, $"master {master.Port} holds {size.Trim()} keys");
+        }
+        // Per-node stats: every master (discovered from the map, beyond the one seed) got requests.
+        var info = await c.CallAsync("INFO");
+        Assert.Contains("distribution:redis_cluster\r\n", info);
+        Assert.Contains("cluster_refreshes:", info);
+        Assert.Contains("cluster_slots_served:16384\r\n", info);
+        var masters = info.Split("\r\n").First(l => l.StartsWith("cluster_masters:", StringComparison.Ordinal))["cluster_masters:".Length..].Split(',');
+        Assert.Equal((await Cluster.NodesAsync()).Where(n => n.IsMaster).Select(n => "127.0.0.1:" + n.Port).Order(), masters.Order());
+        foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster))
+        {
+            var line = info.Split("\r\n").First(l => l.Contains($",addr=127.0.0.1:{master.Port},"));
+            var index = line[6..line.IndexOf(':')];
+            var requests = info.Split("\r\n").First(l => l.StartsWith($"server_{index}_requests:", StringComparison.Ordinal));
+            Assert.True(long.Parse(requests[(requests.IndexOf(':') + 1)..]) >= 50, requests);
+        }
+    }
+
+    private async Task FlushAllAsync()
+    {
+        foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster && !n.Failed))
+        {
+            using var c = new RespConnection(master.Port);
+            Assert.Equal("+OK\r\n", await c.CallAsync("FLUSHALL"));
+        }
+    }
+
+    /// <summary>Every command of the Redis corpus whose keys need not share a server: the same bytes as one redis-server.</summary>
+    [Fact]
+    public async Task Corpus_SameRepliesAsOneRedisServer()
+    {
+        await FlushAllAsync();
+        using var direct = RedisServer.Start();
+        await using var proxy = await StartProxyAsync();
+        var commands = RedisCorpus.All.Where(c => !c.SameServerOnly).ToList();
+        using var d = new RespConnection(direct.Port);
+        using var p = new RespConnection(proxy.Port);
+        var mismatches = new List<string>();
+        foreach (var command in commands)
+        {
+            var expected = await d.CallAsync(command.Args);
+            var actual = await p.CallAsync(command.Args);
+            if (expected != actual)
+            {
+                mismatches.Add($"{command}: direct {RedisDifferentialTests.Show(expected)} proxy {RedisDifferentialTests.Show(actual)}");
+            }
+        }
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+        // The corpus's keys were spread over the masters, and multi-key commands were split per slot.
+        var masters = (await Cluster.NodesAsync()).Where(n => n.IsMaster).ToList();
+        foreach (var master in masters)
+        {
+            using var c = new RespConnection(master.Port);
+            var size = await c.CallAsync("DBSIZE");
+            Assert.True(long.Parse(size[1..^2]) >= 2, $"master {master.Port} holds {size.Trim()} keys");
+        }
+    }
+
+    /// <summary>
+    /// The whole corpus in one write to a proxy that has just started: commands sent before the
+    /// slot map is loaded go to the seed and come back with MOVED, which the proxy follows; replies
+    /// keep request order and equal one redis-server's.
+    /// </summary>
+    [Fact]
+    public async Task PipelinedCorpus_RightAfterStart_SameRepliesInOrder()
+    {
+        await FlushAllAsync();
+        using var direct = RedisServer.Start();
+        await using var proxy = await StartProxyAsync();
+        var commands = RedisCorpus.All.Where(c => !c.SameServerOnly).ToList();
+        var bytes = commands.SelectMany(c => RespConnection.Encode(c.Args)).ToArray();
+        using var d = new RespConnection(direct.Port);
+        using var p = new RespConnection(proxy.Port);
+        await d.SendAsync(bytes);
+        await p.SendAsync(bytes);
+        for (var i = 0; i < commands.Count; i++)
+        {
+            var expected = await d.ReadReplyAsync();
+            var actual = await p.ReadReplyAsync();
+            Assert.True(expected == actual, $"{commands[i]}: direct {RedisDifferentialTests.Show(expected)} proxy {RedisDifferentialTests.Show(actual)}");
+        }
+    }
+
+    [Fact]
+    public async Task MultiKeyCommands_HashTagsForwarded_CrossSlotRefusedAsTheClusterDoes()
+    {
+        await using var proxy = await StartProxyAsync();
+        using var c = new RespConnection(proxy.Port);
+        Assert.Equal("+OK\r\n", await c.CallAsync("MSET", "{user1}.a", "1", "{user1}.b", "2", "x1", "3", "x2", "4"));
+        Assert.Equal("*5\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n$-1\r\n$1\r\n4\r\n", await c.CallAsync("MGET", "{user1}.a", "{user1}.b", "x1", "nokey", "x2"));
+        // Same slot: forwarded to the slot's master, which runs it.
+        Assert.Equal("+OK\r\n", await c.CallAsync("RENAME", "{user1}.a", "{user1}.c"));
+        Assert.Equal(":1\r\n", await c.CallAsync("SADD", "{user1}.s1", "a"));
+        Assert.Equal(":1\r\n", await c.CallAsync("SUNIONSTORE", "{user1}.s2", "{user1}.s1", "{user1}.s1"));
+        // Different slots: the cluster's own refusal.
+        Assert.NotEqual(await Cluster.KeySlotAsync("x1"), await Cluster.KeySlotAsync("x2"));
+        Assert.Equal("-CROSSSLOT Keys in request don't hash to the same slot\r\n", await c.CallAsync("RENAME", "x1", "x2"));
+        Assert.Equal("-CROSSSLOT Keys in request don't hash to the same slot\r\n", await c.CallAsync("SUNION", "x1", "x2"));
+        Assert.Equal(":4\r\n", await c.CallAsync("DEL", "{user1}.b", "{user1}.c", "x1", "x2", "nokey"));
+        // Both {user1} keys lived on one master, the one serving user1's slot.
+        var slot = await Cluster.KeySlotAsync("user1");
+        Assert.Equal(slot, await Cluster.KeySlotAsync("{user1}.s2"));
+        using var owner = new RespConnection((await Cluster.MasterOfAsync(slot)).Port);
+        Assert.Equal(":2\r\n", await owner.CallAsync("EXISTS", "{user1}.s1", "{user1}.s2"));
+        // The topology stays hidden: CLUSTER is not a proxy command.
+        Assert.Equal("-ERR unsupported command 'cluster' in proxy mode\r\n", await c.CallAsync("CLUSTER", "SLOTS"));
+    }
+
+    /// <summary>A slot moved behind the proxy's back: the old master's MOVED is followed and the map updated.</summary>
+    [Fact]
+    public async Task SlotMovedBehindTheProxy_MovedFollowed()
+    {
+        await using var proxy = await StartProxyAsync();
+        using var c = new RespConnection(proxy.Port);
+        var keys = Enumerable.Range(0, 20).Select(i => "{moved}:" + i).ToArray();
+        foreach (var key in keys)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", key, key));
+        }
+        var before = await ClusterCountersAsync(c);
+        var slot = await Cluster.KeySlotAsync("moved");
+        var source = await Cluster.MasterOfAsync(slot);
+        var target = (await Cluster.NodesAsync()).First(n => n.IsMaster && n.Id != source.Id);
+        await Cluster.MigrateSlotAsync(slot, target, batch: 5);
+        foreach (var key in keys)
+        {
+            Assert.Equal($"${key.Length}\r\n{key}\r\n", await c.CallAsync("GET", key));
+        }
+        Assert.Equal("+OK\r\n", await c.CallAsync("SET", keys[0], "new"));
+        using var direct = new RespConnection(target.Port);
+        Assert.Equal("$3\r\nnew\r\n", await direct.CallAsync("GET", keys[0]));
+        var after = await ClusterCountersAsync(c);
+        // The proxy learned the move: from a MOVED it followed or from a refresh that came first.
+        Assert.True(after["cluster_map_changes"] > before["cluster_map_changes"], $"map changes {before["cluster_map_changes"]} -> {after["cluster_map_changes"]}");
+        output.WriteLine($"moved followed: {after["cluster_moved"] - before["cluster_moved"]}");
+    }
+
+    /// <summary>A slot being imported: a key the source no longer has is answered with ASK, and the proxy retries once with ASKING.</summary>
+    [Fact]
+    public async Task SlotMigrating_AskFollowedWithAsking()
+    {
+        await using var proxy = await StartProxyAsync();
+        using var c = new RespConnection(proxy.Port);
+        Assert.Equal("+PONG\r\n", await c.CallAsync("PING"));
+        var slot = await Cluster.KeySlotAsync("asked");
+        var source = await Cluster.MasterOfAsync(slot);
+        var target = (await Cluster.NodesAsync()).First(n => n.IsMaster && n.Id != source.Id);
+        using var src = new RespConnection(source.Port);
+        using var dst = new RespConnection(target.Port);
+        // Let the proxy route with a loaded map first (the slot's owner is the source).
+        Assert.Equal("+OK\r\n", await c.CallAsync("SET", "{asked}:old", "here"));
+        var before = await ClusterCountersAsync(c);
+        Assert.Equal("+OK\r\n", await dst.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "IMPORTING", source.Id));
+        Assert.Equal("+OK\r\n", await src.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "MIGRATING", target.Id));
+        try
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "{asked}:new", "there"));
+            Assert.Equal("$5\r\nthere\r\n", await c.CallAsync("GET", "{asked}:new"));
+            // It was written on the importing node.
+            Assert.Equal("+OK\r\n", await dst.CallAsync("ASKING"));
+            Assert.Equal("$5\r\nthere\r\n", await dst.CallAsync("GET", "{asked}:new"));
+            var after = await ClusterCountersAsync(c);
+            Assert.True(after["cluster_ask"] >= before["cluster_ask"] + 2, $"ask {before["cluster_ask"]} -> {after["cluster_ask"]}");
+            // A key still on the source is served there; keys of the slot split between the nodes: the cluster's TRYAGAIN.
+            Assert.Equal("$4\r\nhere\r\n", await c.CallAsync("GET", "{asked}:old"));
+            Assert.Equal("-TRYAGAIN Multiple keys request during rehashing of slot\r\n", await c.CallAsync("MGET", "{asked}:old", "{asked}:new"));
+        }
+        finally
+        {
+            Assert.Equal("+OK\r\n", await dst.CallAsync("ASKING"));
+            await dst.CallAsync("DEL", "{asked}:new");
+            await src.CallAsync("DEL", "{asked}:old");
+            Assert.Equal("+OK\r\n", await dst.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "STABLE"));
+            Assert.Equal("+OK\r\n", await src.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "STABLE"));
+        }
+    }
+
+    /// <summary>The pool's cluster counters from the proxy's INFO.</summary>
+    internal static async Task<Dictionary<string, long>> ClusterCountersAsync(RespConnection proxy)
+    {
+        var info = await proxy.CallAsync("INFO");
+        return info.Split("\r\n").Where(l => l.StartsWith("cluster_", StringComparison.Ordinal) && !l.StartsWith("cluster_masters:", StringComparison.Ordinal))
+            .ToDictionary(l => l[..l.IndexOf(':')], l => long.Parse(l[(l.IndexOf(':') + 1)..]));
+    }
+
+    [Fact]
+    public async Task PlainClients_RedisCliRedisPyAndRedisBenchmark()
+    {
+        await using var proxy = await StartProxyAsync();
+        var port = proxy.Port.ToString();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal("OK", (await RedisToolsTests.RunAsync("redis-cli", "-p", port, "SET", "cli:" + i, "v" + i)).Out.Trim());
+        }
+        Assert.Equal(string.Join("\n", Enumerable.Range(0, 10).Select(i => "v" + i)),
+            (await RedisToolsTests.RunAsync("redis-cli", ["-p", port, "MGET", .. Enumerable.Range(0, 10).Select(i => "cli:" + i)])).Out.Trim());
+        var script = Path.Combine(Path.GetTempPath(), $"sc-cluster-py-{Environment.ProcessId}.py");
+        await File.WriteAllTextAsync(script, """
+            import sys, redis
+            r = redis.Redis(host='127.0.0.1', port=int(sys.argv[1]), socket_timeout=10)
+            keys = ['py:%d' % i for i in range(100)]
+            for i, k in enumerate(keys):
+                assert r.set(k, i)
+            assert [int(v) for v in r.mget(keys)] == list(range(100))
+            p = r.pipeline(transaction=False)
+            for k in keys:
+                p.incr(k)
+            assert p.execute() == [i + 1 for i in range(100)]
+            assert r.delete(*keys) == 100
+            assert r.exists(*keys) == 0
+            print('redis-py ok')
+            """);
+        try
+        {
+            var py = await RedisToolsTests.RunAsync("/usr/bin/python3", script, port);
+            Assert.True(py.Exit == 0, py.Out + py.Err);
+            Assert.Equal("redis-py ok", py.Out.Trim());
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+        var bench = await RedisToolsTests.RunAsync("redis-benchmark", "-h", "127.0.0.1", "-p", port,
+            "-t", "set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange,mset", "-n", "20000", "-P", "16", "-q");
+        var text = bench.Out + bench.Err;
+        Assert.True(bench.Exit == 0, text);
+        Assert.DoesNotContain("error", text, StringComparison.OrdinalIgnoreCase);
+        foreach (var test in new[] { "SET", "GET", "INCR", "LPUSH", "RPUSH", "LPOP", "RPOP", "SADD", "HSET", "SPOP", "LRANGE_100", "MSET" })
+        {
+            Assert.Matches($@"(^|[\r\n]){test}[^\r\n]*: [0-9.]+ requests per second", text);
+        }
+    }
+}

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using Sharpcracker.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace Sharpcracker.Tests.Redis;
+
+/// <summary>
+/// A Redis Cluster changing under load behind the proxy: slots migrating (resharding) and a
+/// master killed (failover). Each test has its own cluster.
+/// </summary>
+public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
+{
+    /// <summary>
+    /// Four slots of one master migrate to another (SETSLOT IMPORTING/MIGRATING, MIGRATE a few keys at a
+    /// time, SETSLOT NODE) while verifying clients pipeline INCR and GET over every key of those slots:
+    /// every reply is the expected one, and no increment is lost.
+    /// </summary>
+    [Fact]
+    public async Task Resharding_UnderPipelinedLoad_NoWrongRepliesNoLostWrites()
+    {
+        using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 0);
+        await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster");
+        var nodes = await cluster.NodesAsync();
+        var source = nodes.First(n => n.IsMaster);
+        var target = nodes.First(n => n.IsMaster && n.Id != source.Id);
+        // Four hash tags whose slots the source serves, 40 keys each.
+        var tags = new List<(string Tag, int Slot)>();
+        for (var i = 0; tags.Count < 4 && i < 1000; i++)
+        {
+            var slot = await cluster.KeySlotAsync("rs" + i);
+            if (source.Serves(slot) && tags.All(t => t.Slot != slot))
+            {
+                tags.Add(("rs" + i, slot));
+            }
+        }
+        Assert.Equal(4, tags.Count);
+        var keys = tags.SelectMany(t => Enumerable.Range(0, 40).Select(k => $"{{{t.Tag}}}:{k}")).ToArray();
+        const int clients = 4;
+        var expected = new long[keys.Length];
+        var wrong = new List<string>();
+        long rounds = 0;
+        using var stop = new CancellationTokenSource();
+        async Task VerifyAsync(int client)
+        {
+            using var c = new RespConnection(proxy.Port);
+            var mine = Enumerable.Range(0, keys.Length).Where(k => k % clients == client).ToArray();
+            while (!stop.IsCancellationRequested)
+            {
+                // One pipeline: INCR then GET of each of this client's keys.
+                await c.SendAsync(mine.SelectMany(k => RespConnection.Encode("INCR", keys[k]).Concat(RespConnection.Encode("GET", keys[k]))).ToArray());
+                foreach (var k in mine)
+                {
+                    var incr = await c.ReadReplyAsync();
+                    var get = await c.ReadReplyAsync();
+                    var value = (expected[k] + 1).ToString();
+                    if (incr != $":{value}\r\n" || get != $"${value.Length}\r\n{value}\r\n")
+                    {
+                        lock (wrong)
+                        {
+                            wrong.Add($"{keys[k]} expected {value}: INCR {RedisDifferentialTests.Show(incr)} GET {RedisDifferentialTests.Show(get)}");
+                        }
+                        return; // the expected values of this client are unknown from here on
+                    }
+                    expected[k]++;
+                }
+                Interlocked.Increment(ref rounds);
+            }
+        }
+        async Task NextRoundAsync()
+        {
+            // Traffic between migration steps: wait until the verifiers have completed more rounds.
+            var goal = Interlocked.Read(ref rounds) + clients;
+            await Poll.UntilAsync<object>(() => Task.FromResult(Interlocked.Read(ref rounds) >= goal || wrong.Count > 0 ? new object() : null),
+                TimeSpan.FromSeconds(30), "the verifying clients made no progress");
+        }
+        var verifiers = Enumerable.Range(0, clients).Select(i => Task.Run(() => VerifyAsync(i))).ToArray();
+        using var info = new RespConnection(proxy.Port);
+        var before = await RedisClusterTests.ClusterCountersAsync(info);
+        var clock = Stopwatch.StartNew();
+        await NextRoundAsync();
+        foreach (var (_, slot) in tags)
+        {
+            await cluster.MigrateSlotAsync(slot, target, batch: 5, between: NextRoundAsync);
+            await NextRoundAsync();
+        }
+        await NextRoundAsync();
+        stop.Cancel();
+        await Task.WhenAll(verifiers).WaitAsync(TimeSpan.FromSeconds(60));
+        var after = await RedisClusterTests.ClusterCountersAsync(info);
+        Assert.True(wrong.Count == 0, string.Join("\n", wrong.Take(10)));
+        // No lost write: every key's value on its new master is the number of increments acknowledged.
+        using var direct = new RespConnection(target.Port);
+        for (var k = 0; k < keys.Length; k++)
+        {
+            var value = expected[k].ToString();
+            Assert.Equal($"${value.Length}\r\n{value}\r\n", await direct.CallAsync("GET", keys[k]));
+        }
+        var moved = after["cluster_moved"] - before["cluster_moved"];
+        var ask = after["cluster_ask"] - before["cluster_ask"];
+        output.WriteLine($"resharding: 4 slots, {keys.Length} keys, {rounds} verified rounds ({expected.Sum() * 2} commands) in {clock.ElapsedMilliseconds} ms; " +
+            $"wrong replies 0, lost writes 0; redirects followed: {moved} MOVED, {ask} ASK; map changes {after["cluster_map_changes"] - before["cluster_map_changes"]}");
+        Assert.True(ask > 0, "no ASK was followed: the verifiers never met a slot in migration");
+        Assert.Equal(0, after["cluster_redirect_limit"]);
+    }
+
+    /// <summary>
+    /// A seed that is not in cluster mode: refreshes fail (counted, logged once) and every command
+    /// goes to that seed, so the pool still works as a one-server pool.
+    /// </summary>
+    [Fact]
+    public async Task SeedWithoutClusterMode_RefreshFails_CommandsGoToTheSeed()
+    {
+        using var plain = RedisServer.Start();
+        await using var proxy = await RedisServer.StartProxyAsync([plain.Port], "distribution: redis_cluster");
+        using var c = new RespConnection(proxy.Port);
+        Assert.Equal("+OK\r\n", await c.CallAsync("MSET", "a", "1", "b", "2"));
+        Assert.Equal("*2\r\n$1\r\n1\r\n$1\r\n2\r\n", await c.CallAsync("MGET", "a", "b"));
+        await Poll.UntilAsync(async () => (await RedisClusterTests.ClusterCountersAsync(c))["cluster_refresh_failures"] > 0 ? new object() : null,
+            TimeSpan.FromSeconds(10), "no failed refresh was counted");
+        Assert.Equal(0, (await RedisClusterTests.ClusterCountersAsync(c))["cluster_refreshes"]);
+    }
+
+    /// <summary>
+    /// Two nodes that send each other's MOVED for ever (a real cluster cannot be made to do this, so
+    /// scripted backends): the proxy follows 5 redirects, then the 6th MOVED reaches the client.
+    /// </summary>
+    [Fact]
+    public async Task RedirectLoop_StopsAtTheLimit_LastRedirectReachesTheClient()
+    {
+        FakeBackend? a = null, b = null;
+        string? Answer(string line, Func<int> self, Func<int> other) => line switch
+        {
+            "SLOTS" => $"*1\r\n*3\r\n:0\r\n:16383\r\n*2\r\n$9\r\n127.0.0.1\r\n:{self()}\r\n",
+            "GET" => $"-MOVED 12182 127.0.0.1:{other()}\r\n",
+            _ => null,
+        };
+        a = new FakeBackend((_, line) => Answer(line, () => a!.Port, () => b!.Port));
+        b = new FakeBackend((_, line) => Answer(line, () => b!.Port, () => a!.Port));
+        using (a)
+        using (b)
+        {
+            await using var proxy = await RedisServer.StartProxyAsync([a.Port], "distribution: redis_cluster");
+            using var c = new RespConnection(proxy.Port);
+            var reply = await c.CallAsync("GET", "foo");
+            Assert.Matches(@"^-MOVED 12182 127\.0\.0\.1:\d+\r\n$", reply);
+            var counters = await RedisClusterTests.ClusterCountersAsync(c);
+            Assert.Equal(1, counters["cluster_redirect_limit"]);
+            Assert.Equal(6, counters["cluster_moved"]);
+            // The original send plus 5 retries, alternating between the two nodes.
+            Assert.Equal(6, a.Received.Count(l => l == "GET") + b.Received.Count(l => l == "GET"));
+        }
+    }
+
+    /// <summary>
+    /// kill -9 of a master while clients write: writes to its slots fail for a while, then succeed on
+    /// the promoted replica without a restart of the proxy. Reports the time it took.
+    /// </summary>
+    [Fact]
+    public async Task MasterKilled_UnderLoad_WritesSucceedAgainOnThePromotedReplica()
+    {
+        using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
+        await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0], cluster.Ports[1]], "distribution: redis_cluster\ntimeout: 2000");
+        var nodes = await cluster.NodesAsync();
+        var victim = nodes.First(n => n.IsMaster);
+        var replica = nodes.Single(n => n.MasterId == victim.Id);
+        string? tag = null;
+        for (var i = 0; tag is null; i++)
+        {
+            if (victim.Serves(await cluster.KeySlotAsync("fo" + i)))
+            {
+                tag = "fo" + i;
+            }
+        }
+        // Background load on keys of every master.
+        using var stop = new CancellationTokenSource();
+        long ok = 0, failed = 0;
+        async Task LoadAsync(int client)
+        {
+            using var c = new RespConnection(proxy.Port);
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                var batch = Enumerable.Range(0, 16).Select(j => RespConnection.Encode("SET", $"load:{client}:{(i * 16 + j) % 500}", "v")).SelectMany(b => b).ToArray();
+                await c.SendAsync(batch);
+                for (var j = 0; j < 16; j++)
+                {
+                    if ((await c.ReadReplyAsync()) == "+OK\r\n")
+                    {
+                        Interlocked.Increment(ref ok);
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref failed);
+                    }
+                }
+            }
+        }
+        var load = Enumerable.Range(0, 3).Select(i => Task.Run(() => LoadAsync(i))).ToArray();
+        using var writer = new RespConnection(proxy.Port);
+        Assert.Equal("+OK\r\n", await writer.CallAsync("SET", $"{{{tag}}}:k", "before"));
+        await Poll.UntilAsync<object>(() => Task.FromResult(Interlocked.Read(ref ok) > 1000 ? new object() : null), TimeSpan.FromSeconds(30), "no load");
+
+        var clock = Stopwatch.StartNew();
+        cluster.Kill(victim.Port);
+        long firstError = -1, recovered = -1;
+        string? lastError = null;
+        var written = "";
+        for (var i = 0; recovered < 0; i++)
+        {
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"writes to the killed master's slots still fail after 60 s: {lastError}");
+            var reply = await writer.CallAsync("SET", $"{{{tag}}}:k", "after" + i);
+            if (reply == "+OK\r\n")
+            {
+                written = "after" + i;
+                if (firstError >= 0)
+                {
+                    recovered = clock.ElapsedMilliseconds;
+                }
+            }
+            else
+            {
+                lastError = reply.Trim();
+                if (firstError < 0)
+                {
+                    firstError = clock.ElapsedMilliseconds;
+                }
+                await Task.Delay(10); // a failed write is retried at most every 10 ms, as a client would
+            }
+        }
+        stop.Cancel();
+        await Task.WhenAll(load).WaitAsync(TimeSpan.FromSeconds(60));
+        // The replica now serves the slot, and the proxy writes there.
+        var slot = await cluster.KeySlotAsync(tag!);
+        Assert.Equal(replica.Id, (await cluster.MasterOfAsync(slot)).Id);
+        using var direct = new RespConnection(replica.Port);
+        Assert.Equal($"${written.Length}\r\n{written}\r\n", await direct.CallAsync("GET", $"{{{tag}}}:k"));
+        output.WriteLine($"failover: first failed write {firstError} ms after kill -9, writes to its slots succeed again after {recovered} ms (last error: {lastError}); background load {ok} ok, {failed} failed");
+    }
+}
