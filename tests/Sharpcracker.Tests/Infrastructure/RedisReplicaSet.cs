@@ -161,6 +161,18 @@ public sealed class RedisReplicaSet : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Until <paramref name="replicas"/> replicas have everything the master on <paramref name="port"/>
+    /// holds now. WAIT covers the writes of its own connection only (a fresh connection has none),
+    /// so a write on this connection first makes it cover everything before it.
+    /// </summary>
+    public static async Task WaitReplicatedAsync(int port, int replicas)
+    {
+        using var m = new RespConnection(port);
+        Assert.Equal("+OK\r\n", await m.CallAsync("SET", "sharpcracker:test:sync", "1"));
+        Assert.Equal($":{replicas}\r\n", await m.CallAsync("WAIT", replicas.ToString(CultureInfo.InvariantCulture), "10000"));
+    }
+
     /// <summary>calls per command from INFO commandstats ("get" → calls).</summary>
     public static async Task<Dictionary<string, long>> CommandCallsAsync(int port)
     {

@@ -32,8 +32,7 @@ public sealed class ReplicationRoutingTests
     /// <summary>Replicas have applied everything the master acknowledged so far.</summary>
     private static async Task SyncAsync(RedisReplicaSet set)
     {
-        using var m = new RespConnection(set.Master.Port);
-        Assert.Equal(":2\r\n", await m.CallAsync("WAIT", "2", "5000"));
+        await RedisReplicaSet.WaitReplicatedAsync(set.Master.Port, 2);
     }
 
     private static string ForkFile(int port, int plainPort, RedisReplicaSet set, string extra = "") => $"""

@@ -166,10 +166,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
                 Assert.Equal("+OK\r\n", await c.CallAsync("SET", "seed:" + i, "s"));
             }
         }
-        using (var m = new RespConnection(set.Master.Port))
-        {
-            Assert.Equal(":2\r\n", await m.CallAsync("WAIT", "2", "5000"));
-        }
+        await RedisReplicaSet.WaitReplicatedAsync(set.Master.Port, 2);
 
         var clock = Stopwatch.StartNew();
         using var watcher = new SwitchWatcher(set, clock);
@@ -369,8 +366,7 @@ public sealed class SentinelShardingTests
         // Reads (policy replica) come back from each group's replica, after replication.
         foreach (var set in new[] { a, b })
         {
-            using var m = new RespConnection(set.Master.Port);
-            Assert.Equal(":1\r\n", await m.CallAsync("WAIT", "1", "5000"));
+            await RedisReplicaSet.WaitReplicatedAsync(set.Master.Port, 1);
         }
         foreach (var k in keys.Take(50))
         {
