@@ -20,6 +20,7 @@ public static partial class ConfigLoader
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
         "request_size_limit", "client_output_limit", "server_inflight_limit",
         "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
+        "read_policy", "sentinels", "sentinel_auth",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -62,8 +63,11 @@ public static partial class ConfigLoader
             throw new ConfigException($"conf: '{path}' has more than one YAML document");
         }
 
+        // The multi-process fork's layout (global: + pools:) or twemproxy's flat one (ConfigLoader.Fork.cs).
+        var poolsNode = ForkPools(path, root, out var global, out var warnings);
+        var forkLayout = poolsNode != root;
         var pools = new List<PoolConfig>();
-        foreach (var (keyNode, valueNode) in root.Children)
+        foreach (var (keyNode, valueNode) in poolsNode.Children)
         {
             if (keyNode is not YamlScalarNode { Value: { } poolName })
             {
@@ -73,7 +77,7 @@ public static partial class ConfigLoader
             {
                 throw new ConfigException($"conf: '{path}': pool '{poolName}' (line {keyNode.Start.Line}) is not a mapping of settings");
             }
-            pools.Add(ParsePool(path, poolName, poolNode));
+            pools.Add(ParsePool(path, poolName, poolNode, forkLayout));
         }
 
         for (var i = 0; i < pools.Count; i++)
@@ -88,10 +92,10 @@ public static partial class ConfigLoader
         }
         // twemproxy keeps pools (and servers) sorted by name: shorter first, then byte order.
         pools.Sort((a, b) => CompareNames(a.Name, b.Name));
-        return new ProxyConfig(path, pools);
+        return new ProxyConfig(path, pools) { Global = global, Warnings = warnings };
     }
 
-    private static PoolConfig ParsePool(string path, string pool, YamlMappingNode node)
+    private static PoolConfig ParsePool(string path, string pool, YamlMappingNode node, bool forkLayout = false)
     {
         var values = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
         foreach (var (k, v) in node.Children)
@@ -231,11 +235,20 @@ public static partial class ConfigLoader
                 ?? throw Bad("servers", $"has an invalid \"hostname:port:weight [name]\" or \"/path/unix_socket:weight [name]\" format string: '{text}' (line {item.Start.Line})");
             if (!names.Add(server.Name))
             {
+                if (server.Name == ReplicationNames.MasterServerName && redis)
+                {
+                    throw new ConfigException($"conf: '{path}': pool '{pool}': master is duplicate");
+                }
                 throw new ConfigException($"conf: '{path}': pool '{pool}' has servers with same name '{server.Name}'");
             }
             servers.Add(server);
         }
 
+        var replication = ParseReplicationKeys(path, pool, values, redis, servers, Scalar("read_policy"));
+        if (replication.Mode != ReplicationMode.None && distribution == DistributionKind.RedisCluster)
+        {
+            throw new ConfigException($"conf: '{path}': pool '{pool}': distribution redis_cluster cannot be combined with a replication group (a server named \"master\" or \"sentinels:\")");
+        }
         // vbucket maps index the servers in file order (as a serverList); see ConfigLoader.VBucket.cs.
         var vbuckets = ParseVBucketKeys(path, pool, values, distribution, servers);
         var (tls, serverTls, tlsHandshakeTimeout) = ParseTlsKeys(path, pool, values);
@@ -253,7 +266,7 @@ public static partial class ConfigLoader
             Distribution = distribution,
             TimeoutMs = Int("timeout"),
             Backlog = Int("backlog") ?? 512,
-            ClientConnections = Int("client_connections") ?? 0,
+            ClientConnections = forkLayout ? Positive("client_connections") ?? ForkClientConnections : Int("client_connections") ?? 0,
             Redis = redis,
             TcpKeepAlive = Bool("tcpkeepalive") ?? false,
             ReusePort = Bool("reuseport") ?? false,
@@ -274,6 +287,11 @@ public static partial class ConfigLoader
             TlsHandshakeTimeoutMs = tlsHandshakeTimeout,
             AuthFile = authFile,
             MemcacheProtocol = memcacheProtocol,
+            Replication = replication.Mode,
+            ReadPolicy = replication.Policy,
+            Sentinels = replication.Sentinels,
+            SentinelAuth = Scalar("sentinel_auth"),
+            ForkLayout = forkLayout,
         };
     }
 

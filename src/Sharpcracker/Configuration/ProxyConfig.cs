@@ -4,7 +4,13 @@ using Sharpcracker.Hashing;
 namespace Sharpcracker.Configuration;
 
 /// <summary>A whole twemproxy-format configuration: pools in file order.</summary>
-public sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Pools);
+public sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Pools)
+{
+    /// <summary>The fork's <c>global:</c> section; null for twemproxy's flat layout.</summary>
+    public GlobalConfig? Global { get; init; }
+    /// <summary>Settings read but not applied (one line each), logged once at start and by -t.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+}
 
 /// <summary>Where a pool listens: TCP host:port, or a unix socket path with optional permissions.</summary>
 public sealed record ListenAddress(string Text, string? Host, int Port, string? UnixPath, int? UnixPermissions)
@@ -60,6 +66,16 @@ public sealed record PoolConfig
     public BackendTlsConfig? ServerTls { get; init; }
     /// <summary>Bound on one TLS handshake, client or server side (tls_handshake_timeout).</summary>
     public int TlsHandshakeTimeoutMs { get; init; } = ConfigLoader.DefaultTlsHandshakeTimeoutMs;
+    // Replication groups (docs/redis.md "Replication groups", Configuration/ReplicationConfig.cs).
+    public ReplicationMode Replication { get; init; }
+    /// <summary>Null in a <c>master</c> pool: the fork's rule (its read list, reads hashed over the replicas only).</summary>
+    public ReadPolicy? ReadPolicy { get; init; }
+    /// <summary>Sentinel addresses (<c>sentinels:</c>); set exactly when <see cref="Replication"/> is Sentinel.</summary>
+    public IReadOnlyList<ServerConfig>? Sentinels { get; init; }
+    /// <summary>Password (or "user password") sent with AUTH to the sentinels.</summary>
+    public string? SentinelAuth { get; init; }
+    /// <summary>Loaded from the fork's <c>global:</c> + <c>pools:</c> layout (its unknown-command rule, its client_connections default).</summary>
+    public bool ForkLayout { get; init; }
     /// <summary>Set exactly when <see cref="Distribution"/> is vbucket; indexes <see cref="Servers"/> (file order).</summary>
     public VBucketMap? VBuckets { get; init; }
     /// <summary>memcached pools: the credentials clients must present (auth_file, memcached -Y format); null: none.</summary>

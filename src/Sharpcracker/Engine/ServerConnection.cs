@@ -581,6 +581,18 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         }
     }
 
+    /// <summary>
+    /// Fails what is in flight with <paramref name="reason"/> and drops the socket, without counting
+    /// a server failure; the next request reconnects (a replication group's master switched).
+    /// </summary>
+    public void Reset(string reason)
+    {
+        if (State != ServerConnectionState.Disconnected || _inflight.Count > 0)
+        {
+            Fail(reason, countsAsFailure: false);
+        }
+    }
+
     /// <summary>A handshake command queued ahead of client requests; its reply is checked, not delivered.</summary>
     private sealed class HandshakeStep(int index) : BackendRequest
     {

@@ -59,6 +59,11 @@ public static class ProxyMain
             }
             return 1;
         }
+        // The fork's global: keys that cannot apply (said once, at start and by -t).
+        foreach (var warning in config.Warnings)
+        {
+            Console.Error.WriteLine($"sharpcracker: warning: {warning}");
+        }
         if (options.TestConfig)
         {
             Console.Error.WriteLine($"sharpcracker: configuration file '{live.Name}' syntax is ok");
@@ -129,7 +134,16 @@ public static class ProxyMain
         Stats.StatsServers? statsServers = null;
         try
         {
-            await using var host = new ProxyHost(config, ConfigureLogging, options.Threads);
+            // --threads wins over the fork's global: worker_processes; worker_shutdown_timeout bounds the drain.
+            if (config.Global?.WorkerShutdownTimeoutSeconds is { } drainSeconds)
+            {
+                ProxyHost.ShutdownDrainDeadline = TimeSpan.FromSeconds(drainSeconds);
+            }
+            if (config.Global?.MaxOpenFiles is { } maxOpenFiles && OpenFilesLimit.Apply(maxOpenFiles) is { } limitNote)
+            {
+                Console.Error.WriteLine($"sharpcracker: warning: {limitNote}");
+            }
+            await using var host = new ProxyHost(config, ConfigureLogging, options.Threads > 0 ? options.Threads : config.Global?.WorkerThreads ?? 0);
             await host.StartAsync();
             statsServers = Stats.StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new OperatorConsole.ProxyHostView(host));
             foreach (var pool in config.Pools)

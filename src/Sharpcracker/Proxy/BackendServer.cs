@@ -28,8 +28,8 @@ internal sealed class BackendServer
         Index = index;
         Config = config;
         _logger = logger;
-        Health = new ServerHealth(poolConfig.AutoEjectHosts, poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
-        Stats = new Stats.ServerStats(pool.Stats, config.Name);
+        Health = new ServerHealth(poolConfig.AutoEjectHosts && ReplicationStatus.MayEject(poolConfig, config), poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
+        Stats = new Stats.ServerStats(pool.Stats, config.Name) { Replication = Replication };
         _byWorker = new ServerConnection[]?[pool.Workers?.Count ?? 1];
         _binaryByWorker = new ServerConnection[]?[_byWorker.Length];
         _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
@@ -46,6 +46,9 @@ internal sealed class BackendServer
 
     /// <summary>server_connections: connections per worker.</summary>
     public int ConnectionsPerWorker => _connectionsPerWorker;
+
+    /// <summary>Role, link and read/write counts in a replication group (docs/redis.md "Replication groups").</summary>
+    public ReplicationStatus Replication { get; } = new();
 
     /// <summary>Failure count, back-off and ejection (docs/operations.md, "Failures and limits").</summary>
     public ServerHealth Health { get; }
@@ -156,6 +159,31 @@ internal sealed class BackendServer
                 foreach (var connection in ConnectionsOf(worker))
                 {
                     connection.Preconnect();
+                }
+            });
+        }
+    }
+
+    /// <summary>
+    /// Any thread: every worker fails the requests in flight on its connections to this server with
+    /// <paramref name="reason"/> and drops them (a master switch); later requests reconnect.
+    /// </summary>
+    public void ResetConnections(string reason)
+    {
+        if (Pool.Workers is not { } workers)
+        {
+            return;
+        }
+        foreach (var worker in workers.All)
+        {
+            worker.Post(() =>
+            {
+                if (_byWorker[worker.Index] is { } connections)
+                {
+                    foreach (var connection in connections)
+                    {
+                        connection.Reset(reason);
+                    }
                 }
             });
         }

@@ -14,11 +14,18 @@ internal sealed partial class PoolTopology
     private readonly KeyRouter? _router;   // every distribution but vbucket
     private readonly VBucketMap? _vbuckets; // distribution vbucket: indexes Servers directly
     private readonly int[]? _slotServers;   // distribution redis_cluster: server index per slot (PoolTopology.Cluster.cs)
+    // Replication pools (ReplicationGroup): one group per shard. _router then routes keys to shards
+    // (Sentinel: config server i = shard i) or, for the fork's master rule, reads over the live replicas.
+    private readonly ReplicationGroup[]? _groups;
+    private readonly ReadPolicy _policy;
+    private readonly bool _forkReads;
 
     /// <param name="servers">Servers in the config's order; server i has config <c>config.Servers[i]</c>.</param>
     /// <param name="isLive">Which servers the continuum includes (ejection); vbucket maps ignore it.</param>
     /// <param name="clusterMap">distribution redis_cluster: the slot map (null: none loaded yet); servers are the seeds plus discovered nodes.</param>
-    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null)
+    /// <param name="sentinelGroups">Sentinel pools: the groups as last discovered (indices into <paramref name="servers"/>); null before discovery.</param>
+    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
+        ReplicationGroup[]? sentinelGroups = null)
     {
         Config = config;
         Servers = servers;
@@ -35,11 +42,39 @@ internal sealed partial class PoolTopology
             return;
         }
         var members = new List<ContinuumMember>(servers.Length);
-        for (var i = 0; i < servers.Length; i++)
+        if (config.Replication == ReplicationMode.Sentinel)
         {
-            if (isLive(servers[i]))
+            // Shards are the configured names and never ejected; their servers come from Sentinel.
+            _groups = sentinelGroups ?? [.. config.Servers.Select(s => new ReplicationGroup(s.Name, -1, []))];
+            _policy = config.ReadPolicy ?? ReadPolicy.Master;
+            for (var i = 0; i < config.Servers.Count; i++)
             {
                 members.Add(new ContinuumMember(i, config.Servers[i].Name, config.Servers[i].Weight));
+            }
+        }
+        else
+        {
+            var master = -1;
+            var replicas = new List<int>();
+            for (var i = 0; i < servers.Length; i++)
+            {
+                var isMaster = config.Replication == ReplicationMode.StaticMaster && config.Servers[i].Name == ReplicationNames.MasterServerName;
+                if (isMaster)
+                {
+                    master = i;
+                    continue;
+                }
+                replicas.Add(i);
+                if (isLive(servers[i]))
+                {
+                    members.Add(new ContinuumMember(i, config.Servers[i].Name, config.Servers[i].Weight));
+                }
+            }
+            if (config.Replication == ReplicationMode.StaticMaster)
+            {
+                _groups = [new ReplicationGroup(ReplicationNames.MasterServerName, master, [.. replicas])];
+                _policy = config.ReadPolicy ?? ReadPolicy.Replica;
+                _forkReads = config.ReadPolicy is null;
             }
         }
         var tag = config.HashTag is { Length: 2 } t ? new HashTag((byte)t[0], (byte)t[1]) : HashTag.None;
@@ -81,14 +116,57 @@ internal sealed partial class PoolTopology
 
     internal KeyRouter? Router => _router; // read-only, for the operator console's /route (OperatorConsole/RouteLookup)
 
-    /// <summary>Index into <see cref="Servers"/> for a key; -1 when no server takes it.</summary>
+    /// <summary>
+    /// Index for a key by the pool's distribution; -1 when no server takes it. In a replication pool
+    /// this is a config index (the Sentinel shard, or the replica the fork's rule reads from); route
+    /// requests with <see cref="RouteIndex(ReadOnlySpan{byte}, bool)"/>.
+    /// </summary>
     public int RouteIndex(ReadOnlySpan<byte> key)
         => _router is not null ? _router.Route(key) : _slotServers is not null ? RouteSlot(RedisClusterSlotMap.Slot(key)) : _vbuckets!.Route(key);
 
-    /// <summary>The server for a key, or null when the pool has no live server for it.</summary>
-    public BackendServer? Route(ReadOnlySpan<byte> key)
+    /// <summary>The server for a key, or null when the pool has no live server for it (a replication group's master).</summary>
+    public BackendServer? Route(ReadOnlySpan<byte> key) => Route(key, read: false);
+
+    // ---- replication groups (docs/redis.md "Replication groups") ----
+
+    /// <summary>One group per shard in a replication pool; null for a plain pool.</summary>
+    public ReplicationGroup[]? Groups => _groups;
+
+    /// <summary>The groups a Sentinel pool carries over when only the live set changes.</summary>
+    public ReplicationGroup[]? SentinelGroups => Config.Replication == ReplicationMode.Sentinel ? _groups : null;
+
+    /// <summary>The read policy in effect (the fork's rule behaves as <see cref="ReadPolicy.Replica"/>).</summary>
+    public ReadPolicy ReadPolicy => _policy;
+
+    /// <summary>The fork's master rule without a read_policy: its read list, reads hashed by key over the live replicas.</summary>
+    public bool ForkReads => _forkReads;
+
+    /// <summary>The shard of a key: the server index of a plain pool, the group index of a replication pool; -1 when none.</summary>
+    public int ShardIndex(ReadOnlySpan<byte> key)
+        => _groups is null ? RouteIndex(key) : Config.Replication == ReplicationMode.StaticMaster ? 0 : _router!.Route(key);
+
+    /// <summary>Index into <see cref="Servers"/> of the server that serves a request for <paramref name="key"/> in <paramref name="shard"/>; -1 when none.</summary>
+    public int ServerIndex(int shard, ReadOnlySpan<byte> key, bool read)
     {
-        var index = RouteIndex(key);
+        if (_groups is null || shard < 0)
+        {
+            return shard;
+        }
+        if (_forkReads)
+        {
+            return read ? _router!.Route(key) : _groups[0].Master;
+        }
+        return _groups[shard].Pick(_policy, key, read, Servers);
+    }
+
+    /// <summary>Index into <see cref="Servers"/> for a read or a write of <paramref name="key"/>; -1 when no server takes it.</summary>
+    public int RouteIndex(ReadOnlySpan<byte> key, bool read)
+        => _groups is null ? RouteIndex(key) : ServerIndex(ShardIndex(key), key, read);
+
+    /// <summary>The server for a read or a write of <paramref name="key"/>, or null when none takes it.</summary>
+    public BackendServer? Route(ReadOnlySpan<byte> key, bool read)
+    {
+        var index = RouteIndex(key, read);
         return index < 0 ? null : Servers[index];
     }
 }

@@ -24,7 +24,8 @@ internal sealed partial class ServerPool
 
     private void InitializeTopology(PoolConfig config)
     {
-        var servers = new BackendServer[config.Servers.Count];
+        // A Sentinel pool's servers are those Sentinel names (SentinelDiscovery), not the file's addresses.
+        var servers = new BackendServer[config.Replication == ReplicationMode.Sentinel ? 0 : config.Servers.Count];
         for (var i = 0; i < servers.Length; i++)
         {
             servers[i] = new BackendServer(this, i, config.Servers[i], _logger, config);
@@ -39,7 +40,7 @@ internal sealed partial class ServerPool
         {
             _isLive = isLive;
             var current = _topology;
-            _topology = new PoolTopology(current.Config, current.Servers, isLive, current.ClusterMap);
+            _topology = new PoolTopology(current.Config, current.Servers, isLive, current.ClusterMap, current.SentinelGroups);
         }
     }
 
@@ -50,6 +51,11 @@ internal sealed partial class ServerPool
     /// <exception cref="ArgumentException">The config cannot be routed (checked before anything changes).</exception>
     public List<string> ApplyConfig(PoolConfig config)
     {
+        Stats.Replicated = config.Replication != ReplicationMode.None;
+        if (config.Replication == ReplicationMode.Sentinel)
+        {
+            return ApplySentinelConfig(config); // ServerPool.Replication.cs
+        }
         var changes = new List<string>();
         List<BackendServer> removed;
         List<BackendServer> added = [];
@@ -113,7 +119,7 @@ internal sealed partial class ServerPool
             for (var i = 0; i < servers.Length; i++)
             {
                 servers[i].Index = i;
-                servers[i].Health.Reconfigure(config.AutoEjectHosts, config.ServerFailureLimit, config.ServerRetryTimeoutMs);
+                servers[i].Health.Reconfigure(config.AutoEjectHosts && ReplicationStatus.MayEject(config, servers[i].Config), config.ServerFailureLimit, config.ServerRetryTimeoutMs);
             }
             _topology = topology;
             Stats.SetServers(servers.Select(s => s.Stats));

@@ -26,6 +26,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private long _needed;
     private bool _authenticated;
     private string? _clientName;
+    // The command being routed: a read (a replication group may send it to a replica), and whether
+    // the pool is a replication pool (reads and writes counted per server).
+    private bool _read;
+    private bool _replicated;
 
     public RedisClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
         : base(pool, worker, socket, id, logger)
@@ -149,6 +153,22 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         if (!_authenticated && info.Name is not ("auth" or "hello" or "quit"))
         {
             EnqueueLocal(RedisReplies.NoAuth);
+            return false;
+        }
+        var topology = _pool.Topology;
+        var groups = topology.Groups;
+        _replicated = groups is not null;
+        _read = _replicated && ReplicaReads.IsRead(info, sub, topology.ForkReads);
+        if (info.IsForkMasterOnly && groups is null && _pool.Config.ForkLayout)
+        {
+            // The fork serves RENAME, RENAMENX, SCAN, BITOP and MSETNX only in pools with a master.
+            EnqueueError(UnknownCommandText(command));
+            return false;
+        }
+        if (info.IsForkMasterOnly && groups is { Length: 1 } && info.Name is "scan")
+        {
+            // One shard: SCAN goes to its master (the fork's rule; replicas' buckets may differ).
+            ForwardAny(command);
             return false;
         }
         switch (info.Route)
@@ -279,7 +299,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     private void ForwardByKey(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
     {
-        var server = RouteKey(key);
+        // A replication pool routes reads and writes differently (never a redis_cluster pool).
+        var server = _replicated ? _pool.Topology.Route(key, _read) : RouteKey(key);
         if (server is null)
         {
             EnqueueNoServer();
@@ -295,6 +316,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         var request = Rent(RedisRequestKind.Single);
         Enqueue(request);
+        if (_replicated)
+        {
+            server.Replication.Count(Worker.Index, _read);
+        }
         var connection = ConnectionTo(server);
         var output = connection.BeginRequest();
         // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
@@ -323,6 +348,14 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private void EnqueueNoServer()
     {
         _pool.Stats.ForwardErrors(1);
+        if (_replicated)
+        {
+            // A replication group without a usable server for this request (docs/redis.md).
+            EnqueueError(_read
+                ? "no server for reads in this key's replication group (read_policy leaves none)"
+                : "no master for this key's replication group (failover in progress or none known)");
+            return;
+        }
         EnqueueLocal(RedisReplies.NoServer);
     }
 
@@ -335,11 +368,16 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             ForwardByKey(command, Arg(command, extraKey > 0 ? extraKey : first < _args.Count ? first : 1));
             return;
         }
-        BackendServer? only = null;
+        // Keys are compared by shard (a replication group is one shard whatever server serves it);
+        // the server is then picked for the first key.
+        var topology = _pool.Topology;
+        var only = -1;
+        var pickKey = -1;
         if (extraKey > 0)
         {
-            only = _pool.Route(Arg(command, extraKey));
-            if (only is null)
+            only = topology.ShardIndex(Arg(command, extraKey));
+            pickKey = extraKey;
+            if (only < 0)
             {
                 EnqueueNoServer();
                 return;
@@ -347,28 +385,35 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
         for (var i = first; i <= last && i < _args.Count; i += Math.Max(step, 1))
         {
-            var server = _pool.Route(Arg(command, i));
-            if (server is null)
+            var shard = topology.ShardIndex(Arg(command, i));
+            if (shard < 0)
             {
                 EnqueueNoServer();
                 return;
             }
-            if (only is null)
+            if (only < 0)
             {
-                only = server;
+                only = shard;
+                pickKey = i;
             }
-            else if (only != server)
+            else if (only != shard)
             {
                 EnqueueError($"keys of '{info.Name}' map to different servers; in proxy mode all its keys must be on one server (use a hash tag)");
                 return;
             }
         }
-        if (only is null)
+        if (only < 0)
         {
             ForwardAny(command);
             return;
         }
-        Forward(command, only);
+        var index = topology.ServerIndex(only, Arg(command, pickKey), _read);
+        if (index < 0)
+        {
+            EnqueueNoServer();
+            return;
+        }
+        Forward(command, topology.Servers[index]);
     }
 
     /// <summary>
@@ -425,7 +470,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         for (var i = 1; i < _args.Count; i += step)
         {
             var slot = bySlot ? Distribution.RedisClusterSlotMap.Slot(Arg(command, i)) : 0;
-            var serverIndex = bySlot ? topology.RouteSlot(slot) : topology.RouteIndex(Arg(command, i));
+            var serverIndex = bySlot ? topology.RouteSlot(slot) : topology.RouteIndex(Arg(command, i), _read);
             var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
             if (server is null)
             {
@@ -480,6 +525,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         {
             var fragment = root.Children[c];
             var server = topology.Servers[fragment.FragmentServer];
+            if (_replicated)
+            {
+                server.Replication.Count(Worker.Index, _read);
+            }
             var connection = ConnectionTo(server);
             var output = connection.BeginRequest();
             var target = _cluster ? fragment.Command : output; // kept for a MOVED/ASK retry, then copied

@@ -49,6 +49,12 @@ internal sealed class RedisCommandInfo(string name, int arity, int firstKey, int
     public int LastKey { get; } = lastKey;
     public int Step { get; } = step;
     public RedisRoute Route { get; } = route;
+    /// <summary>redis-server flags it <c>readonly</c> (RedisCommandTable.ReadOnly.cs).</summary>
+    public bool IsReadOnly { get; internal set; }
+    /// <summary>In the twemproxy fork's read list (<see cref="ReplicaReads.ForkReadCommands"/>).</summary>
+    public bool IsForkRead { get; internal set; }
+    /// <summary>One of the fork's master-only commands (<see cref="ReplicaReads.ForkMasterOnlyCommands"/>).</summary>
+    public bool IsForkMasterOnly { get; internal set; }
 
     public bool ArityOk(int argc) => Arity >= 0 ? argc == Arity : argc >= -Arity;
 }
@@ -67,13 +73,24 @@ internal static partial class RedisCommandTable
         public static readonly RedisCommandInfo?[] Slots = Build();
     }
 
-    public static IReadOnlyList<RedisCommandInfo> All => s_all;
+    public static IReadOnlyList<RedisCommandInfo> All
+    {
+        get
+        {
+            _ = Index.Slots; // building the index sets the flags
+            return s_all;
+        }
+    }
 
     private static RedisCommandInfo?[] Build()
     {
         var slots = new RedisCommandInfo?[Slots];
+        var readOnly = new HashSet<string>(s_readOnly, StringComparer.Ordinal);
         foreach (var info in s_all)
         {
+            info.IsReadOnly = readOnly.Contains(info.Name);
+            info.IsForkRead = ReplicaReads.ForkReadCommands.Contains(info.Name);
+            info.IsForkMasterOnly = ReplicaReads.ForkMasterOnlyCommands.Contains(info.Name);
             var i = Hash(info.NameBytes) & (Slots - 1);
             while (slots[i] is not null)
             {

@@ -90,5 +90,16 @@ internal sealed class PoolStats : IDisposable
     public long ForwardError => Interlocked.Read(ref _forwardError);
     public long Fragments => Interlocked.Read(ref _fragments) + _fragmentsByWorker.Sum;
 
+    // Replication groups (docs/redis.md "Replication groups"): shown only for pools that have them.
+    private long _failovers;
+
+    /// <summary>The pool has replication groups (a <c>master</c> server or <c>sentinels:</c>).</summary>
+    public bool Replicated { get; set; }
+
+    /// <summary>Master switches followed (Sentinel pools).</summary>
+    public long Failovers => Interlocked.Read(ref _failovers);
+
+    public void FailoverSeen() => Interlocked.Increment(ref _failovers);
+
     public void Dispose() => StatsRegistry.Remove(this);
 }

@@ -60,6 +60,8 @@ internal static class PrometheusExposition
         ServerFamily(w, pools, samples, "sharpcracker_out_queue", "gauge", "Requests sent to the server, waiting for a reply.", (_, q) => q.OutQueue);
         ServerFamily(w, pools, samples, "sharpcracker_out_queue_bytes", "gauge", "Bytes of requests sent to the server, waiting for a reply.", (_, q) => q.OutQueueBytes);
 
+        ReplicationFamilies(w, pools);
+
         const string serverHistogram = "sharpcracker_server_request_duration_seconds";
         w.Family(serverHistogram, "histogram", "Time from queueing a request for the server to its complete reply, by command class.");
         var counts = new long[LatencyHistogram.BucketCount];
@@ -195,6 +197,43 @@ internal static class PrometheusExposition
         catch (UnauthorizedAccessException)
         {
             return null;
+        }
+    }
+
+    /// <summary>Replication groups (docs/redis.md): failovers per pool; role, reads and writes per server. Only pools that have groups.</summary>
+    private static void ReplicationFamilies(Writer w, IReadOnlyList<PoolStats> all)
+    {
+        var pools = all.Where(p => p.Replicated).ToList();
+        if (pools.Count == 0)
+        {
+            return;
+        }
+        PoolFamily(w, pools, "sharpcracker_failovers_total", "counter", "Master switches followed in the pool's replication groups (Sentinel).", p => p.Failovers);
+        string Labels(PoolStats pool, ServerStats server)
+            => $"pool=\"{Escape(pool.Name)}\",server=\"{Escape(server.Name)}\",group=\"{Escape(server.Replication?.Group ?? "master")}\"";
+        w.Family("sharpcracker_server_role", "gauge", "1 for the role the server reported to the last ROLE check (master, slave, down, unknown).");
+        foreach (var pool in pools)
+        {
+            foreach (var server in pool.Servers)
+            {
+                w.Labelled("sharpcracker_server_role", Labels(pool, server) + $",role=\"{Escape(server.Replication?.Role ?? "unknown")}\"", 1);
+            }
+        }
+        w.Family("sharpcracker_server_reads_total", "counter", "Reads routed to the server by its replication group.");
+        foreach (var pool in pools)
+        {
+            foreach (var server in pool.Servers)
+            {
+                w.Labelled("sharpcracker_server_reads_total", Labels(pool, server), server.Replication?.Reads.Sum ?? 0);
+            }
+        }
+        w.Family("sharpcracker_server_writes_total", "counter", "Writes (every non-read command) routed to the server by its replication group.");
+        foreach (var pool in pools)
+        {
+            foreach (var server in pool.Servers)
+            {
+                w.Labelled("sharpcracker_server_writes_total", Labels(pool, server), server.Replication?.Writes.Sum ?? 0);
+            }
         }
     }
 

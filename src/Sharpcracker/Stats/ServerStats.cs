@@ -34,6 +34,9 @@ internal sealed class ServerStats
     public PoolStats Pool { get; }
     public string Name { get; }
 
+    /// <summary>Role, group, reads and writes of the server in a replication group (set by its BackendServer).</summary>
+    public Proxy.ReplicationStatus? Replication { get; set; }
+
     /// <summary>A new server connection's counters; called when the connection object is created.</summary>
     public ConnectionStats AddConnection()
     {

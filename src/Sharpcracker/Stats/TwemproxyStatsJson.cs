@@ -43,6 +43,10 @@ internal static class TwemproxyStatsJson
             {
                 sb.Append(", \"").Append(name).Append("\":").Append(value); // redis_cluster pools only
             }
+            if (pool.Replicated)
+            {
+                sb.Append(", \"failovers\":").Append(pool.Failovers);
+            }
             var first = true;
             foreach (var server in pool.Servers)
             {
@@ -61,7 +65,16 @@ internal static class TwemproxyStatsJson
                 sb.Append("\"in_queue\":").Append(q.InQueue).Append(", ");
                 sb.Append("\"in_queue_bytes\":").Append(q.InQueueBytes).Append(", ");
                 sb.Append("\"out_queue\":").Append(q.OutQueue).Append(", ");
-                sb.Append("\"out_queue_bytes\":").Append(q.OutQueueBytes).Append('}');
+                sb.Append("\"out_queue_bytes\":").Append(q.OutQueueBytes);
+                if (pool.Replicated && server.Replication is { } replication)
+                {
+                    // Replication groups only (docs/redis.md): the role ROLE reported, the group, routed reads and writes.
+                    sb.Append(", \"role\":").Append(Quote(replication.Role));
+                    sb.Append(", \"group\":").Append(Quote(replication.Group ?? "master"));
+                    sb.Append(", \"reads\":").Append(replication.Reads.Sum);
+                    sb.Append(", \"writes\":").Append(replication.Writes.Sum);
+                }
+                sb.Append('}');
             }
             sb.Append('}');
         }

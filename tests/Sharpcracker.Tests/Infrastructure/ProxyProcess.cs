@@ -56,6 +56,23 @@ public sealed class ProxyProcess : IDisposable
         return proxy;
     }
 
+    /// <summary>Starts the proxy on a whole configuration file's text and waits until <paramref name="port"/> listens.</summary>
+    public static ProxyProcess StartWithConfig(string yaml, int port, params string[] extraArgs)
+    {
+        var dir = Directory.CreateTempSubdirectory("sc-proc");
+        var conf = Path.Combine(dir.FullName, "nutcracker.yml");
+        File.WriteAllText(conf, yaml);
+        var statsPort = FreePort.Next();
+        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "5", .. SharpcrackerExecutable.LoopbackStats(statsPort), .. extraArgs]))!;
+        var proxy = new ProxyProcess(process, dir, port, statsPort);
+        process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
+        return proxy;
+    }
+
     private void Append(string? line)
     {
         if (line is null)

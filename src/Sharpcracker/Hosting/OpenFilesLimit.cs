@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace Sharpcracker.Hosting;
+
+/// <summary>
+/// The fork's <c>global: max_openfiles</c>: raises the process's descriptor limit (RLIMIT_NOFILE)
+/// to the value, as far as the hard limit allows (raising that needs privileges the proxy does not
+/// take). The fork sets it per worker process; here one process holds every worker's descriptors.
+/// </summary>
+internal static partial class OpenFilesLimit
+{
+    private const int RlimitNofile = 7;
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Rlimit
+    {
+        public ulong Current;
+        public ulong Max;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int getrlimit(int resource, out Rlimit limit);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int setrlimit(int resource, in Rlimit limit);
+
+    /// <summary>Null when applied; otherwise why not (for one warning line).</summary>
+    public static string? Apply(int wanted)
+    {
+        if (!OperatingSystem.IsLinux() || getrlimit(RlimitNofile, out var limit) != 0)
+        {
+            return "global: \"max_openfiles\" not applied: cannot read the descriptor limit";
+        }
+        var target = (ulong)wanted;
+        string? note = null;
+        if (target > limit.Max)
+        {
+            note = $"global: \"max_openfiles\" {wanted} is above the hard limit {limit.Max}; using {limit.Max}";
+            target = limit.Max;
+        }
+        if (target == limit.Current)
+        {
+            return note;
+        }
+        var next = new Rlimit { Current = target, Max = limit.Max };
+        return setrlimit(RlimitNofile, next) == 0 ? note : $"global: \"max_openfiles\" not applied: setrlimit failed (errno {Marshal.GetLastPInvokeError()})";
+    }
+}

@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Sharpcracker.Redis;
+
+/// <summary>An error reply (<c>-ERR …</c>) read by <see cref="RespClient"/>.</summary>
+internal sealed record RespErrorReply(string Message);
+
+/// <summary>
+/// A small RESP2 client for the proxy's control connections (ROLE checks, Sentinel queries and
+/// its event subscription), off the workers, on the thread pool. Replies come back as
+/// <c>string</c> (simple and bulk strings), <c>long</c>, <see cref="RespErrorReply"/>,
+/// <c>object?[]</c> (arrays) or null (nil). Not for the request path: it allocates freely.
+/// </summary>
+internal sealed class RespClient : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly byte[] _buffer = new byte[16 * 1024];
+    private int _start;
+    private int _end;
+
+    private RespClient(Socket socket) => _socket = socket;
+
+    public static async Task<RespClient> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancel)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+            cts.CancelAfter(timeout);
+            await socket.ConnectAsync(host, port, cts.Token).ConfigureAwait(false);
+            return new RespClient(socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends one command and reads its reply within <paramref name="timeout"/>.</summary>
+    public async Task<object?> CallAsync(TimeSpan timeout, CancellationToken cancel, params string[] args)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
+        await SendAsync(cts.Token, args).ConfigureAwait(false);
+        return await ReadAsync(cts.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Sends the commands in one write and reads their replies: a single-threaded server (a
+    /// sentinel) answers them from one state, with no timer event in between.
+    /// </summary>
+    public async Task<object?[]> CallManyAsync(TimeSpan timeout, CancellationToken cancel, params string[][] commands)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
+        await SendAsync(cts.Token, commands).ConfigureAwait(false);
+        var replies = new object?[commands.Length];
+        for (var i = 0; i < replies.Length; i++)
+        {
+            replies[i] = await ReadAsync(cts.Token).ConfigureAwait(false);
+        }
+        return replies;
+    }
+
+    public Task SendAsync(CancellationToken cancel, params string[] args) => SendAsync(cancel, [args]);
+
+    private async Task SendAsync(CancellationToken cancel, string[][] commands)
+    {
+        var text = new StringBuilder();
+        foreach (var args in commands)
+        {
+            text.Append('*').Append(args.Length).Append("\r\n");
+            foreach (var a in args)
+            {
+                text.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
+            }
+        }
+        var bytes = Encoding.UTF8.GetBytes(text.ToString());
+        var sent = 0;
+        while (sent < bytes.Length)
+        {
+            sent += await _socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, cancel).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Reads one whole reply (a pushed pub/sub message too).</summary>
+    public async Task<object?> ReadAsync(CancellationToken cancel)
+    {
+        var line = await ReadLineAsync(cancel).ConfigureAwait(false);
+        if (line.Length == 0)
+        {
+            throw new IOException("empty RESP line");
+        }
+        var body = line[1..];
+        switch (line[0])
+        {
+            case '+':
+                return body;
+            case '-':
+                return new RespErrorReply(body);
+            case ':':
+                return long.Parse(body, CultureInfo.InvariantCulture);
+            case '$':
+                {
+                    var n = int.Parse(body, CultureInfo.InvariantCulture);
+                    if (n < 0)
+                    {
+                        return null;
+                    }
+                    await FillAsync(n + 2, cancel).ConfigureAwait(false);
+                    var s = Encoding.UTF8.GetString(_buffer, _start, n);
+                    _start += n + 2;
+                    return s;
+                }
+            case '*':
+                {
+                    var n = int.Parse(body, CultureInfo.InvariantCulture);
+                    if (n < 0)
+                    {
+                        return null;
+                    }
+                    var items = new object?[n];
+                    for (var i = 0; i < n; i++)
+                    {
+                        items[i] = await ReadAsync(cancel).ConfigureAwait(false);
+                    }
+                    return items;
+                }
+            default:
+                throw new IOException($"unexpected RESP line '{line}'");
+        }
+    }
+
+    private async Task<string> ReadLineAsync(CancellationToken cancel)
+    {
+        while (true)
+        {
+            var nl = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n"u8);
+            if (nl >= 0)
+            {
+                var line = Encoding.UTF8.GetString(_buffer, _start, nl);
+                _start += nl + 2;
+                return line;
+            }
+            await FillAsync(_end - _start + 1, cancel).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Until at least <paramref name="count"/> unread bytes are buffered.</summary>
+    private async Task FillAsync(int count, CancellationToken cancel)
+    {
+        if (count > _buffer.Length)
+        {
+            throw new IOException($"control reply larger than {_buffer.Length} bytes");
+        }
+        while (_end - _start < count)
+        {
+            if (_start > 0)
+            {
+                Array.Copy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            var n = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel).ConfigureAwait(false);
+            if (n == 0)
+            {
+                throw new IOException("connection closed");
+            }
+            _end += n;
+        }
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
