@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Security;
 using System.Net.Sockets;
 
 namespace Sharpcracker.LoadGen;
@@ -32,6 +33,7 @@ public sealed class LoadConnection : IDisposable
     private readonly KeySpace _keys;
     private readonly RunState _state;
     private readonly Socket _socket;
+    private SslStream? _tls; // --tls: the same traffic over TLS (server certificate not checked: a benchmark)
     private readonly int _depth;
     /// <summary>Ring size: the larger of the run's pipeline depth and the preload depth.</summary>
     private readonly int _ring;
@@ -83,6 +85,15 @@ public sealed class LoadConnection : IDisposable
     public async Task ConnectAsync()
     {
         await _socket.ConnectAsync(_options.Host, _options.Port);
+        if (_options.Tls)
+        {
+            _tls = new SslStream(new NetworkStream(_socket, ownsSocket: false), leaveInnerStreamOpen: false);
+            await _tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = static (_, _, _, _) => true,
+            });
+        }
     }
 
     /// <summary>Stores keys [from, to) with a deep pipeline, so the measured reads hit.</summary>
@@ -135,7 +146,9 @@ public sealed class LoadConnection : IDisposable
                 {
                     Array.Resize(ref _receive, _receive.Length * 2);
                 }
-                var n = await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None);
+                var n = _tls is null
+                    ? await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None)
+                    : await _tls.ReadAsync(_receive.AsMemory(filled));
                 if (n == 0)
                 {
                     Tally.Error($"connection closed with {_inFlight} requests outstanding", default);
@@ -160,7 +173,7 @@ public sealed class LoadConnection : IDisposable
                 }
             }
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException)
         {
             if (!_aborted)
             {
@@ -171,6 +184,11 @@ public sealed class LoadConnection : IDisposable
 
     private async ValueTask SendAsync(int length)
     {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(_send.AsMemory(0, length));
+            return;
+        }
         var sent = 0;
         while (sent < length)
         {
@@ -289,5 +307,9 @@ public sealed class LoadConnection : IDisposable
         return length;
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
 }

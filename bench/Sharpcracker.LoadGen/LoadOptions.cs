@@ -51,6 +51,8 @@ public sealed class LoadOptions
     public int Seed { get; set; } = 12345;
     /// <summary>When > 0: a memcached-protocol port whose `stats` reports gc_allocated_bytes / gc_gen0_collections (Sharpcracker), read at the start and end of the measured window.</summary>
     public int StatsPort { get; set; }
+    /// <summary>Speak TLS to the target (the server certificate is not checked).</summary>
+    public bool Tls { get; set; }
     /// <summary>When > 0: a process whose CPU time (/proc/PID/stat utime+stime) is read at the start and end of the measured window.</summary>
     public int ProxyPid { get; set; }
 
@@ -65,6 +67,7 @@ public sealed class LoadOptions
           --value-size B (32, >= 16)   --get-ratio F (0.9)   --mget N (1: keys per read)
           --duration S (5)         --requests N (0: use --duration)   --warmup S (1)
           --verify-every N (1)     --no-preload           --key-prefix P (lg<size>:)
+          --tls                    TLS to the target (certificate not checked)
           --stats-port N           read gc_allocated_bytes / gc_gen0_collections from this memcached port's `stats`
                                    at the start and end of the measured window (Sharpcracker)
           --proxy-pid PID          CPU seconds of this process over the measured window (from /proc/PID/stat)
@@ -124,6 +127,7 @@ public sealed class LoadOptions
                 case "--stall": o.StallSeconds = NextDouble(0.5); break;
                 case "--seed": o.Seed = NextInt(0); break;
                 case "--stats-port": o.StatsPort = NextInt(1); break;
+                case "--tls": o.Tls = true; break;
                 case "--proxy-pid": o.ProxyPid = NextInt(1); break;
                 default: throw new ArgumentException($"unknown option '{name}'");
             }

@@ -102,7 +102,7 @@ public static partial class ConfigLoader
         {
             var key = (k as YamlScalarNode)?.Value ?? "";
             string Where() => $"conf: '{path}': pool '{pool}': directive \"{key}\" (line {k.Start.Line})";
-            if (!s_knownKeys.Contains(key))
+            if (!s_knownKeys.Contains(key) && !s_tlsKeys.Contains(key))
             {
                 throw new ConfigException($"{Where()} is unknown");
             }
@@ -251,6 +251,7 @@ public static partial class ConfigLoader
         }
         // vbucket maps index the servers in file order (as a serverList); see ConfigLoader.VBucket.cs.
         var vbuckets = ParseVBucketKeys(path, pool, values, distribution, servers);
+        var (tls, serverTls, tlsHandshakeTimeout) = ParseTlsKeys(path, pool, values);
         // Server indices (modula slots, stats order) follow twemproxy's name order, not file order.
         if (vbuckets is null)
         {
@@ -281,6 +282,9 @@ public static partial class ConfigLoader
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             Servers = servers,
             VBuckets = vbuckets,
+            Tls = tls,
+            ServerTls = serverTls,
+            TlsHandshakeTimeoutMs = tlsHandshakeTimeout,
             AuthFile = authFile,
             MemcacheProtocol = memcacheProtocol,
             Replication = replication.Mode,

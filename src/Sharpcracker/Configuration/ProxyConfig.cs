@@ -60,6 +60,12 @@ public sealed record PoolConfig
     public const int DefaultClientOutputLimit = 1024 * 1024 * 1024;
     public const int DefaultServerInflightLimit = 16384;
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
+    /// <summary>TLS on the listener (docs/operations.md "TLS"); null: plaintext.</summary>
+    public ListenerTlsConfig? Tls { get; init; }
+    /// <summary>TLS to the servers; null: plaintext.</summary>
+    public BackendTlsConfig? ServerTls { get; init; }
+    /// <summary>Bound on one TLS handshake, client or server side (tls_handshake_timeout).</summary>
+    public int TlsHandshakeTimeoutMs { get; init; } = ConfigLoader.DefaultTlsHandshakeTimeoutMs;
     // Replication groups (docs/redis.md "Replication groups", Configuration/ReplicationConfig.cs).
     public ReplicationMode Replication { get; init; }
     /// <summary>Null in a <c>master</c> pool: the fork's rule (its read list, reads hashed over the replicas only).</summary>

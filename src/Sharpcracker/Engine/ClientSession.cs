@@ -20,7 +20,7 @@ namespace Sharpcracker.Engine;
 /// <para>Memory: an idle session holds no buffer. Unparsed bytes (a partial request) and bytes
 /// the socket did not take are the only ones kept per client, and only while they exist.</para>
 /// </summary>
-internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandler, IFlushable
+internal abstract partial class ClientSession<TRequest> : IClientConnection, IEventHandler, IFlushable
     where TRequest : ClientRequest<TRequest>
 {
     /// <summary>Requests a client may have outstanding before the proxy stops reading from it.</summary>
@@ -73,6 +73,8 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         _serverChild = new int[pool.Servers.Count];
         Array.Fill(_serverChild, -1);
         _outputLimit = pool.Config.ClientOutputLimit;
+        _tlsConfig = pool.Config.Tls; // the config current at accept: a reload does not change a session's TLS
+        _tls = _tlsConfig is null ? null : new Tls.TlsTransport(socket, server: true);
     }
 
     public Worker Worker => _worker;
@@ -86,6 +88,10 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
     {
         _interest = Libc.EpollIn;
         _slot = _worker.Register(_fd, this, _interest);
+        if (_tls is not null)
+        {
+            StartTls();
+        }
     }
 
     protected enum Progress
@@ -163,6 +169,10 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             return;
         }
         Read();
+        if (_tls is not null)
+        {
+            AfterTlsRead();
+        }
     }
 
     private void Read()
@@ -170,7 +180,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         if (_input is { Length: > 0 } input)
         {
             // A partial request is pending: read after it.
-            var n = _socket.Receive(input.GetSpan(16 * 1024), SocketFlags.None, out var error);
+            var n = Receive(input.GetSpan(16 * 1024), out var error);
             if (!Received(n, error))
             {
                 return;
@@ -181,7 +191,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         else
         {
             var scratch = _worker.ReceiveBuffer;
-            var n = _socket.Receive(scratch, SocketFlags.None, out var error);
+            var n = Receive(scratch, out var error);
             if (!Received(n, error))
             {
                 return;
@@ -276,6 +286,10 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             ProcessBuffered(input);
         }
         UpdateInterest();
+        if (_tls is not null)
+        {
+            AfterTlsRead();
+        }
     }
 
     /// <summary>Processes the session's own input buffer and keeps only what is left unparsed.</summary>
@@ -400,7 +414,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         }
     }
 
-    private bool HasOutput => _out.Length > _outStart;
+    private bool HasOutput => _out.Length > _outStart || _tls is { HasPendingOutput: true };
 
     /// <summary>
     /// A request completing with <paramref name="reply"/>: when it is the head of the queue and
@@ -455,7 +469,9 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         {
             return true;
         }
-        var sent = _socket.Send(_out.Span[_outStart..], SocketFlags.None, out var error);
+        var sent = _tls is null
+            ? _socket.Send(_out.Span[_outStart..], SocketFlags.None, out var error)
+            : _tls.Send(_out.Memory[_outStart..], out error); // one encrypted write of the whole batch
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
             _failed = error != SocketError.ConnectionReset && error != SocketError.Shutdown;
@@ -468,6 +484,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
         var all = _outStart == _out.Length;
         if (all)
         {
+            all = _tls is not { HasPendingOutput: true }; // ciphertext the socket did not take yet
             // A small array stays with the client: hundreds of clients completing in one pass
             // would otherwise outrun the shared pool's per-thread cache and allocate.
             _out.ClearKeepingSmall(KeptBufferBytes);
@@ -499,6 +516,7 @@ internal abstract class ClientSession<TRequest> : IClientConnection, IEventHandl
             _worker.Unregister(_slot, _fd);
             _slot = -1;
         }
+        _tls?.Dispose();
         _socket.Dispose();
         _input?.Release();
         _out.Release();

@@ -27,7 +27,7 @@ internal enum ServerConnectionState : byte
 /// handed to the FIFO head. Any error, desync or timeout fails every queued request and drops the
 /// socket; the next request reconnects.
 /// </summary>
-internal sealed class ServerConnection : IEventHandler, IFlushable
+internal sealed partial class ServerConnection : IEventHandler, IFlushable
 {
     private readonly BackendServer _server;
     private readonly Worker _worker;
@@ -268,6 +268,16 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
 
     private void OnConnected()
     {
+        if (_server.Pool.Config.ServerTls is { } tls)
+        {
+            StartTls(tls); // Connected once the TLS handshake completes (ServerConnection.Tls.cs)
+            return;
+        }
+        OnReady();
+    }
+
+    private void OnReady()
+    {
         State = ServerConnectionState.Connected;
         _stats.Connected();
         _logger.LogDebug("pool {Pool} server {Server}: connected", _server.Pool.Name, _server.Name);
@@ -295,6 +305,11 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
 
     private void HandleEvents(uint events)
     {
+        if (_tls is not null && !_tlsReady)
+        {
+            HandleTlsHandshake(events);
+            return;
+        }
         if (State == ServerConnectionState.Connecting)
         {
             if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)
@@ -319,6 +334,11 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0)
         {
             Receive();
+            // Decrypted replies left in the transport get no readiness event of their own.
+            while (_tls is { HasInputToReport: true } && State == ServerConnectionState.Connected)
+            {
+                Receive();
+            }
         }
         if ((events & Libc.EpollOut) != 0 && State == ServerConnectionState.Connected)
         {
@@ -340,16 +360,18 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
     private void Send()
     {
         var pending = _output.Length - _outputSent;
-        if (pending <= 0)
+        if (pending <= 0 && _tls is not { HasPendingOutput: true })
         {
             SetInterest(Libc.EpollIn);
             return;
         }
-        if (_outputSent == 0)
+        if (_outputSent == 0 && pending > 0)
         {
             _stats.Sent();
         }
-        var sent = _socket!.Send(_output.Span.Slice(_outputSent, pending), SocketFlags.None, out var error);
+        var sent = _tls is null
+            ? _socket!.Send(_output.Span.Slice(_outputSent, pending), SocketFlags.None, out var error)
+            : _tls.Send(_output.Memory.Slice(_outputSent, pending), out error); // one encrypted write per pass
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
             Fail(SocketErrors.Describe(error));
@@ -360,7 +382,7 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
         {
             _output.Clear();
             _outputSent = 0;
-            SetInterest(Libc.EpollIn);
+            SetInterest(_tls is { HasPendingOutput: true } ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
             return;
         }
         if (_outputSent > 64 * 1024)
@@ -388,14 +410,16 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
             _input.DiscardFront(_inputStart);
             _inputStart = 0;
         }
-        var n = _socket!.Receive(_input.GetSpan(16 * 1024), SocketFlags.None, out var error);
+        var n = _tls is null
+            ? _socket!.Receive(_input.GetSpan(16 * 1024), SocketFlags.None, out var error)
+            : _tls.Receive(_input.GetSpan(16 * 1024), out error);
         if (error == SocketError.WouldBlock)
         {
             return;
         }
         if (error != SocketError.Success)
         {
-            Fail(SocketErrors.Describe(error));
+            Fail(_tls?.Failure ?? SocketErrors.Describe(error));
             return;
         }
         if (n == 0)
@@ -500,6 +524,12 @@ internal sealed class ServerConnection : IEventHandler, IFlushable
     {
         _generation++;
         _stats.Failed(reason, _inflight.Count - _handshakeReplies);
+        if (_tls is not null)
+        {
+            _tls.Dispose();
+            _tls = null;
+            _tlsReady = false;
+        }
         if (_socket is { } socket)
         {
             if (_slot >= 0)

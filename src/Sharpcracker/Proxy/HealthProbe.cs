@@ -57,12 +57,14 @@ internal static class HealthProbe
         {
             (socket, var endpoint) = await BackendEndpoint.CreateAsync(server, deadline.Token).ConfigureAwait(false);
             await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
-            await socket.SendAsync(RequestFor(pool), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+            // server_tls: the probe speaks TLS too, with the pool's current CA and name checks.
+            await using var stream = await Engine.Tls.ProbeStream.OpenAsync(socket, server, pool, deadline.Token).ConfigureAwait(false);
+            await stream.WriteAsync(RequestFor(pool), deadline.Token).ConfigureAwait(false);
             var buffer = new byte[512];
             var length = 0;
             while (true)
             {
-                var n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, deadline.Token).ConfigureAwait(false);
+                var n = await stream.ReadAsync(buffer.AsMemory(length), deadline.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
                     return "unknown"; // closed without answering: twemproxy's text for a server close
@@ -80,6 +82,10 @@ internal static class HealthProbe
                     return "Invalid argument";
                 }
             }
+        }
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            return e.Message;
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {

@@ -157,6 +157,9 @@ internal sealed partial class ServerPool
         Compare("auto_eject_hosts", a.AutoEjectHosts, b.AutoEjectHosts);
         Compare("server_failure_limit", a.ServerFailureLimit, b.ServerFailureLimit);
         Compare("server_retry_timeout", a.ServerRetryTimeoutMs, b.ServerRetryTimeoutMs);
+        // Certificates are re-read on every reload; new connections use the new ones.
+        Compare("tls certificate", a.Tls?.Context.Thumbprint, b.Tls?.Context.Thumbprint);
+        Compare("server_tls", a.ServerTls is not null, b.ServerTls is not null);
         Compare("memcache_protocol", a.MemcacheProtocol, b.MemcacheProtocol);
         if (a.AuthFile is null ? b.AuthFile is not null : !a.AuthFile.SameAs(b.AuthFile))
         {

@@ -76,6 +76,12 @@ internal sealed class PoolStats : IDisposable
 
     private readonly PerWorkerCounter _fragmentsByWorker = new();
 
+    /// <summary>TLS handshakes with the pool's clients (its listener).</summary>
+    public TlsCounters ClientTls { get; } = new();
+
+    /// <summary>TLS handshakes on the pool's server connections.</summary>
+    public TlsCounters ServerTls { get; } = new();
+
     public long ClientEofCount => Interlocked.Read(ref _clientEof);
     public long ClientErrCount => Interlocked.Read(ref _clientErr);
     public long ClientConnections => Interlocked.Read(ref _clientConnections);

@@ -35,6 +35,13 @@ internal static class PrometheusExposition
         PoolFamily(w, pools, "sharpcracker_server_ejects_total", "counter", "Times a server of the pool was ejected.", p => p.ServerEjects);
         PoolFamily(w, pools, "sharpcracker_forward_error_total", "counter", "Requests answered with an error because they could not be forwarded or their server failed.", p => p.ForwardError);
         PoolFamily(w, pools, "sharpcracker_fragments_total", "counter", "Fragments created by splitting multi-key requests.", p => p.Fragments);
+        // TLS handshakes (pools with tls_cert_file: clients; with server_tls: server connections).
+        PoolFamily(w, pools, "sharpcracker_client_tls_handshakes_total", "counter", "TLS handshakes completed with clients.", p => p.ClientTls.Handshakes);
+        PoolFamily(w, pools, "sharpcracker_client_tls_failures_total", "counter", "TLS handshakes with clients that failed (plaintext client, refused certificate, protocol error).", p => p.ClientTls.Failures);
+        PoolFamily(w, pools, "sharpcracker_client_tls_timeouts_total", "counter", "TLS handshakes with clients that did not complete within tls_handshake_timeout.", p => p.ClientTls.Timeouts);
+        PoolFamily(w, pools, "sharpcracker_server_tls_handshakes_total", "counter", "TLS handshakes completed with servers.", p => p.ServerTls.Handshakes);
+        PoolFamily(w, pools, "sharpcracker_server_tls_failures_total", "counter", "TLS handshakes with servers that failed (untrusted or wrong-name certificate, protocol error).", p => p.ServerTls.Failures);
+        PoolFamily(w, pools, "sharpcracker_server_tls_timeouts_total", "counter", "TLS handshakes with servers that did not complete within tls_handshake_timeout.", p => p.ServerTls.Timeouts);
 
         ClusterFamilies(w, pools);
 

@@ -1,0 +1,128 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine.Tls;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>
+/// TLS on a client connection (pools with <c>tls_cert_file</c>): the transport sits between the
+/// socket and <see cref="Process"/>, so protocol code sees plaintext only. The handshake runs on
+/// this worker's loop as ciphertext arrives, bounded by <c>tls_handshake_timeout</c>; replies
+/// assembled in a pass are encrypted in one write (<see cref="TlsTransport.Send"/>).
+/// </summary>
+internal abstract partial class ClientSession<TRequest>
+{
+    private readonly TlsTransport? _tls;
+    private readonly Configuration.ListenerTlsConfig? _tlsConfig;
+    private bool _tlsReady;
+
+    private Stats.TlsCounters TlsCounters => _pool.Stats.ClientTls;
+
+    /// <summary>Worker thread: starts the server side of the handshake and its deadline.</summary>
+    private void StartTls()
+    {
+        var tls = _tls!;
+        try
+        {
+            tls.BeginServer(_tlsConfig!.Context.CreateOptions());
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or InvalidOperationException or IOException)
+        {
+            TlsFailed(e.Message);
+            return;
+        }
+        var timeout = _pool.Config.TlsHandshakeTimeoutMs;
+        _worker.RunAfter(timeout, () =>
+        {
+            if (!_closed && !_tlsReady)
+            {
+                TlsCounters.TimedOut();
+                LogTls($"TLS handshake did not complete within {timeout} ms");
+                _failed = true;
+                Abort();
+            }
+        });
+    }
+
+    /// <summary>One receive: plaintext from TLS, or straight from the socket.</summary>
+    private int Receive(Span<byte> buffer, out SocketError error)
+    {
+        if (_tls is null)
+        {
+            return _socket.Receive(buffer, SocketFlags.None, out error);
+        }
+        var n = _tls.Receive(buffer, out error);
+        if (!_tlsReady && _tls.IsAuthenticated)
+        {
+            _tlsReady = true;
+            TlsCounters.Completed();
+        }
+        if (error is SocketError.Success or SocketError.WouldBlock)
+        {
+            return n;
+        }
+        if (_tls.Failure is { } failure && !_tls.ClosedBeforeHello)
+        {
+            TlsFailed(failure);
+        }
+        else if (_tls.ClosedBeforeHello)
+        {
+            error = SocketError.Success; // connected and closed without a word (a port check): a plain close
+        }
+        return 0;
+    }
+
+    private void TlsFailed(string reason)
+    {
+        if (!_tlsReady)
+        {
+            TlsCounters.Failed();
+            LogTls($"TLS handshake failed: {reason}");
+        }
+        else
+        {
+            LogTls($"TLS error: {reason}");
+        }
+        _failed = true;
+    }
+
+    private void LogTls(string what)
+    {
+        if (TlsCounters.ShouldLog(out var suppressed))
+        {
+            string peer;
+            try
+            {
+                peer = _socket.RemoteEndPoint?.ToString() ?? "unix";
+            }
+            catch (SocketException)
+            {
+                peer = "?";
+            }
+            catch (ObjectDisposedException)
+            {
+                peer = "?";
+            }
+            _logger.LogWarning("pool {Pool}: client {Client} ({Peer}): {What}; closing{Suppressed}",
+                _pool.Name, _id, peer, what, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
+        }
+    }
+
+    /// <summary>
+    /// After a read: decrypted bytes (or the peer's close) left in the transport get no readiness
+    /// event, so they are processed now (unless paused: <see cref="Resume"/> comes back here); handshake messages
+    /// the socket did not take wait for the end-of-pass flush.
+    /// </summary>
+    private void AfterTlsRead()
+    {
+        var tls = _tls!;
+        while (tls.HasInputToReport && !_readDone && !_paused && !_closed && !_aborted)
+        {
+            Read();
+        }
+        if (tls.HasPendingOutput)
+        {
+            MarkDirty();
+        }
+    }
+}

@@ -1,0 +1,104 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine.Interop;
+using Sharpcracker.Engine.Tls;
+using Sharpcracker.Proxy;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>
+/// TLS to the server (pools with <c>server_tls: true</c>): after the TCP connect the connection
+/// stays <see cref="ServerConnectionState.Connecting"/> while the client side of the handshake
+/// runs on the worker's loop (SNI and name check against the server's host by default); requests,
+/// including a Redis AUTH/SELECT handshake, queue meanwhile and go out encrypted once it is done.
+/// A handshake that fails or outlasts <c>tls_handshake_timeout</c> fails the connection like a
+/// refused connect (counted, logged, requests fail, back-off).
+/// </summary>
+internal sealed partial class ServerConnection
+{
+    private TlsTransport? _tls;
+    private bool _tlsReady;
+
+    private Stats.TlsCounters TlsCounters => _server.Stats.Pool.ServerTls;
+
+    private void StartTls(BackendTlsConfig config)
+    {
+        var tls = new TlsTransport(_socket!, server: false);
+        _tls = tls;
+        _tlsReady = false;
+        try
+        {
+            tls.BeginClient(config.Context.CreateOptions(BackendTlsContext.HostFor(_server.Config)));
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or InvalidOperationException or IOException)
+        {
+            // Possibly inside the call that commits a request (a unix socket connects at once):
+            // fail later in the pass, as a refused connect does.
+            TlsFailed(e.Message, later: true);
+            return;
+        }
+        if (!tls.FlushOutput(out var error))
+        {
+            TlsFailed(SocketErrors.Describe(error), later: true);
+            return;
+        }
+        SetInterest(tls.HasPendingOutput ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
+        var generation = _generation;
+        var timeout = _server.Pool.Config.TlsHandshakeTimeoutMs;
+        _worker.RunAfter(timeout, () =>
+        {
+            if (_generation == generation && _tls is not null && !_tlsReady)
+            {
+                TlsCounters.TimedOut();
+                _logger.LogWarning("pool {Pool} server {Server}: TLS handshake did not complete within {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
+                Fail("Connection timed out");
+            }
+        });
+    }
+
+    private void HandleTlsHandshake(uint events)
+    {
+        var tls = _tls!;
+        if ((events & Libc.EpollOut) != 0 && tls.HasPendingOutput && !tls.FlushOutput(out var sendError))
+        {
+            TlsFailed(SocketErrors.Describe(sendError));
+            return;
+        }
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0)
+        {
+            switch (tls.Pump(out var error))
+            {
+                case TlsProgress.Failed:
+                    TlsFailed(tls.Failure ?? SocketErrors.Describe(error == SocketError.Success ? SocketError.ConnectionReset : error));
+                    return;
+                case TlsProgress.Ready:
+                    _tlsReady = true;
+                    TlsCounters.Completed();
+                    _logger.LogDebug("pool {Pool} server {Server}: TLS {Protocol} established", _server.Pool.Name, _server.Name, tls.Protocol);
+                    OnReady();
+                    Flush(); // requests queued during the handshake go out now, encrypted
+                    return;
+            }
+        }
+        SetInterest(tls.HasPendingOutput ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
+    }
+
+    private void TlsFailed(string reason, bool later = false)
+    {
+        TlsCounters.Failed();
+        if (TlsCounters.ShouldLog(out var suppressed))
+        {
+            _logger.LogWarning("pool {Pool} server {Server}: TLS handshake failed: {Reason}{Suppressed}",
+                _server.Pool.Name, _server.Name, reason, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
+        }
+        if (later)
+        {
+            ConnectFailedLater(reason);
+        }
+        else
+        {
+            Fail(reason);
+        }
+    }
+}
