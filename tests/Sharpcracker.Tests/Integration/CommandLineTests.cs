@@ -67,7 +67,18 @@ public sealed class CommandLineTests
             // Three clients on three workers: one connection to the server from each worker.
             Assert.Contains("STAT server_0_server_connections 3", stats);
             using var http = new HttpClient();
-            var metrics = await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+            // The metrics listener may come up after the pool's: poll until it answers.
+            var metrics = await Poll.UntilAsync(async () =>
+            {
+                try
+                {
+                    return await http.GetStringAsync($"http://127.0.0.1:{metricsPort}/metrics");
+                }
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            }, TimeSpan.FromSeconds(10), "the metrics port did not answer");
             Assert.Contains("\nsharpcracker_workers 3\n", metrics);
             // One client per worker (the acceptor's least-loaded choice), each forwarded its set.
             for (var w = 0; w < 3; w++)

@@ -115,9 +115,10 @@ public sealed class MoxiCommandLineTests
                     return Task.FromResult(true);
                 }
             }), "the removed port still accepts");
-            var stats = await LiveConfigKit.ProxyStatsAsync(portA);
-            Assert.Equal("1", stats["config_reloads"]);
-            Assert.Equal("0", stats["config_reload_failures"]);
+            // The new map is served before the reloader counts the reload: poll the counter.
+            Assert.True(await LiveConfigKit.EventuallyAsync(async () => (await LiveConfigKit.ProxyStatsAsync(portA))["config_reloads"] == "1"),
+                "config_reloads did not reach 1");
+            Assert.Equal("0", (await LiveConfigKit.ProxyStatsAsync(portA))["config_reload_failures"]);
 
             // An invalid file is refused on SIGHUP; the process keeps serving the last map.
             File.WriteAllText(file, $"{portA} = {{ \"serverList\": [\"127.0.0.1:1\"], \"vBucketMap\": [[0],[0],[0]] }}\n");
