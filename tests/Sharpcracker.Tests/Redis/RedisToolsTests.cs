@@ -6,33 +6,8 @@ namespace Sharpcracker.Tests.Redis;
 /// <summary>Debian's redis-tools (redis-benchmark, redis-cli) through the proxy.</summary>
 public sealed class RedisToolsTests
 {
-    internal static async Task<(int Exit, string Out, string Err)> RunAsync(string program, params string[] args)
-    {
-        var info = new ProcessStartInfo(ExternalProcess.Find(program))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish: {await stdout} {await stderr}");
-        }
-        return (process.ExitCode, await stdout, await stderr);
-    }
+    internal static Task<(int Exit, string Out, string Err)> RunAsync(string program, params string[] args)
+        => ToolProcess.RunAsync(program, args, TimeSpan.FromMinutes(4));
 
     [Fact]
     public async Task RedisBenchmark_ThroughProxyOverThreeServers_CompletesWithoutErrors()

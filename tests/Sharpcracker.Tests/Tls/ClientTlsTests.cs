@@ -259,29 +259,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
 
     internal static async Task<(int Exit, string Output)> RunAsync(string program, params string[] args)
     {
-        var info = new ProcessStartInfo(program.StartsWith('/') ? program : ExternalProcess.Find(program))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{program} did not finish: {await stdout} {await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
+        var (exit, stdout, stderr) = await ToolProcess.RunAsync(program, args);
+        return (exit, stdout + stderr);
     }
 }
