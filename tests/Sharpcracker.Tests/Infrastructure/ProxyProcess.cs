@@ -40,20 +40,9 @@ public sealed class ProxyProcess : IDisposable
     public static ProxyProcess Start(IEnumerable<int> backendPorts, string extraPoolKeys = "", params string[] extraArgs)
     {
         var port = FreePort.Next();
-        var dir = Directory.CreateTempSubdirectory("sc-proc");
         var servers = string.Concat(backendPorts.Select((p, i) => $"    - 127.0.0.1:{p}:1 s{i}\n"));
         var extra = string.Concat(extraPoolKeys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(k => "  " + k.Trim() + "\n"));
-        var conf = Path.Combine(dir.FullName, "nutcracker.yml");
-        File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}");
-        var statsPort = FreePort.Next();
-        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "5", .. SharpcrackerExecutable.LoopbackStats(statsPort), .. extraArgs]))!;
-        var proxy = new ProxyProcess(process, dir, port, statsPort);
-        process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
-        return proxy;
+        return StartWithConfig($"alpha:\n  listen: 127.0.0.1:{port}\n{extra}  servers:\n{servers}", port, extraArgs);
     }
 
     /// <summary>Starts the proxy on a whole configuration file's text and waits until <paramref name="port"/> listens.</summary>
