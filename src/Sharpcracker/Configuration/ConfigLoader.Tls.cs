@@ -101,11 +101,6 @@ public static partial class ConfigLoader
             {
                 throw new ConfigException($"{Where(serverCert is null ? "server_tls_key_file" : "server_tls_cert_file")} needs \"{(serverCert is null ? "server_tls_cert_file" : "server_tls_key_file")}\" too");
             }
-            if (values.TryGetValue("distribution", out var d) && d is YamlScalarNode { Value: "redis_cluster" })
-            {
-                // The cluster's slot discovery (RedisClusterMonitor) speaks plaintext; refused rather than half-encrypted.
-                throw new ConfigException($"{Where("server_tls")} is not supported with distribution redis_cluster yet");
-            }
             var verify = serverVerify ?? true;
             backend = new BackendTlsConfig(serverCa, serverCert, serverKey, verify, protocols)
             {

@@ -88,7 +88,8 @@ internal sealed class ReplicationMonitor
                 status.OnUnreachable(reply is RespErrorReply e ? e.Message : "unexpected ROLE reply");
             }
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException
+            or System.Security.Authentication.AuthenticationException)
         {
             if (_clients.TryRemove(server, out var client))
             {
@@ -107,7 +108,8 @@ internal sealed class ReplicationMonitor
     {
         if (!_clients.TryGetValue(server, out var client))
         {
-            client = await RespClient.ConnectAsync(server.Config.Host!, server.Config.Port, s_timeout, stopping).ConfigureAwait(false);
+            // server_tls: the check speaks TLS with the pool's current certificates, as the data path does.
+            client = await RespClient.ConnectAsync(server.Config, config, s_timeout, stopping).ConfigureAwait(false);
             if (config.RedisAuth is { } password)
             {
                 var auth = await client.CallAsync(s_timeout, stopping, "AUTH", password).ConfigureAwait(false);

@@ -181,7 +181,7 @@ internal sealed class SentinelDiscovery
         {
             if (!_sentinelClients.TryGetValue(endpoint, out var client))
             {
-                client = await RespClient.ConnectAsync(sentinel.Host!, sentinel.Port, s_timeout, stopping).ConfigureAwait(false);
+                client = await RespClient.ConnectToSentinelAsync(sentinel.Host!, sentinel.Port, s_timeout, stopping).ConfigureAwait(false);
                 if (config.SentinelAuth is { } auth && await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false) is RespErrorReply refused)
                 {
                     client.Dispose();
@@ -292,10 +292,10 @@ internal sealed class SentinelDiscovery
     /// <summary>ROLE on the address Sentinel named: it must say master before the proxy writes to it.</summary>
     private async Task<bool> ConfirmMasterAsync(string endpoint, PoolConfig config, CancellationToken stopping)
     {
-        var colon = endpoint.LastIndexOf(':');
         try
         {
-            using var client = await RespClient.ConnectAsync(endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture), s_timeout, stopping).ConfigureAwait(false);
+            // A data node: over TLS when the pool has server_tls, like its server connections.
+            using var client = await RespClient.ConnectAsync(endpoint, config, s_timeout, stopping).ConfigureAwait(false);
             if (config.RedisAuth is { } password)
             {
                 await client.CallAsync(s_timeout, stopping, "AUTH", password).ConfigureAwait(false);
@@ -307,7 +307,7 @@ internal sealed class SentinelDiscovery
             }
             Warn($"pool {_pool.Name}: Sentinel names {endpoint} master but its ROLE says {(role is object?[] { Length: > 0 } x ? x[0] : role)}; waiting");
         }
-        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException)
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException or FormatException or System.Security.Authentication.AuthenticationException)
         {
             Warn($"pool {_pool.Name}: Sentinel names {endpoint} master but it does not answer ROLE: {e.Message}; waiting");
         }
@@ -345,7 +345,7 @@ internal sealed class SentinelDiscovery
             }
             try
             {
-                using var client = await RespClient.ConnectAsync(s.Host!, s.Port, s_timeout, stopping).ConfigureAwait(false);
+                using var client = await RespClient.ConnectToSentinelAsync(s.Host!, s.Port, s_timeout, stopping).ConfigureAwait(false);
                 if (config.SentinelAuth is { } auth)
                 {
                     await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false);

@@ -161,72 +161,32 @@ internal sealed class RedisClusterMonitor
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(QueryTimeoutMs);
-        Socket? socket = null;
+        var timeout = TimeSpan.FromMilliseconds(QueryTimeoutMs);
         try
         {
-            (socket, var endpoint) = await BackendEndpoint.CreateAsync(node, deadline.Token).ConfigureAwait(false);
-            await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
-            var request = new ByteBuffer();
-            var replies = 1;
-            if (pool.RedisAuth is { } password)
+            // Over TLS when the pool has server_tls (the data path's checks): a TLS cluster then
+            // reports its nodes' TLS ports (tls-cluster yes), which the workers connect to with TLS too.
+            using var client = await RespClient.ConnectAsync(node, pool, timeout, deadline.Token).ConfigureAwait(false);
+            string[][] commands = pool.RedisAuth is { } password ? [["AUTH", password], ["CLUSTER", "SLOTS"]] : [["CLUSTER", "SLOTS"]];
+            var replies = await client.CallManyAsync(timeout, deadline.Token, commands).ConfigureAwait(false);
+            if (replies.Length > 1 && replies[0] is RespErrorReply authError)
             {
-                request.Write("*2\r\n"u8);
-                RedisReplies.WriteBulk(request, "AUTH"u8);
-                RedisReplies.WriteBulk(request, password);
-                replies++;
+                return (null, "AUTH refused: " + authError.Message);
             }
-            request.Write("*2\r\n$7\r\nCLUSTER\r\n$5\r\nSLOTS\r\n"u8);
-            await socket.SendAsync(request.Span.ToArray(), SocketFlags.None, deadline.Token).ConfigureAwait(false);
-            var buffer = new byte[16 * 1024];
-            var length = 0;
-            var start = 0;
-            var scan = 0;
-            long remaining = 0;
-            while (true)
-            {
-                var framed = RespReplyFramer.Frame(buffer.AsSpan(start, length - start), ref scan, ref remaining);
-                if (framed < 0)
-                {
-                    return (null, "malformed reply");
-                }
-                if (framed > 0)
-                {
-                    var reply = RespValue.Parse(buffer.AsSpan(start, framed));
-                    start += framed;
-                    scan = 0;
-                    if (--replies > 0)
-                    {
-                        if (reply is RespError authError)
-                        {
-                            return (null, "AUTH refused: " + authError.Text);
-                        }
-                        continue;
-                    }
-                    return reply is RespError e ? (null, e.Text) : ParseSlots(reply, node.Host ?? "");
-                }
-                if (length == buffer.Length)
-                {
-                    Array.Resize(ref buffer, buffer.Length * 2);
-                }
-                var n = await socket.ReceiveAsync(buffer.AsMemory(length), SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    return (null, "connection closed");
-                }
-                length += n;
-            }
+            var reply = replies[^1];
+            return reply is RespErrorReply e ? (null, e.Message) : ParseSlots(reply, node.Host ?? "");
         }
-        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or FormatException)
+        catch (System.Security.Authentication.AuthenticationException e)
+        {
+            return (null, "TLS handshake failed: " + e.Message);
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or IOException or FormatException or OverflowException)
         {
             if (stopping.IsCancellationRequested)
             {
                 throw new OperationCanceledException(stopping);
             }
-            return (null, e is FormatException ? "malformed reply" : BackendEndpoint.Describe(e));
-        }
-        finally
-        {
-            socket?.Dispose();
+            return (null, e is FormatException or OverflowException ? "malformed reply" : BackendEndpoint.Describe(e));
         }
     }
 

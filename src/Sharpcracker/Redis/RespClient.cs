@@ -1,28 +1,44 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine.Tls;
+using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Redis;
 
-/// <summary>An error reply (<c>-ERR …</c>) read by <see cref="RespClient"/>.</summary>
+/// <summary>An error reply (<c>-ERR …</c>) read by <see cref="RespClient"/> (its text without the leading '-').</summary>
 internal sealed record RespErrorReply(string Message);
 
 /// <summary>
-/// A small RESP2 client for the proxy's control connections (ROLE checks, Sentinel queries and
-/// its event subscription), off the workers, on the thread pool. Replies come back as
-/// <c>string</c> (simple and bulk strings), <c>long</c>, <see cref="RespErrorReply"/>,
-/// <c>object?[]</c> (arrays) or null (nil). Not for the request path: it allocates freely.
+/// A small RESP2 client for the proxy's control connections (ROLE checks, CLUSTER SLOTS, Sentinel
+/// queries and its event subscription), off the workers, on the thread pool, over a stream: the
+/// socket itself, or TLS over it to a data node of a <c>server_tls</c> pool (<see cref="ProbeStream"/>:
+/// the data path's verification, SNI and client certificate). Replies come back as <c>string</c>
+/// (simple and bulk strings), <c>long</c>, <see cref="RespErrorReply"/>, <c>object?[]</c> (arrays)
+/// or null (nil). Not for the request path: it allocates freely.
 /// </summary>
 internal sealed class RespClient : IDisposable
 {
-    private readonly Socket _socket;
+    private readonly Socket? _socket;
+    private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[16 * 1024];
     private int _start;
     private int _end;
 
-    private RespClient(Socket socket) => _socket = socket;
+    private RespClient(Socket? socket, Stream stream)
+    {
+        _socket = socket;
+        _stream = stream;
+    }
 
-    public static async Task<RespClient> ConnectAsync(string host, int port, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>Reads replies already in <paramref name="stream"/> (tests parse canned replies this way).</summary>
+    internal RespClient(Stream stream) : this(null, stream)
+    {
+    }
+
+    /// <summary>Plaintext TCP to a sentinel: sentinels are reached in plaintext even in a <c>server_tls</c> pool (docs/redis.md).</summary>
+    public static async Task<RespClient> ConnectToSentinelAsync(string host, int port, TimeSpan timeout, CancellationToken cancel)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
@@ -30,13 +46,45 @@ internal sealed class RespClient : IDisposable
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
             cts.CancelAfter(timeout);
             await socket.ConnectAsync(host, port, cts.Token).ConfigureAwait(false);
-            return new RespClient(socket);
+            return new RespClient(socket, new NetworkStream(socket, ownsSocket: false));
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A data node of <paramref name="pool"/> (a redis-server: ROLE checks, CLUSTER SLOTS): TLS when the
+    /// pool has <c>server_tls</c>, with the same checks as its server connections; the handshake is
+    /// within <paramref name="timeout"/>.
+    /// </summary>
+    /// <exception cref="System.Security.Authentication.AuthenticationException">The TLS handshake failed (certificate refused).</exception>
+    public static async Task<RespClient> ConnectAsync(ServerConfig node, PoolConfig pool, TimeSpan timeout, CancellationToken cancel)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        cts.CancelAfter(timeout);
+        var (socket, endpoint) = await BackendEndpoint.CreateAsync(node, cts.Token).ConfigureAwait(false);
+        try
+        {
+            await socket.ConnectAsync(endpoint, cts.Token).ConfigureAwait(false);
+            return new RespClient(socket, await ProbeStream.OpenAsync(socket, node, pool, cts.Token).ConfigureAwait(false));
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A data node named by its "host:port" (an address Sentinel or a cluster gave): see <see cref="ConnectAsync(ServerConfig, PoolConfig, TimeSpan, CancellationToken)"/>.</summary>
+    public static Task<RespClient> ConnectAsync(string endpoint, PoolConfig pool, TimeSpan timeout, CancellationToken cancel)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        var host = endpoint[..colon];
+        var node = new ServerConfig(endpoint, host, int.Parse(endpoint[(colon + 1)..], CultureInfo.InvariantCulture), null, 1, endpoint, false);
+        return ConnectAsync(node, pool, timeout, cancel);
     }
 
     /// <summary>Sends one command and reads its reply within <paramref name="timeout"/>.</summary>
@@ -78,12 +126,8 @@ internal sealed class RespClient : IDisposable
                 text.Append('$').Append(Encoding.UTF8.GetByteCount(a)).Append("\r\n").Append(a).Append("\r\n");
             }
         }
-        var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        var sent = 0;
-        while (sent < bytes.Length)
-        {
-            sent += await _socket.SendAsync(bytes.AsMemory(sent), SocketFlags.None, cancel).ConfigureAwait(false);
-        }
+        await _stream.WriteAsync(Encoding.UTF8.GetBytes(text.ToString()), cancel).ConfigureAwait(false);
+        await _stream.FlushAsync(cancel).ConfigureAwait(false);
     }
 
     /// <summary>Reads one whole reply (a pushed pub/sub message too).</summary>
@@ -164,7 +208,7 @@ internal sealed class RespClient : IDisposable
                 _end -= _start;
                 _start = 0;
             }
-            var n = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel).ConfigureAwait(false);
+            var n = await _stream.ReadAsync(_buffer.AsMemory(_end), cancel).ConfigureAwait(false);
             if (n == 0)
             {
                 throw new IOException("connection closed");
@@ -173,5 +217,9 @@ internal sealed class RespClient : IDisposable
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _socket?.Dispose();
+    }
 }

@@ -17,12 +17,18 @@ public sealed class RedisCluster : IDisposable
 {
     private readonly DirectoryInfo _dir;
     private readonly Dictionary<int, ExternalProcess> _nodes;
+    /// <summary>Set for a TLS-only cluster: clients, the bus and replication speak TLS only (the test CA's "server" certificate).</summary>
+    private readonly TestCertificates? _tls;
 
-    private RedisCluster(DirectoryInfo dir, Dictionary<int, ExternalProcess> nodes)
+    private RedisCluster(DirectoryInfo dir, Dictionary<int, ExternalProcess> nodes, TestCertificates? tls)
     {
         _dir = dir;
         _nodes = nodes;
+        _tls = tls;
     }
+
+    /// <summary>A connection to a node: TLS in a TLS-only cluster.</summary>
+    public async Task<RespConnection> ConnectAsync(int port) => _tls is null ? new RespConnection(port) : await RespConnection.ConnectTlsAsync(port, _tls);
 
     public IReadOnlyList<int> Ports => [.. _nodes.Keys];
 
@@ -32,11 +38,12 @@ public sealed class RedisCluster : IDisposable
     private readonly HashSet<int> _killed = [];
 
     /// <summary>Creates the cluster and waits (bounded) until every node says cluster_state:ok and every replica has synced.</summary>
-    public static async Task<RedisCluster> StartAsync(int masters = 3, int replicasPerMaster = 1)
+    /// <param name="tls">TLS only (<c>port 0</c>, <c>tls-port</c>, <c>tls-cluster yes</c>, <c>tls-replication yes</c>) with these certificates.</param>
+    public static async Task<RedisCluster> StartAsync(int masters = 3, int replicasPerMaster = 1, TestCertificates? tls = null)
     {
         var dir = Directory.CreateTempSubdirectory("sc-cluster");
         var nodes = new Dictionary<int, ExternalProcess>();
-        var cluster = new RedisCluster(dir, nodes);
+        var cluster = new RedisCluster(dir, nodes, tls);
         try
         {
             for (var i = 0; i < masters * (1 + replicasPerMaster); i++)
@@ -51,7 +58,7 @@ public sealed class RedisCluster : IDisposable
                     {
                         nodes[port] = ExternalProcess.Start("redis-server",
                         [
-                            "--port", port.ToString(), "--bind", "127.0.0.1", "--dir", nodeDir, "--cluster-enabled", "yes",
+                            .. ListenArgs(port, tls), "--bind", "127.0.0.1", "--dir", nodeDir, "--cluster-enabled", "yes",
                             "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no",
                             "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", "--repl-diskless-sync-delay", "0",
                         ], port);
@@ -62,7 +69,7 @@ public sealed class RedisCluster : IDisposable
                     }
                 }
             }
-            var create = await RedisToolsTests.RunAsync("redis-cli", ["--cluster", "create", .. nodes.Keys.Select(p => "127.0.0.1:" + p),
+            var create = await RedisToolsTests.RunAsync("redis-cli", [.. tls is null ? [] : new[] { "--tls", "--cacert", tls.CaFile }, "--cluster", "create", .. nodes.Keys.Select(p => "127.0.0.1:" + p),
                 "--cluster-replicas", replicasPerMaster.ToString(), "--cluster-yes"]);
             if (create.Exit != 0)
             {
@@ -78,12 +85,21 @@ public sealed class RedisCluster : IDisposable
         }
     }
 
+    /// <summary>The node's listening arguments: its port, or TLS only on it (the bus port, +10000, is TLS then too).</summary>
+    private static string[] ListenArgs(int port, TestCertificates? tls) => tls is null
+        ? ["--port", port.ToString()]
+        :
+        [
+            "--port", "0", "--tls-port", port.ToString(), "--tls-cert-file", tls.Cert("server"), "--tls-key-file", tls.Key("server"),
+            "--tls-ca-cert-file", tls.CaFile, "--tls-auth-clients", "no", "--tls-cluster", "yes", "--tls-replication", "yes",
+        ];
+
     /// <summary>Polls until every live node reports cluster_state:ok, the expected masters serve all slots, and each replica's link is up.</summary>
     public Task WaitUntilHealthyAsync(int masters, int replicas, TimeSpan within) => Poll.UntilAsync<object>(async () =>
     {
         foreach (var port in LivePorts)
         {
-            using var c = new RespConnection(port);
+            using var c = await ConnectAsync(port);
             var info = await c.CallAsync("CLUSTER", "INFO");
             if (!info.Contains("cluster_state:ok") || !info.Contains($"cluster_size:{masters}\r\n"))
             {
@@ -103,7 +119,7 @@ public sealed class RedisCluster : IDisposable
     /// <summary>CLUSTER NODES from a live node, parsed.</summary>
     public async Task<List<RedisClusterNode>> NodesAsync(int? fromPort = null)
     {
-        using var c = new RespConnection(fromPort ?? LivePorts.First());
+        using var c = await ConnectAsync(fromPort ?? LivePorts.First());
         var text = await c.CallAsync("CLUSTER", "NODES");
         var body = text[(text.IndexOf("\r\n", StringComparison.Ordinal) + 2)..];
         var nodes = new List<RedisClusterNode>();
@@ -131,7 +147,7 @@ public sealed class RedisCluster : IDisposable
     /// <summary>The hash slot of a key, as the cluster computes it (CLUSTER KEYSLOT).</summary>
     public async Task<int> KeySlotAsync(string key)
     {
-        using var c = new RespConnection(LivePorts.First());
+        using var c = await ConnectAsync(LivePorts.First());
         var reply = await c.CallAsync("CLUSTER", "KEYSLOT", key);
         return int.Parse(reply[1..^2]);
     }
@@ -148,8 +164,8 @@ public sealed class RedisCluster : IDisposable
     public async Task MigrateSlotAsync(int slot, RedisClusterNode target, int batch = 10, Func<Task>? between = null)
     {
         var source = await MasterOfAsync(slot);
-        using var src = new RespConnection(source.Port);
-        using var dst = new RespConnection(target.Port);
+        using var src = await ConnectAsync(source.Port);
+        using var dst = await ConnectAsync(target.Port);
         Expect(await dst.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "IMPORTING", source.Id), "+OK");
         Expect(await src.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "MIGRATING", target.Id), "+OK");
         while (true)
@@ -170,7 +186,7 @@ public sealed class RedisCluster : IDisposable
         var masters = (await NodesAsync()).Where(n => n.IsMaster && !n.Failed).OrderBy(n => n.Id == target.Id ? 0 : n.Id == source.Id ? 1 : 2);
         foreach (var master in masters)
         {
-            using var c = new RespConnection(master.Port);
+            using var c = await ConnectAsync(master.Port);
             Expect(await c.CallAsync("CLUSTER", "SETSLOT", slot.ToString(), "NODE", target.Id), "+OK");
         }
     }

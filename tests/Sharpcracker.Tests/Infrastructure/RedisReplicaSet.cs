@@ -177,6 +177,12 @@ public sealed class RedisReplicaSet : IDisposable
     public static async Task<Dictionary<string, long>> CommandCallsAsync(int port)
     {
         using var c = new RespConnection(port);
+        return await CommandCallsAsync(c);
+    }
+
+    /// <summary>calls per command from INFO commandstats, on a given connection (a TLS one).</summary>
+    public static async Task<Dictionary<string, long>> CommandCallsAsync(RespConnection c)
+    {
         var info = await c.CallAsync("INFO", "commandstats");
         var calls = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var line in info.Split("\r\n"))

@@ -8,6 +8,7 @@ public sealed class RespConnection : IDisposable
 {
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(30);
     private readonly Socket _socket;
+    private readonly System.Net.Security.SslStream? _tls;
     private byte[] _buffer = new byte[64 * 1024];
     private int _start;
     private int _end;
@@ -17,6 +18,30 @@ public sealed class RespConnection : IDisposable
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         _socket.Connect("127.0.0.1", port);
     }
+
+    /// <summary>Over TLS (a TLS-only redis-server), trusting the test CA; the handshake is bounded by <see cref="TestCertificates"/>.</summary>
+    public static async Task<RespConnection> ConnectTlsAsync(int port, TestCertificates tls)
+    {
+        var plain = new RespConnection(port);
+        try
+        {
+            return new RespConnection(plain._socket, await tls.AuthenticateAsync(new NetworkStream(plain._socket, ownsSocket: false)));
+        }
+        catch
+        {
+            plain.Dispose();
+            throw;
+        }
+    }
+
+    private RespConnection(Socket socket, System.Net.Security.SslStream tls)
+    {
+        _socket = socket;
+        _tls = tls;
+    }
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancel)
+        => _tls is null ? _socket.ReceiveAsync(buffer, SocketFlags.None, cancel) : _tls.ReadAsync(buffer, cancel);
 
     /// <summary>Encodes arguments as a RESP array (UTF-8).</summary>
     public static byte[] Encode(params string[] args) => Encode(args.Select(Encoding.UTF8.GetBytes).ToArray());
@@ -37,6 +62,11 @@ public sealed class RespConnection : IDisposable
 
     public async Task SendAsync(byte[] bytes)
     {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(bytes);
+            return;
+        }
         var sent = 0;
         while (sent < bytes.Length)
         {
@@ -78,7 +108,7 @@ public sealed class RespConnection : IDisposable
             {
                 Array.Resize(ref _buffer, _buffer.Length * 2);
             }
-            var n = await _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cts.Token);
+            var n = await ReceiveAsync(_buffer.AsMemory(_end), cts.Token);
             if (n == 0)
             {
                 throw new IOException("connection closed before a complete reply: " + Encoding.Latin1.GetString(_buffer, _start, _end - _start));
@@ -100,7 +130,7 @@ public sealed class RespConnection : IDisposable
             int n;
             try
             {
-                n = await _socket.ReceiveAsync(chunk, SocketFlags.None, cts.Token);
+                n = await ReceiveAsync(chunk, cts.Token);
             }
             catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
             {
@@ -149,5 +179,9 @@ public sealed class RespConnection : IDisposable
 
     public void ShutdownSend() => _socket.Shutdown(SocketShutdown.Send);
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
 }

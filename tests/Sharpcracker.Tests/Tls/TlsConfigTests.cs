@@ -50,6 +50,16 @@ public sealed class TlsConfigTests(TestCertificates certs) : IClassFixture<TestC
         Assert.Null(Parse("  server_tls: false\n").ServerTls);
     }
 
+    [Fact]
+    public void ServerTls_WithRedisCluster_Loads()
+    {
+        // The slot discovery speaks TLS like the data path, so a TLS-only cluster is a valid backend.
+        var pool = Parse($"  redis: true\n  distribution: redis_cluster\n  server_tls: true\n  server_tls_ca_file: {certs.CaFile}\n");
+        Assert.Equal(Sharpcracker.Distribution.DistributionKind.RedisCluster, pool.Distribution);
+        Assert.NotNull(pool.ServerTls);
+        Assert.True(pool.ServerTls!.Verify);
+    }
+
     [Theory]
     [InlineData("  tls_cert_file: {dir}/server.crt\n  tls_key_file: {dir}/missing.key\n", "tls_key_file", "cannot read")]
     [InlineData("  tls_cert_file: {dir}/missing.crt\n  tls_key_file: {dir}/server.key\n", "tls_cert_file", "cannot read")]
@@ -65,7 +75,6 @@ public sealed class TlsConfigTests(TestCertificates certs) : IClassFixture<TestC
     [InlineData("  server_tls: yes\n", "server_tls", "is not \"true\" or \"false\"")]
     [InlineData("  server_tls: true\n  server_tls_ca_file: {dir}/gone.crt\n", "server_tls_ca_file", "cannot read")]
     [InlineData("  server_tls: true\n  server_tls_cert_file: {dir}/client.crt\n", "server_tls_cert_file", "needs \"server_tls_key_file\" too")]
-    [InlineData("  redis: true\n  distribution: redis_cluster\n  server_tls: true\n", "server_tls", "not supported with distribution redis_cluster")]
     public void BadTlsKeys_AreRefused_NamingTheKey(string keys, string key, string problem)
     {
         var e = Assert.Throws<ConfigException>(() => Parse(keys.Replace("{dir}", certs.Dir)));

@@ -1,0 +1,58 @@
+using Sharpcracker.Tests.Infrastructure;
+
+namespace Sharpcracker.Tests.Redis;
+
+/// <summary>
+/// A redis_cluster pool with <c>server_tls</c> in front of a TLS-only 6-node Redis Cluster (<c>port 0</c>,
+/// <c>tls-cluster yes</c>, <c>tls-replication yes</c>): the slot map is loaded over TLS and the
+/// workers reach every master over TLS. Its own cluster, like the topology tests.
+/// </summary>
+public sealed class RedisClusterTlsTests(TestCertificates certs) : IClassFixture<TestCertificates>
+{
+    [Fact]
+    public async Task TlsOnlyCluster_SlotMapLoaded_KeysOfEveryMaster_MgetSplitAcrossSlots()
+    {
+        using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1, tls: certs);
+        await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], $"""
+            distribution: redis_cluster
+            server_tls: true
+            server_tls_ca_file: {certs.CaFile}
+            """);
+        var pool = proxy.Host.Pools.Single();
+        using var c = new RespConnection(proxy.Port);
+
+        // The map is loaded from CLUSTER SLOTS over TLS: all slots, the three masters by their TLS ports.
+        var masters = (await cluster.NodesAsync()).Where(n => n.IsMaster).Select(n => "127.0.0.1:" + n.Port).Order().ToList();
+        var info = await Poll.UntilAsync(async () =>
+        {
+            var text = await c.CallAsync("INFO");
+            return text.Contains("cluster_slots_served:16384\r\n", StringComparison.Ordinal) ? text : null;
+        }, TimeSpan.FromSeconds(10), "the cluster map loaded over TLS");
+        var line = info.Split("\r\n").First(l => l.StartsWith("cluster_masters:", StringComparison.Ordinal));
+        Assert.Equal(masters, line["cluster_masters:".Length..].Split(',').Order());
+
+        var keys = Enumerable.Range(0, 60).Select(i => "tlskey:" + i).ToArray();
+        foreach (var k in keys)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", k, "v-" + k));
+        }
+        foreach (var k in keys)
+        {
+            Assert.Equal($"${2 + k.Length}\r\nv-{k}\r\n", await c.CallAsync("GET", k));
+        }
+        // One MGET over keys of every master: split per slot owner, merged in order.
+        var expected = $"*{keys.Length}\r\n" + string.Concat(keys.Select(k => $"${2 + k.Length}\r\nv-{k}\r\n"));
+        Assert.Equal(expected, await c.CallAsync(["MGET", .. keys]));
+
+        // Every master holds some of the keys (read over TLS straight from the nodes).
+        foreach (var master in (await cluster.NodesAsync()).Where(n => n.IsMaster))
+        {
+            using var direct = await cluster.ConnectAsync(master.Port);
+            var size = await direct.CallAsync("DBSIZE");
+            Assert.True(long.Parse(size[1..^2]) > 5, $"master {master.Port} holds {size.Trim()} keys");
+        }
+        // Worker connections to the masters were TLS handshakes, none refused.
+        Assert.True(pool.Stats.ServerTls.Handshakes >= 3, $"{pool.Stats.ServerTls.Handshakes} TLS handshakes");
+        Assert.Equal(0, pool.Stats.ServerTls.Failures);
+    }
+}
