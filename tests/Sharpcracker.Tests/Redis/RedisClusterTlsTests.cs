@@ -1,3 +1,5 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Redis;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Redis;
@@ -54,5 +56,12 @@ public sealed class RedisClusterTlsTests(TestCertificates certs) : IClassFixture
         // Worker connections to the masters were TLS handshakes, none refused.
         Assert.True(pool.Stats.ServerTls.Handshakes >= 3, $"{pool.Stats.ServerTls.Handshakes} TLS handshakes");
         Assert.Equal(0, pool.Stats.ServerTls.Failures);
+
+        // The slot query with the pool's TLS settings answers; with a pool that does not trust the
+        // nodes' CA (the system roots only) it is refused, with the reason.
+        Assert.Null((await RedisClusterMonitor.QueryAsync(pool.Config.Servers[0], pool.Config, CancellationToken.None)).Error);
+        var untrusted = ConfigLoader.Parse($"u:\n  listen: 127.0.0.1:1\n  redis: true\n  distribution: redis_cluster\n  server_tls: true\n  servers:\n    - 127.0.0.1:{cluster.Ports[0]}:1\n", "u.yml").Pools[0];
+        var refused = (await RedisClusterMonitor.QueryAsync(untrusted.Servers[0], untrusted, CancellationToken.None)).Error;
+        Assert.StartsWith("TLS handshake failed: ", refused);
     }
 }
