@@ -22,65 +22,21 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
         ], port);
     }
 
-    /// <summary>A TLS-only master and its replica, linked (bounded).</summary>
-    private async Task<(ExternalProcess Master, ExternalProcess Replica)> StartPairAsync(string dir)
+    /// <summary>Runs <paramref name="test"/> with a TLS-only master and its replica, linked, in a directory of their own; stops both by pid.</summary>
+    private async Task WithTlsPairAsync(Func<ExternalProcess, ExternalProcess, string, Task> test)
     {
-        var master = StartTlsRedis(dir);
-        ExternalProcess? replica = null;
+        var dir = Directory.CreateTempSubdirectory("sc-repl-tls").FullName;
         try
         {
-            replica = StartTlsRedis(dir, "--replicaof", "127.0.0.1", master.Port.ToString());
+            using var master = StartTlsRedis(dir);
+            using var replica = StartTlsRedis(dir, "--replicaof", "127.0.0.1", master.Port.ToString());
             await Poll.UntilAsync(async () =>
             {
                 using var c = await RespConnection.ConnectTlsAsync(replica.Port, certs);
                 var info = await c.CallAsync("INFO", "replication");
                 return info.Contains("master_link_status:up", StringComparison.Ordinal) ? info : null;
             }, TimeSpan.FromSeconds(20), "the replica linked to its master over TLS");
-            return (master, replica);
-        }
-        catch
-        {
-            replica?.Dispose();
-            master.Dispose();
-            throw;
-        }
-    }
-
-    [Fact]
-    public async Task ForkMasterRule_ReadPolicyReplica_ReadsServedByTheTlsReplica()
-    {
-        var dir = Directory.CreateTempSubdirectory("sc-repl-tls").FullName;
-        try
-        {
-            var (master, replica) = await StartPairAsync(dir);
-            using var m0 = master;
-            using var r0 = replica;
-
-            var port = FreePort.Next();
-            await using var proxy = await ProxyInstance.StartAsync($"""
-                tlsrepl:
-                  listen: 127.0.0.1:{port}
-                  redis: true
-                  read_policy: replica
-                  server_tls: true
-                  server_tls_ca_file: {certs.CaFile}
-                  servers:
-                    - 127.0.0.1:{master.Port}:1 master
-                    - 127.0.0.1:{replica.Port}:1 replica1
-
-                """, port);
-            var stats = proxy.Host.Pools.Single().Stats;
-            // The ROLE checks reach both TLS-only servers: the replica is reported as such, linked.
-            JsonElement Rendered() => JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("tlsrepl");
-            string? Role(string server) => Rendered().GetProperty(server).GetProperty("role").GetString();
-            await Poll.UntilAsync(() => Task.FromResult(Role("replica1") == "slave" && Role("master") == "master" ? "" : null),
-                TimeSpan.FromSeconds(10), "both roles from ROLE checks over TLS");
-            Assert.True(proxy.Host.Pools.Single().Topology.Servers.Single(s => s.Name == "replica1").Replication.Usable, "the replica is in service for reads");
-
-            using var client = new RespConnection(port);
-            Assert.Equal("+OK\r\n", await client.CallAsync("SET", "tls:repl", "through the proxy"));
-            await ReadFromReplicaAsync(client, master, replica);
-            Assert.Equal(0, stats.ServerTls.Failures);
+            await test(master, replica, dir);
         }
         finally
         {
@@ -88,9 +44,39 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
         }
     }
 
+    [Fact]
+    public Task ForkMasterRule_ReadPolicyReplica_ReadsServedByTheTlsReplica() => WithTlsPairAsync(async (master, replica, _) =>
+    {
+        var port = FreePort.Next();
+        await using var proxy = await ProxyInstance.StartAsync($"""
+            tlsrepl:
+              listen: 127.0.0.1:{port}
+              redis: true
+              read_policy: replica
+              server_tls: true
+              server_tls_ca_file: {certs.CaFile}
+              servers:
+                - 127.0.0.1:{master.Port}:1 master
+                - 127.0.0.1:{replica.Port}:1 replica1
+
+            """, port);
+        var stats = proxy.Host.Pools.Single().Stats;
+        // The ROLE checks reach both TLS-only servers: the replica is reported as such, linked.
+        JsonElement Rendered() => JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("tlsrepl");
+        string? Role(string server) => Rendered().GetProperty(server).GetProperty("role").GetString();
+        await Poll.UntilAsync(() => Task.FromResult(Role("replica1") == "slave" && Role("master") == "master" ? "" : null),
+            TimeSpan.FromSeconds(10), "both roles from ROLE checks over TLS");
+        Assert.True(proxy.Host.Pools.Single().Topology.Servers.Single(s => s.Name == "replica1").Replication.Usable, "the replica is in service for reads");
+
+        using var client = new RespConnection(port);
+        Assert.Equal("+OK\r\n", await client.CallAsync("SET", "tls:repl", "through the proxy"));
+        await ReadFromReplicaAsync(client, master, replica);
+        Assert.Equal(0, stats.ServerTls.Failures);
+    });
+
     /// <summary>
     /// After the proxy's SET of tls:repl reached the replica, a GET through the proxy returns it,
-    /// served by the replica; the SET ran on the master.
+    /// served by the replica (once it is in service for reads); the SET ran on the master.
     /// </summary>
     private async Task ReadFromReplicaAsync(RespConnection client, ExternalProcess master, ExternalProcess replica)
     {
@@ -100,7 +86,11 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
             Assert.Equal("+OK\r\n", await m.CallAsync("SET", "tls:sync", "1"));
             Assert.Equal(":1\r\n", await m.CallAsync("WAIT", "1", "10000"));
         }
-        Assert.Equal("$17\r\nthrough the proxy\r\n", await client.CallAsync("GET", "tls:repl"));
+        // A Sentinel pool may still wait for Sentinel's view of the replica (read_policy replica
+        // never falls back to the master, so a refused read reaches no server).
+        var reply = await Poll.UntilAsync(async () => await client.CallAsync("GET", "tls:repl") is var r && !r.StartsWith("-ERR no server for reads", StringComparison.Ordinal) ? r : null,
+            TimeSpan.FromSeconds(10), "the replica in service for reads");
+        Assert.Equal("$17\r\nthrough the proxy\r\n", reply);
         Assert.Equal(1, await CallsAsync(replica.Port, "get"));
         Assert.Equal(0, await CallsAsync(master.Port, "get"));
         Assert.Equal(2, await CallsAsync(master.Port, "set")); // the proxy's and the sync marker's
@@ -112,67 +102,56 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
     /// over TLS before writing, and checks the replica over TLS before reading from it.
     /// </summary>
     [Fact]
-    public async Task SentinelPool_PlaintextSentinel_TlsDataNodes_WritesAndReplicaReads()
+    public Task SentinelPool_PlaintextSentinel_TlsDataNodes_WritesAndReplicaReads() => WithTlsPairAsync(async (master, replica, dir) =>
     {
-        var dir = Directory.CreateTempSubdirectory("sc-sentinel-tls").FullName;
-        try
+        var sentinelPort = FreePort.Next();
+        var file = Path.Combine(dir, "sentinel.conf");
+        File.WriteAllText(file, $"""
+            port {sentinelPort}
+            bind 127.0.0.1
+            daemonize no
+            protected-mode no
+            dir {dir}
+            tls-cert-file {certs.Cert("server")}
+            tls-key-file {certs.Key("server")}
+            tls-ca-cert-file {certs.CaFile}
+            tls-replication yes
+            sentinel monitor tlsgroup 127.0.0.1 {master.Port} 1
+            sentinel down-after-milliseconds tlsgroup 1000
+
+            """);
+        using var sentinel = ExternalProcess.Start("redis-server", [file, "--sentinel", "--loglevel", "warning"], sentinelPort);
+        await Poll.UntilAsync(async () =>
         {
-            var (master, replica) = await StartPairAsync(dir);
-            using var m0 = master;
-            using var r0 = replica;
-            var sentinelPort = FreePort.Next();
-            var file = Path.Combine(dir, "sentinel.conf");
-            File.WriteAllText(file, $"""
-                port {sentinelPort}
-                bind 127.0.0.1
-                daemonize no
-                protected-mode no
-                dir {dir}
-                tls-cert-file {certs.Cert("server")}
-                tls-key-file {certs.Key("server")}
-                tls-ca-cert-file {certs.CaFile}
-                tls-replication yes
-                sentinel monitor tlsgroup 127.0.0.1 {master.Port} 1
-                sentinel down-after-milliseconds tlsgroup 1000
+            using var c = new RespConnection(sentinelPort);
+            var reply = await c.CallAsync("SENTINEL", "replicas", "tlsgroup");
+            return RedisReplicaSet.Field(reply, "flags") == "slave" ? reply : null;
+        }, TimeSpan.FromSeconds(20), "the sentinel connected to the replica over TLS");
 
-                """);
-            using var sentinel = ExternalProcess.Start("redis-server", [file, "--sentinel", "--loglevel", "warning"], sentinelPort);
-            await Poll.UntilAsync(async () =>
-            {
-                using var c = new RespConnection(sentinelPort);
-                var reply = await c.CallAsync("SENTINEL", "master", "tlsgroup");
-                return RedisReplicaSet.Field(reply, "num-slaves") == "1" ? reply : null;
-            }, TimeSpan.FromSeconds(20), "the sentinel sees the replica over TLS");
+        var port = FreePort.Next();
+        await using var proxy = await ProxyInstance.StartAsync($"""
+            ha:
+              listen: 127.0.0.1:{port}
+              redis: true
+              read_policy: replica
+              server_tls: true
+              server_tls_ca_file: {certs.CaFile}
+              sentinels:
+                - 127.0.0.1:{sentinelPort}
+              servers:
+                - 127.0.0.1:6379:1 tlsgroup
 
-            var port = FreePort.Next();
-            await using var proxy = await ProxyInstance.StartAsync($"""
-                ha:
-                  listen: 127.0.0.1:{port}
-                  redis: true
-                  read_policy: replica
-                  server_tls: true
-                  server_tls_ca_file: {certs.CaFile}
-                  sentinels:
-                    - 127.0.0.1:{sentinelPort}
-                  servers:
-                    - 127.0.0.1:6379:1 tlsgroup
-
-                """, port);
-            var stats = proxy.Host.Pools.Single().Stats;
-            using var client = new RespConnection(port);
-            // Writes wait for the sentinel's answer and the master's ROLE confirmation over TLS.
-            await Poll.UntilAsync(async () => await client.CallAsync("SET", "tls:repl", "through the proxy") == "+OK\r\n" ? "" : null,
-                TimeSpan.FromSeconds(20), "the master found by Sentinel and confirmed over TLS");
-            await Poll.UntilAsync(() => Task.FromResult(stats.Servers.Any(s => s.Replication?.Role == "slave") ? "" : null),
-                TimeSpan.FromSeconds(10), "the replica's role from a ROLE check over TLS");
-            await ReadFromReplicaAsync(client, master, replica);
-            Assert.Equal(0, stats.ServerTls.Failures);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
+            """, port);
+        var stats = proxy.Host.Pools.Single().Stats;
+        using var client = new RespConnection(port);
+        // Writes wait for the sentinel's answer and the master's ROLE confirmation over TLS.
+        await Poll.UntilAsync(async () => await client.CallAsync("SET", "tls:repl", "through the proxy") == "+OK\r\n" ? "" : null,
+            TimeSpan.FromSeconds(20), "the master found by Sentinel and confirmed over TLS");
+        await Poll.UntilAsync(() => Task.FromResult(stats.Servers.Any(s => s.Replication?.Role == "slave") ? "" : null),
+            TimeSpan.FromSeconds(10), "the replica's role from a ROLE check over TLS");
+        await ReadFromReplicaAsync(client, master, replica);
+        Assert.Equal(0, stats.ServerTls.Failures);
+    });
 
     /// <summary>calls of one command on a TLS-only server, from INFO commandstats.</summary>
     private async Task<long> CallsAsync(int port, string command)
