@@ -6,8 +6,8 @@ using Sharpcracker.Redis;
 namespace Sharpcracker.Proxy;
 
 /// <summary>
-/// A redis_cluster pool: its server list is the configured seeds plus every node a slot map has
-/// named since (discovered at run time; a new <see cref="BackendServer"/> each, whose per-worker
+/// A redis_cluster pool: its server list is the configured seeds plus every node (master or
+/// replica) a slot map has named since (discovered at run time; a new <see cref="BackendServer"/> each, whose per-worker
 /// connections are created lazily on first use like any server's). A new map — from a refresh or
 /// a MOVED — is published as a new <see cref="PoolTopology"/> with one reference write.
 /// </summary>
@@ -68,7 +68,7 @@ internal sealed partial class ServerPool
                 return false;
             }
             var servers = current.Servers.ToList();
-            foreach (var node in extraNode is null ? map.Nodes : [.. map.Nodes, extraNode])
+            foreach (var node in extraNode is null ? map.AllNodes : [.. map.AllNodes, extraNode])
             {
                 if (servers.All(s => s.Config.EndpointText != node) && NodeConfig(node) is { } config)
                 {
@@ -78,6 +78,7 @@ internal sealed partial class ServerPool
                 }
             }
             _topology = new PoolTopology(current.Config, [.. servers], _isLive, changed ? map : old);
+            LabelClusterGroups(_topology);
             if (added.Count > 0)
             {
                 Stats.SetServers(servers.Select(s => s.Stats));
@@ -96,6 +97,25 @@ internal sealed partial class ServerPool
             }
         }
         return true;
+    }
+
+    /// <summary>
+    /// Under a replica read policy: each node's group in the stats is the endpoint of the master it
+    /// serves with (its own for a master), as the last map said.
+    /// </summary>
+    private static void LabelClusterGroups(PoolTopology topology)
+    {
+        foreach (var group in topology.ClusterGroups ?? [])
+        {
+            if (group.Master >= 0)
+            {
+                topology.Servers[group.Master].Replication.Group = group.Name;
+            }
+            foreach (var replica in group.Replicas)
+            {
+                topology.Servers[replica].Replication.Group = group.Name;
+            }
+        }
     }
 
     /// <summary>A discovered node's server entry: "host:port", weight 1, named by its address.</summary>

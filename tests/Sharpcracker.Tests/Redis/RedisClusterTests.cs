@@ -65,6 +65,83 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         }
     }
 
+    /// <summary>
+    /// read_policy replica: every read lands on a replica (the servers' own command counts say so,
+    /// not the proxy's), writes on masters, and replies are the values written; MGET splits over
+    /// the replicas of several masters. READONLY is sent on every connection of such a pool.
+    /// </summary>
+    [Fact]
+    public async Task ReadPolicyReplica_ReadsServedByReplicas_WritesByMasters()
+    {
+        await using var proxy = await RedisServer.StartProxyAsync([Cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
+        using var c = new RespConnection(proxy.Port);
+        var nodes = (await Cluster.NodesAsync()).Where(n => !n.Failed).ToList();
+        var masters = nodes.Where(n => n.IsMaster).ToList();
+        var replicas = nodes.Where(n => !n.IsMaster).ToList();
+        Assert.Equal(3, replicas.Count);
+        // Replicas are listed by CLUSTER SLOTS once their first sync is done: wait until the proxy's map has all three.
+        await Poll.UntilAsync(async () =>
+        {
+            var info = await c.CallAsync("INFO");
+            var line = info.Split("\r\n").FirstOrDefault(l => l.StartsWith("cluster_replicas:", StringComparison.Ordinal)) ?? "";
+            return replicas.All(r => line.Contains("127.0.0.1:" + r.Port, StringComparison.Ordinal)) ? line : null;
+        }, TimeSpan.FromSeconds(30), "the proxy's slot map never listed the three replicas");
+        Assert.Contains("read_policy:replica\r\n", await c.CallAsync("INFO"));
+
+        const int keys = 60;
+        for (var i = 0; i < keys; i++)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "rr:" + i, "value " + i));
+        }
+        var before = await CommandCountsAsync(nodes, "get");
+        // Replication is asynchronous: poll each key until its replica has it (a read is never refused meanwhile).
+        for (var i = 0; i < keys; i++)
+        {
+            var expected = $"${("value " + i).Length}\r\nvalue {i}\r\n";
+            await Poll.UntilAsync(async () =>
+            {
+                var reply = await c.CallAsync("GET", "rr:" + i);
+                Assert.True(reply == expected || reply == "$-1\r\n", $"GET rr:{i}: {reply}"); // the value, or not replicated yet
+                return reply == expected ? reply : null;
+            }, TimeSpan.FromSeconds(10), "rr:" + i + " never reached its replica");
+        }
+        var after = await CommandCountsAsync(nodes, "get");
+        foreach (var master in masters)
+        {
+            Assert.Equal(before[master.Port], after[master.Port]); // no read reached a master
+        }
+        foreach (var replica in replicas)
+        {
+            Assert.True(after[replica.Port] - before[replica.Port] >= 5, $"replica {replica.Port} served {after[replica.Port] - before[replica.Port]} GETs");
+        }
+        Assert.True(replicas.Sum(r => after[r.Port] - before[r.Port]) >= keys); // every GET (and any retry of a not yet replicated key)
+
+        // MGET over many slots: split, each fragment read from a replica, merged in key order.
+        var mgetBefore = await CommandCountsAsync(nodes, "mget");
+        var mget = await c.CallAsync(["MGET", .. Enumerable.Range(0, 20).Select(i => "rr:" + i)]);
+        Assert.Equal("*20\r\n" + string.Concat(Enumerable.Range(0, 20).Select(i => $"${("value " + i).Length}\r\nvalue {i}\r\n")), mget);
+        var mgetAfter = await CommandCountsAsync(nodes, "mget");
+        Assert.All(masters, m => Assert.Equal(mgetBefore[m.Port], mgetAfter[m.Port]));
+        Assert.True(replicas.Sum(r => mgetAfter[r.Port] - mgetBefore[r.Port]) >= 3);
+        // Writes still go to masters (a replica would answer MOVED, or READONLY without the handshake).
+        Assert.Equal(":1\r\n", await c.CallAsync("DEL", "rr:0"));
+        Assert.Equal("+OK\r\n", await c.CallAsync("SET", "rr:0", "again"));
+    }
+
+    /// <summary>calls of one command per node, from its INFO commandstats.</summary>
+    private static async Task<Dictionary<int, long>> CommandCountsAsync(IEnumerable<RedisClusterNode> nodes, string command)
+    {
+        var counts = new Dictionary<int, long>();
+        foreach (var node in nodes)
+        {
+            using var direct = new RespConnection(node.Port);
+            var stats = await direct.CallAsync("INFO", "commandstats");
+            var line = stats.Split("\r\n").FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:calls=", StringComparison.Ordinal));
+            counts[node.Port] = line is null ? 0 : long.Parse(line.Split('=', ',')[1], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return counts;
+    }
+
     private async Task FlushAllAsync()
     {
         foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster && !n.Failed))
@@ -228,7 +305,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
     internal static async Task<Dictionary<string, long>> ClusterCountersAsync(RespConnection proxy)
     {
         var info = await proxy.CallAsync("INFO");
-        return info.Split("\r\n").Where(l => l.StartsWith("cluster_", StringComparison.Ordinal) && !l.StartsWith("cluster_masters:", StringComparison.Ordinal))
+        return info.Split("\r\n").Where(l => l.StartsWith("cluster_", StringComparison.Ordinal) && !l.StartsWith("cluster_masters:", StringComparison.Ordinal) && !l.StartsWith("cluster_replicas:", StringComparison.Ordinal))
             .ToDictionary(l => l[..l.IndexOf(':')], l => long.Parse(l[(l.IndexOf(':') + 1)..]));
     }
 
