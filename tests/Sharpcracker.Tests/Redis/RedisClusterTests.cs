@@ -128,16 +128,13 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         Assert.Equal("+OK\r\n", await c.CallAsync("SET", "rr:0", "again"));
     }
 
-    /// <summary>calls of one command per node, from its INFO commandstats.</summary>
+    /// <summary>Calls of one command per node, from each node's INFO commandstats.</summary>
     private static async Task<Dictionary<int, long>> CommandCountsAsync(IEnumerable<RedisClusterNode> nodes, string command)
     {
         var counts = new Dictionary<int, long>();
         foreach (var node in nodes)
         {
-            using var direct = new RespConnection(node.Port);
-            var stats = await direct.CallAsync("INFO", "commandstats");
-            var line = stats.Split("\r\n").FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:calls=", StringComparison.Ordinal));
-            counts[node.Port] = line is null ? 0 : long.Parse(line.Split('=', ',')[1], System.Globalization.CultureInfo.InvariantCulture);
+            counts[node.Port] = await RedisCluster.CommandCallsAsync(node.Port, command);
         }
         return counts;
     }
