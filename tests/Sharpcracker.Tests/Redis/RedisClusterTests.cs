@@ -128,6 +128,65 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         Assert.Equal("+OK\r\n", await c.CallAsync("SET", "rr:0", "again"));
     }
 
+    /// <summary>
+    /// A reload that sets read_policy on a running cluster pool: replicas, absent from the server
+    /// list under the master policy, are added at once and serve the reads from then on.
+    /// </summary>
+    [Fact]
+    public async Task Reload_TurnsReplicaReadsOn_ReplicasAddedAndServeReads()
+    {
+        var port = FreePort.Next();
+        string Yaml(string extra) => $"""
+            pool:
+              listen: 127.0.0.1:{port}
+              redis: true
+              distribution: redis_cluster
+            {extra}  servers:
+                - 127.0.0.1:{Cluster.Ports[0]}:1
+
+            """;
+        var path = Path.Combine(Path.GetTempPath(), $"cluster-reload-{Guid.NewGuid():N}.yml");
+        File.WriteAllText(path, Yaml(""));
+        try
+        {
+            await using var proxy = await ProxyInstance.StartAsync(File.ReadAllText(path), port);
+            await using var reloader = new Sharpcracker.Hosting.ConfigReloader(proxy.Host, () => Sharpcracker.Configuration.ConfigLoader.LoadFile(path), [path],
+                Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            using var c = new RespConnection(proxy.Port);
+            var nodes = (await Cluster.NodesAsync()).Where(n => !n.Failed).ToList();
+            var replicas = nodes.Where(n => !n.IsMaster).ToList();
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "reload-rr", "v1"));
+            Assert.Equal("$2\r\nv1\r\n", await c.CallAsync("GET", "reload-rr"));
+            var info = await c.CallAsync("INFO");
+            Assert.All(replicas, r => Assert.DoesNotContain($",addr=127.0.0.1:{r.Port},", info)); // master policy: no replica is a server
+            // The key's replica has it before replica reads begin (replication is asynchronous).
+            var master = await Cluster.MasterOfAsync(await Cluster.KeySlotAsync("reload-rr"));
+            using (var direct = new RespConnection(replicas.Single(r => r.MasterId == master.Id).Port))
+            {
+                Assert.Equal("+OK\r\n", await direct.CallAsync("READONLY"));
+                await Poll.UntilAsync(async () => await direct.CallAsync("GET", "reload-rr") == "$2\r\nv1\r\n" ? "" : null, TimeSpan.FromSeconds(10), "the replica never got the key");
+            }
+
+            File.WriteAllText(path, Yaml("  read_policy: replica\n"));
+            Assert.True(await reloader.ReloadAsync("test"));
+            info = await c.CallAsync("INFO");
+            Assert.Contains("read_policy:replica\r\n", info);
+            Assert.All(replicas, r => Assert.Contains($",addr=127.0.0.1:{r.Port},", info));
+            var before = await CommandCountsAsync(nodes, "get");
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal("$2\r\nv1\r\n", await c.CallAsync("GET", "reload-rr"));
+            }
+            var after = await CommandCountsAsync(nodes, "get");
+            Assert.All(nodes.Where(n => n.IsMaster), m => Assert.Equal(before[m.Port], after[m.Port]));
+            Assert.Equal(10, replicas.Sum(r => after[r.Port] - before[r.Port]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     /// <summary>Calls of one command per node, from each node's INFO commandstats.</summary>
     private static async Task<Dictionary<int, long>> CommandCountsAsync(IEnumerable<RedisClusterNode> nodes, string command)
     {
