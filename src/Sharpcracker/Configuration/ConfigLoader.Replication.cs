@@ -117,7 +117,7 @@ public static partial class ConfigLoader
 
     private readonly record struct ReplicationKeys(ReplicationMode Mode, ReadPolicy? Policy, IReadOnlyList<ServerConfig>? Sentinels);
 
-    private static ReplicationKeys ParseReplicationKeys(string path, string pool, Dictionary<string, YamlNode> values, bool redis, List<ServerConfig> servers, string? policyText)
+    private static ReplicationKeys ParseReplicationKeys(string path, string pool, Dictionary<string, YamlNode> values, bool redis, List<ServerConfig> servers, string? policyText, bool cluster)
     {
         string Where(string key) => $"conf: '{path}': pool '{pool}': directive \"{key}\" (line {values[key].Start.Line})";
         var hasMaster = servers.Any(s => s.Name == ReplicationNames.MasterServerName);
@@ -177,11 +177,12 @@ public static partial class ConfigLoader
         }
         if (!hasMaster)
         {
-            if (policy is not null)
+            // A redis_cluster pool's groups are its masters and their replicas, from the cluster.
+            if (policy is not null && !cluster)
             {
-                throw new ConfigException($"{Where("read_policy")} needs a replication group: a server named \"master\" or \"sentinels:\"");
+                throw new ConfigException($"{Where("read_policy")} needs a replication group: a server named \"master\", \"sentinels:\" or \"distribution: redis_cluster\"");
             }
-            return new ReplicationKeys(ReplicationMode.None, null, null);
+            return new ReplicationKeys(ReplicationMode.None, policy, null);
         }
         if (servers.Count < 2)
         {

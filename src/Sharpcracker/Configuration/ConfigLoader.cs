@@ -244,7 +244,7 @@ public static partial class ConfigLoader
             servers.Add(server);
         }
 
-        var replication = ParseReplicationKeys(path, pool, values, redis, servers, Scalar("read_policy"));
+        var replication = ParseReplicationKeys(path, pool, values, redis, servers, Scalar("read_policy"), distribution == DistributionKind.RedisCluster);
         if (replication.Mode != ReplicationMode.None && distribution == DistributionKind.RedisCluster)
         {
             throw new ConfigException($"conf: '{path}': pool '{pool}': distribution redis_cluster cannot be combined with a replication group (a server named \"master\" or \"sentinels:\")");

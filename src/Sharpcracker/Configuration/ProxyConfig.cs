@@ -68,8 +68,17 @@ public sealed record PoolConfig
     public int TlsHandshakeTimeoutMs { get; init; } = ConfigLoader.DefaultTlsHandshakeTimeoutMs;
     // Replication groups (docs/redis.md "Replication groups", Configuration/ReplicationConfig.cs).
     public ReplicationMode Replication { get; init; }
-    /// <summary>Null in a <c>master</c> pool: the fork's rule (its read list, reads hashed over the replicas only).</summary>
+    /// <summary>
+    /// Null in a <c>master</c> pool: the fork's rule (its read list, reads hashed over the replicas
+    /// only). Also allowed in a redis_cluster pool, over each master and the replicas the cluster lists.
+    /// </summary>
     public ReadPolicy? ReadPolicy { get; init; }
+    /// <summary>
+    /// Reads and writes are routed apart, and the servers' roles checked: a replication group, or a
+    /// redis_cluster pool whose read_policy lets reads go to replicas.
+    /// </summary>
+    public bool RoutesReads => Replication != ReplicationMode.None
+        || (Distribution == DistributionKind.RedisCluster && ReadPolicy is { } policy && policy != Configuration.ReadPolicy.Master);
     /// <summary>Sentinel addresses (<c>sentinels:</c>); set exactly when <see cref="Replication"/> is Sentinel.</summary>
     public IReadOnlyList<ServerConfig>? Sentinels { get; init; }
     /// <summary>Password (or "user password") sent with AUTH to the sentinels.</summary>

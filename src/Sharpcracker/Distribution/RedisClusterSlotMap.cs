@@ -4,7 +4,9 @@ namespace Sharpcracker.Distribution;
 
 /// <summary>
 /// A Redis Cluster's slot map as the proxy last learned it: for each of the 16384 slots, the
-/// endpoint ("host:port") of the master serving it, or none. A key's slot is CRC16-XMODEM of the
+/// endpoint ("host:port") of the master serving it, or none; and for each master, its replicas
+/// as the cluster last listed them (CLUSTER SLOTS lists only replicas that are not failing and,
+/// in Redis 7.0, only once their first sync is done). A key's slot is CRC16-XMODEM of the
 /// key — of only the bytes between the first <c>{</c> and the first <c>}</c> after it when there
 /// is at least one byte between them — modulo 16384 (Redis's own rule, so a client's hash tags
 /// keep working through the proxy).
@@ -19,18 +21,27 @@ public sealed class RedisClusterSlotMap
     // Index into _nodes of each slot's master; -1: not served.
     private readonly short[] _owner;
     private readonly string[] _nodes;
+    // _replicas[i]: the replicas of master _nodes[i] (never null; empty when none is listed).
+    private readonly string[][] _replicas;
 
-    private RedisClusterSlotMap(short[] owner, string[] nodes)
+    private RedisClusterSlotMap(short[] owner, string[] nodes, string[][] replicas)
     {
         _owner = owner;
         _nodes = nodes;
+        _replicas = replicas;
     }
 
     /// <summary>A map that serves no slot (before the first refresh).</summary>
-    public static RedisClusterSlotMap Empty { get; } = new(NewOwners(), []);
+    public static RedisClusterSlotMap Empty { get; } = new(NewOwners(), [], []);
 
     /// <summary>Masters that serve at least one slot, in the order they were first seen.</summary>
     public IReadOnlyList<string> Nodes => _nodes;
+
+    /// <summary>Every node the map names: the masters, then their replicas (each once).</summary>
+    public IEnumerable<string> AllNodes => _nodes.Concat(_replicas.SelectMany(r => r)).Distinct(StringComparer.Ordinal);
+
+    /// <summary>The replicas of master <see cref="Nodes"/>[<paramref name="node"/>] (empty when none is listed).</summary>
+    public IReadOnlyList<string> ReplicasOf(int node) => _replicas[node];
 
     /// <summary>How many slots have a master.</summary>
     public int AssignedSlots => _owner.Count(o => o >= 0);
@@ -44,30 +55,44 @@ public sealed class RedisClusterSlotMap
     /// <summary>Index into <see cref="Nodes"/> of the slot's master, -1 when none.</summary>
     public int OwnerIndex(int slot) => _owner[slot];
 
-    /// <summary>Builds a map from (first slot, last slot, master endpoint) ranges, as CLUSTER SLOTS lists them.</summary>
+    /// <summary>Builds a map from (first slot, last slot, master endpoint) ranges without replicas.</summary>
     /// <exception cref="ArgumentException">A range outside 0..16383 or reversed.</exception>
     public static RedisClusterSlotMap FromRanges(IEnumerable<(int First, int Last, string Master)> ranges)
+        => FromRanges(ranges.Select(r => new ClusterSlotRange(r.First, r.Last, r.Master, [])));
+
+    /// <summary>
+    /// Builds a map from ranges as CLUSTER SLOTS lists them. A master's replicas are those of its
+    /// first range (a cluster lists the same replicas with every range of one master).
+    /// </summary>
+    /// <exception cref="ArgumentException">A range outside 0..16383 or reversed.</exception>
+    public static RedisClusterSlotMap FromRanges(IEnumerable<ClusterSlotRange> ranges)
     {
         var owner = NewOwners();
         var nodes = new List<string>();
-        foreach (var (first, last, master) in ranges)
+        var replicas = new List<string[]>();
+        foreach (var range in ranges)
         {
+            var (first, last) = (range.First, range.Last);
             if (first < 0 || last >= SlotCount || first > last)
             {
                 throw new ArgumentException($"slot range {first}-{last} is outside 0-{SlotCount - 1}", nameof(ranges));
             }
-            var index = nodes.IndexOf(master);
+            var index = nodes.IndexOf(range.Master);
             if (index < 0)
             {
                 index = nodes.Count;
-                nodes.Add(master);
+                nodes.Add(range.Master);
+                replicas.Add([.. range.Replicas.Where(r => r != range.Master).Distinct(StringComparer.Ordinal)]);
             }
             owner.AsSpan(first, last - first + 1).Fill((short)index);
         }
-        return new RedisClusterSlotMap(owner, [.. nodes]);
+        return new RedisClusterSlotMap(owner, [.. nodes], [.. replicas]);
     }
 
-    /// <summary>This map with one slot moved to <paramref name="master"/> (a MOVED reply); the same map when nothing changes.</summary>
+    /// <summary>
+    /// This map with one slot moved to <paramref name="master"/> (a MOVED reply); the same map when
+    /// nothing changes. A master the map did not know yet has no replicas until the next refresh.
+    /// </summary>
     public RedisClusterSlotMap WithSlot(int slot, string master)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(slot);
@@ -78,22 +103,32 @@ public sealed class RedisClusterSlotMap
         }
         var owner = (short[])_owner.Clone();
         var nodes = _nodes;
+        var replicas = _replicas;
         var index = Array.IndexOf(nodes, master);
         if (index < 0)
         {
             index = nodes.Length;
             nodes = [.. nodes, master];
+            replicas = [.. replicas, []];
         }
         owner[slot] = (short)index;
-        return new RedisClusterSlotMap(owner, nodes);
+        return new RedisClusterSlotMap(owner, nodes, replicas);
     }
 
-    /// <summary>True when both maps give every slot the same master.</summary>
+    /// <summary>True when both maps give every slot the same master, and every master the same replicas.</summary>
     public bool SameAs(RedisClusterSlotMap other)
     {
         for (var slot = 0; slot < SlotCount; slot++)
         {
             if (Owner(slot) != other.Owner(slot))
+            {
+                return false;
+            }
+        }
+        for (var node = 0; node < _nodes.Length; node++)
+        {
+            var there = Array.IndexOf(other._nodes, _nodes[node]);
+            if (there >= 0 && !_replicas[node].AsSpan().SequenceEqual(other._replicas[there]))
             {
                 return false;
             }

@@ -58,6 +58,31 @@ internal static partial class ConfigView
             Line(sb, "request_size_limit", Number(p.RequestSizeLimit));
             Line(sb, "client_output_limit", Number(p.ClientOutputLimit));
             Line(sb, "server_inflight_limit", Number(p.ServerInflightLimit));
+            if (!p.Redis)
+            {
+                Line(sb, "memcache_protocol", p.MemcacheProtocol.ToString().ToLowerInvariant());
+            }
+            if (p.AuthFile is { } authFile)
+            {
+                Line(sb, "auth_file", Scalar(authFile.Path)); // the path; the file's passwords are never shown
+            }
+            if (p.ReadPolicy is { } policy)
+            {
+                Line(sb, "read_policy", ReplicationNames.Name(policy));
+            }
+            if (p.Sentinels is { } sentinels)
+            {
+                sb.Append("  sentinels:\n");
+                foreach (var sentinel in sentinels)
+                {
+                    sb.Append("    - ").Append(Scalar(sentinel.Text)).Append('\n');
+                }
+            }
+            if (p.SentinelAuth is not null)
+            {
+                Line(sb, "sentinel_auth", Quoted(Redacted));
+            }
+            AppendTls(sb, p);
             if (p.VBuckets is { } map)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  # vbucket map: {map.VBucketCount} vBuckets over {map.ServerCount} servers (not shown)\n");
@@ -69,6 +94,49 @@ internal static partial class ConfigView
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>The TLS keys of a pool that has TLS on either side (file paths as loaded, absolute).</summary>
+    private static void AppendTls(StringBuilder sb, PoolConfig p)
+    {
+        if (p.Tls is { } tls)
+        {
+            Line(sb, "tls_cert_file", Scalar(tls.CertFile));
+            Line(sb, "tls_key_file", Scalar(tls.KeyFile));
+            if (tls.CaFile is { } ca)
+            {
+                Line(sb, "tls_ca_file", Scalar(ca));
+            }
+            Line(sb, "tls_verify_client", Bool(tls.VerifyClient));
+        }
+        if (p.ServerTls is { } server)
+        {
+            Line(sb, "server_tls", "true");
+            if (server.CaFile is { } ca)
+            {
+                Line(sb, "server_tls_ca_file", Scalar(ca));
+            }
+            if (server.CertFile is { } cert)
+            {
+                Line(sb, "server_tls_cert_file", Scalar(cert));
+                Line(sb, "server_tls_key_file", Scalar(server.KeyFile!));
+            }
+            Line(sb, "server_tls_verify", Bool(server.Verify));
+        }
+        if (p.Tls is not null || p.ServerTls is not null)
+        {
+            var protocols = (p.Tls?.Protocols ?? p.ServerTls!.Protocols) switch
+            {
+                System.Security.Authentication.SslProtocols.None => null,
+                var set => string.Join(" ", new[] { (System.Security.Authentication.SslProtocols.Tls12, "TLSv1.2"), (System.Security.Authentication.SslProtocols.Tls13, "TLSv1.3") }
+                    .Where(x => set.HasFlag(x.Item1)).Select(x => x.Item2)),
+            };
+            if (protocols is not null)
+            {
+                Line(sb, "tls_protocols", Scalar(protocols));
+            }
+            Line(sb, "tls_handshake_timeout", Number(p.TlsHandshakeTimeoutMs));
+        }
     }
 
     private static void Line(StringBuilder sb, string key, string value) => sb.Append("  ").Append(key).Append(": ").Append(value).Append('\n');

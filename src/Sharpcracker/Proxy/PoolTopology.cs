@@ -34,6 +34,11 @@ internal sealed partial class PoolTopology
         {
             ClusterMap = clusterMap ?? RedisClusterSlotMap.Empty;
             _slotServers = ResolveSlots(ClusterMap, servers, out _clusterFallback);
+            _policy = config.ReadPolicy ?? ReadPolicy.Master;
+            if (config.RoutesReads)
+            {
+                _clusterGroups = ResolveClusterGroups(ClusterMap, servers, out _slotGroups);
+            }
             return;
         }
         if (config.Distribution == DistributionKind.VBucket)
@@ -161,7 +166,12 @@ internal sealed partial class PoolTopology
 
     /// <summary>Index into <see cref="Servers"/> for a read or a write of <paramref name="key"/>; -1 when no server takes it.</summary>
     public int RouteIndex(ReadOnlySpan<byte> key, bool read)
-        => _groups is null ? RouteIndex(key) : ServerIndex(ShardIndex(key), key, read);
+        => _groups is not null ? ServerIndex(ShardIndex(key), key, read)
+            : _slotGroups is not null ? RouteSlot(RedisClusterSlotMap.Slot(key), key, read)
+            : RouteIndex(key);
+
+    /// <summary>The groups whose servers' roles are checked (replication groups, or a redis_cluster pool's under a replica read policy).</summary>
+    public ReplicationGroup[]? CheckedGroups => _groups ?? _clusterGroups;
 
     /// <summary>The server for a read or a write of <paramref name="key"/>, or null when none takes it.</summary>
     public BackendServer? Route(ReadOnlySpan<byte> key, bool read)

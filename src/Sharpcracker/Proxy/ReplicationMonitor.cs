@@ -41,7 +41,7 @@ internal sealed class ReplicationMonitor
             try
             {
                 var topology = _pool.Topology;
-                if (topology.Groups is not null)
+                if (topology.CheckedGroups is not null)
                 {
                     await Task.WhenAll(topology.Servers.Select(s => CheckAsync(s, topology.Config, stopping))).ConfigureAwait(false);
                 }

@@ -7,7 +7,7 @@ namespace Sharpcracker.Proxy;
 
 /// <summary>
 /// A redis_cluster pool: its server list is the configured seeds plus every node a slot map has
-/// named since (discovered at run time; a new <see cref="BackendServer"/> each, whose per-worker
+/// named since (masters; replicas too when the read policy may send reads to them) (discovered at run time; a new <see cref="BackendServer"/> each, whose per-worker
 /// connections are created lazily on first use like any server's). A new map — from a refresh or
 /// a MOVED — is published as a new <see cref="PoolTopology"/> with one reference write.
 /// </summary>
@@ -18,19 +18,30 @@ internal sealed partial class ServerPool
     /// <summary>The slot map refresher of a redis_cluster pool; null for other pools.</summary>
     public RedisClusterMonitor? Cluster => _cluster;
 
-    /// <summary>Starts the slot map refresher when the pool is a redis_cluster pool served by workers.</summary>
+    /// <summary>
+    /// Starts the slot map refresher when the pool is a redis_cluster pool served by workers; on a
+    /// reload of one, adds the nodes the new config wants from the map in use (the replicas, when
+    /// it turned replica reads on).
+    /// </summary>
     private void StartClusterMonitor()
     {
-        if (Config.Distribution == DistributionKind.RedisCluster && Workers is not null && _cluster is null)
+        if (Config.Distribution != DistributionKind.RedisCluster || Workers is null)
+        {
+            return;
+        }
+        if (_cluster is null)
         {
             _cluster = new RedisClusterMonitor(this, _logger);
             _cluster.Start(Stopping);
+            return;
         }
+        PublishClusterMap(map => map);
     }
 
     /// <summary>
     /// Any thread: routes with <paramref name="map"/> from now on (a refresh). Nodes the pool does
-    /// not know yet become servers. False when the map is the one in use.
+    /// not know yet become servers (also when the map is unchanged: a reload may have turned replica
+    /// reads on). False when the map is the one in use.
     /// </summary>
     public bool ApplyClusterMap(RedisClusterSlotMap map) => PublishClusterMap(_ => map);
 
@@ -54,6 +65,7 @@ internal sealed partial class ServerPool
     private bool PublishClusterMap(Func<RedisClusterSlotMap, RedisClusterSlotMap> next, string? extraNode = null)
     {
         List<BackendServer> added = [];
+        bool newMap;
         lock (_topologyLock)
         {
             var current = _topology;
@@ -63,12 +75,15 @@ internal sealed partial class ServerPool
             }
             var map = next(old);
             var changed = !ReferenceEquals(map, old) && !map.SameAs(old);
-            if (!changed && (extraNode is null || current.ServerAt(extraNode) is not null))
+            // Replicas become servers only when reads may go to them (no idle connections otherwise).
+            var wanted = current.Config.RoutesReads ? map.AllNodes : map.Nodes;
+            var missing = (extraNode is null ? wanted : [.. wanted, extraNode]).Where(n => current.ServerAt(n) is null).ToList();
+            if (!changed && missing.Count == 0)
             {
                 return false;
             }
             var servers = current.Servers.ToList();
-            foreach (var node in extraNode is null ? map.Nodes : [.. map.Nodes, extraNode])
+            foreach (var node in missing)
             {
                 if (servers.All(s => s.Config.EndpointText != node) && NodeConfig(node) is { } config)
                 {
@@ -78,14 +93,12 @@ internal sealed partial class ServerPool
                 }
             }
             _topology = new PoolTopology(current.Config, [.. servers], _isLive, changed ? map : old);
+            LabelClusterGroups(_topology);
             if (added.Count > 0)
             {
                 Stats.SetServers(servers.Select(s => s.Stats));
             }
-            if (!changed)
-            {
-                return false;
-            }
+            newMap = changed;
         }
         foreach (var server in added)
         {
@@ -95,7 +108,26 @@ internal sealed partial class ServerPool
                 server.Preconnect();
             }
         }
-        return true;
+        return newMap;
+    }
+
+    /// <summary>
+    /// Under a replica read policy: each node's group in the stats is the endpoint of the master it
+    /// serves with (its own for a master), as the last map said.
+    /// </summary>
+    private static void LabelClusterGroups(PoolTopology topology)
+    {
+        foreach (var group in topology.ClusterGroups ?? [])
+        {
+            if (group.Master >= 0)
+            {
+                topology.Servers[group.Master].Replication.Group = group.Name;
+            }
+            foreach (var replica in group.Replicas)
+            {
+                topology.Servers[replica].Replication.Group = group.Name;
+            }
+        }
     }
 
     /// <summary>A discovered node's server entry: "host:port", weight 1, named by its address.</summary>

@@ -65,10 +65,6 @@ internal sealed partial class ServerPool
             {
                 changes.Add("sentinels " + string.Join(",", config.Sentinels!.Select(s => s.EndpointText)));
             }
-            if (old.Config.ReadPolicy != config.ReadPolicy)
-            {
-                changes.Add($"read_policy {old.ReadPolicy} -> {config.ReadPolicy ?? ReadPolicy.Master}");
-            }
             DescribePoolChanges(old.Config, config, changes);
             _topology = new PoolTopology(config, servers, _isLive, sentinelGroups: sameGroups ? old.SentinelGroups : null);
             foreach (var server in servers)

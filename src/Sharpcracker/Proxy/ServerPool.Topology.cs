@@ -51,7 +51,7 @@ internal sealed partial class ServerPool
     /// <exception cref="ArgumentException">The config cannot be routed (checked before anything changes).</exception>
     public List<string> ApplyConfig(PoolConfig config)
     {
-        Stats.Replicated = config.Replication != ReplicationMode.None;
+        Stats.Replicated = config.RoutesReads;
         if (config.Replication == ReplicationMode.Sentinel)
         {
             return ApplySentinelConfig(config); // ServerPool.Replication.cs
@@ -122,6 +122,7 @@ internal sealed partial class ServerPool
                 servers[i].Health.Reconfigure(config.AutoEjectHosts && ReplicationStatus.MayEject(config, servers[i].Config), config.ServerFailureLimit, config.ServerRetryTimeoutMs);
             }
             _topology = topology;
+            LabelClusterGroups(topology);
             Stats.SetServers(servers.Select(s => s.Stats));
         }
         StartClusterMonitor();
@@ -157,6 +158,9 @@ internal sealed partial class ServerPool
         Compare("auto_eject_hosts", a.AutoEjectHosts, b.AutoEjectHosts);
         Compare("server_failure_limit", a.ServerFailureLimit, b.ServerFailureLimit);
         Compare("server_retry_timeout", a.ServerRetryTimeoutMs, b.ServerRetryTimeoutMs);
+        // redis_cluster: READONLY is part of a connection's handshake, so a switch between master and
+        // replica reads applies to connections opened after it (docs/redis.md).
+        Compare("read_policy", a.ReadPolicy, b.ReadPolicy);
         // Certificates are re-read on every reload; new connections use the new ones.
         Compare("tls certificate", a.Tls?.Context.Thumbprint, b.Tls?.Context.Thumbprint);
         Compare("server_tls", a.ServerTls is not null, b.ServerTls is not null);

@@ -32,7 +32,7 @@ internal sealed partial class ServerPool : IDisposable
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
         StartClusterMonitor(); // redis_cluster pools only (ServerPool.Cluster.cs)
-        Stats.Replicated = config.Replication != ReplicationMode.None;
+        Stats.Replicated = config.RoutesReads;
         if (workers is not null && config.Redis)
         {
             // Replication groups: ROLE checks, and Sentinel discovery for Sentinel pools (idle otherwise).

@@ -46,7 +46,7 @@ internal sealed partial class RedisClientSession
         }
     }
 
-    private BackendServer? RouteKey(ReadOnlySpan<byte> key) => (_cluster ? _routing : _pool.Topology).Route(key);
+    private BackendServer? RouteKey(ReadOnlySpan<byte> key, bool read) => (_cluster ? _routing : _pool.Topology).Route(key, read);
 
     /// <summary>
     /// True while the pool's slot map differs from the one this session routed its outstanding

@@ -279,11 +279,16 @@ internal sealed partial class RedisClientSession
         sb.Append("hash:").Append(_pool.Config.Hash.ToString().ToLowerInvariant()).Append("\r\n");
         sb.Append("distribution:").Append(Distribution.DistributionKinds.Name(_pool.Config.Distribution)).Append("\r\n");
         sb.Append("redis_db:").Append(_pool.Config.RedisDb).Append("\r\n");
+        if (_pool.Config.ReadPolicy is { } policy)
+        {
+            sb.Append("read_policy:").Append(Configuration.ReplicationNames.Name(policy)).Append("\r\n");
+        }
         if (_pool.Topology.ClusterMap is { } map)
         {
             // redis_cluster: what the proxy's slot map says now.
             sb.Append("cluster_slots_served:").Append(map.AssignedSlots).Append("\r\n");
             sb.Append("cluster_masters:").Append(string.Join(",", map.Ranges().Where(r => r.Master is not null).Select(r => r.Master).Distinct())).Append("\r\n");
+            sb.Append("cluster_replicas:").Append(string.Join(",", map.AllNodes.Except(map.Nodes))).Append("\r\n");
         }
         sb.Append("servers:").Append(_pool.Servers.Count).Append("\r\n");
         foreach (var server in _pool.Servers)

@@ -157,7 +157,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
         var topology = _pool.Topology;
         var groups = topology.Groups;
-        _replicated = groups is not null;
+        // A redis_cluster pool routes with its session snapshot; under a replica read policy it has groups per master.
+        _replicated = groups is not null || (_cluster && _routing.ClusterGroups is not null);
         _read = _replicated && ReplicaReads.IsRead(info, sub, topology.ForkReads);
         if (info.IsForkMasterOnly && groups is null && _pool.Config.ForkLayout)
         {
@@ -299,8 +300,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     private void ForwardByKey(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
     {
-        // A replication pool routes reads and writes differently (never a redis_cluster pool).
-        var server = _replicated ? _pool.Topology.Route(key, _read) : RouteKey(key);
+        // A replication pool (or a redis_cluster pool under a replica read policy) routes reads and writes differently.
+        var server = RouteKey(key, _read);
         if (server is null)
         {
             EnqueueNoServer();
@@ -470,7 +471,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         for (var i = 1; i < _args.Count; i += step)
         {
             var slot = bySlot ? Distribution.RedisClusterSlotMap.Slot(Arg(command, i)) : 0;
-            var serverIndex = bySlot ? topology.RouteSlot(slot) : topology.RouteIndex(Arg(command, i), _read);
+            var serverIndex = bySlot ? topology.RouteSlot(slot, Arg(command, i), _read) : topology.RouteIndex(Arg(command, i), _read);
             var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
             if (server is null)
             {

@@ -157,7 +157,7 @@ internal sealed class RedisClusterMonitor
     }
 
     /// <summary>CLUSTER SLOTS from one node (after AUTH when the pool has redis_auth): its master ranges, or why not.</summary>
-    internal static async Task<(List<(int First, int Last, string Master)>? Ranges, string? Error)> QueryAsync(ServerConfig node, PoolConfig pool, CancellationToken stopping)
+    internal static async Task<(List<ClusterSlotRange>? Ranges, string? Error)> QueryAsync(ServerConfig node, PoolConfig pool, CancellationToken stopping)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         deadline.CancelAfter(QueryTimeoutMs);
@@ -191,20 +191,22 @@ internal sealed class RedisClusterMonitor
     }
 
     /// <summary>
-    /// CLUSTER SLOTS: one entry per contiguous range, <c>[first, last, [ip, port, id, …], replica…]</c>.
-    /// An empty ip means "the address you reached me on". No slot served: not a usable map.
+    /// CLUSTER SLOTS: one entry per contiguous range, <c>[first, last, [ip, port, id, …], replica…]</c>,
+    /// each replica shaped like the master. An empty ip (or "?") means "the address you reached me
+    /// on". A replica entry of another shape is skipped (reads then avoid it); a bad master entry
+    /// makes the whole reply unusable. No slot served: not a usable map.
     /// </summary>
-    internal static (List<(int First, int Last, string Master)>? Ranges, string? Error) ParseSlots(object? reply, string askedHost)
+    internal static (List<ClusterSlotRange>? Ranges, string? Error) ParseSlots(object? reply, string askedHost)
     {
         if (reply is not object?[] entries)
         {
             return (null, "CLUSTER SLOTS: not an array");
         }
-        var ranges = new List<(int, int, string)>();
+        var ranges = new List<ClusterSlotRange>();
         foreach (var entry in entries)
         {
             if (entry is not object?[] { Length: >= 3 } e || e[0] is not long first || e[1] is not long last
-                || e[2] is not object?[] { Length: >= 2 } master || master[0] is not string ip || master[1] is not long port)
+                || NodeEndpoint(e[2], askedHost) is not { } master)
             {
                 return (null, "CLUSTER SLOTS: unexpected entry");
             }
@@ -212,10 +214,28 @@ internal sealed class RedisClusterMonitor
             {
                 return (null, $"CLUSTER SLOTS: bad range {first}-{last}");
             }
-            var host = ip.Length == 0 || ip == "?" ? askedHost : ip;
-            ranges.Add(((int)first, (int)last, host + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            var replicas = new List<string>(e.Length - 3);
+            for (var i = 3; i < e.Length; i++)
+            {
+                if (NodeEndpoint(e[i], askedHost) is { } replica)
+                {
+                    replicas.Add(replica);
+                }
+            }
+            ranges.Add(new ClusterSlotRange((int)first, (int)last, master, replicas));
         }
         return ranges.Count == 0 ? (null, "the node serves no slot (cluster not created yet?)") : (ranges, null);
+    }
+
+    /// <summary>A node entry of CLUSTER SLOTS, <c>[ip, port, id, …]</c>, as "host:port"; null when it is not one.</summary>
+    private static string? NodeEndpoint(object? node, string askedHost)
+    {
+        if (node is not object?[] { Length: >= 2 } n || n[0] is not string ip || n[1] is not long port || port is <= 0 or > 65535)
+        {
+            return null;
+        }
+        var host = ip.Length == 0 || ip == "?" ? askedHost : ip;
+        return host + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     /// <summary>Text of a MOVED/ASK target as an endpoint: "host:port", or ":port" resolved against the node that answered.</summary>

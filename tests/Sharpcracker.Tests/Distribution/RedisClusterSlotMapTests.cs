@@ -49,16 +49,30 @@ public sealed class RedisClusterSlotMapTests
     }
 
     [Fact]
-    public void ClusterSlotsReply_ParsedToMasterRanges()
+    public void ClusterSlotsReply_ParsedToMasterRangesWithReplicas()
     {
         // As redis-server 7.0 sends it: [first, last, [ip, port, id], replica...]; an empty ip is the asked node's.
         var reply = Encoding.ASCII.GetBytes(
             "*2\r\n" +
             "*4\r\n:0\r\n:8191\r\n*3\r\n$9\r\n127.0.0.1\r\n:7000\r\n$2\r\nid\r\n*3\r\n$9\r\n127.0.0.1\r\n:7003\r\n$2\r\nr1\r\n" +
-            "*3\r\n:8192\r\n:16383\r\n*4\r\n$0\r\n\r\n:7001\r\n$2\r\nid\r\n*0\r\n");
+            "*5\r\n:8192\r\n:16383\r\n*4\r\n$0\r\n\r\n:7001\r\n$2\r\nid\r\n*0\r\n*3\r\n$0\r\n\r\n:7004\r\n$2\r\nr2\r\n*1\r\n$1\r\nx\r\n");
         var (ranges, error) = RedisClusterMonitor.ParseSlots(RespValue.Parse(reply), "10.0.0.5");
         Assert.Null(error);
-        Assert.Equal([(0, 8191, "127.0.0.1:7000"), (8192, 16383, "10.0.0.5:7001")], ranges!);
+        Assert.NotNull(ranges);
+        Assert.Equal([(0, 8191, "127.0.0.1:7000"), (8192, 16383, "10.0.0.5:7001")], ranges.Select(r => (r.First, r.Last, r.Master)));
+        // A replica entry that is not [ip, port, ...] is skipped; the others are kept, empty ip resolved.
+        Assert.Equal(["127.0.0.1:7003"], ranges[0].Replicas);
+        Assert.Equal(["10.0.0.5:7004"], ranges[1].Replicas);
+        var map = RedisClusterSlotMap.FromRanges(ranges);
+        Assert.Equal(["127.0.0.1:7000", "10.0.0.5:7001", "127.0.0.1:7003", "10.0.0.5:7004"], map.AllNodes);
+        Assert.Equal(["10.0.0.5:7004"], map.ReplicasOf(1));
+        // The same masters with other replicas are another map (a replica that failed or joined).
+        Assert.False(map.SameAs(RedisClusterSlotMap.FromRanges([ranges[0], ranges[1] with { Replicas = [] }])));
+        Assert.True(map.SameAs(RedisClusterSlotMap.FromRanges([ranges[1], ranges[0]])));
+        // A MOVED to a master the map did not know: no replicas for it until the next refresh.
+        var moved = map.WithSlot(5, "127.0.0.1:7009");
+        Assert.Empty(moved.ReplicasOf(moved.OwnerIndex(5)));
+        Assert.Equal(["127.0.0.1:7003"], moved.ReplicasOf(moved.OwnerIndex(0)));
         Assert.NotNull(RedisClusterMonitor.ParseSlots(RespValue.Parse("*0\r\n"u8), "h").Error); // no slot served yet
         Assert.NotNull(RedisClusterMonitor.ParseSlots(RespValue.Parse("-ERR This instance has cluster support disabled\r\n"u8), "h").Error);
         Assert.NotNull(RedisClusterMonitor.ParseSlots(RespValue.Parse("*1\r\n*3\r\n:5\r\n:1\r\n*2\r\n$1\r\na\r\n:1\r\n"u8), "h").Error);

@@ -65,6 +65,139 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         }
     }
 
+    /// <summary>
+    /// read_policy replica: every read lands on a replica (the servers' own command counts say so,
+    /// not the proxy's), writes on masters, and replies are the values written; MGET splits over
+    /// the replicas of several masters. READONLY is sent on every connection of such a pool.
+    /// </summary>
+    [Fact]
+    public async Task ReadPolicyReplica_ReadsServedByReplicas_WritesByMasters()
+    {
+        await using var proxy = await RedisServer.StartProxyAsync([Cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
+        using var c = new RespConnection(proxy.Port);
+        var nodes = (await Cluster.NodesAsync()).Where(n => !n.Failed).ToList();
+        var masters = nodes.Where(n => n.IsMaster).ToList();
+        var replicas = nodes.Where(n => !n.IsMaster).ToList();
+        Assert.Equal(3, replicas.Count);
+        // Replicas are listed by CLUSTER SLOTS once their first sync is done: wait until the proxy's map has all three.
+        await Poll.UntilAsync(async () =>
+        {
+            var info = await c.CallAsync("INFO");
+            var line = info.Split("\r\n").FirstOrDefault(l => l.StartsWith("cluster_replicas:", StringComparison.Ordinal)) ?? "";
+            return replicas.All(r => line.Contains("127.0.0.1:" + r.Port, StringComparison.Ordinal)) ? line : null;
+        }, TimeSpan.FromSeconds(30), "the proxy's slot map never listed the three replicas");
+        Assert.Contains("read_policy:replica\r\n", await c.CallAsync("INFO"));
+
+        const int keys = 60;
+        for (var i = 0; i < keys; i++)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "rr:" + i, "value " + i));
+        }
+        var before = await CommandCountsAsync(nodes, "get");
+        // Replication is asynchronous: poll each key until its replica has it (a read is never refused meanwhile).
+        for (var i = 0; i < keys; i++)
+        {
+            var expected = $"${("value " + i).Length}\r\nvalue {i}\r\n";
+            await Poll.UntilAsync(async () =>
+            {
+                var reply = await c.CallAsync("GET", "rr:" + i);
+                Assert.True(reply == expected || reply == "$-1\r\n", $"GET rr:{i}: {reply}"); // the value, or not replicated yet
+                return reply == expected ? reply : null;
+            }, TimeSpan.FromSeconds(10), "rr:" + i + " never reached its replica");
+        }
+        var after = await CommandCountsAsync(nodes, "get");
+        foreach (var master in masters)
+        {
+            Assert.Equal(before[master.Port], after[master.Port]); // no read reached a master
+        }
+        foreach (var replica in replicas)
+        {
+            Assert.True(after[replica.Port] - before[replica.Port] >= 5, $"replica {replica.Port} served {after[replica.Port] - before[replica.Port]} GETs");
+        }
+        Assert.True(replicas.Sum(r => after[r.Port] - before[r.Port]) >= keys); // every GET (and any retry of a not yet replicated key)
+
+        // MGET over many slots: split, each fragment read from a replica, merged in key order.
+        var mgetBefore = await CommandCountsAsync(nodes, "mget");
+        var mget = await c.CallAsync(["MGET", .. Enumerable.Range(0, 20).Select(i => "rr:" + i)]);
+        Assert.Equal("*20\r\n" + string.Concat(Enumerable.Range(0, 20).Select(i => $"${("value " + i).Length}\r\nvalue {i}\r\n")), mget);
+        var mgetAfter = await CommandCountsAsync(nodes, "mget");
+        Assert.All(masters, m => Assert.Equal(mgetBefore[m.Port], mgetAfter[m.Port]));
+        Assert.True(replicas.Sum(r => mgetAfter[r.Port] - mgetBefore[r.Port]) >= 3);
+        // Writes still go to masters (a replica would answer MOVED, or READONLY without the handshake).
+        Assert.Equal(":1\r\n", await c.CallAsync("DEL", "rr:0"));
+        Assert.Equal("+OK\r\n", await c.CallAsync("SET", "rr:0", "again"));
+    }
+
+    /// <summary>
+    /// A reload that sets read_policy on a running cluster pool: replicas, absent from the server
+    /// list under the master policy, are added at once and serve the reads from then on.
+    /// </summary>
+    [Fact]
+    public async Task Reload_TurnsReplicaReadsOn_ReplicasAddedAndServeReads()
+    {
+        var port = FreePort.Next();
+        string Yaml(string extra) => $"""
+            pool:
+              listen: 127.0.0.1:{port}
+              redis: true
+              distribution: redis_cluster
+            {extra}  servers:
+                - 127.0.0.1:{Cluster.Ports[0]}:1
+
+            """;
+        var path = Path.Combine(Path.GetTempPath(), $"cluster-reload-{Guid.NewGuid():N}.yml");
+        File.WriteAllText(path, Yaml(""));
+        try
+        {
+            await using var proxy = await ProxyInstance.StartAsync(File.ReadAllText(path), port);
+            await using var reloader = new Sharpcracker.Hosting.ConfigReloader(proxy.Host, () => Sharpcracker.Configuration.ConfigLoader.LoadFile(path), [path],
+                Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+            using var c = new RespConnection(proxy.Port);
+            var nodes = (await Cluster.NodesAsync()).Where(n => !n.Failed).ToList();
+            var replicas = nodes.Where(n => !n.IsMaster).ToList();
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "reload-rr", "v1"));
+            Assert.Equal("$2\r\nv1\r\n", await c.CallAsync("GET", "reload-rr"));
+            var info = await c.CallAsync("INFO");
+            Assert.All(replicas, r => Assert.DoesNotContain($",addr=127.0.0.1:{r.Port},", info)); // master policy: no replica is a server
+            // The key's replica has it before replica reads begin (replication is asynchronous).
+            var master = await Cluster.MasterOfAsync(await Cluster.KeySlotAsync("reload-rr"));
+            using (var direct = new RespConnection(replicas.Single(r => r.MasterId == master.Id).Port))
+            {
+                Assert.Equal("+OK\r\n", await direct.CallAsync("READONLY"));
+                await Poll.UntilAsync(async () => await direct.CallAsync("GET", "reload-rr") == "$2\r\nv1\r\n" ? "" : null, TimeSpan.FromSeconds(10), "the replica never got the key");
+            }
+
+            File.WriteAllText(path, Yaml("  read_policy: replica\n"));
+            Assert.True(await reloader.ReloadAsync("test"));
+            info = await c.CallAsync("INFO");
+            Assert.Contains("read_policy:replica\r\n", info);
+            Assert.All(replicas, r => Assert.Contains($",addr=127.0.0.1:{r.Port},", info));
+            var before = await CommandCountsAsync(nodes, "get");
+            for (var i = 0; i < 10; i++)
+            {
+                Assert.Equal("$2\r\nv1\r\n", await c.CallAsync("GET", "reload-rr"));
+            }
+            var after = await CommandCountsAsync(nodes, "get");
+            Assert.All(nodes.Where(n => n.IsMaster), m => Assert.Equal(before[m.Port], after[m.Port]));
+            Assert.Equal(10, replicas.Sum(r => after[r.Port] - before[r.Port]));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    /// <summary>Calls of one command per node, from each node's INFO commandstats.</summary>
+    private static async Task<Dictionary<int, long>> CommandCountsAsync(IEnumerable<RedisClusterNode> nodes, string command)
+    {
+        var counts = new Dictionary<int, long>();
+        foreach (var node in nodes)
+        {
+            counts[node.Port] = await RedisCluster.CommandCallsAsync(node.Port, command);
+        }
+        return counts;
+    }
+
     private async Task FlushAllAsync()
     {
         foreach (var master in (await Cluster.NodesAsync()).Where(n => n.IsMaster && !n.Failed))
@@ -228,7 +361,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
     internal static async Task<Dictionary<string, long>> ClusterCountersAsync(RespConnection proxy)
     {
         var info = await proxy.CallAsync("INFO");
-        return info.Split("\r\n").Where(l => l.StartsWith("cluster_", StringComparison.Ordinal) && !l.StartsWith("cluster_masters:", StringComparison.Ordinal))
+        return info.Split("\r\n").Where(l => l.StartsWith("cluster_", StringComparison.Ordinal) && !l.StartsWith("cluster_masters:", StringComparison.Ordinal) && !l.StartsWith("cluster_replicas:", StringComparison.Ordinal))
             .ToDictionary(l => l[..l.IndexOf(':')], l => long.Parse(l[(l.IndexOf(':') + 1)..]));
     }
 

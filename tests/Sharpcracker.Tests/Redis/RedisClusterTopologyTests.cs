@@ -235,4 +235,61 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         Assert.Equal($"${written.Length}\r\n{written}\r\n", await direct.CallAsync("GET", $"{{{tag}}}:k"));
         output.WriteLine($"failover: first failed write {firstError} ms after kill -9, writes to its slots succeed again after {recovered} ms (last error: {lastError}); background load {ok} ok, {failed} failed");
     }
+
+    /// <summary>
+    /// A replica killed: under prefer_replica its master's slots are read from the master, under
+    /// replica they are refused with a clear error (no fallback), and the other masters' slots keep
+    /// reading from their replicas under both.
+    /// </summary>
+    [Fact]
+    public async Task ReplicaKilled_PreferReplicaReadsTheMaster_ReplicaPolicyRefuses()
+    {
+        using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
+        await using var prefer = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster\nread_policy: prefer_replica");
+        await using var strict = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
+        var nodes = await cluster.NodesAsync();
+        var victim = nodes.First(n => !n.IsMaster);
+        var master = nodes.Single(n => n.Id == victim.MasterId);
+        string Key(Func<int, bool> slotOk, string prefix) => Enumerable.Range(0, 1000).Select(i => prefix + i).First(k => slotOk(KeySlot(k)));
+        var onVictim = Key(slot => master.Serves(slot), "rk");
+        var elsewhere = Key(slot => !master.Serves(slot), "ro");
+        using var pc = new RespConnection(prefer.Port);
+        using var sc = new RespConnection(strict.Port);
+        foreach (var key in new[] { onVictim, elsewhere })
+        {
+            Assert.Equal("+OK\r\n", await pc.CallAsync("SET", key, "v-" + key));
+        }
+        // Both proxies read both keys from replicas once those have them.
+        foreach (var c in new[] { pc, sc })
+        {
+            foreach (var key in new[] { onVictim, elsewhere })
+            {
+                await Poll.UntilAsync(async () => await c.CallAsync("GET", key) == $"${2 + key.Length}\r\nv-{key}\r\n" ? "" : null,
+                    TimeSpan.FromSeconds(30), $"{key} not read back from its replica");
+            }
+        }
+        var masterGets = await RedisCluster.CommandCallsAsync(master.Port, "get");
+
+        cluster.Kill(victim.Port);
+        // prefer_replica: reads of the victim's slots go to its master (a read in flight at the kill may fail once).
+        await Poll.UntilAsync(async () => await pc.CallAsync("GET", onVictim) == $"${2 + onVictim.Length}\r\nv-{onVictim}\r\n" ? "" : null,
+            TimeSpan.FromSeconds(30), "prefer_replica never fell back to the master");
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal($"${2 + onVictim.Length}\r\nv-{onVictim}\r\n", await pc.CallAsync("GET", onVictim));
+        }
+        Assert.True(await RedisCluster.CommandCallsAsync(master.Port, "get") - masterGets >= 20, "the master did not serve the fallback reads");
+        // replica: no fallback; the error says why.
+        await Poll.UntilAsync(async () => (await sc.CallAsync("GET", onVictim)).Contains("read_policy leaves none", StringComparison.Ordinal) ? "" : null,
+            TimeSpan.FromSeconds(30), "replica policy did not refuse reads without a replica");
+        Assert.Equal("-ERR no server for reads in this key's replication group (read_policy leaves none)\r\n", await sc.CallAsync("GET", onVictim));
+        // Writes and the other masters' replicas are unaffected.
+        Assert.Equal("+OK\r\n", await sc.CallAsync("SET", onVictim, "w"));
+        foreach (var c in new[] { pc, sc })
+        {
+            Assert.Equal($"${2 + elsewhere.Length}\r\nv-{elsewhere}\r\n", await c.CallAsync("GET", elsewhere));
+        }
+    }
+
+    private static int KeySlot(string key) => Sharpcracker.Distribution.RedisClusterSlotMap.Slot(System.Text.Encoding.UTF8.GetBytes(key));
 }
