@@ -6,13 +6,14 @@ namespace Sharpcracker.Tests.Redis;
 
 /// <summary>
 /// A redis_cluster pool with <c>server_tls</c> in front of a TLS-only 6-node Redis Cluster (<c>port 0</c>,
-/// <c>tls-cluster yes</c>, <c>tls-replication yes</c>): the slot map is loaded over TLS and the
-/// workers reach every master over TLS. Its own cluster, like the topology tests.
+/// <c>tls-cluster yes</c>, <c>tls-replication yes</c>): the slot map is loaded over TLS, the
+/// workers reach every master (and, under <c>read_policy: replica</c>, every replica) over TLS.
+/// Its own cluster, like the topology tests.
 /// </summary>
 public sealed class RedisClusterTlsTests(TestCertificates certs) : IClassFixture<TestCertificates>
 {
     [Fact]
-    public async Task TlsOnlyCluster_SlotMapLoaded_KeysOfEveryMaster_MgetSplitAcrossSlots()
+    public async Task TlsOnlyCluster_SlotMapLoaded_KeysOfEveryMaster_MgetSplit_ReplicaReads()
     {
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1, tls: certs);
         await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], $"""
@@ -57,11 +58,50 @@ public sealed class RedisClusterTlsTests(TestCertificates certs) : IClassFixture
         Assert.True(pool.Stats.ServerTls.Handshakes >= 3, $"{pool.Stats.ServerTls.Handshakes} TLS handshakes");
         Assert.Equal(0, pool.Stats.ServerTls.Failures);
 
+        // read_policy replica: the replicas (from CLUSTER SLOTS over TLS) serve the reads, over TLS with READONLY.
+        await using var replicaProxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], $"""
+            distribution: redis_cluster
+            read_policy: replica
+            server_tls: true
+            server_tls_ca_file: {certs.CaFile}
+            """);
+        using var rc = new RespConnection(replicaProxy.Port);
+        var nodes = await cluster.NodesAsync();
+        var replicas = nodes.Where(n => !n.IsMaster).ToList();
+        await Poll.UntilAsync(async () =>
+        {
+            var text = await rc.CallAsync("INFO");
+            var listed = text.Split("\r\n").FirstOrDefault(l => l.StartsWith("cluster_replicas:", StringComparison.Ordinal)) ?? "";
+            return replicas.All(r => listed.Contains("127.0.0.1:" + r.Port, StringComparison.Ordinal)) ? listed : null;
+        }, TimeSpan.FromSeconds(15), "the three replicas in the map loaded over TLS");
+        var before = await GetCallsAsync(cluster, nodes);
+        foreach (var k in keys)
+        {
+            // Written above and read back since: replicated by now, or soon (asynchronous replication).
+            await Poll.UntilAsync(async () => await rc.CallAsync("GET", k) is var r && r == $"${2 + k.Length}\r\nv-{k}\r\n" ? r : null,
+                TimeSpan.FromSeconds(10), k + " read from its replica");
+        }
+        var after = await GetCallsAsync(cluster, nodes);
+        Assert.All(nodes.Where(n => n.IsMaster), m => Assert.Equal(before[m.Port], after[m.Port]));
+        Assert.All(replicas, r => Assert.True(after[r.Port] > before[r.Port], $"replica {r.Port} served no GET"));
+
         // The slot query with the pool's TLS settings answers; with a pool that does not trust the
         // nodes' CA (the system roots only) it is refused, with the reason.
         Assert.Null((await RedisClusterMonitor.QueryAsync(pool.Config.Servers[0], pool.Config, CancellationToken.None)).Error);
         var untrusted = ConfigLoader.Parse($"u:\n  listen: 127.0.0.1:1\n  redis: true\n  distribution: redis_cluster\n  server_tls: true\n  servers:\n    - 127.0.0.1:{cluster.Ports[0]}:1\n", "u.yml").Pools[0];
         var refused = (await RedisClusterMonitor.QueryAsync(untrusted.Servers[0], untrusted, CancellationToken.None)).Error;
         Assert.StartsWith("TLS handshake failed: ", refused);
+    }
+
+    /// <summary>GET calls per node, from INFO commandstats over TLS.</summary>
+    private static async Task<Dictionary<int, long>> GetCallsAsync(RedisCluster cluster, IEnumerable<RedisClusterNode> nodes)
+    {
+        var calls = new Dictionary<int, long>();
+        foreach (var node in nodes)
+        {
+            using var c = await cluster.ConnectAsync(node.Port);
+            calls[node.Port] = (await RedisReplicaSet.CommandCallsAsync(c)).GetValueOrDefault("get");
+        }
+        return calls;
     }
 }
