@@ -14,6 +14,8 @@ namespace Sharpcracker.Proxy;
 internal sealed partial class ServerPool
 {
     private RedisClusterMonitor? _cluster;
+    // Discovered nodes the map in use does not name, and since when (Environment.TickCount64). Monitor thread only.
+    private readonly Dictionary<BackendServer, long> _absentSince = [];
 
     /// <summary>The slot map refresher of a redis_cluster pool; null for other pools.</summary>
     public RedisClusterMonitor? Cluster => _cluster;
@@ -109,6 +111,62 @@ internal sealed partial class ServerPool
             }
         }
         return newMap;
+    }
+
+    /// <summary>
+    /// Cluster monitor thread, after each map it read: a discovered node (not a configured seed)
+    /// that no map has named for <paramref name="graceMs"/> leaves the server list, and its
+    /// connections close once their requests are answered. A node named again later comes back
+    /// as a new server.
+    /// </summary>
+    internal void ForgetDepartedNodes(long now, long graceMs)
+    {
+        List<BackendServer> removed = [];
+        lock (_topologyLock)
+        {
+            var current = _topology;
+            if (current.ClusterMap is not { } map)
+            {
+                return;
+            }
+            var wanted = (current.Config.RoutesReads ? map.AllNodes : map.Nodes).Concat(current.Config.Servers.Select(s => s.EndpointText)).ToHashSet();
+            foreach (var server in current.Servers)
+            {
+                if (wanted.Contains(server.Config.EndpointText))
+                {
+                    _absentSince.Remove(server);
+                }
+                else if (_absentSince.TryAdd(server, now))
+                {
+                    continue;
+                }
+                else if (now - _absentSince[server] >= graceMs)
+                {
+                    removed.Add(server);
+                }
+            }
+            foreach (var gone in _absentSince.Keys.Where(s => Array.IndexOf(current.Servers, s) < 0 || removed.Contains(s)).ToList())
+            {
+                _absentSince.Remove(gone);
+            }
+            if (removed.Count == 0)
+            {
+                return;
+            }
+            BackendServer[] servers = [.. current.Servers.Where(s => !removed.Contains(s))];
+            for (var i = 0; i < servers.Length; i++)
+            {
+                servers[i].Index = i; // cosmetic (INFO); snapshots hold their own arrays
+            }
+            _topology = new PoolTopology(current.Config, servers, _isLive, map);
+            LabelClusterGroups(_topology);
+            Stats.SetServers(servers.Select(s => s.Stats));
+        }
+        foreach (var server in removed)
+        {
+            _logger.LogInformation("pool {Pool}: cluster node {Node} left the slot map {Grace} s ago; removed", Name, server.Config.EndpointText, graceMs / 1000);
+        }
+        CloseRemoved(removed);
     }
 
     /// <summary>

@@ -26,6 +26,11 @@ internal sealed class RedisClusterMonitor
     public const int MinIntervalMs = 100;
     /// <summary>Connect plus answer, per node asked.</summary>
     public const int QueryTimeoutMs = 1000;
+    /// <summary>
+    /// How long a discovered node may be missing from every map before it leaves the pool's server
+    /// list (a node removed from the cluster, or a dead one replaced); settable for tests.
+    /// </summary>
+    internal static TimeSpan DepartedNodeGrace { get; set; } = TimeSpan.FromSeconds(30);
 
     private readonly ServerPool _pool;
     private readonly ILogger _logger;
@@ -134,6 +139,7 @@ internal sealed class RedisClusterMonitor
                 _loaded = true;
                 _failing = false;
             }
+            _pool.ForgetDepartedNodes(Environment.TickCount64, (long)DepartedNodeGrace.TotalMilliseconds);
             return true;
         }
         Stats.RefreshFailed();

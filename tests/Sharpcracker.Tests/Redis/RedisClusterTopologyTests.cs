@@ -161,7 +161,8 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
         await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0], cluster.Ports[1]], "distribution: redis_cluster\ntimeout: 2000");
         var nodes = await cluster.NodesAsync();
-        var victim = nodes.First(n => n.IsMaster);
+        // A master that is not a seed: once it has left the map for the grace period, it leaves the server list.
+        var victim = nodes.First(n => n.IsMaster && n.Port != cluster.Ports[0] && n.Port != cluster.Ports[1]);
         var replica = nodes.Single(n => n.MasterId == victim.Id);
         string? tag = null;
         for (var i = 0; tag is null; i++)
@@ -234,6 +235,21 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         using var direct = new RespConnection(replica.Port);
         Assert.Equal($"${written.Length}\r\n{written}\r\n", await direct.CallAsync("GET", $"{{{tag}}}:k"));
         output.WriteLine($"failover: first failed write {firstError} ms after kill -9, writes to its slots succeed again after {recovered} ms (last error: {lastError}); background load {ok} ok, {failed} failed");
+
+        // The dead master is no longer named by any map: after the grace period it leaves the pool's servers.
+        Assert.Contains($",addr=127.0.0.1:{victim.Port},", await writer.CallAsync("INFO"));
+        var grace = Sharpcracker.Redis.RedisClusterMonitor.DepartedNodeGrace;
+        Sharpcracker.Redis.RedisClusterMonitor.DepartedNodeGrace = TimeSpan.FromSeconds(1);
+        try
+        {
+            await Poll.UntilAsync(async () => (await writer.CallAsync("INFO")).Contains($",addr=127.0.0.1:{victim.Port},", StringComparison.Ordinal) ? null : "",
+                TimeSpan.FromSeconds(30), "the killed master stayed in the server list");
+        }
+        finally
+        {
+            Sharpcracker.Redis.RedisClusterMonitor.DepartedNodeGrace = grace;
+        }
+        Assert.Equal($"${written.Length}\r\n{written}\r\n", await writer.CallAsync("GET", $"{{{tag}}}:k"));
     }
 
     /// <summary>
