@@ -20,6 +20,9 @@ internal sealed record RespErrorReply(string Message);
 /// </summary>
 internal sealed class RespClient : IDisposable
 {
+    /// <summary>Control replies are small (CLUSTER SLOTS has at most 16384 ranges); a bigger bulk or array length is a malformed reply.</summary>
+    private const int MaxLength = 1 << 20;
+
     private readonly Socket? _socket;
     private readonly Stream _stream;
     private readonly byte[] _buffer = new byte[16 * 1024];
@@ -146,10 +149,10 @@ internal sealed class RespClient : IDisposable
             case '-':
                 return new RespErrorReply(body);
             case ':':
-                return long.Parse(body, CultureInfo.InvariantCulture);
+                return Number(body);
             case '$':
                 {
-                    var n = int.Parse(body, CultureInfo.InvariantCulture);
+                    var n = Length(body);
                     if (n < 0)
                     {
                         return null;
@@ -161,7 +164,7 @@ internal sealed class RespClient : IDisposable
                 }
             case '*':
                 {
-                    var n = int.Parse(body, CultureInfo.InvariantCulture);
+                    var n = Length(body);
                     if (n < 0)
                     {
                         return null;
@@ -177,6 +180,15 @@ internal sealed class RespClient : IDisposable
                 throw new IOException($"unexpected RESP line '{line}'");
         }
     }
+
+    /// <exception cref="FormatException">Not an integer (an overflowing one included): a malformed reply.</exception>
+    private static long Number(string text)
+        => long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"bad RESP integer '{text}'");
+
+    /// <summary>A bulk or array length: -1 (nil) up to <see cref="MaxLength"/>; anything else is a malformed reply.</summary>
+    private static int Length(string text)
+        => Number(text) is var n && n is >= -1 and <= MaxLength ? (int)n : throw new FormatException($"bad RESP length '{text}'");
+
 
     private async Task<string> ReadLineAsync(CancellationToken cancel)
     {
