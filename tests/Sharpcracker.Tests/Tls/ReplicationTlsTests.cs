@@ -75,6 +75,34 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
     });
 
     /// <summary>
+    /// The same servers, but a pool that does not trust their CA (no server_tls_ca_file: the system
+    /// roots): the ROLE check's handshake is refused, so the replica is down with the certificate
+    /// error as the reason, and reads (read_policy replica) are refused rather than sent to it.
+    /// </summary>
+    [Fact]
+    public Task ForkMasterRule_UntrustedCertificate_ReplicaDown_ReadsRefused() => WithTlsPairAsync(async (master, replica, _) =>
+    {
+        var port = FreePort.Next();
+        await using var proxy = await ProxyInstance.StartAsync($"""
+            untrusted:
+              listen: 127.0.0.1:{port}
+              redis: true
+              read_policy: replica
+              server_tls: true
+              servers:
+                - 127.0.0.1:{master.Port}:1 master
+                - 127.0.0.1:{replica.Port}:1 replica1
+
+            """, port);
+        var server = proxy.Host.Pools.Single().Topology.Servers.Single(s => s.Name == "replica1");
+        await Poll.UntilAsync(() => Task.FromResult(server.Replication.Role == "down" ? "" : null), TimeSpan.FromSeconds(10), "the replica's ROLE check refused");
+        Assert.Contains("certificate", server.Replication.Detail, StringComparison.OrdinalIgnoreCase);
+        Assert.False(server.Replication.Usable);
+        using var client = new RespConnection(port);
+        Assert.StartsWith("-ERR no server for reads", await client.CallAsync("GET", "tls:repl"));
+    });
+
+    /// <summary>
     /// After the proxy's SET of tls:repl reached the replica, a GET through the proxy returns it,
     /// served by the replica (once it is in service for reads); the SET ran on the master.
     /// </summary>
