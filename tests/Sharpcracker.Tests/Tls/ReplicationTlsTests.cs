@@ -44,22 +44,29 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
         }
     }
 
-    [Fact]
-    public Task ForkMasterRule_ReadPolicyReplica_ReadsServedByTheTlsReplica() => WithTlsPairAsync(async (master, replica, _) =>
+    /// <summary>A pool "tlsrepl" with the fork's master rule, read_policy replica and server_tls, trusting the test CA or only the system's roots.</summary>
+    private Task<ProxyInstance> StartForkProxyAsync(ExternalProcess master, ExternalProcess replica, bool trustTheCa)
     {
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync($"""
+        var ca = trustTheCa ? $"  server_tls_ca_file: {certs.CaFile}\n" : "";
+        return ProxyInstance.StartAsync($"""
             tlsrepl:
               listen: 127.0.0.1:{port}
               redis: true
               read_policy: replica
               server_tls: true
-              server_tls_ca_file: {certs.CaFile}
-              servers:
+            {ca}  servers:
                 - 127.0.0.1:{master.Port}:1 master
                 - 127.0.0.1:{replica.Port}:1 replica1
 
             """, port);
+    }
+
+    [Fact]
+    public Task ForkMasterRule_ReadPolicyReplica_ReadsServedByTheTlsReplica() => WithTlsPairAsync(async (master, replica, _) =>
+    {
+        await using var proxy = await StartForkProxyAsync(master, replica, trustTheCa: true);
+        var port = proxy.Port;
         var stats = proxy.Host.Pools.Single().Stats;
         // The ROLE checks reach both TLS-only servers: the replica is reported as such, linked.
         JsonElement Rendered() => JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("tlsrepl");
@@ -82,18 +89,8 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
     [Fact]
     public Task ForkMasterRule_UntrustedCertificate_ReplicaDown_ReadsRefused() => WithTlsPairAsync(async (master, replica, _) =>
     {
-        var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync($"""
-            untrusted:
-              listen: 127.0.0.1:{port}
-              redis: true
-              read_policy: replica
-              server_tls: true
-              servers:
-                - 127.0.0.1:{master.Port}:1 master
-                - 127.0.0.1:{replica.Port}:1 replica1
-
-            """, port);
+        await using var proxy = await StartForkProxyAsync(master, replica, trustTheCa: false);
+        var port = proxy.Port;
         var server = proxy.Host.Pools.Single().Topology.Servers.Single(s => s.Name == "replica1");
         await Poll.UntilAsync(() => Task.FromResult(server.Replication.Role == "down" ? "" : null), TimeSpan.FromSeconds(10), "the replica's ROLE check refused");
         Assert.Contains("certificate", server.Replication.Detail, StringComparison.OrdinalIgnoreCase);
