@@ -160,6 +160,8 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     {
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
         await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0], cluster.Ports[1]], "distribution: redis_cluster\ntimeout: 2000");
+        // A second proxy reads under prefer_master: from the replica while the master is down.
+        await using var readProxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster\ntimeout: 2000\nread_policy: prefer_master");
         var nodes = await cluster.NodesAsync();
         // A master that is not a seed: once it has left the map for the grace period, it leaves the server list.
         var victim = nodes.First(n => n.IsMaster && n.Port != cluster.Ports[0] && n.Port != cluster.Ports[1]);
@@ -199,15 +201,35 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         using var writer = new RespConnection(proxy.Port);
         Assert.Equal("+OK\r\n", await writer.CallAsync("SET", $"{{{tag}}}:k", "before"));
         await Poll.UntilAsync<object>(() => Task.FromResult(Interlocked.Read(ref ok) > 1000 ? new object() : null), TimeSpan.FromSeconds(30), "no load");
+        // The reader's map lists the victim's replica (CLUSTER SLOTS names a replica only once the cluster has its offset).
+        using (var info = new RespConnection(readProxy.Port))
+        {
+            await Poll.UntilAsync(async () => (await info.CallAsync("INFO")).Contains($"127.0.0.1:{replica.Port}", StringComparison.Ordinal) ? "" : null,
+                TimeSpan.FromSeconds(30), "the read proxy's map never listed the replica");
+        }
 
         var clock = Stopwatch.StartNew();
         cluster.Kill(victim.Port);
         long firstError = -1, recovered = -1;
         string? lastError = null;
         var written = "";
+        using var reader = new RespConnection(readProxy.Port);
+        int readsOk = 0, readsFailed = 0, readsOkWhileWritesFail = 0;
+        var readErrors = new Dictionary<string, int>();
         for (var i = 0; recovered < 0; i++)
         {
             Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"writes to the killed master's slots still fail after 60 s: {lastError}");
+            var read = await reader.CallAsync("GET", $"{{{tag}}}:k");
+            if (read.StartsWith('$'))
+            {
+                readsOk++;
+                readsOkWhileWritesFail += firstError >= 0 ? 1 : 0;
+            }
+            else
+            {
+                readsFailed++;
+                readErrors[read.Trim()] = readErrors.GetValueOrDefault(read.Trim()) + 1;
+            }
             var reply = await writer.CallAsync("SET", $"{{{tag}}}:k", "after" + i);
             if (reply == "+OK\r\n")
             {
@@ -235,6 +257,10 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         using var direct = new RespConnection(replica.Port);
         Assert.Equal($"${written.Length}\r\n{written}\r\n", await direct.CallAsync("GET", $"{{{tag}}}:k"));
         output.WriteLine($"failover: first failed write {firstError} ms after kill -9, writes to its slots succeed again after {recovered} ms (last error: {lastError}); background load {ok} ok, {failed} failed");
+        output.WriteLine($"prefer_master reads of those slots meanwhile: {readsOk} ok ({readsOkWhileWritesFail} while writes failed), {readsFailed} failed ({string.Join(", ", readErrors.Select(e => $"{e.Value} × {e.Key}"))})");
+        // After the failover the reader's map has the promoted replica as master: reads see the last write.
+        await Poll.UntilAsync(async () => await reader.CallAsync("GET", $"{{{tag}}}:k") == $"${written.Length}\r\n{written}\r\n" ? "" : null,
+            TimeSpan.FromSeconds(30), "prefer_master reads never saw the write on the promoted master");
 
         // The dead master is no longer named by any map: after the grace period it leaves the pool's servers.
         Assert.Contains($",addr=127.0.0.1:{victim.Port},", await writer.CallAsync("INFO"));
