@@ -215,15 +215,6 @@ public sealed class RedisCluster : IDisposable
     }
 
     /// <summary>kill -9 of one node.</summary>
-    /// <summary>How many times a node ran <paramref name="command"/> (lower case), from its INFO commandstats.</summary>
-    public static async Task<long> CommandCallsAsync(int port, string command)
-    {
-        using var direct = new RespConnection(port);
-        var stats = await direct.CallAsync("INFO", "commandstats");
-        var line = stats.Split("\r\n").FirstOrDefault(l => l.StartsWith($"cmdstat_{command}:calls=", StringComparison.Ordinal));
-        return line is null ? 0 : long.Parse(line.Split('=', ',')[1], System.Globalization.CultureInfo.InvariantCulture);
-    }
-
     public void Kill(int port)
     {
         _nodes[port].Signal("KILL");

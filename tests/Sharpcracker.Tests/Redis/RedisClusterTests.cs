@@ -193,7 +193,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         var counts = new Dictionary<int, long>();
         foreach (var node in nodes)
         {
-            counts[node.Port] = await RedisCluster.CommandCallsAsync(node.Port, command);
+            counts[node.Port] = (await RedisReplicaSet.CommandCallsAsync(node.Port)).GetValueOrDefault(command);
         }
         return counts;
     }

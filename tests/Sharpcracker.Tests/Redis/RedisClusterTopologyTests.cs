@@ -310,7 +310,7 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
                     TimeSpan.FromSeconds(30), $"{key} not read back from its replica");
             }
         }
-        var masterGets = await RedisCluster.CommandCallsAsync(master.Port, "get");
+        var masterGets = (await RedisReplicaSet.CommandCallsAsync(master.Port)).GetValueOrDefault("get");
 
         cluster.Kill(victim.Port);
         // prefer_replica: reads of the victim's slots go to its master (a read in flight at the kill may fail once).
@@ -320,7 +320,7 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         {
             Assert.Equal($"${2 + onVictim.Length}\r\nv-{onVictim}\r\n", await pc.CallAsync("GET", onVictim));
         }
-        Assert.True(await RedisCluster.CommandCallsAsync(master.Port, "get") - masterGets >= 20, "the master did not serve the fallback reads");
+        Assert.True((await RedisReplicaSet.CommandCallsAsync(master.Port)).GetValueOrDefault("get") - masterGets >= 20, "the master did not serve the fallback reads");
         // replica: no fallback; the error says why.
         await Poll.UntilAsync(async () => (await sc.CallAsync("GET", onVictim)).Contains("read_policy leaves none", StringComparison.Ordinal) ? "" : null,
             TimeSpan.FromSeconds(30), "replica policy did not refuse reads without a replica");
