@@ -26,13 +26,13 @@ public class StatsBenchmarks
         _request.StatsClass = CommandClass.Retrieval;
     }
 
-    [Benchmark(Description = "stats per request (queue, send, reply + latency)")]
+    [Benchmark(Description = "stats per request (queue, send, reply + latency; timestamps from the worker's pass clock)")]
     public void PerRequest()
     {
         _connection.BeginRequest(0);
-        _connection.Committed(_request, 24);
+        _connection.Committed(_request, 24, 1000);
         _connection.Sent();
-        _connection.Replied(_request, 40);
+        _connection.Replied(_request, 40, 1250);
     }
 
     private sealed class Request : BackendRequest

@@ -47,7 +47,7 @@ public sealed class RedisClusterSlotMap
     public int AssignedSlots => _owner.Count(o => o >= 0);
 
     /// <summary>The key's hash slot (Redis's <c>keyHashSlot</c>).</summary>
-    public static int Slot(ReadOnlySpan<byte> key) => (int)(HashFunctions.Crc16(s_tag.Apply(key)) & (SlotCount - 1));
+    public static int Slot(ReadOnlySpan<byte> key) => HashFunctions.Crc16Xmodem(s_tag.Apply(key)) & (SlotCount - 1);
 
     /// <summary>The endpoint of the slot's master, or null when no master serves it.</summary>
     public string? Owner(int slot) => _owner[slot] is var o and >= 0 ? _nodes[o] : null;

@@ -89,7 +89,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// </summary>
     public bool Commit(BackendRequest request)
     {
-        var now = Environment.TickCount64;
+        var now = _worker.Now; // the pass's clock: no clock read per request
         if (State == ServerConnectionState.Disconnected)
         {
             if (_server.Health.TryBeginConnect(now) is { } refused)
@@ -107,7 +107,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         _inflightCount = _inflight.Count;
         _worker.Inflight++;
         Volatile.Write(ref _worker.Forwarded, _worker.Forwarded + 1);
-        _stats.Committed(request, _output.Length);
+        _stats.Committed(request, _output.Length, _worker.Timestamp);
         if (!_dirty)
         {
             _dirty = true;
@@ -469,7 +469,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
                 }
                 continue;
             }
-            _stats.Replied(head, length);
+            _stats.Replied(head, length, _worker.Timestamp);
             head.OnReply(data[..length]);
             delivered = true;
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Engine.Interop;
 using Sharpcracker.Proxy;
@@ -38,6 +39,8 @@ internal sealed class Worker : IDisposable
     private readonly List<ServerConnection> _backends = [];
     private readonly List<(long Due, Action Action)> _timers = [];
     private long _nextTimeoutScan;
+    private long _now = Environment.TickCount64; // see Now
+    private long _timestamp = Stopwatch.GetTimestamp(); // see Timestamp
     private volatile bool _stopping;
     private int _clients;
 
@@ -143,6 +146,23 @@ internal sealed class Worker : IDisposable
 
     public void AddBackend(ServerConnection connection) => _backends.Add(connection);
 
+    /// <summary>
+    /// Environment.TickCount64 as of the start of this event loop pass (read once after each
+    /// epoll_wait): request timestamps for the timeout scan cost no clock read per request. It
+    /// trails the real clock by at most one pass, so a timeout can fire that much early.
+    /// Worker thread only.
+    /// </summary>
+    public long Now => _now;
+
+    /// <summary>
+    /// Stopwatch.GetTimestamp() as of the start of this pass: the start and end of a request's
+    /// server latency (histograms, meters). A request is committed and its reply read in different
+    /// passes (its bytes are sent at the end of one, the reply wakes another), so the error of a
+    /// sample is at most the length of those passes, while the per-request clock reads (two, about
+    /// 6% of the CPU of an unpipelined GET) are gone. Worker thread only.
+    /// </summary>
+    public long Timestamp => _timestamp;
+
     public void RemoveBackend(ServerConnection connection) => _backends.Remove(connection);
 
     private void Run()
@@ -150,6 +170,8 @@ internal sealed class Worker : IDisposable
         while (!_stopping)
         {
             var n = _epoll.Wait(WaitTimeoutMs());
+            _now = Environment.TickCount64;
+            _timestamp = Stopwatch.GetTimestamp();
             for (var i = 0; i < n; i++)
             {
                 var data = _epoll.DataAt(i);
@@ -245,7 +267,7 @@ internal sealed class Worker : IDisposable
 
     private void ScanTimeouts()
     {
-        var now = Environment.TickCount64;
+        var now = _now;
         if (now < _nextTimeoutScan)
         {
             return;

@@ -28,12 +28,15 @@ internal sealed class ConnectionStats(ServerStats server)
     /// <summary>Before a request's bytes are appended: the send buffer's length.</summary>
     public void BeginRequest(int pendingLength) => _mark = pendingLength;
 
-    /// <summary>The request's bytes were appended (the buffer is now <paramref name="pendingLength"/> long) and it is queued.</summary>
-    public void Committed(BackendRequest request, int pendingLength)
+    /// <summary>
+    /// The request's bytes were appended (the buffer is now <paramref name="pendingLength"/> long)
+    /// and it is queued at <paramref name="timestamp"/> (Stopwatch ticks: the worker's pass clock).
+    /// </summary>
+    public void Committed(BackendRequest request, int pendingLength, long timestamp)
     {
         var bytes = pendingLength - _mark;
         request.StatsBytes = bytes;
-        request.StatsStart = Stopwatch.GetTimestamp();
+        request.StatsStart = timestamp;
         Volatile.Write(ref _inQueue, _inQueue + 1);
         Volatile.Write(ref _inQueueBytes, _inQueueBytes + bytes);
         Volatile.Write(ref _requests, _requests + 1);
@@ -49,8 +52,8 @@ internal sealed class ConnectionStats(ServerStats server)
         Volatile.Write(ref _inQueueBytes, 0);
     }
 
-    /// <summary>The FIFO head got its complete reply of <paramref name="replyBytes"/> bytes and was dequeued.</summary>
-    public void Replied(BackendRequest request, int replyBytes)
+    /// <summary>The FIFO head got its complete reply of <paramref name="replyBytes"/> bytes at <paramref name="timestamp"/> and was dequeued.</summary>
+    public void Replied(BackendRequest request, int replyBytes, long timestamp)
     {
         if (_outQueue > 0)
         {
@@ -59,7 +62,7 @@ internal sealed class ConnectionStats(ServerStats server)
         }
         Volatile.Write(ref _responses, _responses + 1);
         Volatile.Write(ref _responseBytes, _responseBytes + replyBytes);
-        var elapsed = Stopwatch.GetTimestamp() - request.StatsStart;
+        var elapsed = Math.Max(0, timestamp - request.StatsStart);
         var commandClass = (int)request.StatsClass < CommandClasses.Count ? request.StatsClass : CommandClass.Other;
         _latency[(int)commandClass].RecordSingleWriter(elapsed);
         server.RecordMeter(elapsed, commandClass);

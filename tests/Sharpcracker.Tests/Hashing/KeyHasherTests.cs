@@ -163,4 +163,21 @@ public sealed class KeyHasherTests
         h += h << 15;
         return h;
     }
+
+    /// <summary>The sliced 16-bit CRC (Redis Cluster slots) equals the low 16 bits of twemproxy's table walk for every length.</summary>
+    [Fact]
+    public void Crc16Xmodem_Sliced_EqualsTheTableWalk()
+    {
+        Assert.Equal(0x31C3, HashFunctions.Crc16Xmodem("123456789"u8)); // the CRC-16/XMODEM check value
+        var random = new Random(1234);
+        for (var length = 0; length <= 70; length++)
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var key = new byte[length];
+                random.NextBytes(key);
+                Assert.Equal((ushort)HashFunctions.Crc16(key), HashFunctions.Crc16Xmodem(key));
+            }
+        }
+    }
 }

@@ -84,15 +84,15 @@ public sealed class StatsUnitTests
         var r1 = new TestRequest();
         var r2 = new TestRequest();
         connection.BeginRequest(0);
-        connection.Committed(r1, 7);
+        connection.Committed(r1, 7, 100);
         connection.BeginRequest(7);
-        connection.Committed(r2, 20);
+        connection.Committed(r2, 20, 100);
         var q = server.SampleQueues();
         Assert.Equal((2, 20, 0, 0), (q.InQueue, q.InQueueBytes, q.OutQueue, q.OutQueueBytes));
         connection.Sent();
         q = server.SampleQueues();
         Assert.Equal((0, 0, 2, 20), (q.InQueue, q.InQueueBytes, q.OutQueue, q.OutQueueBytes));
-        connection.Replied(r1, 5);
+        connection.Replied(r1, 5, 150);
         q = server.SampleQueues();
         Assert.Equal((1, 13), (q.OutQueue, q.OutQueueBytes));
         connection.Failed("unknown", 1);
