@@ -82,7 +82,8 @@ public sealed class RedisClusterSlotMap
             {
                 index = nodes.Count;
                 nodes.Add(range.Master);
-                replicas.Add([.. range.Replicas.Where(r => r != range.Master).Distinct(StringComparer.Ordinal)]);
+                // Sorted: nodes may list replicas in different orders, which is no change.
+                replicas.Add([.. range.Replicas.Where(r => r != range.Master).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)]);
             }
             owner.AsSpan(first, last - first + 1).Fill((short)index);
         }
@@ -115,9 +116,15 @@ public sealed class RedisClusterSlotMap
         return new RedisClusterSlotMap(owner, nodes, replicas);
     }
 
-    /// <summary>True when both maps give every slot the same master, and every master the same replicas.</summary>
+    /// <summary>True when both maps give every slot the same master, name the same masters, and give every master the same replicas.</summary>
     public bool SameAs(RedisClusterSlotMap other)
     {
+        // A master a MOVED took the last slot from stays in _nodes with none; the next refresh
+        // drops it, and that is a change (its replicas and the node itself may leave the pool).
+        if (_nodes.Length != other._nodes.Length)
+        {
+            return false;
+        }
         for (var slot = 0; slot < SlotCount; slot++)
         {
             if (Owner(slot) != other.Owner(slot))

@@ -92,6 +92,9 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         var now = _worker.Now; // the pass's clock: no clock read per request
         if (State == ServerConnectionState.Disconnected)
         {
+            // Cold path: the real clock, since a failure earlier in this pass set the back-off
+            // window from it, and the pass clock would still be inside that window.
+            now = Environment.TickCount64;
             if (_server.Health.TryBeginConnect(now) is { } refused)
             {
                 // Disconnected: a failure emptied the output, so what follows _mark is this request's alone.
@@ -148,7 +151,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             _handshakeReplies = handshake.Replies;
             for (var i = 0; i < handshake.Replies; i++)
             {
-                var step = new HandshakeStep(i) { EnqueuedAt = now };
+                var step = new HandshakeStep(i, handshake) { EnqueuedAt = now };
                 _inflight.Enqueue(step);
                 _worker.Inflight++;
             }
@@ -461,7 +464,8 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             if (head is HandshakeStep step)
             {
                 _handshakeReplies--;
-                if (_server.Pool.Handshake?.Check(step.Index, data[..length].TrimEnd("\r\n"u8)) is { } refused)
+                // Checked by the handshake that was sent (a reload may have changed the pool's since).
+                if (step.Handshake.Check(step.Index, data[..length].TrimEnd("\r\n"u8)) is { } refused)
                 {
                     _logger.LogWarning("pool {Pool} server {Server}: {Reason}", _server.Pool.Name, _server.Name, refused);
                     Fail(refused);
@@ -594,9 +598,11 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     }
 
     /// <summary>A handshake command queued ahead of client requests; its reply is checked, not delivered.</summary>
-    private sealed class HandshakeStep(int index) : BackendRequest
+    private sealed class HandshakeStep(int index, IBackendHandshake handshake) : BackendRequest
     {
         public int Index { get; } = index;
+
+        public IBackendHandshake Handshake { get; } = handshake;
 
         public override int TryFrame(ReadOnlySpan<byte> data, ref int scan)
         {

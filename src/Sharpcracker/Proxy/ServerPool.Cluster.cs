@@ -37,7 +37,7 @@ internal sealed partial class ServerPool
             _cluster.Start(Stopping);
             return;
         }
-        PublishClusterMap(map => map);
+        PublishClusterMap(map => map, scanNodes: true);
     }
 
     /// <summary>
@@ -60,11 +60,12 @@ internal sealed partial class ServerPool
         {
             return known;
         }
-        PublishClusterMap(map => map, endpoint);
+        PublishClusterMap(map => map, endpoint, scanNodes: true);
         return _topology.ServerAt(endpoint);
     }
 
-    private bool PublishClusterMap(Func<RedisClusterSlotMap, RedisClusterSlotMap> next, string? extraNode = null)
+    /// <param name="scanNodes">Look for wanted nodes that are not servers even when the map is unchanged (a reload, an ASK target).</param>
+    private bool PublishClusterMap(Func<RedisClusterSlotMap, RedisClusterSlotMap> next, string? extraNode = null, bool scanNodes = false)
     {
         List<BackendServer> added = [];
         bool newMap;
@@ -77,6 +78,10 @@ internal sealed partial class ServerPool
             }
             var map = next(old);
             var changed = !ReferenceEquals(map, old) && !map.SameAs(old);
+            if (!changed && !scanNodes)
+            {
+                return false; // the common MOVED during a migration: the map already says so
+            }
             // Replicas become servers only when reads may go to them (no idle connections otherwise).
             var wanted = current.Config.RoutesReads ? map.AllNodes : map.Nodes;
             var missing = (extraNode is null ? wanted : [.. wanted, extraNode]).Where(n => current.ServerAt(n) is null).ToList();

@@ -212,7 +212,7 @@ internal sealed class RedisClusterMonitor
         foreach (var entry in entries)
         {
             if (entry is not object?[] { Length: >= 3 } e || e[0] is not long first || e[1] is not long last
-                || NodeEndpoint(e[2], askedHost) is not { } master)
+                || NodeEndpoint(e[2], askedHost, unknownIsAsked: true) is not { } master)
             {
                 return (null, "CLUSTER SLOTS: unexpected entry");
             }
@@ -223,7 +223,7 @@ internal sealed class RedisClusterMonitor
             var replicas = new List<string>(e.Length - 3);
             for (var i = 3; i < e.Length; i++)
             {
-                if (NodeEndpoint(e[i], askedHost) is { } replica)
+                if (NodeEndpoint(e[i], askedHost, unknownIsAsked: false) is { } replica)
                 {
                     replicas.Add(replica);
                 }
@@ -233,10 +233,15 @@ internal sealed class RedisClusterMonitor
         return ranges.Count == 0 ? (null, "the node serves no slot (cluster not created yet?)") : (ranges, null);
     }
 
-    /// <summary>A node entry of CLUSTER SLOTS, <c>[ip, port, id, …]</c>, as "host:port"; null when it is not one.</summary>
-    private static string? NodeEndpoint(object? node, string askedHost)
+    /// <summary>
+    /// A node entry of CLUSTER SLOTS, <c>[ip, port, id, …]</c>, as "host:port"; null when it is
+    /// not one. An empty ip is the asked node's address; "?" (endpoint unknown) is taken as that
+    /// too for a master (the asked node then answers MOVED for it if wrong), and skips a replica.
+    /// </summary>
+    private static string? NodeEndpoint(object? node, string askedHost, bool unknownIsAsked)
     {
-        if (node is not object?[] { Length: >= 2 } n || n[0] is not string ip || n[1] is not long port || port is <= 0 or > 65535)
+        if (node is not object?[] { Length: >= 2 } n || n[0] is not string ip || n[1] is not long port || port is <= 0 or > 65535
+            || (ip == "?" && !unknownIsAsked))
         {
             return null;
         }

@@ -55,12 +55,12 @@ public sealed class RedisClusterSlotMapTests
         var reply = Encoding.ASCII.GetBytes(
             "*2\r\n" +
             "*4\r\n:0\r\n:8191\r\n*3\r\n$9\r\n127.0.0.1\r\n:7000\r\n$2\r\nid\r\n*3\r\n$9\r\n127.0.0.1\r\n:7003\r\n$2\r\nr1\r\n" +
-            "*5\r\n:8192\r\n:16383\r\n*4\r\n$0\r\n\r\n:7001\r\n$2\r\nid\r\n*0\r\n*3\r\n$0\r\n\r\n:7004\r\n$2\r\nr2\r\n*1\r\n$1\r\nx\r\n");
+            "*6\r\n:8192\r\n:16383\r\n*4\r\n$0\r\n\r\n:7001\r\n$2\r\nid\r\n*0\r\n*3\r\n$0\r\n\r\n:7004\r\n$2\r\nr2\r\n*1\r\n$1\r\nx\r\n*3\r\n$1\r\n?\r\n:7005\r\n$2\r\nr3\r\n");
         var (ranges, error) = RedisClusterMonitor.ParseSlots(RespValue.Parse(reply), "10.0.0.5");
         Assert.Null(error);
         Assert.NotNull(ranges);
         Assert.Equal([(0, 8191, "127.0.0.1:7000"), (8192, 16383, "10.0.0.5:7001")], ranges.Select(r => (r.First, r.Last, r.Master)));
-        // A replica entry that is not [ip, port, ...] is skipped; the others are kept, empty ip resolved.
+        // A replica entry that is not [ip, port, ...], or whose endpoint is unknown ("?"), is skipped; an empty ip is the asked node's.
         Assert.Equal(["127.0.0.1:7003"], ranges[0].Replicas);
         Assert.Equal(["10.0.0.5:7004"], ranges[1].Replicas);
         var map = RedisClusterSlotMap.FromRanges(ranges);
@@ -69,6 +69,12 @@ public sealed class RedisClusterSlotMapTests
         // The same masters with other replicas are another map (a replica that failed or joined).
         Assert.False(map.SameAs(RedisClusterSlotMap.FromRanges([ranges[0], ranges[1] with { Replicas = [] }])));
         Assert.True(map.SameAs(RedisClusterSlotMap.FromRanges([ranges[1], ranges[0]])));
+        // Replicas listed in another order are the same map; a master a MOVED emptied is gone from a refreshed one.
+        Assert.True(RedisClusterSlotMap.FromRanges([new ClusterSlotRange(0, 16383, "m:1", ["r:2", "r:1"])])
+            .SameAs(RedisClusterSlotMap.FromRanges([new ClusterSlotRange(0, 16383, "m:1", ["r:1", "r:2"])])));
+        var emptied = RedisClusterSlotMap.FromRanges([(0, 0, "a:1"), (1, 16383, "b:1")]).WithSlot(0, "b:1");
+        Assert.Contains("a:1", emptied.Nodes);
+        Assert.False(emptied.SameAs(RedisClusterSlotMap.FromRanges([(0, 16383, "b:1")])));
         // A MOVED to a master the map did not know: no replicas for it until the next refresh.
         var moved = map.WithSlot(5, "127.0.0.1:7009");
         Assert.Empty(moved.ReplicasOf(moved.OwnerIndex(5)));
