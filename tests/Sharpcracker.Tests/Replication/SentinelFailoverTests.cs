@@ -235,7 +235,15 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
                 return role.Contains("slave", StringComparison.Ordinal) && marks.Count > 20 ? "" : null;
             }, TimeSpan.FromSeconds(40), "the restarted master converted to a replica");
         }
-        using (var direct = new RespConnection(newMasterPort))
+        // Under a loaded machine Sentinel may fail over once more while the marks are written (seen
+        // once in a full suite: the restarted node converted, then the new master replaced by the
+        // other replica); the proxy follows it, so the marks are checked on the master Sentinel names now.
+        var finalMasterPort = await set.SentinelMasterPortAsync(Group);
+        if (finalMasterPort != newMasterPort)
+        {
+            output.WriteLine($"a second failover during the marks: {newMasterPort} -> {finalMasterPort}");
+        }
+        using (var direct = new RespConnection(finalMasterPort))
         {
             var missing = new List<string>();
             foreach (var key in marks)
@@ -245,7 +253,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
                     missing.Add(key);
                 }
             }
-            Assert.True(missing.Count == 0, $"{missing.Count} of {marks.Count} marks missing on the new master {newMasterPort} (sentinel now says {await set.SentinelMasterPortAsync(Group)}): {string.Join(",", missing.Take(5))}; old master {oldMasterPort}, calls there: {string.Join(",", (await RedisReplicaSet.CommandCallsAsync(oldMasterPort)).Select(kv => kv.Key + "=" + kv.Value))}");
+            Assert.True(missing.Count == 0, $"{missing.Count} of {marks.Count} marks missing on the master {finalMasterPort} (sentinel now says {await set.SentinelMasterPortAsync(Group)}; after the kill {newMasterPort}): {string.Join(",", missing.Take(5))}; old master {oldMasterPort}, calls there: {string.Join(",", (await RedisReplicaSet.CommandCallsAsync(oldMasterPort)).Select(kv => kv.Key + "=" + kv.Value))}");
         }
     }
 
