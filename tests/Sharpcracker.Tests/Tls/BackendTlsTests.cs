@@ -172,7 +172,9 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
         }
         await Poll.UntilAsync(() => Task.FromResult(server.Health.IsEjected ? "" : null), TimeSpan.FromSeconds(10), "server ejected");
         using var restarted = ExternalProcess.StartMemcachedOnPort(port, "-Z", "-o", $"ssl_chain_cert={certs.Cert("server")},ssl_key={certs.Key("server")}");
-        await Poll.UntilAsync(() => Task.FromResult(server.Health.IsEjected ? null : ""), TimeSpan.FromSeconds(20), "server re-admitted by a TLS probe");
+        // Re-admitted by the probe, and back in the pool's routing (the probe clears the ejection, then rebuilds the live set).
+        await Poll.UntilAsync(() => Task.FromResult(!server.Health.IsEjected && Pool(proxy).Topology.Route("e"u8) == server ? "" : null),
+            TimeSpan.FromSeconds(20), "server re-admitted by a TLS probe");
         using var after = new McConnection(proxy.Port);
         await after.SendAsync("set e 0 0 1\r\n2\r\n");
         Assert.Equal("STORED\r\n", Encoding.Latin1.GetString(await after.ReadExactlyAsync(8)));
