@@ -5,18 +5,18 @@ namespace Sharpcracker.Proxy;
 /// <summary>
 /// A redis_cluster pool's routing: slot → the index in <see cref="Servers"/> of the slot's master,
 /// resolved once per snapshot from the endpoints of the <see cref="RedisClusterSlotMap"/>; and,
-/// under a read_policy other than master, slot → the <see cref="ReplicationGroup"/> of the slot's
-/// master and its replicas, which picks the server for a read as it does for a replication pool.
+/// under a read_policy other than master, one <see cref="ReplicationGroup"/> per map node (a master
+/// and its replicas), which picks the server for a read as it does for a replication pool.
 /// </summary>
 internal sealed partial class PoolTopology
 {
     // Where a slot without a known master goes: a node answers it with MOVED (followed, and the
     // map refreshed) or "CLUSTERDOWN Hash slot not served", exactly as the cluster sees it.
     private readonly int _clusterFallback;
-    // Read policy other than master: one group per map node (a master and its replicas), and the
-    // group of each slot (-1: not served). Null under the master policy: reads go to RouteSlot.
+    // Read policy other than master: one group per map node (a master and its replicas), indexed
+    // like the map's nodes, so a slot's group is its ClusterMap.OwnerIndex. Null under the master
+    // policy: reads go to RouteSlot.
     private readonly ReplicationGroup[]? _clusterGroups;
-    private readonly short[]? _slotGroups;
 
     /// <summary>distribution redis_cluster: the slot map this snapshot routes with; null otherwise.</summary>
     public RedisClusterSlotMap? ClusterMap { get; }
@@ -37,7 +37,7 @@ internal sealed partial class PoolTopology
     /// </summary>
     public int RouteSlot(int slot, ReadOnlySpan<byte> key, bool read)
     {
-        if (!read || _slotGroups is null || _slotGroups[slot] is not (var group and >= 0) || _clusterGroups![group].Master < 0)
+        if (!read || _clusterGroups is null || ClusterMap!.OwnerIndex(slot) is not (var group and >= 0) || _clusterGroups[group].Master < 0)
         {
             return RouteSlot(slot);
         }
@@ -71,7 +71,7 @@ internal sealed partial class PoolTopology
     }
 
     /// <summary>One group per map node: its master's server index (-1: not a server yet) and its replicas' that are servers.</summary>
-    private static ReplicationGroup[] ResolveClusterGroups(RedisClusterSlotMap map, BackendServer[] servers, out short[] slotGroups)
+    private static ReplicationGroup[] ResolveClusterGroups(RedisClusterSlotMap map, BackendServer[] servers)
     {
         var byNode = NodeIndices(map, servers);
         var groups = new ReplicationGroup[map.Nodes.Count];
@@ -82,11 +82,6 @@ internal sealed partial class PoolTopology
                 .Where(i => i >= 0)
                 .ToArray();
             groups[n] = new ReplicationGroup(map.Nodes[n], byNode[n], replicas);
-        }
-        slotGroups = new short[RedisClusterSlotMap.SlotCount];
-        for (var slot = 0; slot < slotGroups.Length; slot++)
-        {
-            slotGroups[slot] = (short)map.OwnerIndex(slot);
         }
         return groups;
     }

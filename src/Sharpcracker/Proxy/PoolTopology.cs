@@ -37,7 +37,7 @@ internal sealed partial class PoolTopology
             _policy = config.ReadPolicy ?? ReadPolicy.Master;
             if (config.RoutesReads)
             {
-                _clusterGroups = ResolveClusterGroups(ClusterMap, servers, out _slotGroups);
+                _clusterGroups = ResolveClusterGroups(ClusterMap, servers);
             }
             return;
         }
@@ -167,7 +167,7 @@ internal sealed partial class PoolTopology
     /// <summary>Index into <see cref="Servers"/> for a read or a write of <paramref name="key"/>; -1 when no server takes it.</summary>
     public int RouteIndex(ReadOnlySpan<byte> key, bool read)
         => _groups is not null ? ServerIndex(ShardIndex(key), key, read)
-            : _slotGroups is not null ? RouteSlot(RedisClusterSlotMap.Slot(key), key, read)
+            : _clusterGroups is not null ? RouteSlot(RedisClusterSlotMap.Slot(key), key, read)
             : RouteIndex(key);
 
     /// <summary>The groups whose servers' roles are checked (replication groups, or a redis_cluster pool's under a replica read policy).</summary>
