@@ -46,13 +46,16 @@ public sealed class ProxyProcess : IDisposable
     }
 
     /// <summary>Starts the proxy on a whole configuration file's text and waits until <paramref name="port"/> listens.</summary>
-    public static ProxyProcess StartWithConfig(string yaml, int port, params string[] extraArgs)
+    public static ProxyProcess StartWithConfig(string yaml, int port, params string[] extraArgs) => StartWithConfig(yaml, port, 5, extraArgs);
+
+    /// <summary>As <see cref="StartWithConfig(string, int, string[])"/>, at log level <paramref name="verbosity"/> (-v).</summary>
+    public static ProxyProcess StartWithConfig(string yaml, int port, int verbosity, params string[] extraArgs)
     {
         var dir = Directory.CreateTempSubdirectory("sc-proc");
         var conf = Path.Combine(dir.FullName, "nutcracker.yml");
         File.WriteAllText(conf, yaml);
         var statsPort = FreePort.Next();
-        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "5", .. SharpcrackerExecutable.LoopbackStats(statsPort), .. extraArgs]))!;
+        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", verbosity.ToString(System.Globalization.CultureInfo.InvariantCulture), .. SharpcrackerExecutable.LoopbackStats(statsPort), .. extraArgs]))!;
         var proxy = new ProxyProcess(process, dir, port, statsPort);
         process.OutputDataReceived += (_, e) => proxy.Append(e.Data);
         process.ErrorDataReceived += (_, e) => proxy.Append(e.Data);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Sharpcracker.Tests.Infrastructure;
 using static Sharpcracker.Tests.Infrastructure.BinaryPacket;
 using static Sharpcracker.Tests.Memcached.BinaryCorpus;
@@ -19,52 +18,35 @@ public sealed class BinaryAllocationTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        var dir = Directory.CreateTempSubdirectory("sc-bin-alloc");
-        var conf = Path.Combine(dir.FullName, "mc.yml");
-        File.WriteAllText(conf, $"m:\n  listen: 127.0.0.1:{port}\n  hash: md5\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n");
-        using var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "4", .. SharpcrackerExecutable.LoopbackStats()]))!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
+        using var proxy = ProxyProcess.StartWithConfig($"m:\n  listen: 127.0.0.1:{port}\n  hash: md5\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, verbosity: 4);
+        using var connection = new McConnection(port);
+        var packets = new List<byte[]>();
+        const int Groups = 20;
+        for (var i = 0; i < Groups; i++)
         {
-            ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
-            using var connection = new McConnection(port);
-            var packets = new List<byte[]>();
-            const int Groups = 20;
-            for (var i = 0; i < Groups; i++)
-            {
-                packets.Add(SetPacket("k" + i, "hello", 7, opcode: SetQ));
-                packets.Add(Request(GetQ, "k" + i, opaque: (uint)i));
-                packets.Add(Request(GetK, "k" + ((i + 3) % Groups)));
-                packets.Add(Request(Incr, "n" + (i % 5), CounterExtras(1)));
-                packets.Add(Request(DeleteQ, "missing" + i));
-            }
-            packets.Add(Request(Noop, opaque: 0xffff));
-            var batch = Concat([.. packets]);
-            async Task RunAsync(int rounds)
-            {
-                for (var r = 0; r < rounds; r++)
-                {
-                    await connection.SendAsync(batch);
-                    await ReadUntilAsync(connection, Noop);
-                }
-            }
-            await RunAsync(300); // warm-up: JIT, pools, buffers reach their steady size
-            var before = await AllocatedAsync(port);
-            const int Rounds = 300;
-            await RunAsync(Rounds);
-            var after = await AllocatedAsync(port);
-            var perRequest = (after - before) / (double)(Rounds * packets.Count);
-            Assert.True(perRequest < 8, $"{perRequest:F1} bytes allocated per request");
+            packets.Add(SetPacket("k" + i, "hello", 7, opcode: SetQ));
+            packets.Add(Request(GetQ, "k" + i, opaque: (uint)i));
+            packets.Add(Request(GetK, "k" + ((i + 3) % Groups)));
+            packets.Add(Request(Incr, "n" + (i % 5), CounterExtras(1)));
+            packets.Add(Request(DeleteQ, "missing" + i));
         }
-        finally
+        packets.Add(Request(Noop, opaque: 0xffff));
+        var batch = Concat([.. packets]);
+        async Task RunAsync(int rounds)
         {
-            if (!process.HasExited)
+            for (var r = 0; r < rounds; r++)
             {
-                process.Kill();
+                await connection.SendAsync(batch);
+                await ReadUntilAsync(connection, Noop);
             }
-            dir.Delete(recursive: true);
         }
+        await RunAsync(300); // warm-up: JIT, pools, buffers reach their steady size
+        var before = await AllocatedAsync(port);
+        const int Rounds = 300;
+        await RunAsync(Rounds);
+        var after = await AllocatedAsync(port);
+        var perRequest = (after - before) / (double)(Rounds * packets.Count);
+        Assert.True(perRequest < 8, $"{perRequest:F1} bytes allocated per request");
     }
 
     private static async Task<long> AllocatedAsync(int port)

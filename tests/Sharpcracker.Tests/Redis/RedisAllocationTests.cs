@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using Sharpcracker.Tests.Infrastructure;
 
@@ -17,53 +16,36 @@ public sealed class RedisAllocationTests
         using var s1 = RedisServer.Start();
         using var s2 = RedisServer.Start();
         var port = FreePort.Next();
-        var dir = Directory.CreateTempSubdirectory("sc-redis-alloc");
-        var conf = Path.Combine(dir.FullName, "redis.yml");
-        File.WriteAllText(conf, $"r:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: murmur\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n");
-        using var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "4", .. SharpcrackerExecutable.LoopbackStats()]))!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
+        using var proxy = ProxyProcess.StartWithConfig($"r:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: murmur\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, verbosity: 4);
+        using var connection = new RespConnection(port);
+        var batch = new MemoryStream();
+        const int PerBatch = 100;
+        for (var i = 0; i < PerBatch / 4; i++)
         {
-            ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
-            using var connection = new RespConnection(port);
-            var batch = new MemoryStream();
-            const int PerBatch = 100;
-            for (var i = 0; i < PerBatch / 4; i++)
+            batch.Write(RespConnection.Encode("SET", "k" + (i % 20), "hello"));
+            batch.Write(RespConnection.Encode("GET", "k" + (i % 20)));
+            batch.Write(RespConnection.Encode("MGET", "k" + (i % 20), "k" + ((i + 1) % 20), "k" + ((i + 7) % 20)));
+            batch.Write(Encoding.ASCII.GetBytes($"incr n{i % 5}\r\n"));
+        }
+        var bytes = batch.ToArray();
+        async Task RunAsync(int rounds)
+        {
+            for (var r = 0; r < rounds; r++)
             {
-                batch.Write(RespConnection.Encode("SET", "k" + (i % 20), "hello"));
-                batch.Write(RespConnection.Encode("GET", "k" + (i % 20)));
-                batch.Write(RespConnection.Encode("MGET", "k" + (i % 20), "k" + ((i + 1) % 20), "k" + ((i + 7) % 20)));
-                batch.Write(Encoding.ASCII.GetBytes($"incr n{i % 5}\r\n"));
-            }
-            var bytes = batch.ToArray();
-            async Task RunAsync(int rounds)
-            {
-                for (var r = 0; r < rounds; r++)
+                await connection.SendAsync(bytes);
+                for (var i = 0; i < PerBatch; i++)
                 {
-                    await connection.SendAsync(bytes);
-                    for (var i = 0; i < PerBatch; i++)
-                    {
-                        await connection.ReadReplyAsync();
-                    }
+                    await connection.ReadReplyAsync();
                 }
             }
-            await RunAsync(300); // warm-up: JIT, pools, buffers reach their steady size
-            var before = await AllocatedAsync(connection);
-            const int Rounds = 300;
-            await RunAsync(Rounds);
-            var after = await AllocatedAsync(connection);
-            var perRequest = (after - before) / (double)(Rounds * PerBatch);
-            Assert.True(perRequest < 8, $"{perRequest:F1} bytes allocated per request");
         }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-            dir.Delete(recursive: true);
-        }
+        await RunAsync(300); // warm-up: JIT, pools, buffers reach their steady size
+        var before = await AllocatedAsync(connection);
+        const int Rounds = 300;
+        await RunAsync(Rounds);
+        var after = await AllocatedAsync(connection);
+        var perRequest = (after - before) / (double)(Rounds * PerBatch);
+        Assert.True(perRequest < 8, $"{perRequest:F1} bytes allocated per request");
     }
 
     private static async Task<long> AllocatedAsync(RespConnection connection)
