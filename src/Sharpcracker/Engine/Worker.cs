@@ -37,7 +37,10 @@ internal sealed class Worker : IDisposable
     private int _nextSlot;
     private readonly List<IFlushable> _dirty = [];
     private readonly List<ServerConnection> _backends = [];
-    private readonly List<(long Due, Action Action)> _timers = [];
+    // One-shot timers by due time (Environment.TickCount64): the nearest is a peek, however many
+    // there are (every TLS connection has one for its handshake deadline).
+    private readonly PriorityQueue<Action, long> _timers = new();
+    private readonly List<Action> _dueTimers = [];
     private long _nextTimeoutScan;
     private long _now = Environment.TickCount64; // see Now
     private long _timestamp = Stopwatch.GetTimestamp(); // see Timestamp
@@ -206,46 +209,43 @@ internal sealed class Worker : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/> on this worker after <paramref name="delayMs"/> (rare events:
-    /// an accept pause). The worker's own timer, so it works even when the process cannot create
-    /// threads or descriptors.
+    /// Runs <paramref name="action"/> on this worker after <paramref name="delayMs"/> (an accept
+    /// pause, a TLS handshake deadline). The worker's own timer, so it works even when the process
+    /// cannot create threads or descriptors.
     /// </summary>
-    public void RunAfter(int delayMs, Action action) => _timers.Add((Environment.TickCount64 + delayMs, action));
+    public void RunAfter(int delayMs, Action action) => _timers.Enqueue(action, Environment.TickCount64 + delayMs);
 
     private int WaitTimeoutMs()
     {
         var timeout = Inflight > 0 ? TimeoutScanMs : -1;
-        if (_timers.Count > 0)
+        if (_timers.TryPeek(out _, out var due))
         {
-            var now = Environment.TickCount64;
-            foreach (var (due, _) in _timers)
-            {
-                var wait = (int)Math.Clamp(due - now, 0, int.MaxValue);
-                timeout = timeout < 0 ? wait : Math.Min(timeout, wait);
-            }
+            var wait = (int)Math.Clamp(due - Environment.TickCount64, 0, int.MaxValue);
+            timeout = timeout < 0 ? wait : Math.Min(timeout, wait);
         }
         return timeout;
     }
 
     private void RunTimers()
     {
+        // Take every due timer first: one that an action adds runs in a later pass, not this one.
         var now = Environment.TickCount64;
-        for (var i = _timers.Count - 1; i >= 0; i--)
+        while (_timers.TryPeek(out _, out var due) && due <= now)
         {
-            if (_timers[i].Due <= now)
+            _dueTimers.Add(_timers.Dequeue());
+        }
+        foreach (var action in _dueTimers)
+        {
+            try
             {
-                var action = _timers[i].Action;
-                _timers.RemoveAt(i);
-                try
-                {
-                    action();
-                }
-                catch (Exception e)
-                {
-                    _logger.LogError(e, "worker {Worker}: timer failed", Index);
-                }
+                action();
+            }
+            catch (Exception e)
+            {
+                _logger.LogError(e, "worker {Worker}: timer failed", Index);
             }
         }
+        _dueTimers.Clear();
     }
 
     private void FlushDirty()
