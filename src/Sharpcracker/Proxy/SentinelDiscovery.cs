@@ -232,9 +232,8 @@ internal sealed class SentinelDiscovery
         {
             if (!_servers.TryGetValue(endpoint, out var server))
             {
-                var colon = endpoint.LastIndexOf(':');
-                var config = new ServerConfig($"{endpoint}:1 {group}", endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture),
-                    null, 1, endpoint, false);
+                var config = ServerConfig.FromEndpoint(endpoint, $"{endpoint}:1 {group}")
+                    ?? throw new FormatException($"not a host:port address: '{endpoint}'");
                 server = new BackendServer(_pool, servers.Count, config, _logger, _pool.Config);
                 _servers[endpoint] = server;
             }

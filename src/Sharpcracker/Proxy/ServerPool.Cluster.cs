@@ -92,7 +92,7 @@ internal sealed partial class ServerPool
             var servers = current.Servers.ToList();
             foreach (var node in missing)
             {
-                if (servers.All(s => s.Config.EndpointText != node) && NodeConfig(node) is { } config)
+                if (servers.All(s => s.Config.EndpointText != node) && ServerConfig.FromEndpoint(node) is { } config)
                 {
                     var server = new BackendServer(this, servers.Count, config, _logger, current.Config);
                     servers.Add(server);
@@ -191,16 +191,5 @@ internal sealed partial class ServerPool
                 topology.Servers[replica].Replication.Group = group.Name;
             }
         }
-    }
-
-    /// <summary>A discovered node's server entry: "host:port", weight 1, named by its address.</summary>
-    private static ServerConfig? NodeConfig(string endpoint)
-    {
-        var colon = endpoint.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(endpoint.AsSpan(colon + 1), out var port) || port is <= 0 or > 65535)
-        {
-            return null;
-        }
-        return new ServerConfig(endpoint + ":1", endpoint[..colon], port, null, 1, endpoint, false);
     }
 }

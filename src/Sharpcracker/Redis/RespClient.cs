@@ -84,9 +84,7 @@ internal sealed class RespClient : IDisposable
     /// <summary>A data node named by its "host:port" (an address Sentinel or a cluster gave): see <see cref="ConnectAsync(ServerConfig, PoolConfig, TimeSpan, CancellationToken)"/>.</summary>
     public static Task<RespClient> ConnectAsync(string endpoint, PoolConfig pool, TimeSpan timeout, CancellationToken cancel)
     {
-        var colon = endpoint.LastIndexOf(':');
-        var host = endpoint[..colon];
-        var node = new ServerConfig(endpoint, host, int.Parse(endpoint[(colon + 1)..], CultureInfo.InvariantCulture), null, 1, endpoint, false);
+        var node = ServerConfig.FromEndpoint(endpoint, endpoint) ?? throw new FormatException($"not a host:port address: '{endpoint}'");
         return ConnectAsync(node, pool, timeout, cancel);
     }
 
