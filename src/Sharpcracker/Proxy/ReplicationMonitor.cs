@@ -109,16 +109,7 @@ internal sealed class ReplicationMonitor
         if (!_clients.TryGetValue(server, out var client))
         {
             // server_tls: the check speaks TLS with the pool's current certificates, as the data path does.
-            client = await RespClient.ConnectAsync(server.Config, config, s_timeout, stopping).ConfigureAwait(false);
-            if (config.RedisAuth is { } password)
-            {
-                var auth = await client.CallAsync(s_timeout, stopping, "AUTH", password).ConfigureAwait(false);
-                if (auth is RespErrorReply error)
-                {
-                    client.Dispose();
-                    throw new IOException("AUTH refused: " + error.Message);
-                }
-            }
+            client = await RespClient.ConnectAuthenticatedAsync(server.Config, config, s_timeout, stopping).ConfigureAwait(false);
             _clients[server] = client;
         }
         return await client.CallAsync(s_timeout, stopping, "ROLE").ConfigureAwait(false);

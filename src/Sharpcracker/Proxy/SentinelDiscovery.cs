@@ -182,7 +182,7 @@ internal sealed class SentinelDiscovery
             if (!_sentinelClients.TryGetValue(endpoint, out var client))
             {
                 client = await RespClient.ConnectToSentinelAsync(sentinel.Host!, sentinel.Port, s_timeout, stopping).ConfigureAwait(false);
-                if (config.SentinelAuth is { } auth && await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false) is RespErrorReply refused)
+                if (config.SentinelAuth is { } auth && await client.CallAsync(s_timeout, stopping, SentinelAuthCommand(auth)).ConfigureAwait(false) is RespErrorReply refused)
                 {
                     client.Dispose();
                     Warn($"pool {_pool.Name}: sentinel {endpoint} refused AUTH: {refused.Message}");
@@ -288,17 +288,17 @@ internal sealed class SentinelDiscovery
         return true;
     }
 
+    /// <summary>AUTH for a sentinel: sentinel_auth is "password" or "user password".</summary>
+    private static string[] SentinelAuthCommand(string auth) => ["AUTH", .. auth.Split(' ', 2)];
+
     /// <summary>ROLE on the address Sentinel named: it must say master before the proxy writes to it.</summary>
     private async Task<bool> ConfirmMasterAsync(string endpoint, PoolConfig config, CancellationToken stopping)
     {
         try
         {
             // A data node: over TLS when the pool has server_tls, like its server connections.
-            using var client = await RespClient.ConnectAsync(endpoint, config, s_timeout, stopping).ConfigureAwait(false);
-            if (config.RedisAuth is { } password)
-            {
-                await client.CallAsync(s_timeout, stopping, "AUTH", password).ConfigureAwait(false);
-            }
+            var node = ServerConfig.FromEndpoint(endpoint, endpoint) ?? throw new FormatException($"not a host:port address: '{endpoint}'");
+            using var client = await RespClient.ConnectAuthenticatedAsync(node, config, s_timeout, stopping).ConfigureAwait(false);
             var role = await client.CallAsync(s_timeout, stopping, "ROLE").ConfigureAwait(false);
             if (role is object?[] { Length: > 0 } r && r[0] is "master")
             {
@@ -347,7 +347,7 @@ internal sealed class SentinelDiscovery
                 using var client = await RespClient.ConnectToSentinelAsync(s.Host!, s.Port, s_timeout, stopping).ConfigureAwait(false);
                 if (config.SentinelAuth is { } auth)
                 {
-                    await client.CallAsync(s_timeout, stopping, ["AUTH", .. auth.Split(' ', 2)]).ConfigureAwait(false);
+                    await client.CallAsync(s_timeout, stopping, SentinelAuthCommand(auth)).ConfigureAwait(false);
                 }
                 await client.SendAsync(stopping, "SUBSCRIBE", "+switch-master", "+failover-state-send-slaveof-noone", "-failover-abort-slave-timeout", "+failover-end-for-timeout", "+promoted-slave", "+failover-state-reconf-slaves", "+sdown", "-sdown", "+odown", "-odown", "+convert-to-slave", "+slave", "+failover-end").ConfigureAwait(false);
                 while (!stopping.IsCancellationRequested && _pool.Config == config)

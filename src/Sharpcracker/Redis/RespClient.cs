@@ -81,11 +81,19 @@ internal sealed class RespClient : IDisposable
         }
     }
 
-    /// <summary>A data node named by its "host:port" (an address Sentinel or a cluster gave): see <see cref="ConnectAsync(ServerConfig, PoolConfig, TimeSpan, CancellationToken)"/>.</summary>
-    public static Task<RespClient> ConnectAsync(string endpoint, PoolConfig pool, TimeSpan timeout, CancellationToken cancel)
+    /// <summary>
+    /// A data node, connected as <see cref="ConnectAsync(ServerConfig, PoolConfig, TimeSpan, CancellationToken)"/>
+    /// and authenticated with the pool's redis_auth. <see cref="IOException"/> when AUTH is refused.
+    /// </summary>
+    public static async Task<RespClient> ConnectAuthenticatedAsync(ServerConfig node, PoolConfig pool, TimeSpan timeout, CancellationToken cancel)
     {
-        var node = ServerConfig.FromEndpoint(endpoint, endpoint) ?? throw new FormatException($"not a host:port address: '{endpoint}'");
-        return ConnectAsync(node, pool, timeout, cancel);
+        var client = await ConnectAsync(node, pool, timeout, cancel).ConfigureAwait(false);
+        if (pool.RedisAuth is { } password && await client.CallAsync(timeout, cancel, "AUTH", password).ConfigureAwait(false) is RespErrorReply error)
+        {
+            client.Dispose();
+            throw new IOException("AUTH refused: " + error.Message);
+        }
+        return client;
     }
 
     /// <summary>Sends one command and reads its reply within <paramref name="timeout"/>.</summary>
