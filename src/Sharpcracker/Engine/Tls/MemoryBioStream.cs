@@ -32,7 +32,7 @@ internal sealed class MemoryBioStream : Stream, IValueTaskSource<int>
     public ByteBuffer Output { get; } = new();
 
     /// <summary>Fed ciphertext the TLS layer has not read yet.</summary>
-    public int Buffered => _inEnd - _inStart;
+    private int Buffered => _inEnd - _inStart;
 
     /// <summary>Room for at least <paramref name="size"/> bytes of ciphertext, received straight into the buffer (no copy); <see cref="Received"/> follows.</summary>
     public Span<byte> GetReceiveSpan(int size)

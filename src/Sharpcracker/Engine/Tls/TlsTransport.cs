@@ -74,7 +74,7 @@ internal sealed class TlsTransport : IDisposable
     public SslProtocols Protocol => IsAuthenticated ? _ssl.SslProtocol : SslProtocols.None;
 
     /// <summary>Decrypted bytes waiting to be taken: the owner must call <see cref="Receive"/> again.</summary>
-    public bool HasBufferedPlaintext => _plainEnd > _plainStart;
+    private bool HasBufferedPlaintext => _plainEnd > _plainStart;
 
     /// <summary>
     /// <see cref="Receive"/> has something to report without reading the socket: decrypted bytes,
