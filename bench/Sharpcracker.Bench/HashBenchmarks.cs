@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Bench;
 

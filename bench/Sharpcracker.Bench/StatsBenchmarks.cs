@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
 using Sharpcracker.Engine;
-using Sharpcracker.Proxy;
 using Sharpcracker.Stats;
 
 namespace Sharpcracker.Bench;

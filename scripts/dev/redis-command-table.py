@@ -1,3 +1,4 @@
+import os
 rows=[l.split() for l in open('/tmp/cmds.txt')]
 local={'ping','echo','quit','select','hello','client','info','auth'}
 anyk={'command'}
@@ -28,7 +29,7 @@ for name,arity,first,last,step,mov,flags in [(r+[""])[:7] for r in rows]:
     elif first==1 and last==1: kind='Single'
     else: kind='KeyRange'
     out.append(f'        new("{name}", {arity}, {first}, {last}, {step}, RedisRoute.{kind}),')
-src='''namespace Sharpcracker.Redis;
+src='''namespace Sharpcracker.Protocols.Redis;
 
 /// <summary>
 /// Every command redis-server 7.0.15 knows (from its COMMAND reply: name, arity, legacy
@@ -44,4 +45,4 @@ internal static partial class RedisCommandTable
     ];
 }
 '''
-open('/work/wt-redis/src/Sharpcracker/Redis/RedisCommandTable.Data.cs','w').write(src)
+open(os.path.join(os.path.dirname(os.path.abspath(__file__)), '../../src/Sharpcracker/Protocols/Redis/RedisCommandTable.Data.cs'),'w').write(src)

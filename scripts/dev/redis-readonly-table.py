@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Writes src/Sharpcracker/Redis/RedisCommandTable.ReadOnly.cs: the commands (and subcommands)
+"""Writes src/Sharpcracker/Protocols/Redis/RedisCommandTable.ReadOnly.cs: the commands (and subcommands)
 whose COMMAND flags include 'readonly', read from a real redis-server started on a free port.
 Usage: scripts/dev/redis-readonly-table.py [repository root]"""
 import os, socket, subprocess, sys, tempfile, time
@@ -36,7 +36,7 @@ try:
 finally:
     proc.terminate(); proc.wait()
 rows = '\n'.join(f'        "{n}",' for n in sorted(names))
-src = f'''namespace Sharpcracker.Redis;
+src = f'''namespace Sharpcracker.Protocols.Redis;
 
 /// <summary>
 /// The commands and subcommands redis-server {version} flags <c>readonly</c> in its COMMAND reply
@@ -51,5 +51,5 @@ internal static partial class RedisCommandTable
     ];
 }}
 '''
-open(os.path.join(root, 'src/Sharpcracker/Redis/RedisCommandTable.ReadOnly.cs'), 'w').write(src)
+open(os.path.join(root, 'src/Sharpcracker/Protocols/Redis/RedisCommandTable.ReadOnly.cs'), 'w').write(src)
 print(len(names), 'readonly names from redis', version)

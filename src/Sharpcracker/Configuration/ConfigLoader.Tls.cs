@@ -1,5 +1,5 @@
 using System.Security.Authentication;
-using Sharpcracker.Engine.Tls;
+using Sharpcracker.Engine;
 using YamlDotNet.RepresentationModel;
 
 namespace Sharpcracker.Configuration;

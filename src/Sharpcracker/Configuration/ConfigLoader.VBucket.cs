@@ -1,5 +1,4 @@
-using Sharpcracker.Distribution;
-using Sharpcracker.Moxi;
+using Sharpcracker.Routing;
 using YamlDotNet.RepresentationModel;
 
 namespace Sharpcracker.Configuration;

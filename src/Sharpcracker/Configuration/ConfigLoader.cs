@@ -1,6 +1,6 @@
 using System.Globalization;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

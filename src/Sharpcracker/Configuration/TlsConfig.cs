@@ -1,5 +1,4 @@
 using System.Security.Authentication;
-using Sharpcracker.Engine.Tls;
 
 namespace Sharpcracker.Configuration;
 

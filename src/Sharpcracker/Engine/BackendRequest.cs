@@ -1,3 +1,4 @@
+using Sharpcracker.Stats;
 namespace Sharpcracker.Engine;
 
 /// <summary>

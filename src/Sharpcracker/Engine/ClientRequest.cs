@@ -1,4 +1,5 @@
-using Sharpcracker.Proxy;
+using Sharpcracker.Common;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
 using Sharpcracker.Engine.Tls;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Engine.Interop;
-using Sharpcracker.Proxy;
+using Sharpcracker.Common;
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Engine.Tls;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Engine;
 

@@ -1,8 +1,8 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Engine.Interop;
-using Sharpcracker.Proxy;
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Engine;
 

@@ -1,9 +1,10 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Common.Interop;
 using Sharpcracker.Configuration;
-using Sharpcracker.Engine.Interop;
 using Sharpcracker.Engine.Tls;
-using Sharpcracker.Proxy;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Engine.Interop;
-using Sharpcracker.Proxy;
+using Sharpcracker.Common.Interop;
 
 namespace Sharpcracker.Engine;
 

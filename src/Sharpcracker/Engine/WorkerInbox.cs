@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using Sharpcracker.Engine.Interop;
+using Sharpcracker.Common.Interop;
 
 namespace Sharpcracker.Engine;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Hosting;
 

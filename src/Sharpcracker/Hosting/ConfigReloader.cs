@@ -2,7 +2,8 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Hosting;
 

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
-using Sharpcracker.Moxi;
+using Sharpcracker.ControlPlane.Moxi;
 
 namespace Sharpcracker.Hosting;
 

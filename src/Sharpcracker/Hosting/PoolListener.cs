@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Engine;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Hosting;
 

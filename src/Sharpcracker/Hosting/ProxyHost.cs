@@ -3,7 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Hosting;
 

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Sharpcracker.Common;
 using Sharpcracker.Configuration;
-using Sharpcracker.Proxy;
+using Sharpcracker.Engine;
+using Sharpcracker.OperatorConsole;
 
 namespace Sharpcracker.Hosting;
 
@@ -20,18 +22,18 @@ public static class ProxyMain
         catch (ArgumentException e)
         {
             Console.Error.WriteLine($"sharpcracker: {e.Message}");
-            Console.Error.Write(CommandLineOptions.HelpText(ProxyProcess.Version));
+            Console.Error.Write(CommandLineOptions.HelpText(ProcessFacts.Version));
             return 1;
         }
 
         if (options.ShowVersion || options.ShowHelp)
         {
-            Console.Out.Write(options.ShowHelp ? CommandLineOptions.HelpText(ProxyProcess.Version) : $"This is sharpcracker-{ProxyProcess.Version}\n");
+            Console.Out.Write(options.ShowHelp ? CommandLineOptions.HelpText(ProcessFacts.Version) : $"This is sharpcracker-{ProcessFacts.Version}\n");
             return 0;
         }
         if (options.DescribeStats)
         {
-            Console.Out.Write($"This is sharpcracker-{ProxyProcess.Version}\n\n");
+            Console.Out.Write($"This is sharpcracker-{ProcessFacts.Version}\n\n");
             Console.Out.Write(StatsDescription.Render());
             Console.Out.Write("\n" + StatsDescription.WorkersLine(options.Threads > 0 ? options.Threads : Engine.WorkerGroup.DefaultCount));
             return 0;
@@ -131,7 +133,7 @@ public static class ProxyMain
         using var opsLoggerFactory = LoggerFactory.Create(ConfigureLogging);
         var opsLogger = opsLoggerFactory.CreateLogger("Sharpcracker.Stats");
         using var signals = LogControl.RegisterSignals(opsLoggerFactory.CreateLogger(LogControl.Category), fileLog);
-        Stats.StatsServers? statsServers = null;
+        StatsServers? statsServers = null;
         try
         {
             // --threads wins over the fork's global: worker_processes; worker_shutdown_timeout bounds the drain.
@@ -145,10 +147,10 @@ public static class ProxyMain
             }
             await using var host = new ProxyHost(config, ConfigureLogging, options.Threads > 0 ? options.Threads : config.Global?.WorkerThreads ?? 0);
             await host.StartAsync();
-            statsServers = Stats.StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new OperatorConsole.ProxyHostView(host));
+            statsServers = StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new ProxyHostView(host));
             foreach (var pool in config.Pools)
             {
-                Console.Error.WriteLine($"sharpcracker-{ProxyProcess.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
+                Console.Error.WriteLine($"sharpcracker-{ProcessFacts.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
             }
             await using var liveConfig = live;
             live.Start(host, options.WatchConfig);

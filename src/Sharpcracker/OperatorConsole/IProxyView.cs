@@ -1,5 +1,5 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
 

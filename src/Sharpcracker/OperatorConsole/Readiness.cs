@@ -1,4 +1,5 @@
-using Sharpcracker.Proxy;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.OperatorConsole;
 

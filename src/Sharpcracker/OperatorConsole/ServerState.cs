@@ -1,4 +1,4 @@
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text.Json;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
-using Sharpcracker.Proxy;
+using Sharpcracker.Common;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
@@ -25,11 +26,11 @@ internal static class StatusJson
             var totals = ConnectionTotals.Of(StatsRegistry.Pools);
             w.WriteStartObject();
             w.WriteString("service", TwemproxyStatsJson.Service);
-            w.WriteString("version", ProxyProcess.Version);
+            w.WriteString("version", ProcessFacts.Version);
             w.WriteString("source", Environment.MachineName);
             w.WriteNumber("pid", Environment.ProcessId);
             w.WriteNumber("timestamp_ms", now.ToUnixTimeMilliseconds());
-            w.WriteNumber("uptime_s", (long)(now.UtcDateTime - ProxyProcess.StartTime).TotalSeconds);
+            w.WriteNumber("uptime_s", (long)(now.UtcDateTime - ProcessFacts.StartTime).TotalSeconds);
             w.WriteNumber("curr_connections", totals.Current);
             w.WriteNumber("total_connections", totals.Total);
             w.WriteNumber("cpu_s", Environment.CpuUsage.TotalTime.TotalSeconds);

@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Sharpcracker.Proxy;
+using Sharpcracker.Common;
 
 namespace Sharpcracker.Stats;
 
@@ -13,7 +13,7 @@ internal static class ProxyMeter
 {
     public const string MeterName = "Sharpcracker";
 
-    public static readonly Meter Meter = new(MeterName, ProxyProcess.Version);
+    public static readonly Meter Meter = new(MeterName, ProcessFacts.Version);
 
     public static readonly Histogram<double> RequestDuration = Meter.CreateHistogram(
         "sharpcracker.request.duration", "s", "Time from queueing a request for a server to its complete reply",

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sharpcracker.Engine;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Stats;
 
@@ -35,7 +35,7 @@ internal sealed class ServerStats
     public string Name { get; }
 
     /// <summary>Role, group, reads and writes of the server in a replication group (set by its BackendServer).</summary>
-    public Proxy.ReplicationStatus? Replication { get; set; }
+    public ReplicationStatus? Replication { get; set; }
 
     /// <summary>A new server connection's counters; called when the connection object is created.</summary>
     public ConnectionStats AddConnection()

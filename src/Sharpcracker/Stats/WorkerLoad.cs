@@ -1,3 +1,4 @@
+using Sharpcracker.Engine;
 namespace Sharpcracker.Stats;
 
 /// <summary>

@@ -1,5 +1,5 @@
 using System.Text;
-using Sharpcracker.Distribution;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Tests.Distribution;
 

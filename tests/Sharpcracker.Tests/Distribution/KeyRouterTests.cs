@@ -1,6 +1,6 @@
 using System.Text;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Tests.Distribution;
 

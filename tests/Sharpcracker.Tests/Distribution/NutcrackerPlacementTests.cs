@@ -1,5 +1,5 @@
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Tests.Distribution;
 

@@ -1,7 +1,9 @@
 using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
-using Sharpcracker.Redis;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Routing;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Tests.Distribution;
 
@@ -145,7 +147,7 @@ public sealed class RedisClusterStatsTests
         pool.Cluster.Moved();
         pool.Cluster.Ask();
         pool.Cluster.MapChanged();
-        var json = Sharpcracker.Stats.TwemproxyStatsJson.RenderText([pool, plain]);
+        var json = Sharpcracker.OperatorConsole.TwemproxyStatsJson.RenderText([pool, plain]);
         using var doc = System.Text.Json.JsonDocument.Parse(json);
         var rc = doc.RootElement.GetProperty("rc");
         Assert.Equal(2, rc.GetProperty("cluster_moved").GetInt64());
@@ -155,7 +157,7 @@ public sealed class RedisClusterStatsTests
         var text = new StringBuilder();
         Sharpcracker.Stats.MemcachedStatsText.AppendRedisInfo(text, pool);
         Assert.Contains("cluster_moved:2\r\ncluster_ask:1\r\ncluster_redirect_limit:0\r\n", text.ToString());
-        var metrics = Sharpcracker.Stats.PrometheusExposition.Render([pool, plain]);
+        var metrics = Sharpcracker.OperatorConsole.PrometheusExposition.Render([pool, plain]);
         Assert.Contains("sharpcracker_cluster_moved_total{pool=\"rc\"} 2\n", metrics);
         Assert.Contains("sharpcracker_cluster_map_changes_total{pool=\"rc\"} 1\n", metrics);
         Assert.DoesNotContain("sharpcracker_cluster_moved_total{pool=\"plain\"}", metrics);

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sharpcracker.Common.Interop;
 using Sharpcracker.Engine;
 
 namespace Sharpcracker.Tests.Engine;
@@ -48,11 +49,11 @@ public sealed class WorkerUnitTests
             Assert.NotEqual(Environment.CurrentManagedThreadId, workerThread);
 
             var recorder = new Recorder(b);
-            await worker.InvokeAsync(() => worker.Register((int)b.SafeHandle.DangerousGetHandle(), recorder, Sharpcracker.Engine.Interop.Libc.EpollIn));
+            await worker.InvokeAsync(() => worker.Register((int)b.SafeHandle.DangerousGetHandle(), recorder, Sharpcracker.Common.Interop.Libc.EpollIn));
             a.Send("ping"u8);
             var (thread, events, data) = await recorder.Called.Task.WaitAsync(TimeSpan.FromSeconds(10));
             Assert.Equal(workerThread, thread);
-            Assert.NotEqual(0u, events & Sharpcracker.Engine.Interop.Libc.EpollIn);
+            Assert.NotEqual(0u, events & Sharpcracker.Common.Interop.Libc.EpollIn);
             Assert.Equal("ping", data);
 
             // A one-shot timer of the worker's own runs on its thread.

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Tests.Hashing;
 

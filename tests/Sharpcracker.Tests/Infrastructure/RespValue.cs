@@ -1,4 +1,4 @@
-using Sharpcracker.Redis;
+using Sharpcracker.ControlPlane;
 
 // In Sharpcracker.Tests (not .Infrastructure) so that every test namespace finds it without a using.
 namespace Sharpcracker.Tests;

@@ -1,4 +1,4 @@
-using Sharpcracker.Memcached;
+using Sharpcracker.Protocols.Memcached;
 
 namespace Sharpcracker.Tests.Integration;
 

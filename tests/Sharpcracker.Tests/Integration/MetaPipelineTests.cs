@@ -1,5 +1,5 @@
 using System.Text;
-using Sharpcracker.Memcached;
+using Sharpcracker.Protocols.Memcached;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Integration;

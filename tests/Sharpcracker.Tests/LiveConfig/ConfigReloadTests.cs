@@ -1,8 +1,9 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
 using Sharpcracker.Hosting;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Tests.Infrastructure;
 using Sharpcracker.Tests.Integration;
 
@@ -90,7 +91,7 @@ public sealed class ConfigReloadTests
             Assert.Equal("2", stats["servers"]);
 
             // Placement follows the final continuum (b weight 3, c weight 1), computed independently.
-            var router = new KeyRouter(Sharpcracker.Hashing.HashKind.Fnv1a_64, HashTag.None, DistributionKind.Ketama,
+            var router = new KeyRouter(Sharpcracker.Routing.Hashing.HashKind.Fnv1a_64, HashTag.None, DistributionKind.Ketama,
                 [new ContinuumMember(0, "b", 3), new ContinuumMember(1, "c", 1)]);
             int[] ports = [s2.Port, s3.Port];
             var landed = new int[2];

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Hosting;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.LiveConfiguration;

@@ -1,9 +1,10 @@
 using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
 using Sharpcracker.Hosting;
 using Sharpcracker.OperatorConsole;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Tests.Operations;
 
@@ -51,7 +52,7 @@ public sealed class ConsoleUnitTests
     [Fact]
     public void ServerStates_FollowTheHealthStateMachine_ProbingWhileAnEjectedServersProbeRuns()
     {
-        var health = new Sharpcracker.Proxy.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
+        var health = new Sharpcracker.Pools.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         Assert.Equal(OperatorConsole.ServerState.Up, OperatorConsole.ServerStates.Of(health, 1000));
         health.OnConnectionFailed("Connection refused", 1000);
         Assert.Equal(OperatorConsole.ServerState.Failing, OperatorConsole.ServerStates.Of(health, 1000));

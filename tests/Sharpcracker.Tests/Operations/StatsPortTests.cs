@@ -2,8 +2,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Operations;

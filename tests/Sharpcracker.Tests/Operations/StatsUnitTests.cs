@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Sharpcracker.Engine;
 using Sharpcracker.Hosting;
+using Sharpcracker.OperatorConsole;
 using Sharpcracker.Stats;
 
 namespace Sharpcracker.Tests.Operations;

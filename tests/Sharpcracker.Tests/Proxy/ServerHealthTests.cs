@@ -1,4 +1,6 @@
-using Sharpcracker.Proxy;
+using Sharpcracker.Configuration;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Tests.Proxy;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Configuration;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Tests.Proxy;
 

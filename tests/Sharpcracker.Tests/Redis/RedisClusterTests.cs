@@ -1,3 +1,5 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Hosting;
 using Sharpcracker.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Redis;
+using Sharpcracker.ControlPlane;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Redis;

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.Routing;
 using Sharpcracker.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -264,8 +266,8 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
 
         // The dead master is no longer named by any map: after the grace period it leaves the pool's servers.
         Assert.Contains($",addr=127.0.0.1:{victim.Port},", await writer.CallAsync("INFO"));
-        var grace = Sharpcracker.Redis.RedisClusterMonitor.DepartedNodeGrace;
-        Sharpcracker.Redis.RedisClusterMonitor.DepartedNodeGrace = TimeSpan.FromSeconds(1);
+        var grace = Sharpcracker.ControlPlane.RedisClusterMonitor.DepartedNodeGrace;
+        Sharpcracker.ControlPlane.RedisClusterMonitor.DepartedNodeGrace = TimeSpan.FromSeconds(1);
         try
         {
             await Poll.UntilAsync(async () => (await writer.CallAsync("INFO")).Contains($",addr=127.0.0.1:{victim.Port},", StringComparison.Ordinal) ? null : "",
@@ -273,7 +275,7 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         }
         finally
         {
-            Sharpcracker.Redis.RedisClusterMonitor.DepartedNodeGrace = grace;
+            Sharpcracker.ControlPlane.RedisClusterMonitor.DepartedNodeGrace = grace;
         }
         Assert.Equal($"${written.Length}\r\n{written}\r\n", await writer.CallAsync("GET", $"{{{tag}}}:k"));
     }
@@ -333,5 +335,5 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         }
     }
 
-    private static int KeySlot(string key) => Sharpcracker.Distribution.RedisClusterSlotMap.Slot(System.Text.Encoding.UTF8.GetBytes(key));
+    private static int KeySlot(string key) => Sharpcracker.Routing.RedisClusterSlotMap.Slot(System.Text.Encoding.UTF8.GetBytes(key));
 }

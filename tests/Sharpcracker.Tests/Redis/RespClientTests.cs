@@ -1,5 +1,5 @@
 using System.Text;
-using Sharpcracker.Redis;
+using Sharpcracker.ControlPlane;
 
 namespace Sharpcracker.Tests.Redis;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Sharpcracker.Redis;
+using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Tests.Redis;
 

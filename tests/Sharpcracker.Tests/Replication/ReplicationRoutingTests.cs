@@ -1,3 +1,5 @@
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Stats;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Replication;
@@ -142,10 +144,10 @@ public sealed class ReplicationRoutingTests
 
         // Stats: each server's role (from ROLE), group, and the reads and writes routed to it.
         var stats = Sharpcracker.Stats.StatsRegistry.Pools.Single(p => p.Name == "rwfork");
-        var json = System.Text.Json.JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("rwfork");
+        var json = System.Text.Json.JsonDocument.Parse(Sharpcracker.OperatorConsole.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("rwfork");
         Assert.Equal(0, json.GetProperty("failovers").GetInt64());
         await Poll.UntilAsync(() => Task.FromResult(stats.Servers.All(s => s.Replication!.Role != "unknown") ? "" : null), TimeSpan.FromSeconds(10), "roles checked");
-        json = System.Text.Json.JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("rwfork");
+        json = System.Text.Json.JsonDocument.Parse(Sharpcracker.OperatorConsole.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("rwfork");
         Assert.Equal("master", json.GetProperty("master").GetProperty("role").GetString());
         Assert.True(json.GetProperty("master").GetProperty("writes").GetInt64() >= 80);
         Assert.Equal(0, json.GetProperty("master").GetProperty("reads").GetInt64()); // the fork's rule: reads only on replicas

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Sharpcracker.Stats;
 using Sharpcracker.Tests.Infrastructure;
 using Xunit.Abstractions;
 

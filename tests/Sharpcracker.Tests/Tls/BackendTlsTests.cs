@@ -1,5 +1,5 @@
 using System.Text;
-using Sharpcracker.Proxy;
+using Sharpcracker.Pools;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;

@@ -2,7 +2,8 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
-using Sharpcracker.Proxy;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Pools;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;
@@ -119,7 +120,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         var counters = Pool(proxy).Stats.ClientTls;
         Assert.Equal(1, counters.Failures);
         Assert.Equal(1, Pool(proxy).Stats.ClientErrCount);
-        Assert.Contains("sharpcracker_client_tls_failures_total{pool=\"pool\"} 1\n", Sharpcracker.Stats.PrometheusExposition.Render([Pool(proxy).Stats]));
+        Assert.Contains("sharpcracker_client_tls_failures_total{pool=\"pool\"} 1\n", Sharpcracker.OperatorConsole.PrometheusExposition.Render([Pool(proxy).Stats]));
     }
 
     [Fact]

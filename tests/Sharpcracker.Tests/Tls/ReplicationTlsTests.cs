@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Sharpcracker.OperatorConsole;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;
@@ -69,7 +70,7 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
         var port = proxy.Port;
         var stats = proxy.Host.Pools.Single().Stats;
         // The ROLE checks reach both TLS-only servers: the replica is reported as such, linked.
-        JsonElement Rendered() => JsonDocument.Parse(Sharpcracker.Stats.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("tlsrepl");
+        JsonElement Rendered() => JsonDocument.Parse(Sharpcracker.OperatorConsole.TwemproxyStatsJson.RenderText([stats])).RootElement.GetProperty("tlsrepl");
         string? Role(string server) => Rendered().GetProperty(server).GetProperty("role").GetString();
         await Poll.UntilAsync(() => Task.FromResult(Role("replica1") == "slave" && Role("master") == "master" ? "" : null),
             TimeSpan.FromSeconds(10), "both roles from ROLE checks over TLS");

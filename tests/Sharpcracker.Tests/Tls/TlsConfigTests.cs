@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Authentication;
 using Sharpcracker.Configuration;
+using Sharpcracker.Routing;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;
@@ -55,7 +56,7 @@ public sealed class TlsConfigTests(TestCertificates certs) : IClassFixture<TestC
     {
         // The slot discovery speaks TLS like the data path, so a TLS-only cluster is a valid backend.
         var pool = Parse($"  redis: true\n  distribution: redis_cluster\n  server_tls: true\n  server_tls_ca_file: {certs.CaFile}\n");
-        Assert.Equal(Sharpcracker.Distribution.DistributionKind.RedisCluster, pool.Distribution);
+        Assert.Equal(Sharpcracker.Routing.DistributionKind.RedisCluster, pool.Distribution);
         Assert.NotNull(pool.ServerTls);
         Assert.True(pool.ServerTls!.Verify);
     }

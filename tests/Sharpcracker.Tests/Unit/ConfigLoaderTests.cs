@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
-using Sharpcracker.Hashing;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Tests.Unit;
 

@@ -1,4 +1,4 @@
-using Sharpcracker.Memcached;
+using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Infrastructure.BinaryPacket;
 
 namespace Sharpcracker.Tests.Unit;

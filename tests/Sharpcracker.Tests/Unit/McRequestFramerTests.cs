@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Text;
-using Sharpcracker.Memcached;
+using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Unit.TestBytes;
 
 namespace Sharpcracker.Tests.Unit;

@@ -1,5 +1,5 @@
 using System.Text;
-using Sharpcracker.Memcached;
+using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Unit.TestBytes;
 
 namespace Sharpcracker.Tests.Unit;

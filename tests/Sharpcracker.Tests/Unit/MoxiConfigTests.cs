@@ -1,8 +1,8 @@
 using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.Distribution;
+using Sharpcracker.ControlPlane.Moxi;
 using Sharpcracker.Hosting;
-using Sharpcracker.Moxi;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Tests.Unit;
 

@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Threading.Tasks.Sources;
-using Sharpcracker.Proxy;
+using Sharpcracker.Common;
 
 namespace Sharpcracker.Engine.Tls;
 

@@ -1,0 +1,54 @@
+using System.Runtime.InteropServices;
+
+namespace Sharpcracker.Common.Interop;
+
+/// <summary>
+/// The few libc calls the worker loop needs and .NET has no allocation-free, exception-free form
+/// of (engine.md §2): epoll, eventfd and accept4. Everything else goes through
+/// <see cref="System.Net.Sockets.Socket"/>'s synchronous span methods, which neither throw nor
+/// allocate on a non-blocking socket. "libc" resolves through the runtime's PAL on glibc and musl.
+/// </summary>
+internal static unsafe partial class Libc
+{
+    public const int EpollCloexec = 0x80000;
+    public const int EpollCtlAdd = 1;
+    public const int EpollCtlDel = 2;
+    public const int EpollCtlMod = 3;
+
+    public const uint EpollIn = 0x001;
+    public const uint EpollOut = 0x004;
+    public const uint EpollErr = 0x008;
+    public const uint EpollHup = 0x010;
+
+    public const int EfdNonblock = 0x800;
+    public const int EfdCloexec = 0x80000;
+    public const int SockNonblock = 0x800;
+    public const int SockCloexec = 0x80000;
+
+    public const int EIntr = 4;
+    public const int EAgain = 11;
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_create1(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_ctl(int epfd, int op, int fd, void* ev);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int epoll_wait(int epfd, void* events, int maxevents, int timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint read(int fd, void* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial nint write(int fd, void* buf, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int accept4(int fd, void* addr, void* addrlen, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int close(int fd);
+}

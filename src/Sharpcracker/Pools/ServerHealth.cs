@@ -1,0 +1,208 @@
+namespace Sharpcracker.Pools;
+
+/// <summary>
+/// The failure state of one backend server, shared by all its connections. A pure state
+/// machine (no I/O, time passed in), driven by <see cref="ServerConnection"/> and
+/// <see cref="BackendServer"/>:
+/// <list type="bullet">
+/// <item>Every connection failure (refused, reset, closed, timed out, desync) counts; any reply
+/// resets the count (twemproxy's <c>failure_count</c>).</item>
+/// <item>With <c>auto_eject_hosts</c>, reaching <c>server_failure_limit</c> ejects the server:
+/// it leaves the continuum until a probe on a fresh connection succeeds, tried every
+/// <c>server_retry_timeout</c>.</item>
+/// <item>Below the limit (or without auto-eject) reconnects back off: the first failure after a
+/// working period reconnects at once; from the second consecutive failure on no connect is tried
+/// for 100 ms, 200 ms, 400 ms … capped at <c>server_retry_timeout</c> with auto-eject and at
+/// <see cref="RecoveryCapMs"/> without it (a server that comes back is used again within that
+/// time, as twemproxy's connect-on-demand does); requests arriving meanwhile fail at once with
+/// the last error instead of each trying a connect, and when a window has passed one connection
+/// (of any worker) makes the next attempt (<see cref="TryBeginConnect"/>).</item>
+/// </list>
+/// </summary>
+internal sealed class ServerHealth
+{
+    /// <summary>The first back-off delay (after the second consecutive failure).</summary>
+    public const int BackoffBaseMs = 100;
+
+    /// <summary>
+    /// The longest back-off without auto_eject_hosts: a dead server is tried at most once per
+    /// this many milliseconds (whatever the number of workers and connections), and a server
+    /// that comes back is used again within it.
+    /// </summary>
+    public const int RecoveryCapMs = 500;
+
+    private readonly object _lock = new();
+    // Settings: written under _lock (constructor, Reconfigure), read under it or as one int.
+    private bool _autoEject;
+    private int _failureLimit;
+    private volatile int _retryTimeoutMs;
+    private int _failures;          // consecutive failures since the last reply; written under _lock
+    private long _connectAllowedAt; // Environment.TickCount64 before which no connect is started
+    private volatile string _lastError = "Connection refused";
+    private volatile bool _ejected;
+    private long _ejectedAtUnixMs;
+    private long _ejections;
+
+    public ServerHealth(bool autoEject, int failureLimit, int retryTimeoutMs)
+    {
+        _autoEject = autoEject;
+        // twemproxy ejects when failure_count >= limit; a limit of 0 behaves like 1.
+        _failureLimit = Math.Max(1, failureLimit);
+        _retryTimeoutMs = Math.Max(1, retryTimeoutMs);
+    }
+
+    /// <summary>
+    /// A config reload kept this server and may have changed the pool's ejection settings; they
+    /// apply from the next failure (an ejected server stays out until its probe succeeds).
+    /// </summary>
+    public void Reconfigure(bool autoEject, int failureLimit, int retryTimeoutMs)
+    {
+        lock (_lock)
+        {
+            _autoEject = autoEject;
+            _failureLimit = Math.Max(1, failureLimit);
+            _retryTimeoutMs = Math.Max(1, retryTimeoutMs);
+        }
+    }
+
+    public bool IsEjected => _ejected;
+
+    /// <summary>An ejected server's re-admission probe is in progress (for reporting).</summary>
+    public bool IsProbing => _probing;
+
+    private volatile bool _probing;
+
+    /// <summary>The probe of an ejected server starts (true) or has its answer (false).</summary>
+    public void SetProbing(bool probing) => _probing = probing;
+
+    /// <summary>The reason of the most recent failure (what refused requests are answered with).</summary>
+    public string LastError => _lastError;
+
+    /// <summary>Consecutive failures since the last reply.</summary>
+    public int Failures => Volatile.Read(ref _failures);
+
+    /// <summary>Unix time in milliseconds of the latest ejection, 0 if never ejected.</summary>
+    public long EjectedAtUnixMs => Interlocked.Read(ref _ejectedAtUnixMs);
+
+    /// <summary>How many times the server was ejected.</summary>
+    public long Ejections => Interlocked.Read(ref _ejections);
+
+    public int RetryTimeoutMs => _retryTimeoutMs;
+
+    /// <summary>A reply arrived: the server works. Cheap when nothing had failed (one read).</summary>
+    public void OnReply()
+    {
+        if (Volatile.Read(ref _failures) == 0)
+        {
+            return;
+        }
+        lock (_lock)
+        {
+            _failures = 0;
+            Volatile.Write(ref _connectAllowedAt, 0);
+        }
+    }
+
+    /// <summary>
+    /// Null when a connect may start at <paramref name="now"/>; otherwise the error to fail the
+    /// request with at once (the server is ejected or in back-off).
+    /// </summary>
+    public string? RefuseConnect(long now)
+    {
+        if (_ejected || now < Volatile.Read(ref _connectAllowedAt))
+        {
+            return _lastError;
+        }
+        return null;
+    }
+
+    /// <summary>A connection failed. Returns true when this failure ejected the server.</summary>
+    public bool OnConnectionFailed(string reason, long now)
+    {
+        lock (_lock)
+        {
+            _lastError = reason;
+            if (_ejected)
+            {
+                return false; // already out; connections still draining don't count again
+            }
+            _failures++;
+            if (_autoEject && _failures >= _failureLimit)
+            {
+                _ejected = true;
+                _failures = 0;
+                Interlocked.Exchange(ref _ejectedAtUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                Interlocked.Increment(ref _ejections);
+                return true;
+            }
+            Volatile.Write(ref _connectAllowedAt, now + BackoffDelayMs(_failures, _retryTimeoutMs, _autoEject));
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The result of a re-admission probe of an ejected server: null error means it answered.
+    /// Returns true when the server is back in service.
+    /// </summary>
+    public bool OnProbeResult(string? error)
+    {
+        lock (_lock)
+        {
+            if (error is not null)
+            {
+                _lastError = error;
+                return false;
+            }
+            if (!_ejected)
+            {
+                return false;
+            }
+            _ejected = false;
+            _failures = 0;
+            Volatile.Write(ref _connectAllowedAt, 0);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// 0 for the first consecutive failure, then 100 ms doubling, capped at the retry timeout
+    /// (with auto-eject) or at <see cref="RecoveryCapMs"/> (without: nothing ejects the server, so
+    /// a long back-off would only delay its return).
+    /// </summary>
+    public static long BackoffDelayMs(int consecutiveFailures, int retryTimeoutMs, bool autoEject = true)
+    {
+        if (consecutiveFailures <= 1)
+        {
+            return 0;
+        }
+        var shift = Math.Min(consecutiveFailures - 2, 20);
+        var cap = autoEject ? retryTimeoutMs : Math.Min(retryTimeoutMs, RecoveryCapMs);
+        return Math.Min((long)BackoffBaseMs << shift, cap);
+    }
+
+    /// <summary>
+    /// A connection that is down wants to connect at <paramref name="now"/>: null when it may,
+    /// otherwise the error to fail its request with. Outside a back-off every connection may;
+    /// once a back-off window has passed, only the first caller gets the attempt and the window
+    /// restarts for the others, so a dead server sees one connect per window in all.
+    /// <see cref="RefuseConnect"/> is the read-only form (for reporting).
+    /// </summary>
+    public string? TryBeginConnect(long now)
+    {
+        if (_ejected)
+        {
+            return _lastError;
+        }
+        var allowedAt = Volatile.Read(ref _connectAllowedAt);
+        if (allowedAt == 0)
+        {
+            return null;
+        }
+        if (now < allowedAt)
+        {
+            return _lastError;
+        }
+        var next = now + BackoffDelayMs(Math.Max(2, Volatile.Read(ref _failures)), _retryTimeoutMs, _autoEject);
+        return Interlocked.CompareExchange(ref _connectAllowedAt, next, allowedAt) == allowedAt ? null : _lastError;
+    }
+}

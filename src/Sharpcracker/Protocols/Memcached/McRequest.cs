@@ -1,0 +1,155 @@
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+
+namespace Sharpcracker.Protocols.Memcached;
+
+internal enum McRequestKind : byte
+{
+    /// <summary>Answered by the proxy; Reply holds the bytes.</summary>
+    Local,
+    /// <summary>Forwarded to one server; a one-line reply passed through.</summary>
+    Single,
+    /// <summary>A get/gets/gat/gats forwarded whole to one server; the reply passed through.</summary>
+    Retrieval,
+    /// <summary>A retrieval split over several servers; its Children are Fragments.</summary>
+    MultiGet,
+    Fragment,
+    /// <summary>Sent to every server (flush_all, verbosity); one reply back. Children are FanOutParts.</summary>
+    FanOut,
+    FanOutPart,
+    /// <summary>Close the client once everything before it has been written.</summary>
+    Quit,
+    /// <summary>A meta command forwarded to one server; MetaQuiet says what of its reply the client sees.</summary>
+    Meta,
+    /// <summary>A binary-protocol request forwarded to one server on its binary connection (McBinary).</summary>
+    Binary,
+    /// <summary>A binary FLUSH sent to every server; one reply back. Children are BinaryFanOutParts.</summary>
+    BinaryFanOut,
+    BinaryFanOutPart,
+}
+
+/// <summary>
+/// One memcached request and, when split, one part of it (completion and reply handling are
+/// <see cref="ClientRequest{TRequest}"/>'s).
+/// </summary>
+internal sealed class McRequest : ClientRequest<McRequest>
+{
+    private readonly McClientSession _session;
+
+    public McRequest(McClientSession session)
+        : base(session)
+    {
+        _session = session;
+    }
+
+    public McRequestKind Kind;
+    public bool Noreply;
+    public McMetaQuiet MetaQuiet;
+
+    // Binary: the client's opcode and opaque; the opcode forwarded (the quiet one made loud, so the
+    // server always answers); whether the reply is hidden as memcached's quiet opcodes hide it.
+    public byte BinaryOpcode;
+    public byte BinaryForward;
+    public uint BinaryOpaque;
+    public bool BinaryHidden;
+
+    // Multi-get bookkeeping: the keys (copied out of the client's buffer), and which child serves each.
+    public readonly ByteBuffer KeyBytes = new();
+    public int KeyCount;
+    public int[] KeyStarts = new int[16];
+    public int[] KeyLengths = new int[16];
+    public int[] KeyChild = new int[16];
+
+    public void AddKey(int start, int length)
+    {
+        if (KeyCount == KeyStarts.Length)
+        {
+            Array.Resize(ref KeyStarts, KeyCount * 2);
+            Array.Resize(ref KeyLengths, KeyCount * 2);
+            Array.Resize(ref KeyChild, KeyCount * 2);
+        }
+        KeyStarts[KeyCount] = start;
+        KeyLengths[KeyCount] = length;
+        KeyCount++;
+    }
+
+    public ReadOnlySpan<byte> Key(int i) => KeyBytes.Span.Slice(KeyStarts[i], KeyLengths[i]);
+
+    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind switch
+    {
+        McRequestKind.Retrieval or McRequestKind.Fragment => McReplyFramer.FrameRetrieval(data, ref scan),
+        McRequestKind.Meta => McMetaReplyFramer.Frame(data, MetaQuiet),
+        McRequestKind.Binary or McRequestKind.BinaryFanOutPart => McBinary.FrameReply(data, BinaryForward),
+        _ => McReplyFramer.FrameLine(data),
+    };
+
+    public override void OnReply(ReadOnlySpan<byte> reply)
+    {
+        if (Noreply && Kind == McRequestKind.Single)
+        {
+            Complete(); // the client asked for no reply
+            return;
+        }
+        if (Kind == McRequestKind.Binary)
+        {
+            OnBinaryReply(reply);
+            return;
+        }
+        if (Kind == McRequestKind.Meta)
+        {
+            // Quiet meta commands: hide what memcached would have hidden under q.
+            reply = McMetaReplyFramer.Visible(MetaQuiet, reply);
+        }
+        KeepReplyAndComplete(reply);
+    }
+
+    /// <summary>
+    /// A binary reply: hidden when memcached's quiet opcode would have hidden it (a quiet get's
+    /// miss, another quiet command's success), passed through when the client's opcode was
+    /// forwarded, else kept with the client's quiet opcode written back (memcached echoes it).
+    /// </summary>
+    private void OnBinaryReply(ReadOnlySpan<byte> reply)
+    {
+        if (Noreply)
+        {
+            BinaryHidden = true;
+            Complete();
+            return;
+        }
+        if (BinaryOpcode == BinaryForward)
+        {
+            KeepReplyAndComplete(reply);
+            return;
+        }
+        var status = McBinary.Status(reply);
+        if (McBinary.IsQuietGet(BinaryOpcode) ? status == McBinary.KeyNotFound : status == McBinary.Success)
+        {
+            BinaryHidden = true;
+            Complete();
+            return;
+        }
+        if (!_session.IsAborted)
+        {
+            var span = Reply.GetSpan(reply.Length);
+            reply.CopyTo(span);
+            span[1] = BinaryOpcode;
+            Reply.Advance(reply.Length);
+            _session.CountReplyBytes(reply.Length);
+        }
+        Complete();
+    }
+
+    public override void Reset()
+    {
+        base.Reset();
+        Kind = McRequestKind.Local;
+        Noreply = false;
+        MetaQuiet = McMetaQuiet.None;
+        BinaryOpcode = 0;
+        BinaryForward = 0;
+        BinaryOpaque = 0;
+        BinaryHidden = false;
+        KeyBytes.Clear();
+        KeyCount = 0;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Buffers;
+
+namespace Sharpcracker.Protocols.Memcached;
+
+internal enum McFrameStatus
+{
+    /// <summary>No complete request at the start of the buffer yet.</summary>
+    NeedMore,
+    /// <summary>A complete request: command, line and (for storage) its data block.</summary>
+    Request,
+    /// <summary>The client broke a rule memcached enforces by closing (2 KiB without a line end).</summary>
+    Close,
+    /// <summary>
+    /// A storage command whose line plus data exceeds the request size limit: command and line
+    /// are valid, consumed covers the line only; the caller answers and swallows
+    /// <see cref="McCommand.DataLength"/> bytes, as memcached does for an item over its size limit.
+    /// </summary>
+    TooLarge,
+}
+
+/// <summary>
+/// Cuts one complete request off the front of a client's input, however the bytes were split
+/// across reads and buffer segments. Pure: no I/O, no state beyond a scratch array for lines
+/// that straddle segments.
+/// </summary>
+internal static class McRequestFramer
+{
+    public static McFrameStatus TryFrame(
+        in ReadOnlySequence<byte> buffer,
+        ref byte[] scratch,
+        long maxRequestBytes,
+        out McCommand command,
+        out ReadOnlySpan<byte> line,
+        out ReadOnlySequence<byte> data,
+        out long consumed)
+    {
+        command = default;
+        line = default;
+        data = default;
+        consumed = 0;
+        var newline = buffer.PositionOf((byte)'\n');
+        if (newline is null)
+        {
+            if ((buffer.Length > McRequestParser.MaxLineWithoutNewline && !StartsLikeMultiGet(buffer)) || buffer.Length > maxRequestBytes)
+            {
+                return McFrameStatus.Close;
+            }
+            return McFrameStatus.NeedMore;
+        }
+        var lineSequence = buffer.Slice(0, newline.Value);
+        var lineLength = lineSequence.Length;
+        line = lineSequence.IsSingleSegment ? lineSequence.FirstSpan : CopyToScratch(lineSequence, ref scratch);
+        // memcached strips one '\r' before the '\n' only when the line has more than that byte.
+        if (line.Length > 1 && line[^1] == (byte)'\r')
+        {
+            line = line[..^1];
+        }
+        // memcached works on C strings: a NUL ends the line.
+        var nul = line.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            line = line[..nul];
+        }
+        consumed = lineLength + 1;
+        command = McRequestParser.Parse(line);
+        if (command.IsStorage)
+        {
+            var total = consumed + command.DataLength;
+            if (total > maxRequestBytes)
+            {
+                return McFrameStatus.TooLarge;
+            }
+            if (buffer.Length < total)
+            {
+                consumed = 0;
+                return McFrameStatus.NeedMore;
+            }
+            data = buffer.Slice(consumed, command.DataLength);
+            consumed = total;
+        }
+        return McFrameStatus.Request;
+    }
+
+    private static bool StartsLikeMultiGet(in ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> head = stackalloc byte[106];
+        var n = (int)Math.Min(buffer.Length, head.Length);
+        buffer.Slice(0, n).CopyTo(head);
+        var h = head[..n];
+        var spaces = 0;
+        while (spaces < h.Length && h[spaces] == (byte)' ')
+        {
+            spaces++;
+        }
+        if (spaces > 100)
+        {
+            return false;
+        }
+        h = h[spaces..];
+        return h.StartsWith("get "u8) || h.StartsWith("gets "u8);
+    }
+
+    private static ReadOnlySpan<byte> CopyToScratch(ReadOnlySequence<byte> sequence, ref byte[] scratch)
+    {
+        var length = checked((int)sequence.Length);
+        if (scratch.Length < length)
+        {
+            scratch = new byte[Math.Max(length, scratch.Length * 2)];
+        }
+        sequence.CopyTo(scratch);
+        return scratch.AsSpan(0, length);
+    }
+}

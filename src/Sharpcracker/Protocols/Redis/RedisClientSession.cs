@@ -1,0 +1,675 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
+
+namespace Sharpcracker.Protocols.Redis;
+
+/// <summary>
+/// One Redis client connection. The read loop parses complete commands (RESP arrays and inline
+/// lines, exactly as redis-server 7.0), appends one request per command to this session's reply
+/// queue (request order) and copies its bytes once into the chosen server connection's send
+/// buffer; MGET/MSET/DEL/UNLINK/TOUCH/EXISTS spanning servers are split into one fragment per
+/// server. Server threads complete requests in any order; the write loop writes finished
+/// requests strictly from the head of the queue (merging split ones), flushing once per batch.
+/// </summary>
+internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
+{
+    /// <summary>Smallest stretch copied out of a segmented input to parse a command that straddles segments.</summary>
+    private const int MinLinearize = 256;
+
+    private readonly RespArgs _args = new();
+    private readonly ByteBuffer _linear = new();
+    private readonly byte[]? _password;
+    private long _needed;
+    private bool _authenticated;
+    private string? _clientName;
+    // The command being routed: a read (a replication group may send it to a replica), and whether
+    // the pool is a replication pool (reads and writes counted per server).
+    private bool _read;
+    private bool _replicated;
+
+    public RedisClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
+        : base(pool, worker, socket, id, logger)
+    {
+        _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
+        _authenticated = _password is null;
+        _cluster = pool.Config.Distribution == DistributionKind.RedisCluster;
+        _routing = pool.Topology;
+    }
+
+    protected override RedisRequest NewRequest() => new(this);
+
+    protected override bool IsQuit(RedisRequest request) => request.Kind == RedisRequestKind.Quit;
+
+    /// <summary>A command forwarded whole to one server: its reply reaches the client unchanged.</summary>
+    protected override bool PassesThrough(RedisRequest request) => request.Kind == RedisRequestKind.Single;
+
+    protected override Progress Process(ref ReadOnlySequence<byte> buffer)
+    {
+        while (!buffer.IsEmpty)
+        {
+            if (QueueFull || (_cluster && WaitsForOlderMap()))
+            {
+                return Progress.Paused;
+            }
+            if (buffer.Length < _needed)
+            {
+                return Progress.NeedMore;
+            }
+            var authRequired = !_authenticated;
+            var data = buffer.FirstSpan;
+            var limit = _pool.Config.RequestSizeLimit;
+            var status = RespRequestParser.Parse(data, _args, authRequired, out var consumed, out var needed, out var error, limit);
+            if (status == RespParseStatus.NeedMore && buffer.Length > data.Length)
+            {
+                // The command straddles segments: parse a contiguous copy of enough of the input.
+                var copy = 0L;
+                while (status == RespParseStatus.NeedMore && copy < buffer.Length && needed <= buffer.Length)
+                {
+                    copy = Math.Min(buffer.Length, Math.Max(Math.Max(needed, MinLinearize), copy * 2));
+                    _linear.Clear();
+                    _linear.Write(buffer.Slice(0, copy));
+                    data = _linear.Span;
+                    status = RespRequestParser.Parse(data, _args, authRequired, out consumed, out needed, out error, limit);
+                }
+            }
+            if ((status == RespParseStatus.NeedMore && needed > limit) || (status == RespParseStatus.Command && consumed > limit))
+            {
+                // Every argument within the limit but the command as a whole over it: closed after
+                // the replies before it, as redis-server closes a client over client-query-buffer-limit.
+                _logger.LogWarning("pool {Pool}: client {Client} sent a command larger than request_size_limit {Limit}; closing it",
+                    _pool.Name, _id, limit);
+                EnqueueQuit(null);
+                return Progress.Stop;
+            }
+            switch (status)
+            {
+                case RespParseStatus.NeedMore:
+                    _needed = needed;
+                    return Progress.NeedMore;
+                case RespParseStatus.Error:
+                    EnqueueQuit(error!);
+                    return Progress.Stop;
+                case RespParseStatus.Empty:
+                    _needed = 0;
+                    buffer = buffer.Slice(consumed);
+                    continue;
+            }
+            _needed = 0;
+            var stop = Execute(data[..consumed]);
+            buffer = buffer.Slice(consumed);
+            if (_linear.Length > 0)
+            {
+                _linear.Clear();
+            }
+            if (stop)
+            {
+                return Progress.Stop;
+            }
+            if (Saturated)
+            {
+                return Progress.Paused;
+            }
+        }
+        return Progress.NeedMore;
+    }
+
+    private ReadOnlySpan<byte> Arg(ReadOnlySpan<byte> command, int i) => _args.Get(i, command);
+
+    /// <summary>Serves one parsed command; true when the client must be closed after its reply.</summary>
+    private bool Execute(ReadOnlySpan<byte> command)
+    {
+        var argc = _args.Count;
+        var name = Arg(command, 0);
+        var info = RedisCommandTable.Find(name);
+        if (info is null)
+        {
+            EnqueueError(UnknownCommandText(command));
+            return false;
+        }
+        if (!info.ArityOk(argc))
+        {
+            EnqueueError(ArityText(info));
+            return false;
+        }
+        var sub = info;
+        if (info.Route is RedisRoute.SubcommandKey || info.Name is "client")
+        {
+            sub = RedisCommandTable.Find(name, Arg(command, 1))!;
+            if (sub is null)
+            {
+                EnqueueError($"unknown subcommand '{Truncate(Arg(command, 1), 128)}'. Try {info.Name.ToUpperInvariant()} HELP.");
+                return false;
+            }
+            if (!sub.ArityOk(argc))
+            {
+                EnqueueError(ArityText(sub));
+                return false;
+            }
+        }
+        if (!_authenticated && info.Name is not ("auth" or "hello" or "quit"))
+        {
+            EnqueueLocal(RedisReplies.NoAuth);
+            return false;
+        }
+        var topology = _pool.Topology;
+        var groups = topology.Groups;
+        // A redis_cluster pool routes with its session snapshot; under a replica read policy it has groups per master.
+        _replicated = groups is not null || (_cluster && _routing.ClusterGroups is not null);
+        _read = _replicated && ReplicaReads.IsRead(info, sub, topology.ForkReads);
+        if (info.IsForkMasterOnly && groups is null && _pool.Config.ForkLayout)
+        {
+            // The fork serves RENAME, RENAMENX, SCAN, BITOP and MSETNX only in pools with a master.
+            EnqueueError(UnknownCommandText(command));
+            return false;
+        }
+        if (info.IsForkMasterOnly && groups is { Length: 1 } && info.Name is "scan")
+        {
+            // One shard: SCAN goes to its master (the fork's rule; replicas' buckets may differ).
+            ForwardAny(command);
+            return false;
+        }
+        switch (info.Route)
+        {
+            case RedisRoute.Single:
+                ForwardByKey(command, Arg(command, 1));
+                return false;
+            case RedisRoute.KeyRange:
+                {
+                    var last = info.LastKey < 0 ? argc + info.LastKey : info.LastKey;
+                    ForwardSameServer(command, info, info.FirstKey, last, info.Step);
+                    return false;
+                }
+            case RedisRoute.Eval:
+                ForwardNumKeys(command, info, numKeysAt: 2, firstKey: 3, extraKey: 0);
+                return false;
+            case RedisRoute.NumKeysFirst:
+                ForwardNumKeys(command, info, numKeysAt: 1, firstKey: 2, extraKey: 0);
+                return false;
+            case RedisRoute.DestNumKeys:
+                ForwardNumKeys(command, info, numKeysAt: 2, firstKey: 3, extraKey: 1);
+                return false;
+            case RedisRoute.SortStore:
+                ForwardSortStore(command, info);
+                return false;
+            case RedisRoute.SubcommandKey:
+                if (sub.FirstKey > 0)
+                {
+                    ForwardByKey(command, Arg(command, sub.FirstKey));
+                }
+                else
+                {
+                    ForwardAny(command);
+                }
+                return false;
+            case RedisRoute.Any:
+                ForwardAny(command);
+                return false;
+            case RedisRoute.Mget:
+                DispatchSplit(command, info, step: 1);
+                return false;
+            case RedisRoute.Mset:
+                if (argc % 2 == 0)
+                {
+                    EnqueueError(ArityText(info));
+                    return false;
+                }
+                DispatchSplit(command, info, step: 2);
+                return false;
+            case RedisRoute.SumKeys:
+                DispatchSplit(command, info, step: 1);
+                return false;
+            case RedisRoute.Local:
+                return ExecuteLocal(command, info);
+            default:
+                EnqueueError($"unsupported command '{info.Name}' in proxy mode");
+                return false;
+        }
+    }
+
+    private static string ArityText(RedisCommandInfo info) => $"wrong number of arguments for '{info.Name}' command";
+
+    /// <summary>C's "%.Ns" of a byte string: at most N bytes, stopping at a NUL.</summary>
+    private static string Truncate(ReadOnlySpan<byte> bytes, int max)
+    {
+        var nul = bytes.IndexOf((byte)0);
+        if (nul >= 0)
+        {
+            bytes = bytes[..nul];
+        }
+        return Encoding.Latin1.GetString(bytes[..Math.Min(bytes.Length, max)]);
+    }
+
+    /// <summary>redis-server's unknown-command text: name, then quoted arguments while the list is under 128 bytes.</summary>
+    private string UnknownCommandText(ReadOnlySpan<byte> command)
+    {
+        var args = new StringBuilder();
+        for (var i = 1; i < _args.Count && args.Length < 128; i++)
+        {
+            args.Append('\'').Append(Truncate(Arg(command, i), 128 - args.Length)).Append("' ");
+        }
+        return $"unknown command '{Truncate(Arg(command, 0), 128)}', with args beginning with: {args}";
+    }
+
+    // ---- request pool and queue (read loop side) ----
+
+    private RedisRequest Rent(RedisRequestKind kind)
+    {
+        var request = RentRequest();
+        request.Kind = kind;
+        return request;
+    }
+
+    private void EnqueueLocal(ReadOnlySpan<byte> reply)
+    {
+        var request = Rent(RedisRequestKind.Local);
+        request.Reply.Write(reply);
+        EnqueueDone(request);
+    }
+
+    private RedisRequest BeginLocal() => Rent(RedisRequestKind.Local);
+
+    private void EndLocal(RedisRequest request) => EnqueueDone(request);
+
+    private void EnqueueError(string text, string prefix = "ERR ")
+    {
+        var request = BeginLocal();
+        RedisReplies.WriteError(request.Reply, text, prefix);
+        EndLocal(request);
+    }
+
+    /// <summary>Writes <paramref name="errorText"/> as -ERR (or +OK for QUIT) after everything before it, then closes.</summary>
+    private void EnqueueQuit(string? errorText, bool ok = false)
+    {
+        var request = Rent(RedisRequestKind.Quit);
+        if (ok)
+        {
+            request.Reply.Write(RedisReplies.Ok);
+        }
+        else if (errorText is not null)
+        {
+            RedisReplies.WriteError(request.Reply, errorText);
+        }
+        EnqueueDone(request);
+    }
+
+    // ---- forwarding ----
+
+    private void ForwardByKey(ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
+    {
+        // A replication pool (or a redis_cluster pool under a replica read policy) routes reads and writes differently.
+        var server = RouteKey(key, _read);
+        if (server is null)
+        {
+            EnqueueNoServer();
+            return;
+        }
+        Forward(command, server);
+    }
+
+    private void ForwardAny(ReadOnlySpan<byte> command) => ForwardByKey(command, default);
+
+    /// <summary>Forwards the command untouched (an inline command is re-encoded as a RESP array).</summary>
+    private void Forward(ReadOnlySpan<byte> command, BackendServer server)
+    {
+        var request = Rent(RedisRequestKind.Single);
+        Enqueue(request);
+        if (_replicated)
+        {
+            server.Replication.Count(Worker.Index, _read);
+        }
+        var connection = ConnectionTo(server);
+        var output = connection.BeginRequest();
+        // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
+        var target = _cluster ? request.Command : output;
+        if (_args.Inline)
+        {
+            RedisReplies.WriteInteger(target, '*', _args.Count);
+            for (var i = 0; i < _args.Count; i++)
+            {
+                RedisReplies.WriteBulk(target, Arg(command, i));
+            }
+        }
+        else
+        {
+            target.Write(command);
+        }
+        if (_cluster)
+        {
+            request.Server = server;
+            output.Write(request.Command.Span);
+        }
+        Commit(connection, request);
+    }
+
+    /// <summary>No live server for the key (all ejected): counted as a forward error, as twemproxy does.</summary>
+    private void EnqueueNoServer()
+    {
+        _pool.Stats.ForwardErrors(1);
+        if (_replicated)
+        {
+            // A replication group without a usable server for this request (docs/redis.md).
+            EnqueueError(_read
+                ? "no server for reads in this key's replication group (read_policy leaves none)"
+                : "no master for this key's replication group (failover in progress or none known)");
+            return;
+        }
+        EnqueueLocal(RedisReplies.NoServer);
+    }
+
+    /// <summary>Keys at first..last (inclusive, step): forwarded when they all map to one server, refused otherwise.</summary>
+    private void ForwardSameServer(ReadOnlySpan<byte> command, RedisCommandInfo info, int first, int last, int step, int extraKey = 0)
+    {
+        if (_cluster)
+        {
+            // The first key's slot owner answers: the exact CROSSSLOT, MOVED, ASK or TRYAGAIN of a cluster.
+            ForwardByKey(command, Arg(command, extraKey > 0 ? extraKey : first < _args.Count ? first : 1));
+            return;
+        }
+        // Keys are compared by shard (a replication group is one shard whatever server serves it);
+        // the server is then picked for the first key.
+        var topology = _pool.Topology;
+        var only = -1;
+        var pickKey = -1;
+        if (extraKey > 0)
+        {
+            only = topology.ShardIndex(Arg(command, extraKey));
+            pickKey = extraKey;
+            if (only < 0)
+            {
+                EnqueueNoServer();
+                return;
+            }
+        }
+        for (var i = first; i <= last && i < _args.Count; i += Math.Max(step, 1))
+        {
+            var shard = topology.ShardIndex(Arg(command, i));
+            if (shard < 0)
+            {
+                EnqueueNoServer();
+                return;
+            }
+            if (only < 0)
+            {
+                only = shard;
+                pickKey = i;
+            }
+            else if (only != shard)
+            {
+                EnqueueError($"keys of '{info.Name}' map to different servers; in proxy mode all its keys must be on one server (use a hash tag)");
+                return;
+            }
+        }
+        if (only < 0)
+        {
+            ForwardAny(command);
+            return;
+        }
+        var index = topology.ServerIndex(only, Arg(command, pickKey), _read);
+        if (index < 0)
+        {
+            EnqueueNoServer();
+            return;
+        }
+        Forward(command, topology.Servers[index]);
+    }
+
+    /// <summary>
+    /// numkeys at argv[numKeysAt], keys after it (plus argv[extraKey], a destination, when non-zero).
+    /// A numkeys the server would refuse (not a number, out of range) or zero: the command goes to the
+    /// server of argv[1], which answers it as redis-server would.
+    /// </summary>
+    private void ForwardNumKeys(ReadOnlySpan<byte> command, RedisCommandInfo info, int numKeysAt, int firstKey, int extraKey)
+    {
+        if (!RespRequestParser.TryParseLong(Arg(command, numKeysAt), out var numKeys) || numKeys <= 0 || numKeys > _args.Count - firstKey)
+        {
+            ForwardByKey(command, Arg(command, 1));
+            return;
+        }
+        ForwardSameServer(command, info, firstKey, firstKey + (int)numKeys - 1, 1, extraKey);
+    }
+
+    /// <summary>SORT / GEORADIUS*: argv[1] plus the key after STORE (and STOREDIST).</summary>
+    private void ForwardSortStore(ReadOnlySpan<byte> command, RedisCommandInfo info)
+    {
+        for (var i = 2; i + 1 < _args.Count; i++)
+        {
+            var a = Arg(command, i);
+            if (Ascii.EqualsIgnoreCase(a, "store"u8) || (info.Name.StartsWith("georadius", StringComparison.Ordinal) && Ascii.EqualsIgnoreCase(a, "storedist"u8)))
+            {
+                ForwardSameServer(command, info, i + 1, i + 1, 1, extraKey: 1);
+                return;
+            }
+        }
+        ForwardByKey(command, Arg(command, 1));
+    }
+
+    /// <summary>
+    /// MGET / MSET / DEL / UNLINK / TOUCH / EXISTS. Keys on one server: forwarded untouched.
+    /// Otherwise one fragment per server with its keys (and values) in client order; the write
+    /// loop merges the replies.
+    /// </summary>
+    private void DispatchSplit(ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
+    {
+        // One topology snapshot for the whole command: its indices stay valid under a reload.
+        var topology = _cluster ? _routing : _pool.Topology;
+        if (_serverChild.Length < topology.Servers.Length)
+        {
+            _serverChild = new int[topology.Servers.Length];
+            Array.Fill(_serverChild, -1);
+        }
+        // redis_cluster: one fragment per hash slot (a node refuses keys of two slots with CROSSSLOT).
+        var bySlot = topology.ClusterMap is not null;
+        var groups = bySlot ? SlotScratch : _serverChild;
+        var root = Rent(RedisRequestKind.Split);
+        root.Route = info.Route;
+        BackendServer? only = null;
+        var split = false;
+        for (var i = 1; i < _args.Count; i += step)
+        {
+            var slot = bySlot ? RedisClusterSlotMap.Slot(Arg(command, i)) : 0;
+            var serverIndex = bySlot ? topology.RouteSlot(slot, Arg(command, i), _read) : topology.RouteIndex(Arg(command, i), _read);
+            var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
+            if (server is null)
+            {
+                foreach (var index in root.Children)
+                {
+                    groups[index.FragmentGroup] = -1;
+                }
+                RecycleUnsent(root);
+                EnqueueNoServer();
+                return;
+            }
+            var group = bySlot ? slot : serverIndex;
+            var child = groups[group];
+            if (child < 0)
+            {
+                child = root.Children.Count;
+                groups[group] = child;
+                var fragment = Rent(RedisRequestKind.Fragment);
+                fragment.Parent = root;
+                fragment.FragmentServer = serverIndex;
+                fragment.FragmentGroup = group;
+                root.Children.Add(fragment);
+            }
+            root.Children[child].FragmentKeys++;
+            root.AddKeyChild(child);
+            if (only is null)
+            {
+                only = server;
+            }
+            else if (only != server)
+            {
+                split = true;
+            }
+        }
+        foreach (var fragment in root.Children)
+        {
+            groups[fragment.FragmentGroup] = -1;
+        }
+        if (bySlot)
+        {
+            split = root.Children.Count > 1;
+        }
+        if (!split)
+        {
+            RecycleUnsent(root);
+            Forward(command, only!);
+            return;
+        }
+        root.BeginChildren(root.Children.Count);
+        Enqueue(root);
+        for (var c = 0; c < root.Children.Count; c++)
+        {
+            var fragment = root.Children[c];
+            var server = topology.Servers[fragment.FragmentServer];
+            if (_replicated)
+            {
+                server.Replication.Count(Worker.Index, _read);
+            }
+            var connection = ConnectionTo(server);
+            var output = connection.BeginRequest();
+            var target = _cluster ? fragment.Command : output; // kept for a MOVED/ASK retry, then copied
+            RedisReplies.WriteInteger(target, '*', 1 + fragment.FragmentKeys * step);
+            RedisReplies.WriteBulk(target, info.NameBytes);
+            for (var k = 0; k < root.KeyCount; k++)
+            {
+                if (root.KeyChild[k] != c)
+                {
+                    continue;
+                }
+                var arg = 1 + k * step;
+                RedisReplies.WriteBulk(target, Arg(command, arg));
+                if (step == 2)
+                {
+                    RedisReplies.WriteBulk(target, Arg(command, arg + 1));
+                }
+            }
+            if (_cluster)
+            {
+                fragment.Server = server;
+                output.Write(fragment.Command.Span);
+            }
+            Commit(connection, fragment);
+        }
+        _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
+        root.DispatchDone();
+    }
+
+    private static bool PasswordMatches(ReadOnlySpan<byte> given, byte[] expected)
+        => CryptographicOperations.FixedTimeEquals(given, expected);
+
+    // ---- write loop ----
+
+    protected override bool WriteReply(ByteBuffer output, RedisRequest request)
+    {
+        switch (request.Kind)
+        {
+            case RedisRequestKind.Local:
+                output.Write(request.Reply.Span);
+                break;
+            case RedisRequestKind.Single:
+                if (request.Error is { } error)
+                {
+                    WriteFailure(output, error);
+                }
+                else
+                {
+                    output.Write(request.Reply.Span);
+                }
+                break;
+            case RedisRequestKind.Split:
+                WriteMerged(output, request);
+                break;
+        }
+        return true; // Redis has no noreply: every command is answered
+    }
+
+    private static void WriteFailure(ByteBuffer output, string reason)
+    {
+        output.Write("-ERR "u8);
+        var span = output.GetSpan(Encoding.UTF8.GetMaxByteCount(reason.Length) + 2);
+        var n = Encoding.UTF8.GetBytes(reason, span);
+        span[n] = (byte)'\r';
+        span[n + 1] = (byte)'\n';
+        output.Advance(n + 2);
+    }
+
+    /// <summary>
+    /// One reply from the fragments: a failed fragment answers the whole command with -ERR
+    /// reason, a fragment that got an error reply answers with that error; otherwise MGET
+    /// arrays are interleaved back into key order, integers summed, MSET's +OKs folded into one.
+    /// </summary>
+    private static void WriteMerged(ByteBuffer output, RedisRequest root)
+    {
+        foreach (var child in root.Children)
+        {
+            if (child.Error is { } error)
+            {
+                WriteFailure(output, error);
+                return;
+            }
+        }
+        foreach (var child in root.Children)
+        {
+            var reply = child.Reply.Span;
+            var expected = root.Route switch
+            {
+                RedisRoute.Mget => (byte)'*',
+                RedisRoute.SumKeys => (byte)':',
+                _ => (byte)'+',
+            };
+            if (reply.IsEmpty || reply[0] != expected)
+            {
+                output.Write(reply);
+                return;
+            }
+        }
+        switch (root.Route)
+        {
+            case RedisRoute.Mget:
+                foreach (var child in root.Children)
+                {
+                    child.MergeCursor = child.Reply.Span.IndexOf((byte)'\n') + 1;
+                }
+                WriteHeader(output, '*', root.KeyCount);
+                for (var i = 0; i < root.KeyCount; i++)
+                {
+                    var child = root.Children[root.KeyChild[i]];
+                    var rest = child.Reply.Span[child.MergeCursor..];
+                    var length = RespReplyFramer.ElementLength(rest);
+                    output.Write(rest[..length]);
+                    child.MergeCursor += length;
+                }
+                break;
+            case RedisRoute.SumKeys:
+                long sum = 0;
+                foreach (var child in root.Children)
+                {
+                    var reply = child.Reply.Span;
+                    RespRequestParser.TryParseLong(reply[1..^2], out var n);
+                    sum += n;
+                }
+                WriteHeader(output, ':', sum);
+                break;
+            default:
+                output.Write(RedisReplies.Ok);
+                break;
+        }
+    }
+
+    private static void WriteHeader(ByteBuffer output, char prefix, long value)
+    {
+        var span = output.GetSpan(24);
+        span[0] = (byte)prefix;
+        System.Buffers.Text.Utf8Formatter.TryFormat(value, span[1..], out var n);
+        span[n + 1] = (byte)'\r';
+        span[n + 2] = (byte)'\n';
+        output.Advance(n + 3);
+    }
+}

@@ -1,0 +1,91 @@
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+
+namespace Sharpcracker.Protocols.Redis;
+
+internal enum RedisRequestKind : byte
+{
+    /// <summary>Answered by the proxy; Reply holds the bytes.</summary>
+    Local,
+    /// <summary>Forwarded to one server; the reply passed through.</summary>
+    Single,
+    /// <summary>Split over servers; Children are Fragments; the merge depends on <see cref="RedisRequest.Route"/>.</summary>
+    Split,
+    Fragment,
+    /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
+    Quit,
+}
+
+/// <summary>
+/// One Redis command and, when split, one part of it (completion and reply handling are
+/// <see cref="ClientRequest{TRequest}"/>'s).
+/// </summary>
+internal sealed class RedisRequest : ClientRequest<RedisRequest>
+{
+    // Elements still expected by the reply framer; valid only while the read loop's scan is non-zero
+    // for this request (the request is the FIFO head then, so it cannot be recycled).
+    private long _frameRemaining;
+    private readonly RedisClientSession _owner;
+
+    public RedisRequest(RedisClientSession session)
+        : base(session)
+    {
+        _owner = session;
+    }
+
+    public RedisRequestKind Kind;
+    public RedisRoute Route;
+
+    /// <summary>Split: for each key in client order, which child serves it.</summary>
+    public int[] KeyChild = new int[16];
+    public int KeyCount;
+
+    /// <summary>Fragment: keys it carries. Used by the dispatcher only.</summary>
+    public int FragmentKeys;
+
+    /// <summary>Fragment: what the dispatcher grouped its keys by (server index, or hash slot in a redis_cluster pool).</summary>
+    public int FragmentGroup;
+
+    /// <summary>redis_cluster pools: the command's bytes as sent, kept for a MOVED/ASK retry; empty otherwise.</summary>
+    public readonly ByteBuffer Command = new();
+
+    /// <summary>redis_cluster pools: the server the command was last sent to, and how often it was redirected.</summary>
+    public BackendServer? Server;
+    public int Redirects;
+
+    public void AddKeyChild(int child)
+    {
+        if (KeyCount == KeyChild.Length)
+        {
+            Array.Resize(ref KeyChild, KeyCount * 2);
+        }
+        KeyChild[KeyCount++] = child;
+    }
+
+    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => RespReplyFramer.Frame(data, ref scan, ref _frameRemaining);
+
+    public override void OnReply(ReadOnlySpan<byte> reply)
+    {
+        // A redis_cluster redirect is followed instead of delivered (RedisClientSession.Cluster.cs).
+        if (Command.Length > 0 && reply.Length > 4 && reply[0] == (byte)'-' && _owner.TryRedirect(this, reply))
+        {
+            return;
+        }
+        KeepReplyAndComplete(reply);
+    }
+
+    public override void Reset()
+    {
+        base.Reset();
+        _frameRemaining = 0;
+        Kind = RedisRequestKind.Local;
+        Route = RedisRoute.None;
+        FragmentKeys = 0;
+        FragmentGroup = 0;
+        KeyCount = 0;
+        Command.Clear();
+        Server = null;
+        Redirects = 0;
+    }
+}
