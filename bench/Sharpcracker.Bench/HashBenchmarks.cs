@@ -9,8 +9,13 @@ public class HashBenchmarks
 {
     private byte[] _key = [];
 
-    [ParamsAllValues]
-    public HashKind Hash { get; set; }
+    /// <summary>A <see cref="HashKind"/> name (the enum is internal to the proxy; BenchmarkDotNet needs public parameter types).</summary>
+    [ParamsSource(nameof(HashNames))]
+    public string Hash { get; set; } = "";
+
+    public static IEnumerable<string> HashNames => Enum.GetNames<HashKind>();
+
+    private HashKind _hash;
 
     [Params(10, 100)]
     public int KeyLength { get; set; }
@@ -18,6 +23,7 @@ public class HashBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        _hash = Enum.Parse<HashKind>(Hash);
         var random = new Random(42);
         _key = new byte[KeyLength];
         for (int i = 0; i < _key.Length; i++)
@@ -27,5 +33,5 @@ public class HashBenchmarks
     }
 
     [Benchmark]
-    public uint HashKey() => KeyHasher.Hash(Hash, _key);
+    public uint HashKey() => KeyHasher.Hash(_hash, _key);
 }

@@ -8,7 +8,7 @@ namespace Sharpcracker.Configuration;
 /// authfile_load rules). Read when the configuration is loaded, so every reload re-reads it;
 /// immutable once read. The passwords are never rendered: <see cref="ToString"/> shows the path only.
 /// </summary>
-public sealed class AuthFile
+internal sealed class AuthFile
 {
     private readonly (byte[] User, byte[] Password)[] _entries;
 

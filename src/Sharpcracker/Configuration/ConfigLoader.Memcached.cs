@@ -1,6 +1,6 @@
 namespace Sharpcracker.Configuration;
 
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     /// <summary>
     /// The memcached pool keys auth_file (memcached -Y: a relative path is taken from the

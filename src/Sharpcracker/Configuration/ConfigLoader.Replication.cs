@@ -8,7 +8,7 @@ namespace Sharpcracker.Configuration;
 /// replication keys: its <c>master</c> server name, and Sharpcracker's <c>read_policy</c>,
 /// <c>sentinels</c>, <c>sentinel_auth</c> (docs/redis.md "Replication groups").
 /// </summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     /// <summary>The fork's client_connections default (twemproxy's is 0 = unlimited).</summary>
     public const int ForkClientConnections = 2048;

@@ -1,5 +1,5 @@
-using System.Security.Authentication;
 using Sharpcracker.Engine;
+using System.Security.Authentication;
 using YamlDotNet.RepresentationModel;
 
 namespace Sharpcracker.Configuration;
@@ -9,7 +9,7 @@ namespace Sharpcracker.Configuration;
 /// loaded here, so a missing, unreadable or malformed certificate or key fails <c>-t</c>, the start
 /// and a reload with the key and the reason, and nothing changes.
 /// </summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly string[] s_tlsKeys =
     [

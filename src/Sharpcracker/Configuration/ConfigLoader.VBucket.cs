@@ -10,7 +10,7 @@ namespace Sharpcracker.Configuration;
 /// <c>vbucket_map_file:</c> (a JSON vBucketServerMap, relative paths resolved against the
 /// config file's directory; its serverList, when present, must equal the servers list).
 /// </summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static VBucketMap? ParseVBucketKeys(string path, string pool, Dictionary<string, YamlNode> values, DistributionKind distribution, List<ServerConfig> servers)
     {

@@ -1,6 +1,6 @@
-using System.Globalization;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
+using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -11,7 +11,7 @@ namespace Sharpcracker.Configuration;
 /// same value rules (plain digits, exactly true/false, two-character hash_tag). Unlike
 /// twemproxy, every rejection says which file, pool and key is wrong and why.
 /// </summary>
-public static partial class ConfigLoader
+internal static partial class ConfigLoader
 {
     private static readonly HashSet<string> s_knownKeys =
     [

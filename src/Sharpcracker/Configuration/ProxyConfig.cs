@@ -4,7 +4,7 @@ using Sharpcracker.Routing.Hashing;
 namespace Sharpcracker.Configuration;
 
 /// <summary>A whole twemproxy-format configuration: pools in file order.</summary>
-public sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Pools)
+internal sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Pools)
 {
     /// <summary>The fork's <c>global:</c> section; null for twemproxy's flat layout.</summary>
     public GlobalConfig? Global { get; init; }
@@ -13,13 +13,13 @@ public sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Pool
 }
 
 /// <summary>Where a pool listens: TCP host:port, or a unix socket path with optional permissions.</summary>
-public sealed record ListenAddress(string Text, string? Host, int Port, string? UnixPath, int? UnixPermissions)
+internal sealed record ListenAddress(string Text, string? Host, int Port, string? UnixPath, int? UnixPermissions)
 {
     public bool IsUnix => UnixPath is not null;
 }
 
 /// <summary>One pool, with twemproxy 0.5.0's defaults for every key not given.</summary>
-public sealed record PoolConfig
+internal sealed record PoolConfig
 {
     public required string Name { get; init; }
     public required ListenAddress Listen { get; init; }
@@ -94,7 +94,7 @@ public sealed record PoolConfig
 }
 
 /// <summary>memcached's -B: auto (first byte 0x80 selects binary), text only, or binary only.</summary>
-public enum MemcacheProtocol : byte
+internal enum MemcacheProtocol : byte
 {
     Auto,
     Text,
@@ -105,7 +105,7 @@ public enum MemcacheProtocol : byte
 /// One backend. <see cref="Name"/> is twemproxy's server name: the explicit name, else
 /// host:port, else just host when the port is 11211; it seeds ketama points and keys stats.
 /// </summary>
-public sealed record ServerConfig(string Text, string? Host, int Port, string? UnixPath, int Weight, string Name, bool HasExplicitName)
+internal sealed record ServerConfig(string Text, string? Host, int Port, string? UnixPath, int Weight, string Name, bool HasExplicitName)
 {
     public bool IsUnix => UnixPath is not null;
 

@@ -4,7 +4,7 @@ namespace Sharpcracker.Configuration;
 /// Where a replication group's reads go (Envoy redis_proxy's names). Writes, scripts, MULTI and
 /// unknown commands always go to the master.
 /// </summary>
-public enum ReadPolicy
+internal enum ReadPolicy
 {
     /// <summary>Reads to the master only (Envoy's default).</summary>
     Master,
@@ -19,7 +19,7 @@ public enum ReadPolicy
 }
 
 /// <summary>How a pool's servers relate (docs/redis.md "Replication groups").</summary>
-public enum ReplicationMode
+internal enum ReplicationMode
 {
     /// <summary>Every server is an independent shard (twemproxy).</summary>
     None,
@@ -33,7 +33,7 @@ public enum ReplicationMode
 /// The <c>global:</c> section of the multi-process twemproxy fork's layout. Null fields were not
 /// given. The fork runs one process per worker; Sharpcracker maps that onto worker threads.
 /// </summary>
-public sealed record GlobalConfig
+internal sealed record GlobalConfig
 {
     /// <summary>Worker event loops: <c>auto</c> = processors, 0 = one (the fork's single-process mode).</summary>
     public int? WorkerThreads { get; init; }
@@ -45,7 +45,7 @@ public sealed record GlobalConfig
 }
 
 /// <summary>Replication-related pool settings, grouped so PoolConfig gains one property per concern.</summary>
-public static class ReplicationNames
+internal static class ReplicationNames
 {
     /// <summary>The fork's marker: a server with exactly this name is the pool's master.</summary>
     public const string MasterServerName = "master";

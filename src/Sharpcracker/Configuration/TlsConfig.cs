@@ -8,7 +8,7 @@ namespace Sharpcracker.Configuration;
 /// against the config file's directory). The files are read when the config is loaded, so
 /// <c>-t</c> and a reload refuse a missing or unreadable certificate or key.
 /// </summary>
-public sealed record ListenerTlsConfig(string CertFile, string KeyFile, string? CaFile, bool VerifyClient, SslProtocols Protocols)
+internal sealed record ListenerTlsConfig(string CertFile, string KeyFile, string? CaFile, bool VerifyClient, SslProtocols Protocols)
 {
     /// <summary>The certificate, chain and trust store as loaded with this config (new connections use the config current when they are accepted).</summary>
     internal ListenerTlsContext Context { get; init; } = null!;
@@ -20,7 +20,7 @@ public sealed record ListenerTlsConfig(string CertFile, string KeyFile, string? 
 /// <see cref="Verify"/> (the default) the server's certificate must chain to the CA file (or the
 /// system's roots) and name the server's host; the host is sent as SNI.
 /// </summary>
-public sealed record BackendTlsConfig(string? CaFile, string? CertFile, string? KeyFile, bool Verify, SslProtocols Protocols)
+internal sealed record BackendTlsConfig(string? CaFile, string? CertFile, string? KeyFile, bool Verify, SslProtocols Protocols)
 {
     internal BackendTlsContext Context { get; init; } = null!;
 }

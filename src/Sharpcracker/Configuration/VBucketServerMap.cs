@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Sharpcracker.Routing;
+using System.Text.Json;
 
 namespace Sharpcracker.Configuration;
 
@@ -7,7 +7,7 @@ namespace Sharpcracker.Configuration;
 /// A membase/Couchbase <c>vBucketServerMap</c>: <c>hashAlgorithm</c>, <c>numReplicas</c>,
 /// <c>serverList</c> ("host:port" entries, indexed by the map) and <c>vBucketMap</c>.
 /// </summary>
-public sealed record VBucketServerMap(string HashAlgorithm, int NumReplicas, IReadOnlyList<ServerConfig> Servers, VBucketMap Map)
+internal sealed record VBucketServerMap(string HashAlgorithm, int NumReplicas, IReadOnlyList<ServerConfig> Servers, VBucketMap Map)
 {
     /// <summary>
     /// Parses either a bare vBucketServerMap object or a bucket config that holds one under

@@ -1,8 +1,8 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Common;
-using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
 
 namespace Sharpcracker.ControlPlane;
 

@@ -1,7 +1,7 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Pools;
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.ControlPlane;
 

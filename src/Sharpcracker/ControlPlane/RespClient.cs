@@ -1,8 +1,8 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using Sharpcracker.Common;
-using Sharpcracker.Configuration;
 
 namespace Sharpcracker.ControlPlane;
 

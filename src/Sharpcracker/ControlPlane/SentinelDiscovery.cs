@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Pools;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.ControlPlane;
 

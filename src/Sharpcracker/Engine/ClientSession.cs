@@ -1,10 +1,10 @@
-using System.Buffers;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Common;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Engine.Tls;
 using Sharpcracker.Pools;
+using System.Buffers;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Engine;
 

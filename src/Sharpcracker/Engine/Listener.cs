@@ -1,8 +1,8 @@
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Pools;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Common.Interop;
-using Sharpcracker.Pools;
 
 namespace Sharpcracker.Engine;
 

@@ -1,10 +1,10 @@
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Common;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Configuration;
-using Sharpcracker.Engine.Tls;
 using Sharpcracker.Stats;
+using Sharpcracker.Engine.Tls;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Engine;
 

@@ -1,5 +1,5 @@
-using System.Globalization;
 using Sharpcracker.Engine;
+using System.Globalization;
 
 namespace Sharpcracker.Hosting;
 
@@ -7,7 +7,7 @@ namespace Sharpcracker.Hosting;
 /// nutcracker's command line, flag for flag (getopt style: "-v 6", "-v6", "--verbose=6",
 /// "--verbose 6"), with nutcracker's defaults.
 /// </summary>
-public sealed class CommandLineOptions
+internal sealed class CommandLineOptions
 {
     public const int DefaultVerbosity = 5;
     public const int MinMbufSize = 512;

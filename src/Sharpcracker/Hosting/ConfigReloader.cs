@@ -1,9 +1,9 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Stats;
+using Sharpcracker.Pools;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
-using Sharpcracker.Stats;
 
 namespace Sharpcracker.Hosting;
 
@@ -12,7 +12,7 @@ namespace Sharpcracker.Hosting;
 /// or when a source pushes a new config (the vBucket HTTP stream). Every attempt is logged and
 /// counted (<see cref="ConfigReloadCounters"/>): a refused config leaves the old one running.
 /// </summary>
-public sealed class ConfigReloader : IAsyncDisposable
+internal sealed class ConfigReloader : IAsyncDisposable
 {
     private readonly ProxyHost _host;
     private readonly Func<ProxyConfig> _load;

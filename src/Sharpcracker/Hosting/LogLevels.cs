@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sharpcracker.Hosting;
 
 /// <summary>nutcracker's -v 0..11 (EMERG .. PVERB) onto Microsoft.Extensions.Logging levels.</summary>
-public static class LogLevels
+internal static class LogLevels
 {
     public static LogLevel FromVerbosity(int verbosity) => verbosity switch
     {

@@ -1,10 +1,10 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Stats;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
-using Sharpcracker.Stats;
 
 namespace Sharpcracker.Hosting;
 
@@ -14,7 +14,7 @@ namespace Sharpcracker.Hosting;
 /// reload (<see cref="ApplyAsync"/>) can add and remove pools while the others keep serving. The
 /// generic host provides logging and the SIGINT/SIGTERM lifetime.
 /// </summary>
-public sealed class ProxyHost : IAsyncDisposable
+internal sealed class ProxyHost : IAsyncDisposable
 {
     private readonly IHost _app;
     private readonly ILoggerFactory _loggerFactory;

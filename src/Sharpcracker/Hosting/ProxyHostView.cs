@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.OperatorConsole;
 using Sharpcracker.Pools;
+using Sharpcracker.OperatorConsole;
 
 namespace Sharpcracker.Hosting;
 

@@ -1,16 +1,16 @@
-using System.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Console;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.OperatorConsole;
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Sharpcracker.Hosting;
 
 /// <summary>The sharpcracker executable: nutcracker's flags, then the proxy until SIGINT/SIGTERM.</summary>
-public static class ProxyMain
+internal static class ProxyMain
 {
     public static async Task<int> RunAsync(string[] args)
     {

@@ -1,7 +1,7 @@
 namespace Sharpcracker.Hosting;
 
 /// <summary>The -D output: nutcracker's stat descriptions in its layout.</summary>
-public static class StatsDescription
+internal static class StatsDescription
 {
     private static readonly (string Name, string Description)[] s_pool =
     [

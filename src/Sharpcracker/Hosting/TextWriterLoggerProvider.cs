@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 namespace Sharpcracker.Hosting;
 
 /// <summary>Writes timestamped log lines to a file (-o), one lock per line; logging is off the hot path.</summary>
-public sealed class TextWriterLoggerProvider(TextWriter writer) : ILoggerProvider
+internal sealed class TextWriterLoggerProvider(TextWriter writer) : ILoggerProvider
 {
     public ILogger CreateLogger(string categoryName) => new Logger(writer, categoryName);
 

@@ -1,8 +1,8 @@
+using Sharpcracker.Common;
+using Sharpcracker.Stats;
+using Sharpcracker.Pools;
 using System.Globalization;
 using System.Text;
-using Sharpcracker.Common;
-using Sharpcracker.Pools;
-using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
 

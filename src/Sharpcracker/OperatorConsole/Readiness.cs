@@ -1,5 +1,5 @@
-using Sharpcracker.ControlPlane;
 using Sharpcracker.Pools;
+using Sharpcracker.ControlPlane;
 
 namespace Sharpcracker.OperatorConsole;
 

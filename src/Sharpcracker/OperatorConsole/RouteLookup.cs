@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
 using Sharpcracker.Routing;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,6 +1,6 @@
-using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Stats;
+using System.Text;
 
 namespace Sharpcracker.OperatorConsole;
 

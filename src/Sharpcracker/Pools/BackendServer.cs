@@ -1,8 +1,8 @@
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane;
-using Sharpcracker.Engine;
 using Sharpcracker.Stats;
+using Sharpcracker.Engine;
+using Sharpcracker.ControlPlane;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 

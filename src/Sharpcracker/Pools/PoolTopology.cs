@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Protocols.Redis;
 using Sharpcracker.Routing;
+using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Pools;
 

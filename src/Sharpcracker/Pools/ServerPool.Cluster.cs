@@ -1,7 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane;
 using Sharpcracker.Routing;
+using Sharpcracker.ControlPlane;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 

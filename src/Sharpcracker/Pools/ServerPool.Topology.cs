@@ -1,6 +1,7 @@
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
+using Sharpcracker.Stats;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 

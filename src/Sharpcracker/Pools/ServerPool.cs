@@ -1,12 +1,12 @@
-using System.Collections.Concurrent;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane;
+using Sharpcracker.Stats;
 using Sharpcracker.Engine;
 using Sharpcracker.Protocols.Memcached;
 using Sharpcracker.Protocols.Redis;
-using Sharpcracker.Stats;
+using Sharpcracker.ControlPlane;
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 

@@ -1,4 +1,4 @@
 namespace Sharpcracker.Routing;
 
 /// <summary>One entry of CLUSTER SLOTS: a slot range, its master and the master's replicas ("host:port" each).</summary>
-public readonly record struct ClusterSlotRange(int First, int Last, string Master, IReadOnlyList<string> Replicas);
+internal readonly record struct ClusterSlotRange(int First, int Last, string Master, IReadOnlyList<string> Replicas);

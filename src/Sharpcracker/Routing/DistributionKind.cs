@@ -1,7 +1,7 @@
 namespace Sharpcracker.Routing;
 
 /// <summary>twemproxy's key distributions (config key <c>distribution:</c>).</summary>
-public enum DistributionKind
+internal enum DistributionKind
 {
     Ketama,
     Modula,
@@ -13,7 +13,7 @@ public enum DistributionKind
 }
 
 /// <summary>Config names of <see cref="DistributionKind"/>.</summary>
-public static class DistributionKinds
+internal static class DistributionKinds
 {
     /// <summary>Parses <c>ketama</c>, <c>modula</c>, <c>random</c>, <c>vbucket</c> or <c>redis_cluster</c> (exact, case-sensitive like twemproxy).</summary>
     public static bool TryParse(string name, out DistributionKind kind)

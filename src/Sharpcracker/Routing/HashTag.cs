@@ -3,7 +3,7 @@ namespace Sharpcracker.Routing;
 /// <summary>
 /// A pool's <c>hash_tag</c>: two delimiter bytes (possibly equal), or none (<c>default</c>).
 /// </summary>
-public readonly struct HashTag
+internal readonly struct HashTag
 {
     public HashTag(byte open, byte close)
     {

@@ -6,7 +6,7 @@ namespace Sharpcracker.Routing;
 /// <param name="ServerIndex">Index of the server in the pool's server list (twemproxy order).</param>
 /// <param name="Name">twemproxy server name: explicit name, else host:port, host alone for port 11211.</param>
 /// <param name="Weight">Server weight, at least 1.</param>
-public readonly record struct ContinuumMember(int ServerIndex, string Name, int Weight);
+internal readonly record struct ContinuumMember(int ServerIndex, string Name, int Weight);
 
 /// <summary>
 /// Maps keys to servers like twemproxy 0.5.0's <c>server_pool_idx</c>: hash_tag, then the pool hash
@@ -16,7 +16,7 @@ public readonly record struct ContinuumMember(int ServerIndex, string Name, int 
 /// Immutable after construction; rebuild when the live membership changes (ejection, retry). All state is
 /// read-only arrays, so <see cref="Route"/> is safe to call from many threads at once and allocates nothing.
 /// </remarks>
-public sealed class KeyRouter
+internal sealed class KeyRouter
 {
     // Exactly one of these is used, by Distribution; LiveCount <= 1 uses none.
     private readonly KetamaContinuum? _ketama;

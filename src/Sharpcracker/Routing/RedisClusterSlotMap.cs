@@ -12,7 +12,7 @@ namespace Sharpcracker.Routing;
 /// keep working through the proxy).
 /// </summary>
 /// <remarks>Immutable; a MOVED or a refresh builds a new map. Safe to read from many threads.</remarks>
-public sealed class RedisClusterSlotMap
+internal sealed class RedisClusterSlotMap
 {
     public const int SlotCount = 16384;
 

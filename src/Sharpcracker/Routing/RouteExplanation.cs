@@ -10,12 +10,12 @@ namespace Sharpcracker.Routing;
 /// <param name="PositionValue">Ketama: the deciding point's value; modula: the total weight; else 0.</param>
 /// <param name="PositionCount">Ketama: points on the continuum; modula: slots; else 0.</param>
 /// <param name="ServerIndex">The server picked (index in the pool's server list); -1 when none is live. For random: one pick.</param>
-public readonly record struct RouteExplanation(
+internal readonly record struct RouteExplanation(
     int HashedOffset, int HashedLength, bool TagMatched, uint Hash, RouteStep Step,
     long Position, uint PositionValue, int PositionCount, int ServerIndex);
 
 /// <summary>The last step of a placement.</summary>
-public enum RouteStep
+internal enum RouteStep
 {
     /// <summary>No server is live.</summary>
     NoServer,

@@ -9,7 +9,7 @@ namespace Sharpcracker.Routing;
 /// in the server list. Further entries are replicas and are not used for routing.
 /// </summary>
 /// <remarks>Immutable; <see cref="Route"/> is allocation-free and safe from many threads.</remarks>
-public sealed class VBucketMap
+internal sealed class VBucketMap
 {
     // Master server index per vBucket (-1: the vBucket has no server).
     private readonly int[] _masters;

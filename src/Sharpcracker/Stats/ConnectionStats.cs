@@ -1,5 +1,5 @@
-using System.Diagnostics;
 using Sharpcracker.Engine;
+using System.Diagnostics;
 
 namespace Sharpcracker.Stats;
 

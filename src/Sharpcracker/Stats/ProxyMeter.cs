@@ -1,5 +1,5 @@
-using System.Diagnostics.Metrics;
 using Sharpcracker.Common;
+using System.Diagnostics.Metrics;
 
 namespace Sharpcracker.Stats;
 

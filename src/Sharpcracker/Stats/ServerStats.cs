@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Sharpcracker.Pools;
 
 namespace Sharpcracker.Stats;
 

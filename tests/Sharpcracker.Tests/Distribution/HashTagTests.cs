@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Routing;
+using System.Text;
 
 namespace Sharpcracker.Tests.Distribution;
 

@@ -1,9 +1,9 @@
-using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane;
-using Sharpcracker.OperatorConsole;
 using Sharpcracker.Routing;
 using Sharpcracker.Stats;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.OperatorConsole;
+using System.Text;
 
 namespace Sharpcracker.Tests.Distribution;
 

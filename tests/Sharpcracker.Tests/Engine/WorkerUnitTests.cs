@@ -1,7 +1,7 @@
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Engine;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Sharpcracker.Tests.Engine;
 

@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using Sharpcracker.Routing.Hashing;
+using System.Security.Cryptography;
 
 namespace Sharpcracker.Tests.Hashing;
 

@@ -1,6 +1,6 @@
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Tests.Infrastructure;
 
@@ -18,7 +18,7 @@ public sealed class ProxyInstance : IAsyncDisposable
     public int Port { get; }
 
     /// <summary>The running host (config reload tests apply new configs to it).</summary>
-    public ProxyHost Host => _host;
+    internal ProxyHost Host => _host;
 
     /// <summary>A one-pool memcached proxy over the given backend ports.</summary>
     public static Task<ProxyInstance> StartMemcachedAsync(IEnumerable<int> backendPorts, string extraPoolKeys = "")

@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Protocols.Memcached;
+using System.Text;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Integration;

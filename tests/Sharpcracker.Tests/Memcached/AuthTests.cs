@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Configuration;
+using System.Text;
 using Sharpcracker.Tests.Infrastructure;
 using static Sharpcracker.Tests.Infrastructure.BinaryPacket;
 using static Sharpcracker.Tests.Memcached.BinaryCorpus;

@@ -1,10 +1,10 @@
-using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.Hosting;
-using Sharpcracker.OperatorConsole;
-using Sharpcracker.Pools;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
+using Sharpcracker.Pools;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Hosting;
+using System.Text;
 
 namespace Sharpcracker.Tests.Operations;
 

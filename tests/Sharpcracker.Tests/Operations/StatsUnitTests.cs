@@ -1,9 +1,9 @@
+using Sharpcracker.Stats;
+using Sharpcracker.Engine;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Hosting;
 using System.Diagnostics;
 using System.Text.Json;
-using Sharpcracker.Engine;
-using Sharpcracker.Hosting;
-using Sharpcracker.OperatorConsole;
-using Sharpcracker.Stats;
 
 namespace Sharpcracker.Tests.Operations;
 

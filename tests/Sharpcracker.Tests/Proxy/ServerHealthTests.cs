@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane;
 using Sharpcracker.Pools;
+using Sharpcracker.ControlPlane;
 
 namespace Sharpcracker.Tests.Proxy;
 

@@ -1,6 +1,6 @@
-using System.Diagnostics;
-using Sharpcracker.ControlPlane;
 using Sharpcracker.Routing;
+using Sharpcracker.ControlPlane;
+using System.Diagnostics;
 using Sharpcracker.Tests.Infrastructure;
 using Xunit.Abstractions;
 

@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.ControlPlane;
+using System.Text;
 
 namespace Sharpcracker.Tests.Redis;
 

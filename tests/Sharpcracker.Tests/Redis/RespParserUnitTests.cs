@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Protocols.Redis;
+using System.Text;
 
 namespace Sharpcracker.Tests.Redis;
 

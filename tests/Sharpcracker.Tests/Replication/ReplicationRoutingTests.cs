@@ -1,5 +1,5 @@
-using Sharpcracker.OperatorConsole;
 using Sharpcracker.Stats;
+using Sharpcracker.OperatorConsole;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Replication;

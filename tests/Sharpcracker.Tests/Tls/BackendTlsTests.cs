@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Pools;
+using System.Text;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using Sharpcracker.OperatorConsole;
+using System.Text.Json;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;

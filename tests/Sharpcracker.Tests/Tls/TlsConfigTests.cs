@@ -1,7 +1,7 @@
-using System.Diagnostics;
-using System.Security.Authentication;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
+using System.Diagnostics;
+using System.Security.Authentication;
 using Sharpcracker.Tests.Infrastructure;
 
 namespace Sharpcracker.Tests.Tls;

@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using Sharpcracker.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Tests.Unit;
 

@@ -1,7 +1,7 @@
-using System.Buffers;
-using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Protocols.Memcached;
+using System.Buffers;
+using System.Text;
 using static Sharpcracker.Tests.Unit.TestBytes;
 
 namespace Sharpcracker.Tests.Unit;

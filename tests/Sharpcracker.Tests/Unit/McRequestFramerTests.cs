@@ -1,6 +1,6 @@
+using Sharpcracker.Protocols.Memcached;
 using System.Buffers;
 using System.Text;
-using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Unit.TestBytes;
 
 namespace Sharpcracker.Tests.Unit;

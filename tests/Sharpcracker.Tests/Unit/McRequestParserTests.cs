@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Protocols.Memcached;
+using System.Text;
 using static Sharpcracker.Tests.Unit.TestBytes;
 
 namespace Sharpcracker.Tests.Unit;

@@ -1,8 +1,8 @@
-using System.Text;
 using Sharpcracker.Configuration;
+using Sharpcracker.Routing;
 using Sharpcracker.ControlPlane.Moxi;
 using Sharpcracker.Hosting;
-using Sharpcracker.Routing;
+using System.Text;
 
 namespace Sharpcracker.Tests.Unit;
 

@@ -5,7 +5,7 @@ namespace Sharpcracker.ControlPlane.Moxi;
 /// any whitespace — Couchbase's streaming config writes one document then blank lines. Bytes may
 /// arrive in arbitrary pieces; state (depth, inside a string, after a backslash) carries over.
 /// </summary>
-public sealed class JsonDocumentSplitter
+internal sealed class JsonDocumentSplitter
 {
     private readonly int _maxDocumentBytes;
     private readonly List<byte> _current = [];

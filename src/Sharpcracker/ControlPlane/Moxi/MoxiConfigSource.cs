@@ -1,9 +1,9 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
 
 namespace Sharpcracker.ControlPlane.Moxi;
 
@@ -16,7 +16,7 @@ namespace Sharpcracker.ControlPlane.Moxi;
 /// </list>
 /// <c>-Z</c> takes <c>port_listen=N</c> (default 11211) and Sharpcracker's own <c>listen_addr=ADDR</c> (default 0.0.0.0, as moxi).
 /// </summary>
-public sealed class MoxiConfigSource
+internal sealed class MoxiConfigSource
 {
     public const int DefaultPort = 11211;
 

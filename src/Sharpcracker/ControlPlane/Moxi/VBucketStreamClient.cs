@@ -1,8 +1,8 @@
+using Sharpcracker.Configuration;
+using Sharpcracker.Pools;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
 
 namespace Sharpcracker.ControlPlane.Moxi;
 
@@ -14,7 +14,7 @@ namespace Sharpcracker.ControlPlane.Moxi;
 /// next URL is tried (failover, round robin) after a backoff that doubles up to
 /// <see cref="MaxBackoff"/> and resets once a connection delivered a map.
 /// </summary>
-public sealed class VBucketStreamClient : IAsyncDisposable
+internal sealed class VBucketStreamClient : IAsyncDisposable
 {
     private readonly IReadOnlyList<Uri> _urls;
     private readonly Func<VBucketServerMap, Task> _onMap;

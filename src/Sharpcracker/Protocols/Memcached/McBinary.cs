@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using Sharpcracker.Common;
+using System.Buffers.Binary;
 
 namespace Sharpcracker.Protocols.Memcached;
 

@@ -1,5 +1,5 @@
-using System.Buffers;
 using Sharpcracker.Configuration;
+using System.Buffers;
 
 namespace Sharpcracker.Protocols.Memcached;
 

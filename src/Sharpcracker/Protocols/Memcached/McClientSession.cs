@@ -1,10 +1,10 @@
+using Sharpcracker.Common;
+using Sharpcracker.Stats;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
 using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Sharpcracker.Common;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
-using Sharpcracker.Stats;
 
 namespace Sharpcracker.Protocols.Memcached;
 
@@ -195,7 +195,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         }
         var request = Rent(McRequestKind.Single);
         request.Noreply = command.Noreply;
-        request.StatsClass = Stats.CommandClasses.Of(command.Kind);
+        request.StatsClass = McCommandClass.Of(command.Kind);
         Enqueue(request);
         var connection = ConnectionTo(server);
         var output = connection.BeginRequest();

@@ -1,8 +1,8 @@
-using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
 using Sharpcracker.Routing;
+using Sharpcracker.Pools;
+using System.Text;
 
 namespace Sharpcracker.Protocols.Redis;
 

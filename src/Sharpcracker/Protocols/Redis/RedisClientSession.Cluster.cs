@@ -1,7 +1,7 @@
-using Sharpcracker.ControlPlane;
+using Sharpcracker.Routing;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using Sharpcracker.Routing;
+using Sharpcracker.ControlPlane;
 
 namespace Sharpcracker.Protocols.Redis;
 

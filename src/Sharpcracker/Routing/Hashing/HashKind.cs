@@ -1,7 +1,7 @@
 namespace Sharpcracker.Routing.Hashing;
 
 /// <summary>The twelve key hash functions twemproxy 0.5.0 offers, by their config names.</summary>
-public enum HashKind
+internal enum HashKind
 {
     OneAtATime,
     Md5,

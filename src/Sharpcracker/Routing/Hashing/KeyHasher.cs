@@ -8,7 +8,7 @@ namespace Sharpcracker.Routing.Hashing;
 /// empty one. twemproxy's routing never hashes an empty key (it uses 0); that rule lives in
 /// <c>KeyRouter</c>.
 /// </remarks>
-public static class KeyHasher
+internal static class KeyHasher
 {
     /// <summary>Parses a twemproxy <c>hash:</c> value (exact, case-sensitive, as twemproxy compares).</summary>
     public static bool TryParse(string name, out HashKind kind)

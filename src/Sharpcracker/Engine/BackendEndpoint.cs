@@ -1,8 +1,9 @@
+using Sharpcracker.Common;
+using Sharpcracker.Configuration;
 using System.Net;
 using System.Net.Sockets;
-using Sharpcracker.Configuration;
 
-namespace Sharpcracker.Common;
+namespace Sharpcracker.Engine;
 
 /// <summary>Where a backend lives, looked up afresh at every connect (so a DNS change is picked up on reconnect).</summary>
 internal static class BackendEndpoint

@@ -1,7 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
 
-namespace Sharpcracker.Pools;
+namespace Sharpcracker.Stats;
 
 /// <summary>
 /// What the proxy knows about one server of a replication group: the role it reported to the
