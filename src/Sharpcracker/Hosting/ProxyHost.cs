@@ -1,6 +1,8 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
 using Sharpcracker.Engine;
+using Sharpcracker.Protocols.Memcached;
+using Sharpcracker.Protocols.Redis;
 using Sharpcracker.Pools;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -49,7 +51,7 @@ internal sealed class ProxyHost : IAsyncDisposable
         Stats.WorkerLoad.Source = () => workers.All.Select(w => (w.Index, (long)w.ClientCount, Volatile.Read(ref w.Forwarded))).ToArray();
         foreach (var poolConfig in config.Pools)
         {
-            _initialPools.Add(new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers));
+            _initialPools.Add(NewPool(poolConfig));
         }
     }
 
@@ -68,6 +70,10 @@ internal sealed class ProxyHost : IAsyncDisposable
 
     /// <summary>The configuration currently served (the last one applied).</summary>
     public ProxyConfig Config { get; private set; }
+
+    /// <summary>A pool served by the workers, with its protocol's sessions and server handshake.</summary>
+    private ServerPool NewPool(PoolConfig config) => new(config, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers,
+        config.Redis ? RedisPoolProtocol.Instance : McPoolProtocol.Instance);
 
     internal IEnumerable<ServerPool> Pools => _listeners.Values.Select(l => l.Pool);
 
@@ -142,7 +148,7 @@ internal sealed class ProxyHost : IAsyncDisposable
             {
                 foreach (var poolConfig in added)
                 {
-                    var pool = new ServerPool(poolConfig, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers);
+                    var pool = NewPool(poolConfig);
                     started.Add(await PoolListener.StartAsync(pool, _loggerFactory).ConfigureAwait(false));
                 }
             }

@@ -1,6 +1,5 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
-using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Pools;
 
@@ -25,12 +24,13 @@ internal sealed partial class PoolTopology
     /// <param name="isLive">Which servers the continuum includes (ejection); vbucket maps ignore it.</param>
     /// <param name="clusterMap">distribution redis_cluster: the slot map (null: none loaded yet); servers are the seeds plus discovered nodes.</param>
     /// <param name="sentinelGroups">Sentinel pools: the groups as last discovered (indices into <paramref name="servers"/>); null before discovery.</param>
-    public PoolTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
+    /// <param name="handshake">What a new server connection sends first (the pool's protocol decides; null: nothing).</param>
+    public PoolTopology(PoolConfig config, IBackendHandshake? handshake, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
         ReplicationGroup[]? sentinelGroups = null)
     {
         Config = config;
         Servers = servers;
-        Handshake = RedisBackendHandshake.For(config);
+        Handshake = handshake;
         if (config.Distribution == DistributionKind.RedisCluster)
         {
             ClusterMap = clusterMap ?? RedisClusterSlotMap.Empty;

@@ -99,7 +99,7 @@ internal sealed partial class ServerPool
                     added.Add(server);
                 }
             }
-            _topology = new PoolTopology(current.Config, [.. servers], _isLive, changed ? map : old);
+            _topology = NewTopology(current.Config, [.. servers], _isLive, changed ? map : old);
             LabelClusterGroups(_topology);
             if (added.Count > 0)
             {
@@ -163,7 +163,7 @@ internal sealed partial class ServerPool
             {
                 servers[i].Index = i; // cosmetic (INFO); snapshots hold their own arrays
             }
-            _topology = new PoolTopology(current.Config, servers, _isLive, map);
+            _topology = NewTopology(current.Config, servers, _isLive, map);
             LabelClusterGroups(_topology);
             Stats.SetServers(servers.Select(s => s.Stats));
         }

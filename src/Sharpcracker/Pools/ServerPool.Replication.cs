@@ -27,7 +27,7 @@ internal sealed partial class ServerPool
             {
                 servers[i].Index = i;
             }
-            _topology = new PoolTopology(expected.Config, servers, _isLive, sentinelGroups: groups);
+            _topology = NewTopology(expected.Config, servers, _isLive, sentinelGroups: groups);
             Stats.SetServers(servers.Select(s => s.Stats));
             return true;
         }
@@ -67,7 +67,7 @@ internal sealed partial class ServerPool
                 changes.Add("sentinels " + string.Join(",", config.Sentinels!.Select(s => s.EndpointText)));
             }
             DescribePoolChanges(old.Config, config, changes);
-            _topology = new PoolTopology(config, servers, _isLive, sentinelGroups: sameGroups ? old.SentinelGroups : null);
+            _topology = NewTopology(config, servers, _isLive, sentinelGroups: sameGroups ? old.SentinelGroups : null);
             foreach (var server in servers)
             {
                 server.Health.Reconfigure(config.AutoEjectHosts, config.ServerFailureLimit, config.ServerRetryTimeoutMs);

@@ -24,6 +24,11 @@ internal sealed partial class ServerPool
     /// <summary>The current snapshot. Load it once per request and route everything of that request with it.</summary>
     public PoolTopology Topology => _topology;
 
+    /// <summary>A snapshot for <paramref name="config"/>, with the handshake the pool's protocol wants for it.</summary>
+    private PoolTopology NewTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive,
+        RedisClusterSlotMap? clusterMap = null, ReplicationGroup[]? sentinelGroups = null)
+        => new(config, _protocol?.HandshakeFor(config), servers, isLive, clusterMap, sentinelGroups);
+
     private void InitializeTopology(PoolConfig config)
     {
         // A Sentinel pool's servers are those Sentinel names (SentinelDiscovery), not the file's addresses.
@@ -32,7 +37,7 @@ internal sealed partial class ServerPool
         {
             servers[i] = new BackendServer(this, i, config.Servers[i], _logger, config);
         }
-        _topology = new PoolTopology(config, servers, _isLive);
+        _topology = NewTopology(config, servers, _isLive);
         Stats.SetServers(servers.Select(s => s.Stats));
     }
 
@@ -42,7 +47,7 @@ internal sealed partial class ServerPool
         {
             _isLive = isLive;
             var current = _topology;
-            _topology = new PoolTopology(current.Config, current.Servers, isLive, current.ClusterMap, current.SentinelGroups);
+            _topology = NewTopology(current.Config, current.Servers, isLive, current.ClusterMap, current.SentinelGroups);
         }
     }
 
@@ -113,7 +118,7 @@ internal sealed partial class ServerPool
             DescribePoolChanges(old.Config, config, changes);
 
             // Build first: a config the router refuses changes nothing.
-            var topology = new PoolTopology(config, servers, _isLive, old.ClusterMap);
+            var topology = NewTopology(config, servers, _isLive, old.ClusterMap);
             foreach (var (server, sc) in renamed)
             {
                 server.Config = sc;

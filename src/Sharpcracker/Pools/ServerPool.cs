@@ -1,9 +1,8 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
 using Sharpcracker.Engine;
-using Sharpcracker.Protocols.Memcached;
-using Sharpcracker.Protocols.Redis;
 using Sharpcracker.ControlPlane;
+using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -17,6 +16,7 @@ namespace Sharpcracker.Pools;
 internal sealed partial class ServerPool : IDisposable
 {
     private readonly ILogger _logger;
+    private readonly IPoolProtocol? _protocol;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<long, IClientConnection> _clients = new();
     private long _nextClientId;
@@ -26,9 +26,12 @@ internal sealed partial class ServerPool : IDisposable
     private volatile bool _draining;
 
     /// <param name="workers">The workers that will own this pool's clients and server connections; null only for routing-only use in tests.</param>
-    public ServerPool(PoolConfig config, ILogger logger, WorkerGroup? workers = null)
+    /// <param name="protocol">Starts the pool's client sessions and says what new server connections send first; null only for routing-only use in tests.</param>
+    public ServerPool(PoolConfig config, ILogger logger, WorkerGroup? workers = null, IPoolProtocol? protocol = null)
     {
+        Debug.Assert(workers is null || protocol is not null, "a pool with workers serves clients: it needs its protocol");
         _logger = logger;
+        _protocol = protocol;
         Workers = workers;
         Stats = new Stats.PoolStats(config.Name, []);
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
@@ -136,19 +139,7 @@ internal sealed partial class ServerPool : IDisposable
 
     private void StartSession(Worker worker, Socket socket, long id)
     {
-        IClientConnection session;
-        if (Config.Redis)
-        {
-            var redis = new RedisClientSession(this, worker, socket, id, _logger);
-            redis.Start();
-            session = redis;
-        }
-        else
-        {
-            var memcached = new McClientSession(this, worker, socket, id, _logger);
-            memcached.Start();
-            session = memcached;
-        }
+        var session = _protocol!.StartSession(this, worker, socket, id, _logger);
         _clients[id] = session;
         if (_draining)
         {
