@@ -103,9 +103,8 @@ internal static class HealthProbe
     /// Runs after an ejection: every retry timeout, probe; on success re-admit the server and
     /// stop; on failure stay ejected for another period. Ends when the pool shuts down.
     /// </summary>
-    public static async Task ProbeUntilReadmittedAsync(BackendServer server, ILogger logger, CancellationToken cancellationToken)
+    public static async Task ProbeUntilReadmittedAsync(ServerPool pool, BackendServer server, ILogger logger, CancellationToken cancellationToken)
     {
-        var pool = server.Pool;
         try
         {
             while (true)

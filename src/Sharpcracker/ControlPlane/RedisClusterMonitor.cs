@@ -249,11 +249,4 @@ internal sealed class RedisClusterMonitor
         var host = ip.Length == 0 || ip == "?" ? askedHost : ip;
         return host + ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    /// <summary>Text of a MOVED/ASK target as an endpoint: "host:port", or ":port" resolved against the node that answered.</summary>
-    public static string ResolveTarget(ReadOnlySpan<byte> target, BackendServer answered)
-    {
-        var text = Encoding.ASCII.GetString(target);
-        return text.StartsWith(':') ? answered.Config.Host + text : text;
-    }
 }

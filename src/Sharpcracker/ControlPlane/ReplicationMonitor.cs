@@ -1,4 +1,5 @@
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;

@@ -1,4 +1,5 @@
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 using Microsoft.Extensions.Logging;
 
@@ -37,11 +38,12 @@ internal sealed class SentinelDiscovery
     /// <summary>Failovers seen (a group's master replaced by another), since start.</summary>
     public long Failovers => Interlocked.Read(ref _failovers);
 
-    public static void Start(ServerPool pool, ILogger logger)
+    /// <summary>Runs until the pool stops; idle while the pool has no <c>sentinels:</c>.</summary>
+    public static SentinelDiscovery Start(ServerPool pool, ILogger logger)
     {
         var discovery = new SentinelDiscovery(pool, logger);
-        pool.Sentinel = discovery;
         _ = Task.Run(discovery.RunAsync);
+        return discovery;
     }
 
     /// <summary>Ask again now (a reload changed the groups).</summary>

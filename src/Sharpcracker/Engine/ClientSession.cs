@@ -1,7 +1,6 @@
 using Sharpcracker.Common;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Engine.Tls;
-using Sharpcracker.Pools;
 using System.Buffers;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
@@ -32,7 +31,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// <summary>An emptied input or output buffer keeps its array up to this size; larger ones go back to the pool.</summary>
     private const int KeptBufferBytes = 16 * 1024;
 
-    protected readonly ServerPool _pool;
+    private readonly IPool _pool;
     protected readonly long _id;
     protected readonly ILogger _logger;
     /// <summary>Per topology server index, the child serving it while a split request is built (-1: none).</summary>
@@ -64,7 +63,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     private bool _closed;
     private bool _failed;            // ended by an error (client_err) rather than a close (client_eof)
 
-    protected ClientSession(ServerPool pool, Worker worker, Socket socket, long id, ILogger logger)
+    protected ClientSession(IPool pool, Worker worker, Socket socket, long id, ILogger logger)
     {
         _pool = pool;
         _worker = worker;
@@ -72,7 +71,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
         _id = id;
         _logger = logger;
-        _serverChild = new int[pool.Servers.Count];
+        _serverChild = new int[pool.Config.Servers.Count];
         Array.Fill(_serverChild, -1);
         _outputLimit = pool.Config.ClientOutputLimit;
         _tlsConfig = pool.Config.Tls; // the config current at accept: a reload does not change a session's TLS
@@ -523,7 +522,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _input?.Release();
         _out.Release();
         _worker.ClientClosed();
-        _pool.ClientClosed(this, _failed);
+        _pool.ClientClosed(_id, _failed);
     }
 
     /// <summary>Reply bytes a finished request holds (counted in <see cref="_held"/>).</summary>

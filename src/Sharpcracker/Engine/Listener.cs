@@ -1,5 +1,4 @@
 using Sharpcracker.Common.Interop;
-using Sharpcracker.Pools;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
@@ -21,14 +20,14 @@ internal sealed unsafe class Listener : IEventHandler
 
     private readonly Socket _socket;
     private readonly int _fd;
-    private readonly ServerPool _pool;
+    private readonly IPool _pool;
     private readonly ILogger _logger;
     private readonly bool _tcp;
     private int _slot = -1;
     private bool _paused;
     private long _failedAccepts;
 
-    public Listener(Socket socket, ServerPool pool, Worker acceptor, ILogger logger)
+    public Listener(Socket socket, IPool pool, Worker acceptor, ILogger logger)
     {
         _socket = socket;
         _fd = (int)socket.SafeHandle.DangerousGetHandle();

@@ -1,7 +1,6 @@
 using Sharpcracker.Common;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Stats;
-using Sharpcracker.Pools;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;

@@ -4,6 +4,7 @@ using Sharpcracker.Engine;
 using Sharpcracker.Protocols.Memcached;
 using Sharpcracker.Protocols.Redis;
 using Sharpcracker.Pools;
+using Sharpcracker.ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -71,9 +72,14 @@ internal sealed class ProxyHost : IAsyncDisposable
     /// <summary>The configuration currently served (the last one applied).</summary>
     public ProxyConfig Config { get; private set; }
 
-    /// <summary>A pool served by the workers, with its protocol's sessions and server handshake.</summary>
-    private ServerPool NewPool(PoolConfig config) => new(config, _loggerFactory.CreateLogger("Sharpcracker.Pool"), _workers,
-        config.Redis ? RedisPoolProtocol.Instance : McPoolProtocol.Instance);
+    /// <summary>A pool served by the workers, with its protocol's sessions and server handshake, and its control plane.</summary>
+    private ServerPool NewPool(PoolConfig config)
+    {
+        var logger = _loggerFactory.CreateLogger("Sharpcracker.Pool");
+        var pool = new ServerPool(config, logger, _workers, config.Redis ? RedisPoolProtocol.Instance : McPoolProtocol.Instance);
+        PoolControlPlane.AttachTo(pool, logger);
+        return pool;
+    }
 
     internal IEnumerable<ServerPool> Pools => _listeners.Values.Select(l => l.Pool);
 

@@ -1,5 +1,6 @@
 using Sharpcracker.Common;
 using Sharpcracker.Stats;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 using System.Globalization;
 using System.Text;

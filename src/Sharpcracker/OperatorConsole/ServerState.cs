@@ -1,4 +1,4 @@
-using Sharpcracker.Pools;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,4 +1,5 @@
 using Sharpcracker.Routing;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Pools;
 

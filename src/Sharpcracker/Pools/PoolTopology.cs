@@ -1,5 +1,6 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Pools;
 

@@ -1,4 +1,5 @@
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Pools;
 

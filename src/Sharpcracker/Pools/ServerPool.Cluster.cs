@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
-using Sharpcracker.ControlPlane;
+using Sharpcracker.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
@@ -13,32 +13,8 @@ namespace Sharpcracker.Pools;
 /// </summary>
 internal sealed partial class ServerPool
 {
-    private RedisClusterMonitor? _cluster;
     // Discovered nodes the map in use does not name, and since when (Environment.TickCount64). Monitor thread only.
     private readonly Dictionary<BackendServer, long> _absentSince = [];
-
-    /// <summary>The slot map refresher of a redis_cluster pool; null for other pools.</summary>
-    public RedisClusterMonitor? Cluster => _cluster;
-
-    /// <summary>
-    /// Starts the slot map refresher when the pool is a redis_cluster pool served by workers; on a
-    /// reload of one, adds the nodes the new config wants from the map in use (the replicas, when
-    /// it turned replica reads on).
-    /// </summary>
-    private void StartClusterMonitor()
-    {
-        if (Config.Distribution != DistributionKind.RedisCluster || Workers is null)
-        {
-            return;
-        }
-        if (_cluster is null)
-        {
-            _cluster = new RedisClusterMonitor(this, _logger);
-            _cluster.Start(Stopping);
-            return;
-        }
-        PublishClusterMap(map => map, scanNodes: true);
-    }
 
     /// <summary>
     /// Any thread: routes with <paramref name="map"/> from now on (a refresh). Nodes the pool does

@@ -1,5 +1,5 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane;
+using Sharpcracker.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
@@ -7,8 +7,6 @@ namespace Sharpcracker.Pools;
 /// <summary>Replication groups of a pool: Sentinel's topology changes and reloads of a Sentinel pool.</summary>
 internal sealed partial class ServerPool
 {
-    /// <summary>The pool's Sentinel follower (idle unless the pool has <c>sentinels:</c>); null for routing-only pools.</summary>
-    public SentinelDiscovery? Sentinel { get; set; }
 
     /// <summary>
     /// Sentinel discovery: a new server list and groups (a master switch, replicas found or lost).
@@ -75,7 +73,7 @@ internal sealed partial class ServerPool
             Stats.SetServers(servers.Select(s => s.Stats));
         }
         CloseRemoved(removed);
-        Sentinel?.Wake();
+        Control?.ConfigApplied(); // Sentinel asks again now
         _logger.LogDebug("pool {Pool}: sentinel pool reconfigured", Name);
         return changes;
     }

@@ -1,6 +1,7 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
 using Sharpcracker.Stats;
+using Sharpcracker.Engine;
 using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
@@ -132,7 +133,11 @@ internal sealed partial class ServerPool
             LabelClusterGroups(topology);
             Stats.SetServers(servers.Select(s => s.Stats));
         }
-        StartClusterMonitor();
+        if (_topology.ClusterMap is not null)
+        {
+            PublishClusterMap(map => map, scanNodes: true); // the nodes the new settings want (replicas, when replica reads were turned on)
+        }
+        Control?.ConfigApplied();
         if (config.Preconnect)
         {
             foreach (var server in added)

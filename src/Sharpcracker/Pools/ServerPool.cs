@@ -1,7 +1,6 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
 using Sharpcracker.Engine;
-using Sharpcracker.ControlPlane;
 using System.Diagnostics;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
@@ -13,7 +12,7 @@ namespace Sharpcracker.Pools;
 /// The runtime side of one configured pool: its servers, the current key router, and its
 /// clients (accepted by the pool's listener, each owned by one worker).
 /// </summary>
-internal sealed partial class ServerPool : IDisposable
+internal sealed partial class ServerPool : IPool, IDisposable
 {
     private readonly ILogger _logger;
     private readonly IPoolProtocol? _protocol;
@@ -36,13 +35,34 @@ internal sealed partial class ServerPool : IDisposable
         Stats = new Stats.PoolStats(config.Name, []);
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
-        StartClusterMonitor(); // redis_cluster pools only (ServerPool.Cluster.cs)
         Stats.Replicated = config.RoutesReads;
-        if (workers is not null && config.Redis)
+    }
+
+    /// <summary>
+    /// The pool's control plane (slot maps, ROLE checks, Sentinel, probes); null until the host
+    /// attaches one, and for routing-only pools in tests. Set once, before the pool's listener opens.
+    /// </summary>
+    public IPoolControl? Control { get; private set; }
+
+    /// <summary>Attaches the control plane the host built for this pool (once, before clients arrive).</summary>
+    public void Attach(IPoolControl control)
+    {
+        Debug.Assert(Control is null, "a pool has one control plane");
+        Control = control;
+    }
+
+    /// <summary>
+    /// Worker thread (<see cref="IPool.ServerFailed"/>): a counted failure of one of this pool's
+    /// servers. A cluster node failing may be failing over, so the slot map is read again soon; an
+    /// ejected server leaves the continuum and is probed until it answers.
+    /// </summary>
+    public void ServerFailed(BackendServer server, bool ejected)
+    {
+        Control?.RequestClusterRefresh();
+        if (ejected)
         {
-            // Replication groups: ROLE checks, and Sentinel discovery for Sentinel pools (idle otherwise).
-            ReplicationMonitor.Start(this, logger);
-            SentinelDiscovery.Start(this, logger);
+            RebuildLiveServers();
+            Control?.ProbeUntilReadmitted(server);
         }
     }
 
@@ -148,10 +168,9 @@ internal sealed partial class ServerPool : IDisposable
     }
 
     /// <summary>Worker thread: a client session ended (it closed, quit, or was closed by the proxy).</summary>
-    public void ClientClosed<TRequest>(ClientSession<TRequest> session, bool failed)
-        where TRequest : ClientRequest<TRequest>
+    public void ClientClosed(long clientId, bool failed)
     {
-        _clients.TryRemove(session.Id, out _);
+        _clients.TryRemove(clientId, out _);
         Interlocked.Decrement(ref _currentClients);
         if (failed)
         {

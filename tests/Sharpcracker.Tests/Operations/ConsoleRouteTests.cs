@@ -1,6 +1,6 @@
+using Sharpcracker.Routing.Hashing;
 using System.Diagnostics;
 using System.Text;
-using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Tests.Infrastructure;
 using Sharpcracker.Tests.LiveConfiguration;
 

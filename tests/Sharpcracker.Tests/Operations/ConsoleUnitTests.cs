@@ -1,7 +1,7 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
-using Sharpcracker.Pools;
+using Sharpcracker.Engine;
 using Sharpcracker.OperatorConsole;
 using Sharpcracker.Hosting;
 using System.Text;
@@ -52,7 +52,7 @@ public sealed class ConsoleUnitTests
     [Fact]
     public void ServerStates_FollowTheHealthStateMachine_ProbingWhileAnEjectedServersProbeRuns()
     {
-        var health = new Sharpcracker.Pools.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
+        var health = new Sharpcracker.Engine.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         Assert.Equal(OperatorConsole.ServerState.Up, OperatorConsole.ServerStates.Of(health, 1000));
         health.OnConnectionFailed("Connection refused", 1000);
         Assert.Equal(OperatorConsole.ServerState.Failing, OperatorConsole.ServerStates.Of(health, 1000));

@@ -1,5 +1,5 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
+using Sharpcracker.Engine;
 using Sharpcracker.ControlPlane;
 
 namespace Sharpcracker.Tests.Proxy;

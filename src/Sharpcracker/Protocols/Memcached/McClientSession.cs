@@ -17,9 +17,12 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
 {
     private byte[] _scratch = []; // grown on first use: idle connections stay small
 
+    private readonly ServerPool _pool;
+
     public McClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
         : base(pool, worker, socket, id, logger)
     {
+        _pool = pool;
     }
 
     protected override McRequest NewRequest() => new(this);

@@ -1,7 +1,7 @@
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
-using Sharpcracker.Pools;
+using Sharpcracker.Engine;
 using System.Text;
 
 namespace Sharpcracker.Protocols.Redis;

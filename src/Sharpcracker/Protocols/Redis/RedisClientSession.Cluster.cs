@@ -1,7 +1,7 @@
 using Sharpcracker.Routing;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using Sharpcracker.ControlPlane;
+using System.Text;
 
 namespace Sharpcracker.Protocols.Redis;
 
@@ -96,7 +96,7 @@ internal sealed partial class RedisClientSession
         {
             return false;
         }
-        var target = RedisClusterMonitor.ResolveTarget(body[(space + 1)..], answered);
+        var target = ResolveTarget(body[(space + 1)..], answered);
         if (ask)
         {
             stats.Ask();
@@ -104,11 +104,8 @@ internal sealed partial class RedisClientSession
         else
         {
             stats.Moved();
-            if (_pool.ApplyMoved((int)slot, target))
-            {
-                stats.MapChanged();
-            }
-            _pool.Cluster?.RequestRefresh();
+            _pool.Control?.Moved((int)slot, target); // the map is updated off the worker
+
         }
         if (IsAborted)
         {
@@ -134,6 +131,13 @@ internal sealed partial class RedisClientSession
         connection.BeginRequest().Write(request.Command.Span);
         connection.Commit(request); // back-pressure is left to new commands: this one was admitted already
         return true;
+    }
+
+    /// <summary>Text of a MOVED/ASK target as an endpoint: "host:port", or ":port" resolved against the node that answered.</summary>
+    private static string ResolveTarget(ReadOnlySpan<byte> target, BackendServer answered)
+    {
+        var text = Encoding.ASCII.GetString(target);
+        return text.StartsWith(':') ? answered.Config.Host + text : text;
     }
 
     /// <summary>The ASKING sent before an ASK retry: its reply (+OK) is consumed, not delivered.</summary>

@@ -33,9 +33,12 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private bool _read;
     private bool _replicated;
 
+    private readonly ServerPool _pool;
+
     public RedisClientSession(ServerPool pool, Worker worker, System.Net.Sockets.Socket socket, long id, ILogger logger)
         : base(pool, worker, socket, id, logger)
     {
+        _pool = pool;
         _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
         _authenticated = _password is null;
         _cluster = pool.Config.Distribution == DistributionKind.RedisCluster;

@@ -1,6 +1,5 @@
 using Sharpcracker.Common;
 using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 
 namespace Sharpcracker.Protocols.Redis;
 

@@ -1,4 +1,4 @@
-namespace Sharpcracker.Pools;
+namespace Sharpcracker.Engine;
 
 /// <summary>
 /// The failure state of one backend server, shared by all its connections. A pure state

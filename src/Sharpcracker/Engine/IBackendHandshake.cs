@@ -1,4 +1,4 @@
-namespace Sharpcracker.Pools;
+namespace Sharpcracker.Engine;
 
 /// <summary>
 /// Requests sent first on every new backend connection, before any client bytes (Redis: AUTH,

@@ -1,10 +1,8 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Sharpcracker.ControlPlane;
 using Microsoft.Extensions.Logging;
 
-namespace Sharpcracker.Pools;
+namespace Sharpcracker.Engine;
 
 /// <summary>
 /// One backend server of a pool. Each worker has its own server_connections connections to it
@@ -24,7 +22,7 @@ internal sealed class BackendServer
 
     /// <param name="poolConfig">The pool settings this server starts with (a config reload passes
     /// the new settings before the pool has switched to them).</param>
-    public BackendServer(ServerPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig)
+    public BackendServer(IPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig)
     {
         Pool = pool;
         Index = index;
@@ -38,7 +36,7 @@ internal sealed class BackendServer
         _inflightLimit = poolConfig.ServerInflightLimit;
     }
 
-    public ServerPool Pool { get; }
+    public IPool Pool { get; }
     /// <summary>Position in the pool's current server list; a config reload may move a kept server (PoolTopology).</summary>
     public int Index { get; internal set; }
     /// <summary>A reload may change the name or weight of a kept server, never its endpoint.</summary>
@@ -56,21 +54,20 @@ internal sealed class BackendServer
     public ServerHealth Health { get; }
 
     /// <summary>
-    /// A connection to this server failed (not when the proxy closed it). Counts the failure;
-    /// when that ejects the server, rebuilds the pool's continuum without it and starts probing.
+    /// A connection to this server failed (not when the proxy closed it). Counts the failure and
+    /// tells the pool, which rebuilds its continuum and starts probing when the failure ejected it.
     /// </summary>
     public void ReportFailure(string reason)
     {
-        Pool.Cluster?.RequestRefresh(); // a cluster node failing may be failing over: look at the map soon
         if (!Health.OnConnectionFailed(reason, Environment.TickCount64))
         {
+            Pool.ServerFailed(this, ejected: false);
             return;
         }
         _logger.LogWarning("pool {Pool} server {Server}: ejected after {Limit} failures ({Reason}); probing again in {Retry} ms",
             Pool.Name, Name, Pool.Config.ServerFailureLimit, reason, Health.RetryTimeoutMs);
         Stats.Ejected();
-        Pool.RebuildLiveServers();
-        _ = HealthProbe.ProbeUntilReadmittedAsync(this, _logger, Pool.Stopping);
+        Pool.ServerFailed(this, ejected: true);
     }
 
     /// <summary>
