@@ -11,40 +11,55 @@ namespace Sharpcracker.Engine;
 internal abstract partial class ClientSession<TRequest>
 {
     /// <summary>
-    /// Plans <paramref name="root"/>'s split and, when its keys span targets, sends the fragments
-    /// (counted in the pool's fragments stat). On <see cref="SplitOutcome.NoServer"/> or
-    /// <see cref="SplitOutcome.OneTarget"/> nothing was queued: the caller deals with the root.
+    /// Routes every key of <paramref name="root"/> into its plan, grouping by target, and when
+    /// the keys span targets sends the fragments (counted in the pool's fragments stat). On
+    /// <see cref="SplitOutcome.OneTarget"/>, <paramref name="server"/> is the one server (topology
+    /// index) and the root, its plan cleared, is the caller's to forward whole; on
+    /// <see cref="SplitOutcome.NoServer"/> the root is recycled.
     /// </summary>
-    protected SplitOutcome Split<TProtocol>(TRequest root, ref TProtocol protocol)
-        where TProtocol : ISplitProtocol<TRequest>, allows ref struct
-    {
-        var outcome = PlanSplit(root, ref protocol);
-        if (outcome == SplitOutcome.Split)
-        {
-            var fragments = root.Plan.FragmentCount;
-            SendFragments(root, ref protocol);
-            _pool.Stats.FragmentsCreated(_worker.Index, fragments);
-        }
-        return outcome;
-    }
-
-    /// <summary>Routes every key of <paramref name="root"/> into its plan, grouping by target.</summary>
-    protected SplitOutcome PlanSplit<TProtocol>(TRequest root, ref TProtocol protocol)
-        where TProtocol : ISplitProtocol<TRequest>, allows ref struct
+    protected SplitOutcome Split<TProtocol>(TRequest root, ref TProtocol protocol, out int server)
+        where TProtocol : ISplitProtocol<TRequest>, ISplitKeys, allows ref struct
     {
         var plan = root.Plan;
-        Debug.Assert(plan.KeyCount == 0 && root.Fragments.Count == 0, "a request is planned once");
+        Debug.Assert(plan.KeyCount == 0 && root.Fragments.Count == 0, "a request is split once");
+        server = -1;
         var keys = protocol.KeyCount;
         for (var k = 0; k < keys; k++)
         {
-            if (!protocol.Route(k, out var target, out var server))
+            if (!protocol.Route(k, out var keyTarget, out var keyServer))
             {
+                RecycleUnsent(root);
                 return SplitOutcome.NoServer;
             }
-            plan.Add(target, server);
+            plan.Add(keyTarget, keyServer);
         }
         Debug.Assert(plan.FragmentCount > 0, "a split request has keys");
-        return plan.FragmentCount > 1 ? SplitOutcome.Split : SplitOutcome.OneTarget;
+        if (plan.FragmentCount == 1)
+        {
+            server = plan.ServerOf(0);
+            plan.Reset();
+            return SplitOutcome.OneTarget;
+        }
+        var fragments = plan.FragmentCount;
+        SendFragments(root, ref protocol);
+        _pool.Stats.FragmentsCreated(_worker.Index, fragments);
+        return SplitOutcome.Split;
+    }
+
+    /// <summary>
+    /// A command for every server (flush_all, verbosity, the binary FLUSH): one fragment per
+    /// server, even when there is one, so its reply goes through the merge.
+    /// </summary>
+    protected void SplitToEveryServer<TProtocol>(TRequest root, int servers, ref TProtocol protocol)
+        where TProtocol : ISplitProtocol<TRequest>, allows ref struct
+    {
+        var plan = root.Plan;
+        Debug.Assert(plan.KeyCount == 0 && root.Fragments.Count == 0, "a request is split once");
+        for (var i = 0; i < servers; i++)
+        {
+            plan.Add(target: i, server: i);
+        }
+        SendFragments(root, ref protocol);
     }
 
     /// <summary>
@@ -52,7 +67,7 @@ internal abstract partial class ClientSession<TRequest>
     /// counts fragments + 1 (<see cref="ClientRequest{TRequest}.BeginFragments"/>), so it cannot
     /// finish while fragments are still being sent, even if one fails at once.
     /// </summary>
-    protected void SendFragments<TProtocol>(TRequest root, ref TProtocol protocol)
+    private void SendFragments<TProtocol>(TRequest root, ref TProtocol protocol)
         where TProtocol : ISplitProtocol<TRequest>, allows ref struct
     {
         var plan = root.Plan;

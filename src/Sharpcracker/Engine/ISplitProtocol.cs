@@ -3,24 +3,15 @@ using Sharpcracker.Proxy;
 namespace Sharpcracker.Engine;
 
 /// <summary>
-/// What a protocol tells the one split loop (<see cref="ClientSession{TRequest}.Split"/>): its
-/// keys and where each goes, how a fragment is written, and how the fragments' replies merge into
-/// the client's one reply (twemproxy's frag_owner / nfrag / pre- and post-coalesce; mcrouter's
+/// What a protocol tells the one split loop (<see cref="ClientSession{TRequest}.Split"/>): how a
+/// fragment is written, and how the fragments' replies merge into the client's one reply (where
+/// its keys go is <see cref="ISplitKeys"/>) (twemproxy's frag_owner / nfrag / pre- and post-coalesce; mcrouter's
 /// MultiOpParent). An implementation is a struct (often a ref struct over the command's bytes),
 /// so the loop is specialised per protocol: no delegate, no allocation.
 /// </summary>
 internal interface ISplitProtocol<TRequest>
     where TRequest : ClientRequest<TRequest>
 {
-    /// <summary>Keys of the request, in request order (for a command sent to every server: the servers).</summary>
-    int KeyCount { get; }
-
-    /// <summary>
-    /// Key <paramref name="key"/>'s target (what fragments are grouped by: a server index, or a
-    /// cluster hash slot) and the server (topology index) serving it; false when none does.
-    /// </summary>
-    bool Route(int key, out int target, out int server);
-
     /// <summary>Sets up a fragment just rented for <paramref name="root"/>: its kind, its stats class.</summary>
     void InitFragment(TRequest root, TRequest fragment);
 

@@ -245,9 +245,9 @@ internal sealed partial class McClientSession
     private void DispatchBinaryFlush(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
     {
         var root = RentBinary(frame, McRequestKind.BinaryFlushSplit);
-        var split = new BinaryFlushSplit(this, _pool.Topology.Servers, packet);
-        PlanSplit(root, ref split);
-        SendFragments(root, ref split); // even to one server: the merge decides the one reply
+        var servers = _pool.Topology.Servers;
+        var split = new BinaryFlushSplit(this, servers, packet);
+        SplitToEveryServer(root, servers.Length, ref split);
     }
 
     /// <summary>
@@ -316,27 +316,9 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>A binary FLUSH to every server: each fragment is the client's packet with the loud opcode.</summary>
-    private readonly ref struct BinaryFlushSplit : ISplitProtocol<McRequest>
+    private readonly ref struct BinaryFlushSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> packet) : ISplitProtocol<McRequest>
     {
-        private readonly McClientSession _session;
-        private readonly BackendServer[] _servers;
-        private readonly ReadOnlySpan<byte> _packet;
-
-        public BinaryFlushSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> packet)
-        {
-            _session = session;
-            _servers = servers;
-            _packet = packet;
-        }
-
-        public int KeyCount => _servers.Length;
-
-        public bool Route(int key, out int target, out int server)
-        {
-            target = key;
-            server = key;
-            return true;
-        }
+        private readonly ReadOnlySpan<byte> _packet = packet; // a span cannot be captured: a field
 
         public void InitFragment(McRequest root, McRequest fragment)
         {
@@ -345,7 +327,7 @@ internal sealed partial class McClientSession
         }
 
         /// <summary>This client's binary connection, so a later keyed request from it cannot overtake the FLUSH.</summary>
-        public ServerConnection ConnectionFor(McRequest fragment, int server) => _servers[server].BinaryConnectionFor(_session.Worker, _session._id);
+        public ServerConnection ConnectionFor(McRequest fragment, int server) => servers[server].BinaryConnectionFor(session.Worker, session._id);
 
         public void WriteFragment(ByteBuffer output, McRequest root, int fragment) => WritePacket(output, _packet, root.BinaryForward);
 

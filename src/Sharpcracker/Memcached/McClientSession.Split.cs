@@ -31,29 +31,24 @@ internal sealed partial class McClientSession
         // One topology snapshot for the whole command: its indices stay valid under a reload.
         var topology = _pool.Topology;
         var split = new RetrievalSplit(this, topology, root, line[..command.KeysStart]);
-        switch (Split(root, ref split))
+        var outcome = Split(root, ref split, out var only);
+        if (outcome == SplitOutcome.NoServer)
         {
-            case SplitOutcome.NoServer:
-                RecycleUnsent(root);
-                EnqueueNoServer();
-                return;
-            case SplitOutcome.OneTarget:
-                {
-                    // The common case: forward the line untouched and pass the reply through.
-                    var server = topology.Servers[root.Plan.ServerOf(0)];
-                    root.Kind = McRequestKind.Retrieval;
-                    root.KeyBytes.Clear();
-                    root.KeyCount = 0;
-                    root.Plan.Reset();
-                    root.StatsClass = Stats.CommandClass.Retrieval;
-                    Enqueue(root);
-                    var connection = ConnectionTo(server);
-                    var output = connection.BeginRequest();
-                    output.Write(line);
-                    output.Write(McReplies.Crlf);
-                    Commit(connection, root);
-                    return;
-                }
+            EnqueueNoServer();
+        }
+        else if (outcome == SplitOutcome.OneTarget)
+        {
+            // The common case: forward the line untouched and pass the reply through.
+            root.Kind = McRequestKind.Retrieval;
+            root.KeyBytes.Clear();
+            root.KeyCount = 0;
+            root.StatsClass = Stats.CommandClass.Retrieval;
+            Enqueue(root);
+            var connection = ConnectionTo(topology.Servers[only]);
+            var output = connection.BeginRequest();
+            output.Write(line);
+            output.Write(McReplies.Crlf);
+            Commit(connection, root);
         }
     }
 
@@ -62,34 +57,24 @@ internal sealed partial class McClientSession
     {
         var root = Rent(McRequestKind.AdminSplit);
         root.Noreply = command.Noreply;
-        var split = new AdminSplit(this, _pool.Topology.Servers, line[..command.ForwardLength]);
-        PlanSplit(root, ref split);
-        SendFragments(root, ref split); // even to one server: the merge decides the one reply
+        var servers = _pool.Topology.Servers;
+        var split = new AdminSplit(this, servers, line[..command.ForwardLength]);
+        SplitToEveryServer(root, servers.Length, ref split);
     }
 
     /// <summary>A retrieval's keys by server; a fragment is the command's prefix with its keys.</summary>
-    private readonly ref struct RetrievalSplit : ISplitProtocol<McRequest>
+    private readonly ref struct RetrievalSplit(McClientSession session, PoolTopology topology, McRequest root, ReadOnlySpan<byte> prefix)
+        : ISplitProtocol<McRequest>, ISplitKeys
     {
-        private readonly McClientSession _session;
-        private readonly PoolTopology _topology;
-        private readonly McRequest _root;
-        private readonly ReadOnlySpan<byte> _prefix;
+        private readonly ReadOnlySpan<byte> _prefix = prefix; // a span cannot be captured: a field
 
-        public RetrievalSplit(McClientSession session, PoolTopology topology, McRequest root, ReadOnlySpan<byte> prefix)
-        {
-            _session = session;
-            _topology = topology;
-            _root = root;
-            _prefix = prefix;
-        }
-
-        public int KeyCount => _root.KeyCount;
+        public int KeyCount => root.KeyCount;
 
         public bool Route(int key, out int target, out int server)
         {
-            server = _topology.RouteIndex(_root.Key(key));
+            server = topology.RouteIndex(root.Key(key));
             target = server;
-            return server >= 0 && _topology.Servers[server] is not null;
+            return server >= 0 && topology.Servers[server] is not null;
         }
 
         public void InitFragment(McRequest root, McRequest fragment)
@@ -98,7 +83,7 @@ internal sealed partial class McClientSession
             fragment.StatsClass = Stats.CommandClass.Retrieval;
         }
 
-        public ServerConnection ConnectionFor(McRequest fragment, int server) => _session.ConnectionTo(_topology.Servers[server]);
+        public ServerConnection ConnectionFor(McRequest fragment, int server) => session.ConnectionTo(topology.Servers[server]);
 
         public void WriteFragment(ByteBuffer output, McRequest root, int fragment)
         {
@@ -164,27 +149,9 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>An admin command to every server: each fragment is the same line.</summary>
-    private readonly ref struct AdminSplit : ISplitProtocol<McRequest>
+    private readonly ref struct AdminSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> line) : ISplitProtocol<McRequest>
     {
-        private readonly McClientSession _session;
-        private readonly BackendServer[] _servers;
-        private readonly ReadOnlySpan<byte> _line;
-
-        public AdminSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> line)
-        {
-            _session = session;
-            _servers = servers;
-            _line = line;
-        }
-
-        public int KeyCount => _servers.Length;
-
-        public bool Route(int key, out int target, out int server)
-        {
-            target = key;
-            server = key;
-            return true;
-        }
+        private readonly ReadOnlySpan<byte> _line = line; // a span cannot be captured: a field
 
         public void InitFragment(McRequest root, McRequest fragment)
         {
@@ -192,7 +159,7 @@ internal sealed partial class McClientSession
             fragment.StatsClass = Stats.CommandClass.Other;
         }
 
-        public ServerConnection ConnectionFor(McRequest fragment, int server) => _session.ConnectionTo(_servers[server]);
+        public ServerConnection ConnectionFor(McRequest fragment, int server) => session.ConnectionTo(servers[server]);
 
         public void WriteFragment(ByteBuffer output, McRequest root, int fragment)
         {

@@ -22,19 +22,15 @@ internal sealed partial class RedisClientSession
         var root = Rent(RedisRequestKind.Split);
         root.Route = info.Route;
         var split = new KeySplit(this, topology, command, info, step);
-        switch (Split(root, ref split))
+        var outcome = Split(root, ref split, out var only);
+        if (outcome == SplitOutcome.OneTarget)
         {
-            case SplitOutcome.NoServer:
-                RecycleUnsent(root);
-                EnqueueNoServer();
-                return;
-            case SplitOutcome.OneTarget:
-                {
-                    var server = topology.Servers[root.Plan.ServerOf(0)];
-                    RecycleUnsent(root);
-                    Forward(command, server);
-                    return;
-                }
+            RecycleUnsent(root);
+            Forward(command, topology.Servers[only]);
+        }
+        else if (outcome == SplitOutcome.NoServer)
+        {
+            EnqueueNoServer();
         }
     }
 
@@ -43,80 +39,68 @@ internal sealed partial class RedisClientSession
     /// with their keys), by server, or by hash slot in a redis_cluster pool (a node refuses keys
     /// of two slots with CROSSSLOT). A fragment is the command with its keys, as RESP.
     /// </summary>
-    private readonly ref struct KeySplit : ISplitProtocol<RedisRequest>
+    private readonly ref struct KeySplit(RedisClientSession session, PoolTopology topology, ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
+        : ISplitProtocol<RedisRequest>, ISplitKeys
     {
-        private readonly RedisClientSession _session;
-        private readonly PoolTopology _topology;
-        private readonly ReadOnlySpan<byte> _command;
-        private readonly RedisCommandInfo _info;
-        private readonly int _step;
+        private readonly ReadOnlySpan<byte> _command = command; // a span cannot be captured: a field
 
-        public KeySplit(RedisClientSession session, PoolTopology topology, ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
-        {
-            _session = session;
-            _topology = topology;
-            _command = command;
-            _info = info;
-            _step = step;
-        }
+        public int KeyCount => (session._args.Count - 1) / step;
 
-        public int KeyCount => (_session._args.Count - 1) / _step;
-
-        private ReadOnlySpan<byte> Arg(int i) => _session._args.Get(i, _command);
+        private ReadOnlySpan<byte> Arg(int i) => session._args.Get(i, _command);
 
         public bool Route(int key, out int target, out int server)
         {
-            var arg = Arg(1 + key * _step);
-            if (_topology.ClusterMap is not null)
+            var arg = Arg(1 + key * step);
+            if (topology.ClusterMap is not null)
             {
                 target = RedisClusterSlotMap.Slot(arg);
-                server = _topology.RouteSlot(target, arg, _session._read);
+                server = topology.RouteSlot(target, arg, session._read);
             }
             else
             {
-                server = _topology.RouteIndex(arg, _session._read);
+                server = topology.RouteIndex(arg, session._read);
                 target = server;
             }
-            return server >= 0 && _topology.Servers[server] is not null;
+            return server >= 0 && topology.Servers[server] is not null;
         }
 
         public void InitFragment(RedisRequest root, RedisRequest fragment) => fragment.Kind = RedisRequestKind.Fragment;
 
         public ServerConnection ConnectionFor(RedisRequest fragment, int server)
         {
-            var backend = _topology.Servers[server];
-            if (_session._replicated)
+            var backend = topology.Servers[server];
+            if (session._replicated)
             {
-                backend.Replication.Count(_session.Worker.Index, _session._read);
+                backend.Replication.Count(session.Worker.Index, session._read);
             }
-            if (_session._cluster)
+            if (session._cluster)
             {
                 fragment.Server = backend; // where a MOVED/ASK retry starts from
             }
-            return _session.ConnectionTo(backend);
+            return session.ConnectionTo(backend);
         }
 
         public void WriteFragment(ByteBuffer output, RedisRequest root, int fragment)
         {
             var plan = root.Plan;
             var request = root.Fragments[fragment];
-            var target = _session._cluster ? request.Command : output; // kept for a MOVED/ASK retry, then copied
-            RedisReplies.WriteInteger(target, '*', 1 + plan.KeyCountOf(fragment) * _step);
-            RedisReplies.WriteBulk(target, _info.NameBytes);
+            var target = session._cluster ? request.Command : output; // kept for a MOVED/ASK retry, then copied
+            RedisReplies.WriteInteger(target, '*', 1 + plan.KeyCountOf(fragment) * step);
+            RedisReplies.WriteBulk(target, info.NameBytes);
             for (var k = 0; k < plan.KeyCount; k++)
             {
                 if (plan.FragmentOf(k) != fragment)
                 {
                     continue;
                 }
-                var arg = 1 + k * _step;
+                var arg = 1 + k * step;
                 RedisReplies.WriteBulk(target, Arg(arg));
-                if (_step == 2)
+                if (step == 2)
                 {
                     RedisReplies.WriteBulk(target, Arg(arg + 1));
                 }
             }
-            if (_session._cluster)
+            if (session._cluster)
             {
                 output.Write(request.Command.Span);
             }
