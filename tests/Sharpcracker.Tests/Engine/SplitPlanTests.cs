@@ -1,4 +1,6 @@
 using Sharpcracker.Engine;
+using Sharpcracker.Memcached;
+using Sharpcracker.Redis;
 
 namespace Sharpcracker.Tests.Engine;
 
@@ -161,5 +163,27 @@ public sealed class SplitPlanTests
             Round();
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void ThePlanIsTheRequests_ResetWithIt_EvenAfterASplitAbandonedHalfWay()
+    {
+        // The session is not needed to plan or reset (a split's state lives in the request only).
+        var memcached = new McRequest(null!);
+        var redis = new RedisRequest(null!);
+        foreach (var plan in new[] { memcached.Plan, redis.Plan })
+        {
+            AddAll(plan, 1, 2, 1);
+        }
+        memcached.Reset();
+        redis.Reset();
+        foreach (var plan in new[] { memcached.Plan, redis.Plan })
+        {
+            Assert.Equal(0, plan.KeyCount);
+            Assert.Equal(0, plan.FragmentCount);
+            AddAll(plan, 2);
+            Assert.Equal(0, plan.FragmentOf(0)); // target 2 was fragment 1 of the abandoned split
+        }
+        Assert.Same(memcached.Plan, memcached.Plan); // made once, kept with the pooled request
     }
 }
