@@ -5,8 +5,8 @@ namespace Sharpcracker.Engine;
 
 /// <summary>
 /// What memcached and Redis requests share: completion (once, by whoever dequeues it from a
-/// server connection, or locally), parts of a split request counting down into their root, and
-/// the reply bytes. Owned by its client session and reused from the session's free list. The
+/// server connection, or locally), the fragments of a split request counting down into their
+/// root (the split's <see cref="SplitPlan"/> is the root's), and the reply bytes. Owned by its client session and reused from the session's free list. The
 /// session and every server connection it uses belong to one worker, so all of this runs on one
 /// thread: plain fields, no interlocked operation.
 /// </summary>
@@ -16,29 +16,50 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
     private readonly ClientSession<TRequest> _session;
     private bool _done;
     private int _pending;
+    private SplitPlan? _plan;
 
     protected ClientRequest(ClientSession<TRequest> session)
     {
         _session = session;
     }
 
-    public TRequest? Parent;
+    /// <summary>Fragment: the split request it is a part of; null for any other request.</summary>
+    public TRequest? Root;
     public string? Error;
     public readonly ByteBuffer Reply = new();
-    public readonly List<TRequest> Children = [];
 
-    /// <summary>Fragment: the server it goes to (index in the topology it was routed with). Dispatcher only.</summary>
-    public int FragmentServer;
+    /// <summary>Split root: its fragments, in the order of its plan's fragments.</summary>
+    public readonly List<TRequest> Fragments = [];
 
     /// <summary>Fragment: how far the merge has consumed its reply. The session's write loop only.</summary>
     public int MergeCursor;
 
     public bool IsDone => _done;
 
-    /// <summary>Children plus one for the dispatcher, so the root cannot finish before all parts are sent.</summary>
-    public void BeginChildren(int count) => _pending = count + 1;
+    /// <summary>
+    /// Split root: which fragment serves each key. Made on a request's first split and kept with
+    /// the pooled request, so later splits allocate nothing; reset with the request.
+    /// </summary>
+    public SplitPlan Plan => _plan ??= new SplitPlan();
 
-    public void DispatchDone() => ChildCompleted();
+    /// <summary>Fragments plus one for the sender, so the root cannot finish before all fragments are sent.</summary>
+    public void BeginFragments(int count) => _pending = count + 1;
+
+    /// <summary>The sender's share of <see cref="BeginFragments"/>: every fragment has been sent.</summary>
+    public void FragmentsSent() => FragmentCompleted();
+
+    /// <summary>Split root: the failure of its first failed fragment (no server answered it), if any.</summary>
+    public string? FirstFragmentError()
+    {
+        foreach (var fragment in Fragments)
+        {
+            if (fragment.Error is { } error)
+            {
+                return error;
+            }
+        }
+        return null;
+    }
 
     public void MarkDoneLocally() => MarkDone();
 
@@ -54,7 +75,7 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
     /// </summary>
     protected void KeepReplyAndComplete(ReadOnlySpan<byte> reply)
     {
-        if (Parent is null && _session.TryWriteDirect((TRequest)this, reply))
+        if (Root is null && _session.TryWriteDirect((TRequest)this, reply))
         {
             return; // written to the client's output and recycled: touch nothing more
         }
@@ -68,9 +89,9 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
 
     protected void Complete()
     {
-        if (Parent is { } parent)
+        if (Root is { } root)
         {
-            parent.ChildCompleted();
+            root.FragmentCompleted();
         }
         else
         {
@@ -78,7 +99,7 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
         }
     }
 
-    private void ChildCompleted()
+    private void FragmentCompleted()
     {
         if (--_pending == 0)
         {
@@ -98,11 +119,11 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
         _done = false;
         _pending = 0;
         StatsClass = Stats.CommandClass.Other; // dispatch sets it where a class applies
-        Parent = null;
+        Root = null;
         Error = null;
-        FragmentServer = 0;
         MergeCursor = 0;
         Reply.Clear();
-        Children.Clear();
+        Fragments.Clear();
+        _plan?.Reset();
     }
 }

@@ -34,8 +34,6 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     private readonly IPool _pool;
     protected readonly long _id;
     protected readonly ILogger _logger;
-    /// <summary>Per topology server index, the child serving it while a split request is built (-1: none).</summary>
-    protected int[] _serverChild;
     private readonly Worker _worker;
     private readonly Socket _socket;
     private readonly int _fd;
@@ -71,8 +69,6 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _fd = (int)socket.SafeHandle.DangerousGetHandle();
         _id = id;
         _logger = logger;
-        _serverChild = new int[pool.Config.Servers.Count];
-        Array.Fill(_serverChild, -1);
         _outputLimit = pool.Config.ClientOutputLimit;
         _tlsConfig = pool.Config.Tls; // the config current at accept: a reload does not change a session's TLS
         _tls = _tlsConfig is null ? null : new Tls.TlsTransport(socket, server: true);
@@ -529,9 +525,9 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     private static long HeldBytes(TRequest request)
     {
         long bytes = request.Reply.Length;
-        foreach (var child in request.Children)
+        foreach (var fragment in request.Fragments)
         {
-            bytes += child.Reply.Length;
+            bytes += fragment.Reply.Length;
         }
         return bytes;
     }
@@ -543,10 +539,10 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     private void Recycle(TRequest request)
     {
-        foreach (var child in request.Children)
+        foreach (var fragment in request.Fragments)
         {
-            child.Reset();
-            _free.Push(child);
+            fragment.Reset();
+            _free.Push(fragment);
         }
         request.Reset();
         _free.Push(request);

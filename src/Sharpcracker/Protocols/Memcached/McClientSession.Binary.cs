@@ -245,24 +245,10 @@ internal sealed partial class McClientSession
     /// </summary>
     private void DispatchBinaryFlush(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
     {
-        var root = RentBinary(frame, McRequestKind.BinaryFanOut);
-        var servers = _pool.Servers;
-        for (var i = 0; i < servers.Count; i++)
-        {
-            var part = Rent(McRequestKind.BinaryFanOutPart);
-            part.Parent = root;
-            part.BinaryForward = root.BinaryForward;
-            root.Children.Add(part);
-        }
-        root.BeginChildren(servers.Count);
-        Enqueue(root);
-        for (var i = 0; i < servers.Count; i++)
-        {
-            var connection = servers[i].BinaryConnectionFor(Worker, _id);
-            WritePacket(connection.BeginRequest(), packet, root.BinaryForward);
-            Commit(connection, root.Children[i]);
-        }
-        root.DispatchDone();
+        var root = RentBinary(frame, McRequestKind.BinaryFlushSplit);
+        var servers = _pool.Topology.Servers;
+        var split = new BinaryFlushSplit(this, servers, packet);
+        SplitToEveryServer(root, servers.Length, ref split);
     }
 
     /// <summary>
@@ -304,9 +290,9 @@ internal sealed partial class McClientSession
     /// <summary>Writes a finished binary request's reply; false when memcached would have sent nothing.</summary>
     private static bool WriteBinaryReply(ByteBuffer output, McRequest request)
     {
-        if (request.Kind == McRequestKind.BinaryFanOut)
+        if (request.Kind == McRequestKind.BinaryFlushSplit)
         {
-            return WriteBinaryFanOut(output, request);
+            return WriteMerged<BinaryFlushSplit>(output, request);
         }
         if (request.BinaryHidden || request.Noreply)
         {
@@ -330,30 +316,44 @@ internal sealed partial class McClientSession
         output.Advance(n);
     }
 
-    private static bool WriteBinaryFanOut(ByteBuffer output, McRequest root)
+    /// <summary>A binary FLUSH to every server: each fragment is the client's packet with the loud opcode.</summary>
+    private readonly ref struct BinaryFlushSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> packet) : ISplitProtocol<McRequest>
     {
-        if (FirstError(root) is { } error)
+        private readonly ReadOnlySpan<byte> _packet = packet; // a span cannot be captured: a field
+
+        public void InitFragment(McRequest root, McRequest fragment)
         {
-            WriteBinaryFailure(output, root.BinaryOpcode, root.BinaryOpaque, error);
+            fragment.Kind = McRequestKind.BinaryFlushFragment;
+            fragment.BinaryForward = root.BinaryForward;
+        }
+
+        /// <summary>This client's binary connection, so a later keyed request from it cannot overtake the FLUSH.</summary>
+        public ServerConnection ConnectionFor(McRequest fragment, int server) => servers[server].BinaryConnectionFor(session.Worker, session._id);
+
+        public void WriteFragment(ByteBuffer output, McRequest root, int fragment) => WritePacket(output, _packet, root.BinaryForward);
+
+        public static bool IsMergeable(McRequest root, ReadOnlySpan<byte> reply) => McBinary.Status(reply) == McBinary.Success;
+
+        public static void WriteFailure(ByteBuffer output, McRequest root, string reason)
+            => WriteBinaryFailure(output, root.BinaryOpcode, root.BinaryOpaque, reason);
+
+        /// <summary>One server's error answers the FLUSH, with the client's opcode.</summary>
+        public static void WriteUnmergeable(ByteBuffer output, McRequest root, ReadOnlySpan<byte> reply)
+        {
+            var span = output.GetSpan(reply.Length);
+            reply.CopyTo(span);
+            span[1] = root.BinaryOpcode;
+            output.Advance(reply.Length);
+        }
+
+        public static bool Merge(ByteBuffer output, McRequest root)
+        {
+            if (root.BinaryOpcode != root.BinaryForward)
+            {
+                return false; // FLUSHQ: success is silent
+            }
+            McBinary.WriteEmpty(output, root.BinaryOpcode, root.BinaryOpaque);
             return true;
         }
-        foreach (var part in root.Children)
-        {
-            var reply = part.Reply.Span;
-            if (McBinary.Status(reply) != McBinary.Success)
-            {
-                var span = output.GetSpan(reply.Length);
-                reply.CopyTo(span);
-                span[1] = root.BinaryOpcode;
-                output.Advance(reply.Length);
-                return true;
-            }
-        }
-        if (root.BinaryOpcode != root.BinaryForward)
-        {
-            return false; // FLUSHQ: success is silent
-        }
-        McBinary.WriteEmpty(output, root.BinaryOpcode, root.BinaryOpaque);
-        return true;
     }
 }

@@ -10,7 +10,8 @@ namespace Sharpcracker.Protocols.Memcached;
 
 /// <summary>
 /// One memcached client connection: parses the text and meta protocols, routes each request
-/// (splitting multi-gets per server) and writes replies in request order, merging split ones.
+/// (splitting multi-key retrievals per server: McClientSession.Split.cs) and writes replies in
+/// request order, merging split ones.
 /// The queue, the read and write loops and the limits are <see cref="ClientSession{TRequest}"/>'s.
 /// </summary>
 internal sealed partial class McClientSession : ClientSession<McRequest>
@@ -116,7 +117,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                 case McCommandKind.FlushAll:
                 case McCommandKind.Verbosity:
                 case McCommandKind.AdminFanOut:
-                    DispatchFanOut(line, command);
+                    DispatchAdmin(line, command);
                     break;
                 case McCommandKind.MetaGet:
                 case McCommandKind.MetaSet:
@@ -211,140 +212,6 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         Commit(connection, request);
     }
 
-    private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
-    {
-        var keys = line[command.KeysStart..];
-        // One topology snapshot for the whole command: its indices stay valid under a reload.
-        var topology = _pool.Topology;
-        if (_serverChild.Length < topology.Servers.Length)
-        {
-            _serverChild = new int[topology.Servers.Length];
-            Array.Fill(_serverChild, -1);
-        }
-        var root = Rent(McRequestKind.MultiGet);
-        root.KeyBytes.Write(keys);
-        // Route every key; remember whether they all land on one server.
-        BackendServer? only = null;
-        var split = false;
-        var pos = 0;
-        while (pos < keys.Length)
-        {
-            var sp = keys[pos..].IndexOf((byte)' ');
-            var len = sp < 0 ? keys.Length - pos : sp;
-            if (len > 0)
-            {
-                var serverIndex = topology.RouteIndex(keys.Slice(pos, len));
-                var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
-                if (server is null)
-                {
-                    RecycleUnsent(root);
-                    EnqueueNoServer();
-                    return;
-                }
-                root.AddKey(pos, len);
-                root.KeyChild[root.KeyCount - 1] = serverIndex;
-                if (only is null)
-                {
-                    only = server;
-                }
-                else if (only != server)
-                {
-                    split = true;
-                }
-            }
-            pos += len + 1;
-        }
-
-        if (!split)
-        {
-            // The common case: forward the line untouched and pass the reply through.
-            root.Kind = McRequestKind.Retrieval;
-            root.KeyBytes.Clear();
-            root.KeyCount = 0;
-            root.StatsClass = Stats.CommandClass.Retrieval;
-            Enqueue(root);
-            var connection = ConnectionTo(only!);
-            var output = connection.BeginRequest();
-            output.Write(line);
-            output.Write(McReplies.Crlf);
-            Commit(connection, root);
-            return;
-        }
-
-        // One fragment per server, keys in request order (duplicates kept); KeyChild maps key -> fragment.
-        for (var i = 0; i < root.KeyCount; i++)
-        {
-            var serverIndex = root.KeyChild[i];
-            var child = _serverChild[serverIndex];
-            if (child < 0)
-            {
-                child = root.Children.Count;
-                _serverChild[serverIndex] = child;
-                var fragment = Rent(McRequestKind.Fragment);
-                fragment.Parent = root;
-                fragment.FragmentServer = serverIndex;
-                fragment.StatsClass = Stats.CommandClass.Retrieval;
-                root.Children.Add(fragment);
-            }
-            root.KeyChild[i] = child;
-        }
-        root.BeginChildren(root.Children.Count);
-        _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
-        Enqueue(root);
-        var prefix = line[..command.KeysStart];
-        for (var c = 0; c < root.Children.Count; c++)
-        {
-            var fragment = root.Children[c];
-            var server = topology.Servers[fragment.FragmentServer];
-            _serverChild[fragment.FragmentServer] = -1;
-            var connection = ConnectionTo(server);
-            var output = connection.BeginRequest();
-            output.Write(prefix);
-            var first = true;
-            for (var i = 0; i < root.KeyCount; i++)
-            {
-                if (root.KeyChild[i] != c)
-                {
-                    continue;
-                }
-                if (!first)
-                {
-                    output.WriteByte((byte)' ');
-                }
-                output.Write(root.Key(i));
-                first = false;
-            }
-            output.Write(McReplies.Crlf);
-            Commit(connection, fragment);
-        }
-        root.DispatchDone();
-    }
-
-    private void DispatchFanOut(ReadOnlySpan<byte> line, in McCommand command)
-    {
-        var root = Rent(McRequestKind.FanOut);
-        root.Noreply = command.Noreply;
-        var servers = _pool.Servers;
-        for (var i = 0; i < servers.Count; i++)
-        {
-            var part = Rent(McRequestKind.FanOutPart);
-            part.Parent = root;
-            part.StatsClass = Stats.CommandClass.Other;
-            root.Children.Add(part);
-        }
-        root.BeginChildren(servers.Count);
-        Enqueue(root);
-        for (var i = 0; i < servers.Count; i++)
-        {
-            var connection = ConnectionTo(servers[i]);
-            var output = connection.BeginRequest();
-            output.Write(line[..command.ForwardLength]);
-            output.Write(McReplies.Crlf);
-            Commit(connection, root.Children[i]);
-        }
-        root.DispatchDone();
-    }
-
     private byte[] BuildStats()
     {
         var sb = new StringBuilder();
@@ -375,7 +242,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         switch (request.Kind)
         {
             case McRequestKind.Binary:
-            case McRequestKind.BinaryFanOut:
+            case McRequestKind.BinaryFlushSplit:
                 return WriteBinaryReply(output, request);
             case McRequestKind.Local:
                 output.Write(request.Reply.Span);
@@ -396,16 +263,10 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                     output.Write(request.Reply.Span);
                 }
                 return true;
-            case McRequestKind.MultiGet:
-                WriteMerged(output, request);
-                return true;
-            case McRequestKind.FanOut:
-                if (request.Noreply)
-                {
-                    return false;
-                }
-                WriteFanOut(output, request);
-                return true;
+            case McRequestKind.RetrievalSplit:
+                return WriteMerged<RetrievalSplit>(output, request);
+            case McRequestKind.AdminSplit:
+                return !request.Noreply && WriteMerged<AdminSplit>(output, request);
             default:
                 return false;
         }
@@ -419,83 +280,5 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         span[n] = (byte)'\r';
         span[n + 1] = (byte)'\n';
         output.Advance(n + 2);
-    }
-
-    /// <summary>
-    /// Rebuilds one retrieval reply from per-server fragments in the client's key order. Each
-    /// fragment answered its keys in order with misses omitted, so walking the keys and taking a
-    /// fragment's next VALUE when its key matches restores order and keeps duplicates.
-    /// </summary>
-    private static void WriteMerged(ByteBuffer output, McRequest root)
-    {
-        if (FirstError(root) is { } error)
-        {
-            WriteServerError(output, error);
-            return;
-        }
-        foreach (var child in root.Children)
-        {
-            var reply = child.Reply.Span;
-            if (!reply.StartsWith("VALUE "u8) && !reply.StartsWith("END\r\n"u8))
-            {
-                // A backend error line (e.g. out of memory) answers the whole command, as memcached would.
-                output.Write(reply);
-                return;
-            }
-            child.MergeCursor = 0;
-        }
-        for (var i = 0; i < root.KeyCount; i++)
-        {
-            var child = root.Children[root.KeyChild[i]];
-            var reply = child.Reply.Span;
-            var cursor = child.MergeCursor;
-            var rest = reply[cursor..];
-            if (!rest.StartsWith("VALUE "u8))
-            {
-                continue;
-            }
-            var nl = rest.IndexOf((byte)'\n');
-            if (!McReplyFramer.TryParseValueHeader(rest[..nl], out var key, out var bytes) || !key.SequenceEqual(root.Key(i)))
-            {
-                continue;
-            }
-            var entry = nl + 1 + bytes + 2;
-            output.Write(rest[..entry]);
-            child.MergeCursor = cursor + entry;
-        }
-        output.Write(McReplies.End);
-    }
-
-    private static string? FirstError(McRequest root)
-    {
-        foreach (var child in root.Children)
-        {
-            if (child.Error is { } error)
-            {
-                return error;
-            }
-        }
-        return null;
-    }
-
-    private static void WriteFanOut(ByteBuffer output, McRequest root)
-    {
-        if (FirstError(root) is { } error)
-        {
-            WriteServerError(output, error);
-            return;
-        }
-        // Every server gave the same success line (OK, or RESET for stats reset), or the first
-        // other line stands for the command: one server's refusal is the client's answer.
-        foreach (var part in root.Children)
-        {
-            var reply = part.Reply.Span;
-            if (!reply.SequenceEqual(McReplies.Ok) && !reply.SequenceEqual(McReplies.Reset))
-            {
-                output.Write(reply);
-                return;
-            }
-        }
-        output.Write(root.Children[0].Reply.Span);
     }
 }

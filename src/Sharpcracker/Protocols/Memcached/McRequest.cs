@@ -11,25 +11,25 @@ internal enum McRequestKind : byte
     Single,
     /// <summary>A get/gets/gat/gats forwarded whole to one server; the reply passed through.</summary>
     Retrieval,
-    /// <summary>A retrieval split over several servers; its Children are Fragments.</summary>
-    MultiGet,
-    Fragment,
-    /// <summary>Sent to every server (flush_all, verbosity); one reply back. Children are FanOutParts.</summary>
-    FanOut,
-    FanOutPart,
+    /// <summary>A retrieval whose keys span servers, split into RetrievalFragments (one per server).</summary>
+    RetrievalSplit,
+    RetrievalFragment,
+    /// <summary>An admin command (flush_all, verbosity) split to every server; one reply back. Fragments are AdminFragments.</summary>
+    AdminSplit,
+    AdminFragment,
     /// <summary>Close the client once everything before it has been written.</summary>
     Quit,
     /// <summary>A meta command forwarded to one server; MetaQuiet says what of its reply the client sees.</summary>
     Meta,
     /// <summary>A binary-protocol request forwarded to one server on its binary connection (McBinary).</summary>
     Binary,
-    /// <summary>A binary FLUSH sent to every server; one reply back. Children are BinaryFanOutParts.</summary>
-    BinaryFanOut,
-    BinaryFanOutPart,
+    /// <summary>A binary FLUSH split to every server; one reply back. Fragments are BinaryFlushFragments.</summary>
+    BinaryFlushSplit,
+    BinaryFlushFragment,
 }
 
 /// <summary>
-/// One memcached request and, when split, one part of it (completion and reply handling are
+/// One memcached request, or one fragment of a split one (completion and reply handling are
 /// <see cref="ClientRequest{TRequest}"/>'s).
 /// </summary>
 internal sealed class McRequest : ClientRequest<McRequest>
@@ -53,12 +53,12 @@ internal sealed class McRequest : ClientRequest<McRequest>
     public uint BinaryOpaque;
     public bool BinaryHidden;
 
-    // Multi-get bookkeeping: the keys (copied out of the client's buffer), and which child serves each.
+    // A split retrieval's keys, copied out of the client's buffer for the merge (which fragment
+    // serves each is the root's Plan).
     public readonly ByteBuffer KeyBytes = new();
     public int KeyCount;
     public int[] KeyStarts = new int[16];
     public int[] KeyLengths = new int[16];
-    public int[] KeyChild = new int[16];
 
     public void AddKey(int start, int length)
     {
@@ -66,7 +66,6 @@ internal sealed class McRequest : ClientRequest<McRequest>
         {
             Array.Resize(ref KeyStarts, KeyCount * 2);
             Array.Resize(ref KeyLengths, KeyCount * 2);
-            Array.Resize(ref KeyChild, KeyCount * 2);
         }
         KeyStarts[KeyCount] = start;
         KeyLengths[KeyCount] = length;
@@ -77,9 +76,9 @@ internal sealed class McRequest : ClientRequest<McRequest>
 
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind switch
     {
-        McRequestKind.Retrieval or McRequestKind.Fragment => McReplyFramer.FrameRetrieval(data, ref scan),
+        McRequestKind.Retrieval or McRequestKind.RetrievalFragment => McReplyFramer.FrameRetrieval(data, ref scan),
         McRequestKind.Meta => McMetaReplyFramer.Frame(data, MetaQuiet),
-        McRequestKind.Binary or McRequestKind.BinaryFanOutPart => McBinary.FrameReply(data, BinaryForward),
+        McRequestKind.Binary or McRequestKind.BinaryFlushFragment => McBinary.FrameReply(data, BinaryForward),
         _ => McReplyFramer.FrameLine(data),
     };
 

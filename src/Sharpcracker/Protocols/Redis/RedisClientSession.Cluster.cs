@@ -26,26 +26,9 @@ internal sealed partial class RedisClientSession
 
     private static ReadOnlySpan<byte> AskingCommand => "*1\r\n$6\r\nASKING\r\n"u8;
 
-    // Per worker thread: child index per hash slot while one split command is built (-1: none).
-    [ThreadStatic]
-    private static int[]? t_slotChild;
-
     private readonly bool _cluster;
     // redis_cluster: the snapshot this session routes with; renewed only between commands (see WaitsForOlderMap).
     private PoolTopology _routing;
-
-    private static int[] SlotScratch
-    {
-        get
-        {
-            if (t_slotChild is null)
-            {
-                t_slotChild = new int[RedisClusterSlotMap.SlotCount];
-                Array.Fill(t_slotChild, -1);
-            }
-            return t_slotChild;
-        }
-    }
 
     private BackendServer? RouteKey(ReadOnlySpan<byte> key, bool read) => (_cluster ? _routing : _pool.Topology).Route(key, read);
 

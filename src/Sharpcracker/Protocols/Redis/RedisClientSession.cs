@@ -14,8 +14,9 @@ namespace Sharpcracker.Protocols.Redis;
 /// lines, exactly as redis-server 7.0), appends one request per command to this session's reply
 /// queue (request order) and copies its bytes once into the chosen server connection's send
 /// buffer; MGET/MSET/DEL/UNLINK/TOUCH/EXISTS spanning servers are split into one fragment per
-/// server. Server threads complete requests in any order; the write loop writes finished
-/// requests strictly from the head of the queue (merging split ones), flushing once per batch.
+/// server (RedisClientSession.Split.cs). Server threads complete requests in any order; the write
+/// loop writes finished requests strictly from the head of the queue (merging split ones),
+/// flushing once per batch.
 /// </summary>
 internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 {
@@ -452,118 +453,6 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         ForwardByKey(command, Arg(command, 1));
     }
 
-    /// <summary>
-    /// MGET / MSET / DEL / UNLINK / TOUCH / EXISTS. Keys on one server: forwarded untouched.
-    /// Otherwise one fragment per server with its keys (and values) in client order; the write
-    /// loop merges the replies.
-    /// </summary>
-    private void DispatchSplit(ReadOnlySpan<byte> command, RedisCommandInfo info, int step)
-    {
-        // One topology snapshot for the whole command: its indices stay valid under a reload.
-        var topology = _cluster ? _routing : _pool.Topology;
-        if (_serverChild.Length < topology.Servers.Length)
-        {
-            _serverChild = new int[topology.Servers.Length];
-            Array.Fill(_serverChild, -1);
-        }
-        // redis_cluster: one fragment per hash slot (a node refuses keys of two slots with CROSSSLOT).
-        var bySlot = topology.ClusterMap is not null;
-        var groups = bySlot ? SlotScratch : _serverChild;
-        var root = Rent(RedisRequestKind.Split);
-        root.Route = info.Route;
-        BackendServer? only = null;
-        var split = false;
-        for (var i = 1; i < _args.Count; i += step)
-        {
-            var slot = bySlot ? RedisClusterSlotMap.Slot(Arg(command, i)) : 0;
-            var serverIndex = bySlot ? topology.RouteSlot(slot, Arg(command, i), _read) : topology.RouteIndex(Arg(command, i), _read);
-            var server = serverIndex < 0 ? null : topology.Servers[serverIndex];
-            if (server is null)
-            {
-                foreach (var index in root.Children)
-                {
-                    groups[index.FragmentGroup] = -1;
-                }
-                RecycleUnsent(root);
-                EnqueueNoServer();
-                return;
-            }
-            var group = bySlot ? slot : serverIndex;
-            var child = groups[group];
-            if (child < 0)
-            {
-                child = root.Children.Count;
-                groups[group] = child;
-                var fragment = Rent(RedisRequestKind.Fragment);
-                fragment.Parent = root;
-                fragment.FragmentServer = serverIndex;
-                fragment.FragmentGroup = group;
-                root.Children.Add(fragment);
-            }
-            root.Children[child].FragmentKeys++;
-            root.AddKeyChild(child);
-            if (only is null)
-            {
-                only = server;
-            }
-            else if (only != server)
-            {
-                split = true;
-            }
-        }
-        foreach (var fragment in root.Children)
-        {
-            groups[fragment.FragmentGroup] = -1;
-        }
-        if (bySlot)
-        {
-            split = root.Children.Count > 1;
-        }
-        if (!split)
-        {
-            RecycleUnsent(root);
-            Forward(command, only!);
-            return;
-        }
-        root.BeginChildren(root.Children.Count);
-        Enqueue(root);
-        for (var c = 0; c < root.Children.Count; c++)
-        {
-            var fragment = root.Children[c];
-            var server = topology.Servers[fragment.FragmentServer];
-            if (_replicated)
-            {
-                server.Replication.Count(Worker.Index, _read);
-            }
-            var connection = ConnectionTo(server);
-            var output = connection.BeginRequest();
-            var target = _cluster ? fragment.Command : output; // kept for a MOVED/ASK retry, then copied
-            RedisReplies.WriteInteger(target, '*', 1 + fragment.FragmentKeys * step);
-            RedisReplies.WriteBulk(target, info.NameBytes);
-            for (var k = 0; k < root.KeyCount; k++)
-            {
-                if (root.KeyChild[k] != c)
-                {
-                    continue;
-                }
-                var arg = 1 + k * step;
-                RedisReplies.WriteBulk(target, Arg(command, arg));
-                if (step == 2)
-                {
-                    RedisReplies.WriteBulk(target, Arg(command, arg + 1));
-                }
-            }
-            if (_cluster)
-            {
-                fragment.Server = server;
-                output.Write(fragment.Command.Span);
-            }
-            Commit(connection, fragment);
-        }
-        _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
-        root.DispatchDone();
-    }
-
     private static bool PasswordMatches(ReadOnlySpan<byte> given, byte[] expected)
         => CryptographicOperations.FixedTimeEquals(given, expected);
 
@@ -587,7 +476,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 }
                 break;
             case RedisRequestKind.Split:
-                WriteMerged(output, request);
+                WriteMerged<KeySplit>(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered
@@ -601,69 +490,6 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         span[n] = (byte)'\r';
         span[n + 1] = (byte)'\n';
         output.Advance(n + 2);
-    }
-
-    /// <summary>
-    /// One reply from the fragments: a failed fragment answers the whole command with -ERR
-    /// reason, a fragment that got an error reply answers with that error; otherwise MGET
-    /// arrays are interleaved back into key order, integers summed, MSET's +OKs folded into one.
-    /// </summary>
-    private static void WriteMerged(ByteBuffer output, RedisRequest root)
-    {
-        foreach (var child in root.Children)
-        {
-            if (child.Error is { } error)
-            {
-                WriteFailure(output, error);
-                return;
-            }
-        }
-        foreach (var child in root.Children)
-        {
-            var reply = child.Reply.Span;
-            var expected = root.Route switch
-            {
-                RedisRoute.Mget => (byte)'*',
-                RedisRoute.SumKeys => (byte)':',
-                _ => (byte)'+',
-            };
-            if (reply.IsEmpty || reply[0] != expected)
-            {
-                output.Write(reply);
-                return;
-            }
-        }
-        switch (root.Route)
-        {
-            case RedisRoute.Mget:
-                foreach (var child in root.Children)
-                {
-                    child.MergeCursor = child.Reply.Span.IndexOf((byte)'\n') + 1;
-                }
-                WriteHeader(output, '*', root.KeyCount);
-                for (var i = 0; i < root.KeyCount; i++)
-                {
-                    var child = root.Children[root.KeyChild[i]];
-                    var rest = child.Reply.Span[child.MergeCursor..];
-                    var length = RespReplyFramer.ElementLength(rest);
-                    output.Write(rest[..length]);
-                    child.MergeCursor += length;
-                }
-                break;
-            case RedisRoute.SumKeys:
-                long sum = 0;
-                foreach (var child in root.Children)
-                {
-                    var reply = child.Reply.Span;
-                    RespRequestParser.TryParseLong(reply[1..^2], out var n);
-                    sum += n;
-                }
-                WriteHeader(output, ':', sum);
-                break;
-            default:
-                output.Write(RedisReplies.Ok);
-                break;
-        }
     }
 
     private static void WriteHeader(ByteBuffer output, char prefix, long value)

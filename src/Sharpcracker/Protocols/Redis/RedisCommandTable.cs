@@ -13,7 +13,7 @@ internal enum RedisRoute : byte
     KeyRange,
     /// <summary>MGET: split per server, arrays merged back in key order.</summary>
     Mget,
-    /// <summary>MSET: split per server (key/value pairs), +OK when every part said +OK.</summary>
+    /// <summary>MSET: split per server (key/value pairs), +OK when every fragment said +OK.</summary>
     Mset,
     /// <summary>DEL, UNLINK, TOUCH, EXISTS: split per server, integer replies summed.</summary>
     SumKeys,

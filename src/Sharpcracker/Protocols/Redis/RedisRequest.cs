@@ -9,7 +9,7 @@ internal enum RedisRequestKind : byte
     Local,
     /// <summary>Forwarded to one server; the reply passed through.</summary>
     Single,
-    /// <summary>Split over servers; Children are Fragments; the merge depends on <see cref="RedisRequest.Route"/>.</summary>
+    /// <summary>Split over servers (or cluster slots) into Fragments; the merge depends on <see cref="RedisRequest.Route"/>.</summary>
     Split,
     Fragment,
     /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
@@ -17,7 +17,7 @@ internal enum RedisRequestKind : byte
 }
 
 /// <summary>
-/// One Redis command and, when split, one part of it (completion and reply handling are
+/// One Redis command, or one fragment of a split one (completion and reply handling are
 /// <see cref="ClientRequest{TRequest}"/>'s).
 /// </summary>
 internal sealed class RedisRequest : ClientRequest<RedisRequest>
@@ -36,31 +36,12 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     public RedisRequestKind Kind;
     public RedisRoute Route;
 
-    /// <summary>Split: for each key in client order, which child serves it.</summary>
-    public int[] KeyChild = new int[16];
-    public int KeyCount;
-
-    /// <summary>Fragment: keys it carries. Used by the dispatcher only.</summary>
-    public int FragmentKeys;
-
-    /// <summary>Fragment: what the dispatcher grouped its keys by (server index, or hash slot in a redis_cluster pool).</summary>
-    public int FragmentGroup;
-
     /// <summary>redis_cluster pools: the command's bytes as sent, kept for a MOVED/ASK retry; empty otherwise.</summary>
     public readonly ByteBuffer Command = new();
 
     /// <summary>redis_cluster pools: the server the command was last sent to, and how often it was redirected.</summary>
     public BackendServer? Server;
     public int Redirects;
-
-    public void AddKeyChild(int child)
-    {
-        if (KeyCount == KeyChild.Length)
-        {
-            Array.Resize(ref KeyChild, KeyCount * 2);
-        }
-        KeyChild[KeyCount++] = child;
-    }
 
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => RespReplyFramer.Frame(data, ref scan, ref _frameRemaining);
 
@@ -80,9 +61,6 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
         _frameRemaining = 0;
         Kind = RedisRequestKind.Local;
         Route = RedisRoute.None;
-        FragmentKeys = 0;
-        FragmentGroup = 0;
-        KeyCount = 0;
         Command.Clear();
         Server = null;
         Redirects = 0;
