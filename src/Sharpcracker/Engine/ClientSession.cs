@@ -285,8 +285,8 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     /// <summary>
     /// A server connection this session waits on has room again (or failed): the session resumes
-    /// at the start of this pass's flush. Late calls (the session drained, aborted or closed since)
-    /// change nothing but that flush.
+    /// at the start of this pass's flush, whatever the pause (the parser pauses it again where it
+    /// must). Late calls (the session drained, aborted or closed since) change nothing but that flush.
     /// </summary>
     public void RequestResume()
     {

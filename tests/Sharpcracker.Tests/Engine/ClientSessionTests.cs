@@ -16,7 +16,7 @@ namespace Sharpcracker.Tests.Engine;
 /// real memcached: reply order, the phases a session goes through (<see cref="ClientPhase"/>),
 /// its pauses (<see cref="ClientPause"/>) and how its close is counted.
 /// </summary>
-public sealed class ClientSessionTests
+public sealed class ClientSessionTests(TestCertificates certs) : IClassFixture<TestCertificates>
 {
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(20);
 
@@ -376,5 +376,39 @@ public sealed class ClientSessionTests
         Assert.Equal(expected, await ReadExactlyAsync(client, expected.Length));
         Assert.Equal(10, server.Lines);
         Assert.Equal((ClientPhase.Reading, ClientPause.None), await harness.StateAsync(session));
+    }
+
+    [Fact]
+    public async Task Tls_HandshakingUntilTheClientFinishes_ThenReading_ASilentClientIsClosedAtTheDeadline()
+    {
+        using var server = new FakeBackend((_, line) => $"VALUE {line[4..]} 0 1\r\nx\r\nEND\r\n");
+        using var harness = new Harness([server.Port],
+            $"  tls_cert_file: {certs.Cert("server")}\n  tls_key_file: {certs.Key("server")}\n  tls_handshake_timeout: 500\n");
+
+        var (client, session) = await harness.ConnectAsync();
+        Assert.Equal(ClientPhase.Handshaking, (await harness.StateAsync(session)).Phase);
+        using (var tls = new System.Net.Security.SslStream(new NetworkStream(client, ownsSocket: true)))
+        {
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                RemoteCertificateValidationCallback = (_, _, _, _) => true,
+            });
+            await tls.WriteAsync("get k\r\n"u8.ToArray());
+            var reply = new byte["VALUE k 0 1\r\nx\r\nEND\r\n".Length];
+            await tls.ReadExactlyAsync(reply).AsTask().WaitAsync(s_wait);
+            Assert.Equal("VALUE k 0 1\r\nx\r\nEND\r\n", Encoding.ASCII.GetString(reply));
+            Assert.Equal((ClientPhase.Reading, ClientPause.None), await harness.StateAsync(session));
+            Assert.Equal(1, harness.Pool.Stats.ClientTls.Handshakes);
+        }
+        await harness.UntilAsync(session, (phase, _) => phase == ClientPhase.Closed, "closed after the client");
+        Assert.Equal(1, harness.Pool.Stats.ClientEofCount);
+
+        // A client that connects and says nothing: closed at tls_handshake_timeout, counted as client_err.
+        var (silent, silentSession) = await harness.ConnectAsync();
+        using var _ = silent;
+        await harness.UntilAsync(silentSession, (phase, _) => phase == ClientPhase.Closed, "closed at the handshake deadline");
+        Assert.Equal(1, harness.Pool.Stats.ClientTls.Timeouts);
+        Assert.Equal(1, harness.Pool.Stats.ClientErrCount);
     }
 }
