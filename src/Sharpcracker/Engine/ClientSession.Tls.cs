@@ -16,7 +16,6 @@ internal abstract partial class ClientSession<TRequest>
 {
     private readonly TlsTransport? _tls;
     private readonly Configuration.ListenerTlsConfig? _tlsConfig;
-    private bool _tlsReady;
 
     private Stats.TlsCounters TlsCounters => _pool.Stats.ClientTls;
 
@@ -36,11 +35,13 @@ internal abstract partial class ClientSession<TRequest>
         var timeout = _pool.Config.TlsHandshakeTimeoutMs;
         _worker.RunAfter(timeout, () =>
         {
-            if (!_closed && !_tlsReady)
+            // Not "still Handshaking": a client that closes mid-handshake stops reading, yet its
+            // session may wait for the socket to take handshake messages; the deadline covers that too.
+            if (_phase != ClientPhase.Closed && !tls.IsAuthenticated)
             {
                 TlsCounters.TimedOut();
                 LogTls($"TLS handshake did not complete within {timeout} ms");
-                _failed = true;
+                _ending = ClientEnding.Error;
                 Abort();
             }
         });
@@ -54,9 +55,10 @@ internal abstract partial class ClientSession<TRequest>
             return _socket.Receive(buffer, SocketFlags.None, out error);
         }
         var n = _tls.Receive(buffer, out error);
-        if (!_tlsReady && _tls.IsAuthenticated)
+        // Only a receive completes a server's handshake (the client's Finished message).
+        if (_phase == ClientPhase.Handshaking && _tls.IsAuthenticated)
         {
-            _tlsReady = true;
+            EnterPhase(ClientPhase.Reading);
             TlsCounters.Completed();
         }
         if (error is SocketError.Success or SocketError.WouldBlock)
@@ -76,7 +78,7 @@ internal abstract partial class ClientSession<TRequest>
 
     private void TlsFailed(string reason)
     {
-        if (!_tlsReady)
+        if (!_tls!.IsAuthenticated)
         {
             TlsCounters.Failed();
             LogTls($"TLS handshake failed: {reason}");
@@ -85,7 +87,7 @@ internal abstract partial class ClientSession<TRequest>
         {
             LogTls($"TLS error: {reason}");
         }
-        _failed = true;
+        _ending = ClientEnding.Error;
     }
 
     private void LogTls(string what)
@@ -118,7 +120,7 @@ internal abstract partial class ClientSession<TRequest>
     private void AfterTlsRead()
     {
         var tls = _tls!;
-        while (tls.HasInputToReport && !_readDone && !_paused && !_closed && !_aborted)
+        while (tls.HasInputToReport && ReadsNow)
         {
             Read();
         }

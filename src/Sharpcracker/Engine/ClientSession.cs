@@ -2,6 +2,7 @@ using Sharpcracker.Common;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Engine.Tls;
 using System.Buffers;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,9 @@ namespace Sharpcracker.Engine;
 /// bounded by client_output_limit; draining (shutdown or pool removal) stops reading.</para>
 /// <para>Memory: an idle session holds no buffer. Unparsed bytes (a partial request) and bytes
 /// the socket did not take are the only ones kept per client, and only while they exist.</para>
+/// <para>State: a <see cref="ClientPhase"/> (which only moves forward), a <see cref="ClientPause"/>
+/// (only while Reading) and a <see cref="ClientEnding"/>; <see cref="ShouldClose"/> is the close
+/// rule over them. Every entry point runs on the owning worker's thread (asserted in Debug).</para>
 /// </summary>
 internal abstract partial class ClientSession<TRequest> : IClientConnection, IEventHandler, IFlushable
     where TRequest : ClientRequest<TRequest>
@@ -46,20 +50,15 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     // Reply bytes ready for the socket, in request order; its array is rented only while it holds bytes.
     private readonly ByteBuffer _out = new();
     private int _outStart;           // bytes at the front of _out the socket already took
-    private bool _blocked;           // the socket did not take everything: wait for EPOLLOUT
     private long _held;              // reply bytes held for this client (client_output_limit)
     private ServerConnection? _saturated; // reached server_inflight_limit while processing
-    private bool _dirty;
-    private bool _resumeRequested;
-    private bool _paused;            // complete requests wait (queue full or a saturated server connection)
-    private bool _waitingForRoom;
-    private bool _readDone;          // no more reads: the client closed, a quit/fatal error, or draining
-    private bool _peerClosed;
-    private bool _draining;
-    private bool _closeAfterSend;
-    private bool _aborted;
-    private bool _closed;
-    private bool _failed;            // ended by an error (client_err) rather than a close (client_eof)
+    private ClientPhase _phase;
+    private ClientPause _pause;      // None unless _phase is Reading
+    private ClientEnding _ending;     // how the close is counted; the last cause set wins
+    // The two flags below are orthogonal to the phase, so they stay booleans: the socket may
+    // refuse output in any phase before Aborted, and any phase may be queued for this pass's flush.
+    private bool _outputBlocked;     // the socket did not take everything: wait for EPOLLOUT
+    private bool _dirty;             // queued for this pass's Flush (Worker.MarkDirty); cleared when it runs
 
     protected ClientSession(IPool pool, Worker worker, Socket socket, long id, ILogger logger)
     {
@@ -72,17 +71,30 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _outputLimit = pool.Config.ClientOutputLimit;
         _tlsConfig = pool.Config.Tls; // the config current at accept: a reload does not change a session's TLS
         _tls = _tlsConfig is null ? null : new Tls.TlsTransport(socket, server: true);
+        _phase = _tls is null ? ClientPhase.Reading : ClientPhase.Handshaking;
     }
 
     public Worker Worker => _worker;
 
     public long Id => _id;
 
-    public bool IsAborted => _aborted;
+    /// <summary>Aborted or closed: replies still arriving for this session's requests are dropped.</summary>
+    public bool IsAborted => _phase >= ClientPhase.Aborted;
+
+    /// <summary>The session's phase (tests and diagnostics).</summary>
+    internal ClientPhase Phase => _phase;
+
+    /// <summary>Why the session does not read now (tests and diagnostics).</summary>
+    internal ClientPause Pause => _pause;
+
+    /// <summary>Reads from the socket now: handshaking or reading, and not paused.</summary>
+    private bool ReadsNow => _phase <= ClientPhase.Reading && _pause == ClientPause.None;
 
     /// <summary>Worker thread: starts reading.</summary>
     public void Start()
     {
+        AssertOnWorker();
+        Debug.Assert(_slot < 0 && _phase <= ClientPhase.Reading, "a session starts once");
         _interest = Libc.EpollIn;
         _slot = _worker.Register(_fd, this, _interest);
         if (_tls is not null)
@@ -125,6 +137,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     public void OnEvents(uint events)
     {
+        AssertOnWorker();
         try
         {
             HandleEvents(events);
@@ -139,28 +152,31 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     private void Crashed(Exception e)
     {
         _logger.LogError(e, "pool {Pool}: client {Client}: internal error; closing the connection", _pool.Name, _id);
-        _failed = true;
-        _aborted = true;
+        _ending = ClientEnding.Error;
         Close();
     }
 
     private void HandleEvents(uint events)
     {
-        if ((events & Libc.EpollOut) != 0 && _blocked)
+        if (_phase >= ClientPhase.Aborted)
+        {
+            return; // closes at the end of this pass: nothing more is read or written
+        }
+        if ((events & Libc.EpollOut) != 0 && _outputBlocked)
         {
             SendOut();
             MarkDirty(); // more finished replies may be waiting behind the ones just sent
         }
-        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) == 0 || _closed)
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) == 0 || _phase >= ClientPhase.Aborted)
         {
             return;
         }
-        if (_readDone || _paused)
+        if (!ReadsNow)
         {
             // Not reading, yet the socket reports an error or hang-up: nothing more can be written.
             if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)
             {
-                _failed = true;
+                _ending = ClientEnding.Error;
                 Abort();
             }
             return;
@@ -194,7 +210,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
                 return;
             }
             var consumed = ProcessInput(scratch.AsMemory(0, n));
-            if (consumed < n && !_readDone)
+            if (consumed < n && _phase == ClientPhase.Reading)
             {
                 (_input ??= new ByteBuffer()).Write(scratch.AsSpan(consumed, n - consumed));
             }
@@ -211,7 +227,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         }
         if (error != SocketError.Success)
         {
-            _failed = true; // reset or error: client_err, as twemproxy counts it
+            _ending = ClientEnding.Error; // reset or error: client_err, as twemproxy counts it
             Abort();
             return false;
         }
@@ -220,12 +236,9 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
             return true;
         }
         // The client closed its side: every request already received is still answered.
-        _peerClosed = true;
-        _readDone = true;
-        if (!_paused)
-        {
-            _input?.Release(); // only a partial request can be left
-        }
+        Debug.Assert(_pause == ClientPause.None, "a paused session does not read");
+        EnterPhase(ClientPhase.ReadStopped);
+        _input?.Release(); // only a partial request can be left
         UpdateInterest();
         MarkDirty();
         return false;
@@ -234,50 +247,60 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// <summary>Runs the protocol over <paramref name="data"/>; returns the bytes consumed.</summary>
     private int ProcessInput(ReadOnlyMemory<byte> data)
     {
+        Debug.Assert(_phase == ClientPhase.Reading && _pause == ClientPause.None, "only a reading session parses");
         var buffer = new ReadOnlySequence<byte>(data);
         var progress = Process(ref buffer);
         var consumed = data.Length - (int)buffer.Length;
-        switch (progress)
+        if (_phase != ClientPhase.Reading)
         {
-            case Progress.Paused:
-                _paused = true;
-                if (_saturated is { } saturated)
-                {
-                    // Back-pressure: resumed when the connection drains below its low-water mark.
-                    _waitingForRoom = true;
-                    saturated.WaitForRoom(this);
-                }
-                break;
-            case Progress.Stop:
-                _readDone = true;
-                consumed = data.Length; // nothing after a quit or a fatal error is read
-                break;
-            default:
-                if (_peerClosed)
-                {
-                    consumed = data.Length; // a partial request from a client that closed
-                }
-                break;
+            // Aborted while parsing (a local reply over client_output_limit): nothing more is parsed.
+            Debug.Assert(_phase == ClientPhase.Aborted, $"Process left the session {_phase}");
+            consumed = data.Length;
+        }
+        else if (progress == Progress.Paused)
+        {
+            if (_saturated is { } saturated)
+            {
+                // Back-pressure: resumed when the connection drains below its low-water mark
+                // (WaitForRoom calls RequestResume at once if it already has room).
+                _pause = ClientPause.ServerSaturated;
+                saturated.WaitForRoom(this);
+            }
+            else
+            {
+                _pause = ClientPause.Queue;
+            }
+        }
+        else if (progress == Progress.Stop)
+        {
+            EnterPhase(ClientPhase.ReadStopped);
+            consumed = data.Length; // nothing after a quit or a fatal error is read
         }
         _saturated = null;
         return consumed;
     }
 
+    /// <summary>
+    /// A server connection this session waits on has room again (or failed): the session resumes
+    /// at the start of this pass's flush, whatever the pause (the parser pauses it again where it
+    /// must). Late calls (the session drained, aborted or closed since) change nothing but that flush.
+    /// </summary>
     public void RequestResume()
     {
-        _waitingForRoom = false;
-        _resumeRequested = true;
+        AssertOnWorker();
+        if (_pause != ClientPause.None)
+        {
+            _pause = ClientPause.ResumeDue;
+        }
         MarkDirty();
     }
 
     /// <summary>Processes the requests a pause left in the input, then reads again.</summary>
     private void Resume()
     {
-        if (!_paused || _waitingForRoom || _draining)
-        {
-            return;
-        }
-        _paused = false;
+        Debug.Assert(_phase == ClientPhase.Reading && _pause is (ClientPause.Queue or ClientPause.ResumeDue),
+            $"resume from {_phase}/{_pause}");
+        _pause = ClientPause.None;
         if (_input is { Length: > 0 } input)
         {
             ProcessBuffered(input);
@@ -293,7 +316,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     private void ProcessBuffered(ByteBuffer input)
     {
         input.DiscardFront(ProcessInput(input.Memory));
-        if (_readDone)
+        if (_phase != ClientPhase.Reading)
         {
             input.Release();
         }
@@ -305,11 +328,11 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     private void UpdateInterest()
     {
-        if (_closed)
+        if (_phase >= ClientPhase.Aborted)
         {
-            return;
+            return; // unregistered at the end of this pass (or already)
         }
-        var interest = (!_readDone && !_paused ? Libc.EpollIn : 0) | (_blocked ? Libc.EpollOut : 0);
+        var interest = (ReadsNow ? Libc.EpollIn : 0) | (_outputBlocked ? Libc.EpollOut : 0);
         if (interest != _interest)
         {
             _interest = interest;
@@ -319,7 +342,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     private void MarkDirty()
     {
-        if (!_dirty && !_closed)
+        if (!_dirty && _phase != ClientPhase.Closed)
         {
             _dirty = true;
             _worker.MarkDirty(this);
@@ -327,36 +350,50 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     }
 
     /// <summary>A request of this session finished (its reply is complete, or it failed).</summary>
-    public void OnRequestDone() => MarkDirty();
+    public void OnRequestDone()
+    {
+        AssertOnWorker();
+        MarkDirty();
+    }
 
     /// <summary>Any reply bytes stored for this client. Disconnects a client over client_output_limit.</summary>
     public void CountReplyBytes(int bytes)
     {
+        AssertOnWorker();
         _held += bytes;
-        if (_held > _outputLimit && !_aborted)
+        if (_held > _outputLimit && _phase < ClientPhase.Aborted)
         {
             _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
                 _pool.Name, _id, _outputLimit);
-            _failed = true;
+            _ending = ClientEnding.Error;
             Abort();
         }
     }
 
+    /// <summary>Closes the session at the end of this pass; nothing more is read or written. The caller sets <see cref="_ending"/> first where it is an error.</summary>
     public void Abort()
     {
-        _aborted = true;
+        AssertOnWorker();
+        if (_phase < ClientPhase.Aborted)
+        {
+            EnterPhase(ClientPhase.Aborted);
+            _pause = ClientPause.None;
+        }
         MarkDirty();
     }
 
     public void BeginDrain()
     {
-        if (_closed)
+        AssertOnWorker();
+        if (_phase >= ClientPhase.Aborted)
         {
-            return;
+            return; // closes at the end of this pass anyway
         }
-        _draining = true;
-        _readDone = true;
-        _paused = false;
+        _pause = ClientPause.None; // the requests a pause left unparsed are dropped with the input
+        if (_phase <= ClientPhase.Reading)
+        {
+            EnterPhase(ClientPhase.ReadStopped);
+        }
         _input?.Release();
         UpdateInterest();
         MarkDirty();
@@ -365,6 +402,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// <summary>End of the loop pass: resume if asked, write finished replies in order, close when done.</summary>
     public void Flush()
     {
+        AssertOnWorker();
         try
         {
             FlushReplies();
@@ -378,24 +416,23 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     private void FlushReplies()
     {
         _dirty = false;
-        if (_closed)
+        if (_phase == ClientPhase.Closed)
         {
             return;
         }
-        if (_resumeRequested)
+        if (_pause == ClientPause.ResumeDue)
         {
-            _resumeRequested = false;
             Resume();
         }
-        while (!_aborted && !_blocked)
+        while (_phase < ClientPhase.Aborted && !_outputBlocked)
         {
             AppendFinished();
-            if (!SendOut() || _closeAfterSend || !_queue.TryPeek(out var next) || !next.IsDone)
+            if (!SendOut() || _phase == ClientPhase.Closing || !_queue.TryPeek(out var next) || !next.IsDone)
             {
                 break; // a chunk at a time: more finished replies wait behind a full one
             }
         }
-        if (_paused && !_waitingForRoom && !_aborted && _queue.Count < MaxQueued / 2)
+        if (_pause is (ClientPause.Queue or ClientPause.ResumeDue) && _queue.Count < MaxQueued / 2)
         {
             Resume();
             if (!_dirty && _queue.Count > 0 && _queue.Peek().IsDone)
@@ -403,13 +440,23 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
                 MarkDirty();
             }
         }
-        if (_aborted
-            || (_closeAfterSend && !HasOutput)
-            || (_readDone && !_paused && _queue.Count == 0 && !HasOutput))
+        if (ShouldClose)
         {
             Close();
         }
     }
+
+    /// <summary>
+    /// The close rule, checked at the end of every flush: an aborted session closes at once; after
+    /// a quit, once its reply is sent; after reads stopped, once every reply owed is sent.
+    /// </summary>
+    private bool ShouldClose => _phase switch
+    {
+        ClientPhase.Aborted => true,
+        ClientPhase.Closing => !HasOutput,
+        ClientPhase.ReadStopped => _queue.Count == 0 && !HasOutput,
+        _ => false,
+    };
 
     private bool HasOutput => _out.Length > _outStart || _tls is { HasPendingOutput: true };
 
@@ -420,7 +467,8 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// </summary>
     public bool TryWriteDirect(TRequest request, ReadOnlySpan<byte> reply)
     {
-        if (_aborted || _closeAfterSend || !_queue.TryPeek(out var head) || head != request || !PassesThrough(request))
+        AssertOnWorker();
+        if (_phase >= ClientPhase.Closing || !_queue.TryPeek(out var head) || head != request || !PassesThrough(request))
         {
             return false;
         }
@@ -448,8 +496,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
             {
                 _out.Write(request.Reply.Span);
                 Recycle(request);
-                _closeAfterSend = true;
-                _readDone = true;
+                EnterPhase(ClientPhase.Closing);
                 break;
             }
             WriteReply(_out, request);
@@ -471,7 +518,8 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
             : _tls.Send(_out.Memory[_outStart..], out error); // one encrypted write of the whole batch
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
-            _failed = error != SocketError.ConnectionReset && error != SocketError.Shutdown;
+            // A client that reset while replies were written closed on us: client_eof.
+            _ending = error is SocketError.ConnectionReset or SocketError.Shutdown ? ClientEnding.Eof : ClientEnding.Error;
             Abort();
             return false;
         }
@@ -492,9 +540,9 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
             _out.DiscardFront(_outStart);
             _outStart = 0;
         }
-        if (_blocked != !all)
+        if (_outputBlocked != !all)
         {
-            _blocked = !all;
+            _outputBlocked = !all;
             UpdateInterest();
         }
         return all;
@@ -502,12 +550,12 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     private void Close()
     {
-        if (_closed)
+        if (_phase == ClientPhase.Closed)
         {
             return;
         }
-        _closed = true;
-        _aborted = true; // requests still in flight will not store their replies
+        EnterPhase(ClientPhase.Closed); // requests still in flight will not store their replies
+        _pause = ClientPause.None;
         if (_slot >= 0)
         {
             _worker.Unregister(_slot, _fd);
@@ -518,8 +566,30 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _input?.Release();
         _out.Release();
         _worker.ClientClosed();
-        _pool.ClientClosed(_id, _failed);
+        _pool.ClientClosed(_id, _ending);
     }
+
+    /// <summary>Moves the session forward; see <see cref="ClientPhase"/> for the allowed moves.</summary>
+    private void EnterPhase(ClientPhase next)
+    {
+        Debug.Assert(next switch
+        {
+            ClientPhase.Reading => _phase == ClientPhase.Handshaking,
+            ClientPhase.ReadStopped => _phase <= ClientPhase.Reading,
+            ClientPhase.Closing => _phase == ClientPhase.ReadStopped, // a quit stops reading when it is parsed
+            ClientPhase.Aborted => _phase < ClientPhase.Aborted,
+            ClientPhase.Closed => _phase < ClientPhase.Closed,
+            _ => false,
+        }, $"client phase {_phase} -> {next}");
+        Debug.Assert(next <= ClientPhase.Reading || _pause == ClientPause.None || next >= ClientPhase.Aborted,
+            "a session pauses only while it reads");
+        _phase = next;
+    }
+
+    /// <summary>Every entry point runs on the owning worker's thread: the session's state is unlocked.</summary>
+    [Conditional("DEBUG")]
+    private void AssertOnWorker()
+        => Debug.Assert(_worker.IsCurrentThread, $"client {_id} used off its worker's thread");
 
     /// <summary>Reply bytes a finished request holds (counted in <see cref="_held"/>).</summary>
     private static long HeldBytes(TRequest request)

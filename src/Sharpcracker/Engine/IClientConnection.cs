@@ -12,6 +12,6 @@ internal interface IClientConnection
     /// <summary>Graceful close: stop reading, write every reply owed, then close.</summary>
     void BeginDrain();
 
-    /// <summary>Close at once.</summary>
+    /// <summary>Close at the end of this loop pass, without writing anything more.</summary>
     void Abort();
 }

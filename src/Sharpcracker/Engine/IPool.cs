@@ -29,8 +29,8 @@ internal interface IPool
     /// <summary>The listener's hand-off of an accepted socket (the accepting worker's thread).</summary>
     void Accept(Socket socket, bool tcp);
 
-    /// <summary>Worker thread: a client session ended; <paramref name="failed"/> when by an error (client_err), else a close (client_eof).</summary>
-    void ClientClosed(long clientId, bool failed);
+    /// <summary>Worker thread: a client session ended, by an error (client_err) or a close (client_eof).</summary>
+    void ClientClosed(long clientId, ClientEnding ending);
 
     /// <summary>
     /// Worker thread: a connection to <paramref name="server"/> failed and the failure was counted;

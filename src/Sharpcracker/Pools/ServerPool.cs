@@ -168,11 +168,11 @@ internal sealed partial class ServerPool : IPool, IDisposable
     }
 
     /// <summary>Worker thread: a client session ended (it closed, quit, or was closed by the proxy).</summary>
-    public void ClientClosed(long clientId, bool failed)
+    public void ClientClosed(long clientId, ClientEnding ending)
     {
         _clients.TryRemove(clientId, out _);
         Interlocked.Decrement(ref _currentClients);
-        if (failed)
+        if (ending == ClientEnding.Error)
         {
             Stats.ClientError();
         }
