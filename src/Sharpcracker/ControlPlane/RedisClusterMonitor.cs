@@ -27,12 +27,6 @@ internal sealed class RedisClusterMonitor
     public const int MinIntervalMs = 100;
     /// <summary>Connect plus answer, per node asked.</summary>
     public const int QueryTimeoutMs = 1000;
-    /// <summary>
-    /// How long a discovered node may be missing from every map before it leaves the pool's server
-    /// list (a node removed from the cluster, or a dead one replaced); settable for tests.
-    /// </summary>
-    internal static TimeSpan DepartedNodeGrace { get; set; } = TimeSpan.FromSeconds(30);
-
     private readonly ServerPool _pool;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0, 1);
@@ -140,7 +134,7 @@ internal sealed class RedisClusterMonitor
                 _loaded = true;
                 _failing = false;
             }
-            _pool.ForgetDepartedNodes(Environment.TickCount64, (long)DepartedNodeGrace.TotalMilliseconds);
+            _pool.ForgetDepartedNodes(Environment.TickCount64, (long)_pool.Timings.ClusterDepartedNodeGrace.TotalMilliseconds);
             return true;
         }
         Stats.RefreshFailed();

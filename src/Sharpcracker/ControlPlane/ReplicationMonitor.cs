@@ -8,7 +8,7 @@ namespace Sharpcracker.ControlPlane;
 
 /// <summary>
 /// Checks every server of a replication pool with <c>ROLE</c> on its own connection, off the
-/// workers, every <see cref="Interval"/>: the role it reports, and for a replica whether its link
+/// workers, every <see cref="ProxyTimings.ReplicationCheckInterval"/>: the role it reports, and for a replica whether its link
 /// to the master is up (<c>connected</c>). A replica that does not answer or is not linked is
 /// skipped by reads (<see cref="ReplicationGroup.IsUp"/>); an answer also clears the server's
 /// failure count, as a health probe does, so a replica that failed comes back once it answers.
@@ -17,7 +17,6 @@ namespace Sharpcracker.ControlPlane;
 /// </summary>
 internal sealed class ReplicationMonitor
 {
-    public static TimeSpan Interval { get; set; } = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan s_timeout = TimeSpan.FromSeconds(1);
 
     private readonly ServerPool _pool;
@@ -53,7 +52,7 @@ internal sealed class ReplicationMonitor
                         client.Dispose();
                     }
                 }
-                await Task.Delay(Interval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                await Task.Delay(_pool.Timings.ReplicationCheckInterval, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

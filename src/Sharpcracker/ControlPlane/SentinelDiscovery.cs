@@ -7,7 +7,7 @@ namespace Sharpcracker.ControlPlane;
 
 /// <summary>
 /// Follows a Sentinel pool's groups (one per configured server name = Sentinel master name), off
-/// the workers: every <see cref="PollInterval"/>, and at once on a Sentinel event (a subscription
+/// the workers: every <see cref="ProxyTimings.SentinelPollInterval"/>, and at once on a Sentinel event (a subscription
 /// to every sentinel: <c>+switch-master</c>, <c>+promoted-slave</c>, <c>+sdown</c>, …), it asks
 /// every sentinel for each group's master (<c>get-master-addr-by-name</c>), configuration epoch and
 /// replicas, takes the newest configuration, checks a new master with <c>ROLE</c> before switching
@@ -17,7 +17,6 @@ namespace Sharpcracker.ControlPlane;
 /// </summary>
 internal sealed class SentinelDiscovery
 {
-    public static TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan s_timeout = TimeSpan.FromMilliseconds(500);
 
     private readonly ServerPool _pool;
@@ -69,7 +68,7 @@ internal sealed class SentinelDiscovery
                 retrySoon = true;
             }
             // A failed or unconfirmed round is retried sooner than the poll.
-            await ((Task)_wake.WaitAsync(retrySoon ? TimeSpan.FromMilliseconds(100) : PollInterval, stopping)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            await ((Task)_wake.WaitAsync(retrySoon ? TimeSpan.FromMilliseconds(100) : _pool.Timings.SentinelPollInterval, stopping)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         foreach (var client in _sentinelClients.Values)
         {
@@ -383,9 +382,6 @@ internal sealed class SentinelDiscovery
         }
     }
 
-    /// <summary>How long writes to a group wait for the new master once Sentinel starts promoting a replica.</summary>
-    public static TimeSpan FailoverWritePause { get; set; } = TimeSpan.FromSeconds(5);
-
     /// <summary>
     /// The leader is about to send SLAVEOF NO ONE to the chosen replica: from then on the old
     /// master's acknowledged writes are lost when it is demoted, so writes to the group are refused
@@ -403,7 +399,7 @@ internal sealed class SentinelDiscovery
         }
         if (channel == "+failover-state-send-slaveof-noone")
         {
-            group.PauseWrites(Environment.TickCount64 + (long)FailoverWritePause.TotalMilliseconds);
+            group.PauseWrites(Environment.TickCount64 + (long)_pool.Timings.SentinelFailoverWritePause.TotalMilliseconds);
             if (group.Master >= 0)
             {
                 // Requests already in flight on the old master may be applied after the replica
@@ -412,7 +408,7 @@ internal sealed class SentinelDiscovery
                     $"Sentinel is promoting a replica of '{name}'; the command may or may not have been applied");
             }
             _logger.LogWarning("pool {Pool} group {Group}: Sentinel is promoting a replica; writes refused until the new master is confirmed (at most {Pause} ms)",
-                _pool.Name, name, (long)FailoverWritePause.TotalMilliseconds);
+                _pool.Name, name, (long)_pool.Timings.SentinelFailoverWritePause.TotalMilliseconds);
         }
         else if (channel is "-failover-abort-slave-timeout" or "+failover-end-for-timeout")
         {

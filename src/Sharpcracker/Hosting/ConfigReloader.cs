@@ -32,9 +32,6 @@ internal sealed class ConfigReloader : IAsyncDisposable
         _logger = logger;
     }
 
-    /// <summary>How often --watch-config looks at the files; a change is applied once two looks agree (debounce).</summary>
-    public static TimeSpan WatchInterval { get; set; } = TimeSpan.FromMilliseconds(500);
-
     /// <summary>Reload on SIGHUP (the log file is reopened by its own handler; several handlers per signal are fine).</summary>
     public void HandleSighup()
     {
@@ -92,7 +89,7 @@ internal sealed class ConfigReloader : IAsyncDisposable
         {
             try
             {
-                await Task.Delay(WatchInterval, _stop.Token).ConfigureAwait(false);
+                await Task.Delay(_host.Timings.ConfigWatchInterval, _stop.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {

@@ -61,7 +61,7 @@ internal sealed class LiveConfig : IAsyncDisposable
             {
                 moxi.SetStreamMap(map);
                 return reloader.ApplyAsync(moxi.Build, "vbucket stream");
-            }, loggerFactory.CreateLogger("Sharpcracker.VBucketStream"));
+            }, loggerFactory.CreateLogger("Sharpcracker.VBucketStream"), host.Timings);
             _stream.Start();
         }
     }

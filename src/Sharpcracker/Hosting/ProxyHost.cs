@@ -1,5 +1,4 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
 using Sharpcracker.Engine;
 using Sharpcracker.Protocols.Memcached;
 using Sharpcracker.Protocols.Redis;
@@ -30,7 +29,7 @@ internal sealed class ProxyHost : IAsyncDisposable
     private readonly WorkerGroup _workers;
 
     /// <param name="threads">Worker threads; 0 = SHARPCRACKER_THREADS or one per processor.</param>
-    public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging, int threads = 0)
+    public ProxyHost(ProxyConfig config, Action<ILoggingBuilder> configureLogging, int threads = 0, ProxyTimings? timings = null)
     {
         // No default configuration sources: appsettings.json would be watched with inotify (one
         // instance per host; the per-user limit is small) and the proxy reads no such file.
@@ -42,25 +41,24 @@ internal sealed class ProxyHost : IAsyncDisposable
         _loggerFactory = _app.Services.GetRequiredService<ILoggerFactory>();
         _logger = _loggerFactory.CreateLogger("Sharpcracker.Config");
         Config = config;
+        Timings = timings ?? ProxyTimings.Default;
         if (threads <= 0 && !int.TryParse(Environment.GetEnvironmentVariable("SHARPCRACKER_THREADS"), out threads))
         {
             threads = WorkerGroup.DefaultCount;
         }
         _workers = new WorkerGroup(Math.Max(1, threads), _loggerFactory.CreateLogger("Sharpcracker.Worker"));
-        // The operator console and /metrics read the workers' load (one process, one host).
-        var workers = _workers;
-        Stats.WorkerLoad.Source = () => workers.All.Select(w => (w.Index, (long)w.ClientCount, Volatile.Read(ref w.Forwarded))).ToArray();
         foreach (var poolConfig in config.Pools)
         {
             _initialPools.Add(NewPool(poolConfig));
         }
     }
 
-    /// <summary>How long a removed pool's clients have to receive replies to what they already sent.</summary>
-    public static TimeSpan RemovedPoolCloseDeadline { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Waits and polling periods, handed to every pool and its control plane.</summary>
+    public ProxyTimings Timings { get; }
 
-    /// <summary>How long clients have at shutdown to receive replies to what they already sent.</summary>
-    public static TimeSpan ShutdownDrainDeadline { get; set; } = TimeSpan.FromSeconds(5);
+    /// <summary>Any thread: current clients and requests forwarded so far, per worker (the operator console reads it).</summary>
+    public IReadOnlyList<(int Worker, long Clients, long Requests)> WorkerLoads
+        => _workers.All.Select(w => (w.Index, (long)w.ClientCount, Volatile.Read(ref w.Forwarded))).ToArray();
 
     /// <summary>The number of worker threads.</summary>
     public int WorkerCount => _workers.Count;
@@ -76,7 +74,7 @@ internal sealed class ProxyHost : IAsyncDisposable
     private ServerPool NewPool(PoolConfig config)
     {
         var logger = _loggerFactory.CreateLogger("Sharpcracker.Pool");
-        var pool = new ServerPool(config, logger, _workers, config.Redis ? RedisPoolProtocol.Instance : McPoolProtocol.Instance);
+        var pool = new ServerPool(config, logger, _workers, config.Redis ? RedisPoolProtocol.Instance : McPoolProtocol.Instance, Timings);
         PoolControlPlane.AttachTo(pool, logger);
         return pool;
     }
@@ -117,7 +115,7 @@ internal sealed class ProxyHost : IAsyncDisposable
     /// its listener and clients and takes the new settings and servers (see
     /// <see cref="ServerPool.ApplyConfig"/>); a new pool starts listening; a removed pool stops
     /// accepting at once and closes its clients once their in-flight requests are answered
-    /// (<see cref="RemovedPoolCloseDeadline"/>). All or nothing: a config that cannot be applied
+    /// (<see cref="ProxyTimings.RemovedPoolCloseDeadline"/>). All or nothing: a config that cannot be applied
     /// leaves everything as it was.
     /// </summary>
     /// <returns>One phrase per change (empty: nothing changed).</returns>
@@ -208,7 +206,7 @@ internal sealed class ProxyHost : IAsyncDisposable
     /// <summary>A removed pool: clients get their outstanding replies, then the pool's servers close.</summary>
     private async Task RetireAsync(PoolListener listener)
     {
-        await listener.CloseClientsAsync(RemovedPoolCloseDeadline).ConfigureAwait(false);
+        await listener.CloseClientsAsync(Timings.RemovedPoolCloseDeadline).ConfigureAwait(false);
         await listener.DisposeAsync().ConfigureAwait(false);
         listener.Pool.Dispose();
         _logger.LogInformation("pool '{Pool}' on {Listen} closed", listener.Pool.Name, listener.Pool.Config.Listen.Text);
@@ -224,12 +222,12 @@ internal sealed class ProxyHost : IAsyncDisposable
         try
         {
             // Graceful stop (SIGTERM / SIGINT): no new clients anywhere, then every client stops
-            // being read and gets the replies it is owed, within ShutdownDrainDeadline.
+            // being read and gets the replies it is owed, within the ShutdownDrainDeadline of its timings.
             foreach (var listener in _listeners.Values)
             {
                 await listener.StopAcceptingAsync().ConfigureAwait(false);
             }
-            await Task.WhenAll(_listeners.Values.Select(l => l.CloseClientsAsync(ShutdownDrainDeadline))).ConfigureAwait(false);
+            await Task.WhenAll(_listeners.Values.Select(l => l.CloseClientsAsync(Timings.ShutdownDrainDeadline))).ConfigureAwait(false);
             foreach (var listener in _listeners.Values)
             {
                 await listener.DisposeAsync().ConfigureAwait(false);

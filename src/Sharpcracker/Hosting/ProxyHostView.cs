@@ -1,4 +1,5 @@
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 using Sharpcracker.OperatorConsole;
 
@@ -8,6 +9,8 @@ namespace Sharpcracker.Hosting;
 internal sealed class ProxyHostView(ProxyHost host) : IProxyView
 {
     public ProxyConfig Config => host.Config;
+
+    public IReadOnlyList<(int Worker, long Clients, long Requests)> WorkerLoads => host.WorkerLoads;
 
     public IReadOnlyList<ServerPool> Pools
     {

@@ -137,15 +137,14 @@ internal static class ProxyMain
         try
         {
             // --threads wins over the fork's global: worker_processes; worker_shutdown_timeout bounds the drain.
-            if (config.Global?.WorkerShutdownTimeoutSeconds is { } drainSeconds)
-            {
-                ProxyHost.ShutdownDrainDeadline = TimeSpan.FromSeconds(drainSeconds);
-            }
+            var timings = config.Global?.WorkerShutdownTimeoutSeconds is { } drainSeconds
+                ? ProxyTimings.Default with { ShutdownDrainDeadline = TimeSpan.FromSeconds(drainSeconds) }
+                : ProxyTimings.Default;
             if (config.Global?.MaxOpenFiles is { } maxOpenFiles && OpenFilesLimit.Apply(maxOpenFiles) is { } limitNote)
             {
                 Console.Error.WriteLine($"sharpcracker: warning: {limitNote}");
             }
-            await using var host = new ProxyHost(config, ConfigureLogging, options.Threads > 0 ? options.Threads : config.Global?.WorkerThreads ?? 0);
+            await using var host = new ProxyHost(config, ConfigureLogging, options.Threads > 0 ? options.Threads : config.Global?.WorkerThreads ?? 0, timings);
             await host.StartAsync();
             statsServers = StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new ProxyHostView(host));
             foreach (var pool in config.Pools)

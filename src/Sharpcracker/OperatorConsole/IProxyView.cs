@@ -1,4 +1,5 @@
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
@@ -11,4 +12,7 @@ internal interface IProxyView
 
     /// <summary>The pools that listen now, in the configuration's pool order.</summary>
     IReadOnlyList<ServerPool> Pools { get; }
+
+    /// <summary>Current clients and requests forwarded so far, per worker.</summary>
+    IReadOnlyList<(int Worker, long Clients, long Requests)> WorkerLoads { get; }
 }

@@ -100,7 +100,7 @@ internal static class PrometheusExposition
         {
             ConsoleMetrics(w, view);
         }
-        WorkerMetrics(w);
+        WorkerMetrics(w, view?.WorkerLoads ?? []);
         ProcessMetrics(w);
         return sb.ToString();
     }
@@ -137,9 +137,8 @@ internal static class PrometheusExposition
     }
 
     /// <summary>The worker threads: how many, and each one's clients and forwarded requests.</summary>
-    private static void WorkerMetrics(Writer w)
+    private static void WorkerMetrics(Writer w, IReadOnlyList<(int Worker, long Clients, long Requests)> workers)
     {
-        var workers = WorkerLoad.Snapshot();
         if (workers.Count == 0)
         {
             return;

@@ -48,7 +48,7 @@ internal static class StatusJson
                 w.WriteStringValue(name);
             }
             w.WriteEndArray();
-            WriteWorkers(w);
+            WriteWorkers(w, view);
             WriteReloads(w);
             w.WriteStartArray("pools");
             foreach (var pool in pools)
@@ -61,10 +61,10 @@ internal static class StatusJson
         return buffer.WrittenSpan.ToArray();
     }
 
-    private static void WriteWorkers(Utf8JsonWriter w)
+    private static void WriteWorkers(Utf8JsonWriter w, IProxyView view)
     {
         w.WriteStartArray("workers");
-        foreach (var (worker, clients, requests) in WorkerLoad.Snapshot())
+        foreach (var (worker, clients, requests) in view.WorkerLoads)
         {
             w.WriteStartObject();
             w.WriteNumber("worker", worker);

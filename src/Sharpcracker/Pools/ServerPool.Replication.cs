@@ -36,7 +36,7 @@ internal sealed partial class ServerPool
     {
         if (removed.Count > 0)
         {
-            _ = DrainAndCloseAsync(removed, RemovedServerDrainDeadline);
+            _ = DrainAndCloseAsync(removed, Timings.RemovedServerDrainDeadline);
         }
     }
 

@@ -14,9 +14,6 @@ namespace Sharpcracker.Pools;
 /// </summary>
 internal sealed partial class ServerPool
 {
-    /// <summary>How long a removed server may take to answer what was already sent to it.</summary>
-    public static TimeSpan RemovedServerDrainDeadline { get; set; } = TimeSpan.FromSeconds(30);
-
     // Writers (reload, ejection) serialise on this; readers only load _topology.
     private readonly object _topologyLock = new();
     private volatile PoolTopology _topology = null!;
@@ -147,7 +144,7 @@ internal sealed partial class ServerPool
         }
         if (removed.Count > 0)
         {
-            _ = DrainAndCloseAsync(removed, RemovedServerDrainDeadline);
+            _ = DrainAndCloseAsync(removed, Timings.RemovedServerDrainDeadline);
         }
         return changes;
     }

@@ -26,8 +26,10 @@ internal sealed partial class ServerPool : IPool, IDisposable
 
     /// <param name="workers">The workers that will own this pool's clients and server connections; null only for routing-only use in tests.</param>
     /// <param name="protocol">Starts the pool's client sessions and says what new server connections send first; null only for routing-only use in tests.</param>
-    public ServerPool(PoolConfig config, ILogger logger, WorkerGroup? workers = null, IPoolProtocol? protocol = null)
+    /// <param name="timings">The host's waits and polling periods (defaults when null).</param>
+    public ServerPool(PoolConfig config, ILogger logger, WorkerGroup? workers = null, IPoolProtocol? protocol = null, ProxyTimings? timings = null)
     {
+        Timings = timings ?? ProxyTimings.Default;
         Debug.Assert(workers is null || protocol is not null, "a pool with workers serves clients: it needs its protocol");
         _logger = logger;
         _protocol = protocol;
@@ -67,6 +69,9 @@ internal sealed partial class ServerPool : IPool, IDisposable
     }
 
     public WorkerGroup? Workers { get; }
+
+    /// <summary>The host's waits and polling periods (this pool's and its control plane's).</summary>
+    public ProxyTimings Timings { get; }
     public PoolConfig Config => Topology.Config;
     /// <summary>
     /// Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when

@@ -12,7 +12,7 @@ namespace Sharpcracker.ControlPlane.Moxi;
 /// <c>vBucketServerMap</c>. Every valid map is handed to <c>onMap</c>; an invalid document is
 /// logged and skipped (the last good map keeps serving). When the stream ends or breaks, the
 /// next URL is tried (failover, round robin) after a backoff that doubles up to
-/// <see cref="MaxBackoff"/> and resets once a connection delivered a map.
+/// <see cref="ProxyTimings.VBucketStreamMaxBackoff"/> and resets once a connection delivered a map.
 /// </summary>
 internal sealed class VBucketStreamClient : IAsyncDisposable
 {
@@ -24,8 +24,9 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
     private Task? _loop;
     private long _connections;
 
-    public VBucketStreamClient(IReadOnlyList<Uri> urls, Func<VBucketServerMap, Task> onMap, ILogger logger)
+    public VBucketStreamClient(IReadOnlyList<Uri> urls, Func<VBucketServerMap, Task> onMap, ILogger logger, ProxyTimings? timings = null)
     {
+        _timings = timings ?? ProxyTimings.Default;
         if (urls.Count == 0)
         {
             throw new ArgumentException("at least one URL is needed", nameof(urls));
@@ -39,9 +40,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
         };
     }
 
-    public static TimeSpan InitialBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
-
-    public static TimeSpan MaxBackoff { get; set; } = TimeSpan.FromSeconds(10);
+    private readonly ProxyTimings _timings;
 
     /// <summary>Stream connections opened so far (for tests and diagnostics).</summary>
     public long Connections => Interlocked.Read(ref _connections);
@@ -50,7 +49,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
 
     private async Task RunAsync()
     {
-        var backoff = InitialBackoff;
+        var backoff = _timings.VBucketStreamInitialBackoff;
         var next = 0;
         while (!_stop.IsCancellationRequested)
         {
@@ -72,7 +71,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
             }
             if (delivered)
             {
-                backoff = InitialBackoff;
+                backoff = _timings.VBucketStreamInitialBackoff;
             }
             try
             {
@@ -82,7 +81,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
             {
                 return;
             }
-            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, _timings.VBucketStreamMaxBackoff.Ticks));
         }
     }
 
