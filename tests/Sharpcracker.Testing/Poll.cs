@@ -21,4 +21,24 @@ public static class Poll
             await Task.Delay(50); // polling a state the proxy exposes only through replies
         }
     }
+
+    /// <summary>Polls <paramref name="condition"/> until it holds (true) or the (generous) deadline passes (false).</summary>
+    public static async Task<bool> EventuallyAsync(Func<Task<bool>> condition, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            if (await condition())
+            {
+                return true;
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+            await Task.Delay(50); // polling state owned by another process; there is no event to await
+        }
+    }
+
+    public static Task<bool> EventuallyAsync(Func<bool> condition, int seconds = 30) => EventuallyAsync(() => Task.FromResult(condition()), seconds);
 }

@@ -27,8 +27,8 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
     private RedisCluster Cluster => fixture.Cluster;
 
     /// <summary>A proxy whose only seed is one node (the rest are discovered from the slot map).</summary>
-    private Task<ProxyInstance> StartProxyAsync(params int[] seeds)
-        => RedisServer.StartProxyAsync(seeds.Length > 0 ? seeds : [Cluster.Ports[0]], "distribution: redis_cluster");
+    private Task<TestProxy> StartProxyAsync(params int[] seeds)
+        => TestProxy.StartRedisAsync(seeds.Length > 0 ? seeds : [Cluster.Ports[0]], "distribution: redis_cluster");
 
     [Fact]
     public async Task SetAndGet_KeysOfEveryMaster()
@@ -74,7 +74,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
     [Fact]
     public async Task ReadPolicyReplica_ReadsServedByReplicas_WritesByMasters()
     {
-        await using var proxy = await RedisServer.StartProxyAsync([Cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
+        await using var proxy = await TestProxy.StartRedisAsync([Cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
         using var c = new RespConnection(proxy.Port);
         var nodes = (await Cluster.NodesAsync()).Where(n => !n.Failed).ToList();
         var masters = nodes.Where(n => n.IsMaster).ToList();
@@ -150,7 +150,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         File.WriteAllText(path, Yaml(""));
         try
         {
-            await using var proxy = await ProxyInstance.StartAsync(File.ReadAllText(path), port);
+            await using var proxy = await TestProxy.StartAsync(File.ReadAllText(path), port);
             await using var reloader = new Sharpcracker.Hosting.ConfigReloader(proxy.Host, () => Sharpcracker.Configuration.ConfigLoader.LoadFile(path), [path],
                 Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
             using var c = new RespConnection(proxy.Port);

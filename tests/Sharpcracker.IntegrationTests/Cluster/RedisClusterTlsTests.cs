@@ -15,7 +15,7 @@ public sealed class RedisClusterTlsTests(TestCertificates certs) : IClassFixture
     public async Task TlsOnlyCluster_SlotMapLoaded_KeysOfEveryMaster_MgetSplit_ReplicaReads()
     {
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1, tls: certs);
-        await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], $"""
+        await using var proxy = await TestProxy.StartRedisAsync([cluster.Ports[0]], $"""
             distribution: redis_cluster
             server_tls: true
             server_tls_ca_file: {certs.CaFile}
@@ -58,7 +58,7 @@ public sealed class RedisClusterTlsTests(TestCertificates certs) : IClassFixture
         Assert.Equal(0, pool.Stats.ServerTls.Failures);
 
         // read_policy replica: the replicas (from CLUSTER SLOTS over TLS) serve the reads, over TLS with READONLY.
-        await using var replicaProxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], $"""
+        await using var replicaProxy = await TestProxy.StartRedisAsync([cluster.Ports[0]], $"""
             distribution: redis_cluster
             read_policy: replica
             server_tls: true

@@ -19,7 +19,7 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     public async Task Resharding_UnderPipelinedLoad_NoWrongRepliesNoLostWrites()
     {
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 0);
-        await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster");
+        await using var proxy = await TestProxy.StartRedisAsync([cluster.Ports[0]], "distribution: redis_cluster");
         var nodes = await cluster.NodesAsync();
         var source = nodes.First(n => n.IsMaster);
         var target = nodes.First(n => n.IsMaster && n.Id != source.Id);
@@ -111,7 +111,7 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     public async Task SeedWithoutClusterMode_RefreshFails_CommandsGoToTheSeed()
     {
         using var plain = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([plain.Port], "distribution: redis_cluster");
+        await using var proxy = await TestProxy.StartRedisAsync([plain.Port], "distribution: redis_cluster");
         using var c = new RespConnection(proxy.Port);
         Assert.Equal("+OK\r\n", await c.CallAsync("MSET", "a", "1", "b", "2"));
         Assert.Equal("*2\r\n$1\r\n1\r\n$1\r\n2\r\n", await c.CallAsync("MGET", "a", "b"));
@@ -139,7 +139,7 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
         using (a)
         using (b)
         {
-            await using var proxy = await RedisServer.StartProxyAsync([a.Port], "distribution: redis_cluster");
+            await using var proxy = await TestProxy.StartRedisAsync([a.Port], "distribution: redis_cluster");
             using var c = new RespConnection(proxy.Port);
             var reply = await c.CallAsync("GET", "foo");
             Assert.Matches(@"^-MOVED 12182 127\.0\.0\.1:\d+\r\n$", reply);
@@ -159,9 +159,9 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     public async Task MasterKilled_UnderLoad_WritesSucceedAgainOnThePromotedReplica()
     {
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
-        await using var proxy = await RedisServer.StartProxyAsync([cluster.Ports[0], cluster.Ports[1]], "distribution: redis_cluster\ntimeout: 2000");
+        await using var proxy = await TestProxy.StartRedisAsync([cluster.Ports[0], cluster.Ports[1]], "distribution: redis_cluster\ntimeout: 2000");
         // A second proxy reads under prefer_master: from the replica while the master is down.
-        await using var readProxy = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster\ntimeout: 2000\nread_policy: prefer_master");
+        await using var readProxy = await TestProxy.StartRedisAsync([cluster.Ports[0]], "distribution: redis_cluster\ntimeout: 2000\nread_policy: prefer_master");
         var nodes = await cluster.NodesAsync();
         // A master that is not a seed: once it has left the map for the grace period, it leaves the server list.
         var victim = nodes.First(n => n.IsMaster && n.Port != cluster.Ports[0] && n.Port != cluster.Ports[1]);
@@ -287,8 +287,8 @@ public sealed class RedisClusterTopologyTests(ITestOutputHelper output)
     public async Task ReplicaKilled_PreferReplicaReadsTheMaster_ReplicaPolicyRefuses()
     {
         using var cluster = await RedisCluster.StartAsync(masters: 3, replicasPerMaster: 1);
-        await using var prefer = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster\nread_policy: prefer_replica");
-        await using var strict = await RedisServer.StartProxyAsync([cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
+        await using var prefer = await TestProxy.StartRedisAsync([cluster.Ports[0]], "distribution: redis_cluster\nread_policy: prefer_replica");
+        await using var strict = await TestProxy.StartRedisAsync([cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
         var nodes = await cluster.NodesAsync();
         var victim = nodes.First(n => !n.IsMaster);
         var master = nodes.Single(n => n.Id == victim.MasterId);

@@ -43,7 +43,7 @@ public sealed class BinaryDifferentialTests
     {
         using var direct = ExternalProcess.StartMemcached();
         using var backend = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         var mismatches = await CompareAsync(direct.Port, proxy.Port, static r => r);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
@@ -56,7 +56,7 @@ public sealed class BinaryDifferentialTests
         using var b2 = ExternalProcess.StartMemcached();
         using var b3 = ExternalProcess.StartMemcached();
         // md5 ketama spreads these keys over all three servers (fnv1a_64 leaves s2 almost none of them).
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
         var mismatches = await CompareAsync(direct.Port, proxy.Port, WithoutCas);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
         // The corpus really spread over the servers.
@@ -118,7 +118,7 @@ public sealed class BinaryDifferentialTests
         using var direct = ExternalProcess.StartMemcached();
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port]);
         var pipeline = Concat(
             SetPacket("split-a", "alpha", 1, opcode: SetQ),
             SetPacket("split-b", "beta", 2),
@@ -149,7 +149,7 @@ public sealed class BinaryDifferentialTests
     {
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port]);
         for (var cut = 2024; cut <= 2096; cut += 8)
         {
             var v1 = new string('a', 1900 + cut % 50);

@@ -39,7 +39,7 @@ public sealed class BinaryFuzzTests
     {
         using var direct = ExternalProcess.StartMemcached();
         using var backend = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         var random = new Random(15);
         var failures = new List<string>();
         var replied = 0;

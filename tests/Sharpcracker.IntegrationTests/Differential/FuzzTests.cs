@@ -164,7 +164,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
         output.WriteLine($"seed {seed}, {seconds} s");
         using var m1 = ExternalProcess.StartMemcached();
         using var m2 = ExternalProcess.StartMemcached();
-        using var proxy = ProxyProcess.Start([m1.Port, m2.Port], "hash: md5\nrequest_size_limit: 1048576\ntimeout: 5000");
+        using var proxy = TestProxy.StartMemcachedProcess([m1.Port, m2.Port], "hash: md5\nrequest_size_limit: 1048576\ntimeout: 5000");
         var deadline = DateTime.UtcNow.AddSeconds(seconds);
         var failures = new List<string>();
         var checks = 0;
@@ -204,7 +204,7 @@ public sealed class FuzzTests(ITestOutputHelper output)
     public async Task RegressionCorpus_EveryInputEndsAndTheProxyKeepsServing()
     {
         using var m1 = ExternalProcess.StartMemcached();
-        using var proxy = ProxyProcess.Start([m1.Port], "request_size_limit: 1048576\ntimeout: 5000");
+        using var proxy = TestProxy.StartMemcachedProcess([m1.Port], "request_size_limit: 1048576\ntimeout: 5000");
         var random = new Random(1);
         var entries = FuzzCorpus.Load();
         Assert.NotEmpty(entries);

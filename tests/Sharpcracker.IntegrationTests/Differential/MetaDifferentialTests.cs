@@ -24,7 +24,7 @@ public sealed partial class MetaDifferentialTests
     {
         using var direct = ExternalProcess.StartMemcached();
         using var backend = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         var mismatches = await CompareAsync(direct.Port, proxy.Port, normalizeCas: false);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
@@ -36,7 +36,7 @@ public sealed partial class MetaDifferentialTests
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
         using var b3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port, b3.Port]);
         var mismatches = await CompareAsync(direct.Port, proxy.Port, normalizeCas: true);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
         // The corpus must really have been spread: every backend served some of it.

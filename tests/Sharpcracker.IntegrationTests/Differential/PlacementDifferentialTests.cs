@@ -113,7 +113,7 @@ public sealed class PlacementDifferentialTests(ITestOutputHelper output)
 
             var scPort = FreePort.Next();
             int[] actual;
-            await using (var proxy = await ProxyInstance.StartAsync(PoolYaml(scPort, hash, distribution, tag, ports, weightList, nameList), scPort))
+            await using (var proxy = await TestProxy.StartAsync(PoolYaml(scPort, hash, distribution, tag, ports, weightList, nameList), scPort))
             {
                 await StoreAllAsync(proxy.Port, keys, 's', "Sharpcracker");
                 actual = await LocateAsync(ports, keys, 's');
@@ -155,7 +155,7 @@ public sealed class PlacementDifferentialTests(ITestOutputHelper output)
         }
         var keys = GenerateKeys(StableSeed("random"), withTags: false);
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(PoolYaml(port, "md5", "random", null, backends.Ports, [1, 1, 1], null), port);
+        await using var proxy = await TestProxy.StartAsync(PoolYaml(port, "md5", "random", null, backends.Ports, [1, 1, 1], null), port);
         await StoreAllAsync(proxy.Port, keys, 's', "Sharpcracker");
         var placement = await LocateAsync(backends.Ports, keys, 's');
         for (var server = 0; server < 3; server++)

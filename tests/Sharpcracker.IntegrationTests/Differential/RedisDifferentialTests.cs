@@ -20,7 +20,7 @@ public sealed class RedisDifferentialTests
     {
         using var direct = RedisServer.Start();
         using var backend = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
         var mismatches = await CompareAsync(direct.Port, proxy.Port, RedisCorpus.All);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
@@ -33,7 +33,7 @@ public sealed class RedisDifferentialTests
         using var b2 = RedisServer.Start();
         using var b3 = RedisServer.Start();
         // murmur spreads this corpus's few keys over all three (fnv1a_64, the default, is famously lumpy).
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port, b3.Port], "hash: murmur");
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port, b3.Port], "hash: murmur");
         var mismatches = await CompareAsync(direct.Port, proxy.Port, RedisCorpus.All.Where(c => !c.SameServerOnly).ToList());
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
         // The keys really were spread: every backend holds some of them.
@@ -52,7 +52,7 @@ public sealed class RedisDifferentialTests
         using var direct = RedisServer.Start();
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port]);
         var commands = RedisCorpus.All.Where(c => !c.SameServerOnly).ToList();
         var bytes = commands.SelectMany(c => RespConnection.Encode(c.Args)).ToArray();
         var expected = await SendAllAsync(direct.Port, bytes, commands.Count);
@@ -70,7 +70,7 @@ public sealed class RedisDifferentialTests
         using var direct = RedisServer.Start();
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port]);
         var commands = RedisCorpus.All.Where(c => !c.SameServerOnly).ToList();
         var bytes = commands.SelectMany(c => RespConnection.Encode(c.Args)).ToArray();
         var expected = await SendAllAsync(direct.Port, bytes, commands.Count);

@@ -24,14 +24,14 @@ public sealed class WorkerEngineTests
 
             """;
 
-    private static async Task<ProxyInstance> StartAsync(IEnumerable<int> servers, string extra = "", int threads = Workers)
+    private static async Task<TestProxy> StartAsync(IEnumerable<int> servers, string extra = "", int threads = Workers)
     {
         var port = FreePort.Next();
-        return await ProxyInstance.StartAsync(Pool(port, servers, extra), port, threads);
+        return await TestProxy.StartAsync(Pool(port, servers, extra), port, threads);
     }
 
     /// <summary>Waits until the acceptor has handed every client to a worker.</summary>
-    private static Task WaitForClientsAsync(ProxyInstance proxy, int count)
+    private static Task WaitForClientsAsync(TestProxy proxy, int count)
         => Poll.UntilAsync(() => Task.FromResult(proxy.Host.Workers.All.Sum(w => w.ClientCount) == count ? "ok" : null),
             TimeSpan.FromSeconds(10), $"{count} clients on the workers");
 
@@ -103,7 +103,7 @@ public sealed class WorkerEngineTests
         using var a = ExternalProcess.StartMemcached();
         using var b = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(Pool(port, [a.Port, b.Port]), port, Workers);
+        await using var proxy = await TestProxy.StartAsync(Pool(port, [a.Port, b.Port]), port, Workers);
         using var stop = new CancellationTokenSource();
         var served = new int[2 * Workers];
         var loops = Enumerable.Range(0, 2 * Workers).Select(client => Task.Run(async () =>
@@ -243,7 +243,7 @@ public sealed class WorkerEngineTests
     {
         var port = FreePort.Next();
         var missing = Path.Combine(Path.GetTempPath(), $"sc-missing-{Guid.NewGuid():N}.sock");
-        await using var proxy = await ProxyInstance.StartAsync($"""
+        await using var proxy = await TestProxy.StartAsync($"""
             pool:
               listen: 127.0.0.1:{port}
               servers:

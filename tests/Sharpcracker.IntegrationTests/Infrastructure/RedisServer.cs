@@ -1,6 +1,6 @@
 namespace Sharpcracker.IntegrationTests.Infrastructure;
 
-/// <summary>Real redis-server instances and Sharpcracker Redis pools for integration tests.</summary>
+/// <summary>Real redis-server instances for integration tests (a Redis pool over them: <see cref="TestProxy.StartRedisAsync"/>).</summary>
 public static class RedisServer
 {
     /// <summary>A redis-server on a free loopback port, no persistence; extra arguments appended (e.g. --requirepass).</summary>
@@ -14,22 +14,5 @@ public static class RedisServer
         };
         args.AddRange(extra);
         return ExternalProcess.Start("redis-server", args, port);
-    }
-
-    /// <summary>A one-pool Redis proxy (redis: true) over the given backend ports.</summary>
-    public static Task<ProxyInstance> StartProxyAsync(IEnumerable<int> backendPorts, string extraPoolKeys = "")
-    {
-        var port = FreePort.Next();
-        var servers = string.Join("\n", backendPorts.Select((p, i) => $"    - 127.0.0.1:{p}:1 r{i}"));
-        var extra = string.Concat(extraPoolKeys.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(k => "  " + k.Trim() + "\n"));
-        var yaml = $"""
-            pool:
-              listen: 127.0.0.1:{port}
-              redis: true
-            {extra}  servers:
-            {servers}
-
-            """;
-        return ProxyInstance.StartAsync(yaml, port);
     }
 }

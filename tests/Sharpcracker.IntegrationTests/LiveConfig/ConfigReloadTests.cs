@@ -37,7 +37,7 @@ public sealed class ConfigReloadTests
         File.WriteAllText(path, Yaml(port, [(s1.Port, 1, "a"), (s2.Port, 1, "b")]));
         try
         {
-            await using var proxy = await ProxyInstance.StartAsync(File.ReadAllText(path), port);
+            await using var proxy = await TestProxy.StartAsync(File.ReadAllText(path), port);
             await using var reloader = new ConfigReloader(proxy.Host, () => ConfigLoader.LoadFile(path), [path], NullLogger.Instance);
             var reloadsBefore = ConfigReloadCounters.Reloads;
             var failuresBefore = ConfigReloadCounters.Failures;
@@ -123,7 +123,7 @@ public sealed class ConfigReloadTests
             [(s1.Port, 1, "a"), (s2.Port, 1, "b"), (s3.Port, 3, "c")],
             [(s3.Port, 1, "c")],
         ];
-        await using var proxy = await ProxyInstance.StartAsync(Yaml(port, shapes[0]), port);
+        await using var proxy = await TestProxy.StartAsync(Yaml(port, shapes[0]), port);
         var clients = Enumerable.Range(0, 4).Select(i => new VerifyingClient(port, "c" + i)).ToList();
         try
         {
@@ -154,7 +154,7 @@ public sealed class ConfigReloadTests
         var keepPort = FreePort.Next();
         var dropPort = FreePort.Next();
         string Pool(string name, int p) => $"{name}:\n  listen: 127.0.0.1:{p}\n  servers:\n    - 127.0.0.1:{s1.Port}:1\n";
-        await using var proxy = await ProxyInstance.StartAsync(Pool("keep", keepPort) + Pool("drop", dropPort), keepPort);
+        await using var proxy = await TestProxy.StartAsync(Pool("keep", keepPort) + Pool("drop", dropPort), keepPort);
         using var keepClient = new McConnection(keepPort);
         using var dropClient = new McConnection(dropPort);
         Assert.Equal("STORED\r\n", await dropClient.RoundTripAsync("set k 0 0 1\r\nx\r\n", "STORED\r\n"));
@@ -176,7 +176,7 @@ public sealed class ConfigReloadTests
         using var s1 = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
         var yaml = $"alpha:\n  listen: 127.0.0.1:{port}\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n";
-        await using var proxy = await ProxyInstance.StartAsync(yaml, port);
+        await using var proxy = await TestProxy.StartAsync(yaml, port);
         using var client = new McConnection(port);
         Assert.Equal("STORED\r\n", await client.RoundTripAsync("set k 0 0 1\r\nx\r\n", "STORED\r\n"));
         var connectionsBefore = await DifferentialTests.StatAsync(s1.Port, "total_connections");

@@ -18,7 +18,7 @@ public sealed class AdminCommandTests
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
         var servers = new[] { s1, s2, s3 };
-        await using var proxy = await ProxyInstance.StartMemcachedAsync(servers.Select(s => s.Port));
+        await using var proxy = await TestProxy.StartMemcachedAsync(servers.Select(s => s.Port));
         using var connection = new McConnection(proxy.Port);
 
         Assert.Equal("OK\r\n", await connection.RoundTripAsync("lru_crawler sleep 250\r\n", "OK\r\n"));
@@ -60,7 +60,7 @@ public sealed class AdminCommandTests
     {
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached("-o", "no_lru_crawler");
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port]);
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync("lru_crawler crawl all\r\nget a\r\n");
         Assert.Equal("CLIENT_ERROR lru crawler disabled", await connection.ReadLineAsync());
@@ -81,7 +81,7 @@ public sealed class AdminCommandTests
     public async Task ListingsAndStreams_AreRefused_AndTheConnectionStaysUsable(string command)
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port]);
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync(command + "\r\nset k 0 0 1\r\nv\r\nget k\r\n");
         Assert.Equal("SERVER_ERROR not supported by proxy", await connection.ReadLineAsync());

@@ -47,7 +47,7 @@ public sealed class AuthTests : IDisposable
     {
         using var backend = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(Yaml(port, backend.Port, WriteAuthFile("alice:secret\nbob:hunter2\n")), port);
+        await using var proxy = await TestProxy.StartAsync(Yaml(port, backend.Port, WriteAuthFile("alice:secret\nbob:hunter2\n")), port);
         using var c = new McConnection(port);
         // Anything but the auth set is refused with memcached -Y's reply; nothing reaches the server.
         await c.SendAsync("get k\r\nversion\r\n");
@@ -79,7 +79,7 @@ public sealed class AuthTests : IDisposable
         using var direct = ExternalProcess.StartMemcached("-Y", authPath);
         using var backend = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(Yaml(port, backend.Port, authPath), port);
+        await using var proxy = await TestProxy.StartAsync(Yaml(port, backend.Port, authPath), port);
         string[] sequences =
         [
             "get k\r\n",
@@ -108,7 +108,7 @@ public sealed class AuthTests : IDisposable
     {
         using var backend = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(Yaml(port, backend.Port, WriteAuthFile("alice:secret\n")), port);
+        await using var proxy = await TestProxy.StartAsync(Yaml(port, backend.Port, WriteAuthFile("alice:secret\n")), port);
 
         // Before authentication: VERSION and SASL are served; anything else gets 0x20 and the connection closes.
         using (var c = new McConnection(port))
@@ -139,7 +139,7 @@ public sealed class AuthTests : IDisposable
         var port = FreePort.Next();
         var authPath = WriteAuthFile("alice:secret\nbob:pw\n");
         var yaml = Yaml(port, backend.Port, authPath);
-        await using var proxy = await ProxyInstance.StartAsync(yaml, port);
+        await using var proxy = await TestProxy.StartAsync(yaml, port);
         using var before = new McConnection(port);
         await before.SendAsync("set a 0 0 6\r\nbob pw\r\n");
         Assert.Equal("STORED\r\n", await ReadTextAsync(before, "STORED\r\n"));

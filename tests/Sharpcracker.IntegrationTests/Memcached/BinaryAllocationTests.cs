@@ -17,7 +17,7 @@ public sealed class BinaryAllocationTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        using var proxy = ProxyProcess.StartWithConfig($"m:\n  listen: 127.0.0.1:{port}\n  hash: md5\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, verbosity: 4);
+        using var proxy = TestProxy.StartProcess($"m:\n  listen: 127.0.0.1:{port}\n  hash: md5\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, metrics: false, "-v", "4");
         using var connection = new McConnection(port);
         var packets = new List<byte[]>();
         const int Groups = 20;

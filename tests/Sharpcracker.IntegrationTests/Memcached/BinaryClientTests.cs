@@ -19,7 +19,7 @@ public sealed class BinaryClientTests
     public async Task Memcapable_Binary_PassesAll27_OverOneServer()
     {
         using var backend = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         var output = await MemcapableAsync(proxy.Port, "-b");
         Assert.Equal(27, output.Split('\n').Count(l => l.StartsWith("binary ", StringComparison.Ordinal) && l.TrimEnd().EndsWith("[pass]", StringComparison.Ordinal)));
         Assert.Contains("All tests passed", output);
@@ -31,7 +31,7 @@ public sealed class BinaryClientTests
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
         using var b3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
         var binary = await MemcapableAsync(proxy.Port, "-b");
         Assert.Equal(27, binary.Split('\n').Count(l => l.StartsWith("binary ", StringComparison.Ordinal) && l.TrimEnd().EndsWith("[pass]", StringComparison.Ordinal)));
         var ascii = await MemcapableAsync(proxy.Port, "-a");
@@ -44,7 +44,7 @@ public sealed class BinaryClientTests
     {
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port]);
         var servers = $"--servers=127.0.0.1:{proxy.Port}";
         var dir = Directory.CreateTempSubdirectory("sc-bin-");
         try
@@ -85,7 +85,7 @@ public sealed class BinaryClientTests
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
         using var b3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
         var script = $$"""
             import pylibmc
             c = pylibmc.Client(["127.0.0.1:{{proxy.Port}}"], binary=True, behaviors={"cas": True})
@@ -131,7 +131,7 @@ public sealed class BinaryClientTests
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
         using var b3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
         var (exit, stdout, stderr) = await ToolProcess.RunAsync("java", ["-cp", "/usr/share/java/spymemcached.jar", SourceFile("SpyCheck.java"), proxy.Port.ToString()]);
         Assert.True(exit == 0, stdout + stderr);
         Assert.Equal("ok", stdout.Trim());
@@ -151,7 +151,7 @@ public sealed class BinaryClientTests
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
         using var b3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port, b3.Port], "hash: md5");
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync(Concat([.. Enumerable.Range(0, 30).Select(i => SetPacket("enyim" + i, "v" + i, (uint)(i * 1000 + 7), opcode: SetQ))]));
         uint opaque = 1000;
@@ -185,7 +185,7 @@ public sealed class BinaryClientTests
     {
         using var b1 = ExternalProcess.StartMemcached();
         using var b2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port]);
         using var text = new McConnection(proxy.Port);
         using var binary = new McConnection(proxy.Port);
         for (var i = 0; i < 10; i++)
@@ -213,7 +213,7 @@ public sealed class BinaryClientTests
     public async Task StoreOverRequestSizeLimit_TooLarge_OldValueDeleted_ConnectionKept()
     {
         using var backend = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port], "request_size_limit: 1000");
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port], "request_size_limit: 1000");
         using var connection = new McConnection(proxy.Port);
         var big = new string('x', 2000);
         await connection.SendAsync(Concat(SetPacket("tl", "old"), SetPacket("tl", big, opaque: 1), SetPacket("tl2", "keep"),
@@ -228,7 +228,7 @@ public sealed class BinaryClientTests
     public async Task ServerDown_AnswersInternalErrorWithTheReason_AndKeepsTheConnection()
     {
         var deadPort = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([deadPort]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([deadPort]);
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync(Concat(Request(Get, "k", opaque: 5), Request(Noop, opaque: 6)));
         var replies = await ReadUntilAsync(connection, Noop);
@@ -242,7 +242,7 @@ public sealed class BinaryClientTests
     public async Task ProtocolRestrictedPools_RefuseTheOtherProtocol()
     {
         using var backend = ExternalProcess.StartMemcached();
-        await using (var textOnly = await ProxyInstance.StartMemcachedAsync([backend.Port], "memcache_protocol: text"))
+        await using (var textOnly = await TestProxy.StartMemcachedAsync([backend.Port], "memcache_protocol: text"))
         {
             using var c = new McConnection(textOnly.Port);
             await c.SendAsync(Request(Noop));
@@ -250,7 +250,7 @@ public sealed class BinaryClientTests
             await c.SendAsync("\r\n");
             Assert.StartsWith("ERROR", Encoding.Latin1.GetString(await c.ReadExactlyAsync(5)));
         }
-        await using var binaryOnly = await ProxyInstance.StartMemcachedAsync([backend.Port], "memcache_protocol: binary");
+        await using var binaryOnly = await TestProxy.StartMemcachedAsync([backend.Port], "memcache_protocol: binary");
         using var t = new McConnection(binaryOnly.Port);
         await t.SendAsync("version\r\nversion\r\nversion\r\nversion\r\n");
         Assert.Empty(await t.ReadToEndAsync());

@@ -10,7 +10,7 @@ public sealed class LargeRequestTests
     {
         using var s1 = ExternalProcess.StartMemcached("-I", "8m");
         using var s2 = ExternalProcess.StartMemcached("-I", "8m");
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port]);
         using var connection = new McConnection(proxy.Port);
         foreach (var size in new[] { 1 << 20, 3 * (1 << 20) + 17 })
         {
@@ -34,7 +34,7 @@ public sealed class LargeRequestTests
     public async Task ValueOverBackendLimit_GetsMemcachedsErrorAndConnectionStaysUsable()
     {
         using var s1 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port]);
         using var connection = new McConnection(proxy.Port);
         var size = 2 << 20;
         var request = new MemoryStream();
@@ -52,7 +52,7 @@ public sealed class LargeRequestTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
         using var connection = new McConnection(proxy.Port);
         var keys = Enumerable.Range(0, 1000).Select(i => $"mk{i}").ToArray();
         var sets = new StringBuilder();

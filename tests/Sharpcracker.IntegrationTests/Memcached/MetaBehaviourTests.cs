@@ -10,7 +10,7 @@ public sealed class MetaBehaviourTests
     public async Task LocallyRejectedMsSwallowsItsDataBlockArrivingInPieces()
     {
         using var backend = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         using var connection = new McConnection(proxy.Port);
         // The data block is full of things that would be commands; all must be discarded unread.
         var block = string.Concat(Enumerable.Repeat("mn\r\nmg x v\r\nms x 1\r\n", 5000));
@@ -33,7 +33,7 @@ public sealed class MetaBehaviourTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
         using var connection = new McConnection(proxy.Port);
         // Large values on some keys make their replies take longer than the others'.
         var value = new string('z', 300_000);
@@ -71,7 +71,7 @@ public sealed class MetaBehaviourTests
     public async Task QuietCommandToAFailedServerStillReportsTheError()
     {
         var deadPort = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([deadPort]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([deadPort]);
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync("mg k v q\r\nms k 1 q\r\nx\r\nmn\r\n");
         // Errors are never hidden by q: both quiet commands report the failure.

@@ -23,7 +23,7 @@ public sealed class MetaPipelineTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
 
         var results = await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => RunClientAsync(proxy.Port, c))));
         Assert.Equal(Clients * Pipelines * CommandsPerPipeline, results.Sum(r => r.Commands));

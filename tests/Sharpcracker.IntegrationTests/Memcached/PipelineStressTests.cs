@@ -20,7 +20,7 @@ public sealed class PipelineStressTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
 
         var tasks = Enumerable.Range(0, Clients).Select(c => Task.Run(() => RunClientAsync(proxy.Port, c))).ToArray();
         var totals = await Task.WhenAll(tasks);

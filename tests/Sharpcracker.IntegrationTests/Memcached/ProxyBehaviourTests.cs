@@ -10,7 +10,7 @@ public sealed class ProxyBehaviourTests
     public async Task ClientConnectionsLimit_ClosesTheExtraClientAtAccept()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port], "client_connections: 2");
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port], "client_connections: 2");
         using var c1 = new McConnection(proxy.Port);
         using var c2 = new McConnection(proxy.Port);
         Assert.Equal("END\r\n", await c1.RoundTripAsync("get x\r\n", "END\r\n"));
@@ -28,7 +28,7 @@ public sealed class ProxyBehaviourTests
         using var alive = ExternalProcess.StartMemcached();
         var deadPort = FreePort.Next();
         // md5 spreads these short similar keys; twemproxy's fnv1a_64 famously clusters them.
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([alive.Port, deadPort], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([alive.Port, deadPort], "hash: md5");
         using var connection = new McConnection(proxy.Port);
         var sawRefused = false;
         var sawStored = false;
@@ -47,7 +47,7 @@ public sealed class ProxyBehaviourTests
     public async Task Timeout_StoppedServerGivesTimeoutErrorThenRecovers()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port], "timeout: 300");
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port], "timeout: 300");
         using var connection = new McConnection(proxy.Port);
         Assert.Equal("STORED\r\n", await connection.RoundTripAsync("set t 0 0 1\r\nx\r\n", "STORED\r\n"));
         server.Signal("STOP");
@@ -72,7 +72,7 @@ public sealed class ProxyBehaviourTests
         using var alive = ExternalProcess.StartMemcached();
         var deadPort = FreePort.Next();
         // md5 spreads these short similar keys; twemproxy's fnv1a_64 famously clusters them.
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([alive.Port, deadPort], "hash: md5");
+        await using var proxy = await TestProxy.StartMemcachedAsync([alive.Port, deadPort], "hash: md5");
         using var connection = new McConnection(proxy.Port);
         var keys = string.Join(' ', Enumerable.Range(0, 30).Select(i => "mg" + i));
         // "bogus" is answered by the proxy itself: its ERROR must come right after the single error line.
@@ -87,7 +87,7 @@ public sealed class ProxyBehaviourTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]);
         using var connection = new McConnection(proxy.Port);
         var sets = new StringBuilder();
         for (var i = 0; i < 60; i++)
@@ -109,7 +109,7 @@ public sealed class ProxyBehaviourTests
     public async Task Stats_ReturnsProxyCountersInMemcachedFormat()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port]);
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync("stats\r\n");
         var lines = new List<string>();
@@ -138,7 +138,7 @@ public sealed class ProxyBehaviourTests
               servers:
                 - 127.0.0.1:{server.Port}:1
             """;
-        await using (var proxy = await ProxyInstance.StartAsync(yaml, 0))
+        await using (var proxy = await TestProxy.StartAsync(yaml, 0))
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
             using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -163,7 +163,7 @@ public sealed class ProxyBehaviourTests
     public async Task OneBadClientDoesNotDisturbAnother()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port]);
         using var good = new McConnection(proxy.Port);
         using var bad = new McConnection(proxy.Port);
         var junk = new byte[3000];
@@ -178,7 +178,7 @@ public sealed class ProxyBehaviourTests
     public async Task HalfClosedClient_StillGetsAllReplies()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port]);
         using var connection = new McConnection(proxy.Port);
         await connection.SendAsync("set h 0 0 1\r\nx\r\nget h\r\n");
         connection.ShutdownSend();

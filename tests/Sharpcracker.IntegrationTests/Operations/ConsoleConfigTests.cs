@@ -34,7 +34,7 @@ public sealed class ConsoleConfigTests
         using var redis = RedisServer.Start("--requirepass", OldSecret);
         var (mcPort, redisPort) = (FreePort.Next(), FreePort.Next());
         var yaml = Yaml(mcPort, redisPort, redis.Port, memcached.Port, OldSecret, 30000);
-        using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
+        using var proxy = TestProxy.StartProcess(yaml, null, metrics: true);
         proxy.WaitListening(proxy.MetricsPort);
         proxy.WaitListening(redisPort);
         var port = proxy.MetricsPort;

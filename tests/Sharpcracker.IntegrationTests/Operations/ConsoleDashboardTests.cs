@@ -34,7 +34,7 @@ public sealed partial class ConsoleDashboardTests
                 - 127.0.0.1:{redis.Port}:1 r0
 
             """;
-        using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
+        using var proxy = TestProxy.StartProcess(yaml, null, metrics: true);
         proxy.WaitListening(proxy.MetricsPort);
         proxy.WaitListening(mcPort);
         await LiveConfigKit.SetThroughAsync(mcPort, "k", "v");

@@ -42,7 +42,7 @@ public sealed partial class ConsolePageTests(ITestOutputHelper output)
         Task? load = null;
         try
         {
-            using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
+            using var proxy = TestProxy.StartProcess(yaml, null, metrics: true);
             proxy.WaitListening(proxy.MetricsPort);
             proxy.WaitListening(alphaPort);
             proxy.WaitListening(betaPort);

@@ -37,7 +37,7 @@ public sealed class ConsoleReadinessTests
             """;
         try
         {
-            using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
+            using var proxy = TestProxy.StartProcess(yaml, null, metrics: true);
             proxy.WaitListening(proxy.MetricsPort);
             var port = proxy.MetricsPort;
             Assert.Equal((200, "ok\n"), await ConsoleKit.GetAsync(port, "/healthz"));

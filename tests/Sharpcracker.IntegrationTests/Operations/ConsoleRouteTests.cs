@@ -50,7 +50,7 @@ public sealed class ConsoleRouteTests
         using var m2 = ExternalProcess.StartMemcached();
         int[] backends = [m0.Port, m1.Port, m2.Port];
         var (yaml, pools) = Config(backends);
-        using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
+        using var proxy = TestProxy.StartProcess(yaml, null, metrics: true);
         proxy.WaitListening(proxy.MetricsPort);
 
         var landed = new int[backends.Length];
@@ -95,7 +95,7 @@ public sealed class ConsoleRouteTests
         using var m1 = ExternalProcess.StartMemcached();
         using var m2 = ExternalProcess.StartMemcached();
         var (yaml, _) = Config([m0.Port, m1.Port, m2.Port]);
-        using var proxy = ProxyProcessRunner.Start(yaml, metrics: true);
+        using var proxy = TestProxy.StartProcess(yaml, null, metrics: true);
         proxy.WaitListening(proxy.MetricsPort);
         var conf = Path.Combine(proxy.Directory.FullName, "nutcracker.yml");
         var status = await ConsoleKit.JsonAsync(proxy.MetricsPort, "/api/status");

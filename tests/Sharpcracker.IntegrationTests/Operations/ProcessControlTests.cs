@@ -32,28 +32,28 @@ public sealed class ProcessControlTests
         try
         {
             // -v 6 is Information: the stats port's per-connection Debug line is not written.
-            using var proxy = ProxyProcessRunner.Start(OnePool(port, backend.Port), metrics: false, "-v", "6", "-o", log);
+            using var proxy = TestProxy.StartProcess(OnePool(port, backend.Port), null, metrics: false, "-v", "6", "-o", log);
             proxy.WaitListening(proxy.StatsPort);
             const string served = "stats: served";
-            await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
+            await TestProxy.ReadStatsAsync(proxy.StatsPort);
 
             proxy.Signal("TTIN");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("log level raised to 7 (Debug)")), ReadShared(log));
+            Assert.True(await Poll.EventuallyAsync(() => ReadShared(log).Contains("log level raised to 7 (Debug)")), ReadShared(log));
             // nutcracker's line for each signal, by number and name.
             Assert.Contains("signal 21 (SIGTTIN) received, up logging level", ReadShared(log));
             proxy.Signal("USR1");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("signal 10 (SIGUSR1) received")), ReadShared(log));
-            await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => Count(ReadShared(log), served) == 1), ReadShared(log));
+            Assert.True(await Poll.EventuallyAsync(() => ReadShared(log).Contains("signal 10 (SIGUSR1) received")), ReadShared(log));
+            await TestProxy.ReadStatsAsync(proxy.StatsPort);
+            Assert.True(await Poll.EventuallyAsync(() => Count(ReadShared(log), served) == 1), ReadShared(log));
 
             proxy.Signal("TTOU");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("log level lowered to 6 (Information)")), ReadShared(log));
+            Assert.True(await Poll.EventuallyAsync(() => ReadShared(log).Contains("log level lowered to 6 (Information)")), ReadShared(log));
             Assert.Contains("signal 22 (SIGTTOU) received, down logging level", ReadShared(log));
-            await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
+            await TestProxy.ReadStatsAsync(proxy.StatsPort);
             // Log lines are written in order: once the next level change is logged, a Debug line
             // for the connection above would already be in the file.
             proxy.Signal("TTOU");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(log).Contains("log level lowered to 5 (Information)")), ReadShared(log));
+            Assert.True(await Poll.EventuallyAsync(() => ReadShared(log).Contains("log level lowered to 5 (Information)")), ReadShared(log));
             var text = ReadShared(log);
             Assert.Equal(1, Count(text, served));
             // Every line carries a timestamp.
@@ -76,22 +76,22 @@ public sealed class ProcessControlTests
         var rotated = log + ".1";
         try
         {
-            using var proxy = ProxyProcessRunner.Start(OnePool(port, backend.Port), metrics: false, "-v", "7", "-o", log);
+            using var proxy = TestProxy.StartProcess(OnePool(port, backend.Port), null, metrics: false, "-v", "7", "-o", log);
             // Not WaitListening: a probe connection would be logged as served too.
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("stats: listening")), proxy.Stderr);
-            await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => Count(ReadShared(log), "stats: served") == 1), ReadShared(log));
+            Assert.True(await Poll.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("stats: listening")), proxy.Log);
+            await TestProxy.ReadStatsAsync(proxy.StatsPort);
+            Assert.True(await Poll.EventuallyAsync(() => Count(ReadShared(log), "stats: served") == 1), ReadShared(log));
 
             File.Move(log, rotated); // what logrotate does before signalling
-            await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => Count(ReadShared(rotated), "stats: served") == 2), "before SIGHUP lines still go to the renamed file");
+            await TestProxy.ReadStatsAsync(proxy.StatsPort);
+            Assert.True(await Poll.EventuallyAsync(() => Count(ReadShared(rotated), "stats: served") == 2), "before SIGHUP lines still go to the renamed file");
 
             proxy.Signal("HUP");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("reopened log file")), "SIGHUP creates the file again");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => ReadShared(rotated).Contains("signal 1 (SIGHUP) received, reopening log file")
+            Assert.True(await Poll.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("reopened log file")), "SIGHUP creates the file again");
+            Assert.True(await Poll.EventuallyAsync(() => ReadShared(rotated).Contains("signal 1 (SIGHUP) received, reopening log file")
                 || ReadShared(log).Contains("signal 1 (SIGHUP) received, reopening log file")), "SIGHUP is logged by number and name");
-            await ProxyProcessRunner.ReadStatsAsync(proxy.StatsPort);
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => Count(ReadShared(log), "stats: served") == 1), ReadShared(log));
+            await TestProxy.ReadStatsAsync(proxy.StatsPort);
+            Assert.True(await Poll.EventuallyAsync(() => Count(ReadShared(log), "stats: served") == 1), ReadShared(log));
             Assert.Equal(2, Count(ReadShared(rotated), "stats: served"));
             Assert.False(proxy.Process.HasExited, "SIGHUP must not stop the process");
 
@@ -115,13 +115,13 @@ public sealed class ProcessControlTests
         Directory.CreateDirectory(Path.GetDirectoryName(pid)!);
         try
         {
-            using var proxy = ProxyProcessRunner.Start(OnePool(port, backend.Port), metrics: false, "-p", pid);
+            using var proxy = TestProxy.StartProcess(OnePool(port, backend.Port), null, metrics: false, "-p", pid);
             proxy.WaitListening(port);
             Assert.Equal(proxy.Pid.ToString(), File.ReadAllText(pid).Trim());
             proxy.Signal("INT");
             Assert.True(proxy.Process.WaitForExit(30000), "sharpcracker did not stop on SIGINT");
             Assert.False(File.Exists(pid), "pid file is removed at exit");
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => proxy.Stderr.Contains("signal 2 (SIGINT) received, exiting")), proxy.Stderr);
+            Assert.True(await Poll.EventuallyAsync(() => proxy.Log.Contains("signal 2 (SIGINT) received, exiting")), proxy.Log);
         }
         finally
         {
@@ -142,7 +142,7 @@ public sealed class ProcessControlTests
         int? daemonPid = null;
         try
         {
-            using (var parent = Process.Start(SharpcrackerExecutable.StartInfo(ProxyProcessRunner.StartArguments(conf, statsPort, 0).Concat(["-d", "-p", pidFile])))!)
+            using (var parent = Process.Start(SharpcrackerExecutable.StartInfo(TestProxy.Arguments(conf, statsPort, 0).Concat(["-d", "-p", pidFile])))!)
             {
                 var stdout = parent.StandardOutput.ReadToEndAsync();
                 var stderr = parent.StandardError.ReadToEndAsync();
@@ -156,7 +156,7 @@ public sealed class ProcessControlTests
             {
                 Assert.Equal("STORED\r\n", await client.RoundTripAsync("set d 0 0 1\r\nx\r\n", "STORED\r\n"));
             }
-            Assert.Contains("\"service\":\"sharpcracker\"", await ProxyProcessRunner.ReadStatsAsync(statsPort));
+            Assert.Contains("\"service\":\"sharpcracker\"", await TestProxy.ReadStatsAsync(statsPort));
 
             // Detached: its own session (session id == pid), stdio on /dev/null.
             var stat = File.ReadAllText($"/proc/{daemonPid}/stat");
@@ -171,7 +171,7 @@ public sealed class ProcessControlTests
             {
                 kill.WaitForExit();
             }
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(() => !Directory.Exists($"/proc/{daemonPid}")), "daemon did not exit on SIGINT");
+            Assert.True(await Poll.EventuallyAsync(() => !Directory.Exists($"/proc/{daemonPid}")), "daemon did not exit on SIGINT");
             Assert.False(File.Exists(pidFile), "pid file is removed at exit");
             daemonPid = null;
         }
@@ -197,7 +197,7 @@ public sealed class ProcessControlTests
         File.WriteAllText(conf, OnePool(busyPort, FreePort.Next()));
         try
         {
-            using var parent = Process.Start(SharpcrackerExecutable.StartInfo(ProxyProcessRunner.StartArguments(conf, FreePort.Next(), 0).Append("-d")))!;
+            using var parent = Process.Start(SharpcrackerExecutable.StartInfo(TestProxy.Arguments(conf, FreePort.Next(), 0).Append("-d")))!;
             var stderr = parent.StandardError.ReadToEndAsync();
             _ = parent.StandardOutput.ReadToEndAsync();
             Assert.True(parent.WaitForExit(120000), "sharpcracker -d did not return");
@@ -217,9 +217,9 @@ public sealed class ProcessControlTests
         busy.Start();
         var busyPort = ((System.Net.IPEndPoint)busy.LocalEndpoint).Port;
         var port = FreePort.Next();
-        using var proxy = ProxyProcessRunner.Start(OnePool(port, FreePort.Next()), metrics: false, "--metrics-port", busyPort.ToString());
+        using var proxy = TestProxy.StartProcess(OnePool(port, FreePort.Next()), null, metrics: false, "--metrics-port", busyPort.ToString());
         Assert.True(proxy.Process.WaitForExit(60000), "sharpcracker kept running without its metrics port");
         Assert.Equal(1, proxy.Process.ExitCode);
-        Assert.True(await ProxyProcessRunner.EventuallyAsync(() => proxy.Stderr.Contains($"metrics port {busyPort}")), proxy.Stderr);
+        Assert.True(await Poll.EventuallyAsync(() => proxy.Log.Contains($"metrics port {busyPort}")), proxy.Log);
     }
 }

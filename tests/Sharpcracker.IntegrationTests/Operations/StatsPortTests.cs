@@ -78,7 +78,7 @@ public sealed class StatsPortTests
                 - 127.0.0.1:{live.Port}:1 b1
 
             """;
-        using var proxy = ProxyProcessRunner.Start(yaml, metrics: true, "-v", "4");
+        using var proxy = TestProxy.StartProcess(yaml, null, metrics: true, "-v", "4");
         proxy.WaitListening(alphaPort);
         proxy.WaitListening(betaPort);
         proxy.WaitListening(proxy.StatsPort);
@@ -181,7 +181,7 @@ public sealed class StatsPortTests
         Dictionary<string, long> actual = [];
         bool Matches() => expected.All(e => actual.TryGetValue(e.Key, out var v) && v == e.Value);
         // Counters settle asynchronously (a closed client is counted when its session ends).
-        await ProxyProcessRunner.EventuallyAsync(async () =>
+        await Poll.EventuallyAsync(async () =>
         {
             json = await proxy.ReadStatsAsync();
             actual = Flatten(json);
@@ -296,10 +296,10 @@ public sealed class StatsPortTests
         try
         {
             using var nutcracker = ExternalProcess.Start("nutcracker", ["-c", ncConf, "-s", ncStats.ToString(), "-a", "127.0.0.1", "-i", "100", "-o", "/dev/null"], ncStats);
-            var theirs = await ProxyProcessRunner.ReadStatsAsync(ncStats);
+            var theirs = await TestProxy.ReadStatsAsync(ncStats);
 
             var (scA, scB) = (FreePort.Next(), FreePort.Next());
-            using var proxy = ProxyProcessRunner.Start(yaml(scA, scB), metrics: false);
+            using var proxy = TestProxy.StartProcess(yaml(scA, scB), null, metrics: false);
             proxy.WaitListening(scA);
             proxy.WaitListening(proxy.StatsPort);
             var ours = await proxy.ReadStatsAsync();

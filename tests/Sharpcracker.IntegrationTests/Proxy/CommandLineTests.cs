@@ -48,7 +48,7 @@ public sealed class CommandLineTests
     {
         using var memcached = ExternalProcess.StartMemcached();
         var metricsPort = FreePort.Next();
-        using var proxy = ProxyProcess.Start([memcached.Port], "", "--threads", "3", "--metrics-port", metricsPort.ToString());
+        using var proxy = TestProxy.StartMemcachedProcess([memcached.Port], "", "--threads", "3", "--metrics-port", metricsPort.ToString());
         var clients = Enumerable.Range(0, 3).Select(_ => new McConnection(proxy.Port)).ToList();
         try
         {

@@ -58,7 +58,7 @@ public sealed class FailureTests(ITestOutputHelper output)
         const int AllowanceMs = 1000;
         using var a = ExternalProcess.StartMemcached();
         using var b = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([a.Port, b.Port], $"hash: md5\ntimeout: {TimeoutMs}\nserver_retry_timeout: 2000");
+        await using var proxy = await TestProxy.StartMemcachedAsync([a.Port, b.Port], $"hash: md5\ntimeout: {TimeoutMs}\nserver_retry_timeout: 2000");
         using var client = new McConnection(proxy.Port);
         var (onA, onB) = await SplitKeysAsync(client, a.Port, "stop");
 
@@ -124,7 +124,7 @@ public sealed class FailureTests(ITestOutputHelper output)
         using var a = ExternalProcess.StartMemcached();
         var b = ExternalProcess.StartMemcached();
         var bPort = b.Port;
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([a.Port, bPort],
+        await using var proxy = await TestProxy.StartMemcachedAsync([a.Port, bPort],
             $"hash: md5\ntimeout: 1000\nauto_eject_hosts: true\nserver_failure_limit: 2\nserver_retry_timeout: {RetryMs}");
         using var client = new McConnection(proxy.Port);
         var (_, onB) = await SplitKeysAsync(client, a.Port, "kill");
@@ -176,7 +176,7 @@ public sealed class FailureTests(ITestOutputHelper output)
             }
             return Volatile.Read(ref healthy) ? "END\r\n" : "GARBAGE\r\n";
         });
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port],
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port],
             "timeout: 1000\nauto_eject_hosts: true\nserver_failure_limit: 1\nserver_retry_timeout: 300");
         using var client = new McConnection(proxy.Port);
         // A garbage reply is a desync: the request fails, the connection goes, the server is ejected.
@@ -222,7 +222,7 @@ public sealed class FailureTests(ITestOutputHelper output)
             await Task.Yield();
             return "END\r\n";
         });
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         using var client = new McConnection(proxy.Port);
         await client.SendAsync("get a\r\nget b\r\nget c\r\n");
         for (var i = 0; i < 3; i++)
@@ -244,7 +244,7 @@ public sealed class FailureTests(ITestOutputHelper output)
     public async Task WithoutAutoEject_ReconnectsBackOff_RequestsFailFastWithoutAConnectPerRequest()
     {
         using var backend = new FakeBackend((_, _) => null) { CloseOnAccept = true };
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port], "server_retry_timeout: 5000");
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port], "server_retry_timeout: 5000");
         using var client = new McConnection(proxy.Port);
         var watch = Stopwatch.StartNew();
         const int Requests = 300;
@@ -264,7 +264,7 @@ public sealed class FailureTests(ITestOutputHelper output)
     public async Task RefusedServer_EveryRequestGetsConnectionRefused()
     {
         var deadPort = FreePort.Next(); // nothing listens
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([deadPort], "server_retry_timeout: 5000");
+        await using var proxy = await TestProxy.StartMemcachedAsync([deadPort], "server_retry_timeout: 5000");
         using var client = new McConnection(proxy.Port);
         for (var i = 0; i < 100; i++)
         {

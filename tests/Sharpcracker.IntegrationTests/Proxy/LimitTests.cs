@@ -11,7 +11,7 @@ public sealed class LimitTests(ITestOutputHelper output)
     public async Task RequestOverSizeLimit_ObjectTooLarge_DataSwallowed_SetDeletesOldValue()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port], "request_size_limit: 1000");
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port], "request_size_limit: 1000");
         using var client = new McConnection(proxy.Port);
         Assert.Equal("STORED\r\n", await client.RoundTripAsync("set big 0 0 3\r\nold\r\n", "STORED\r\n"));
         var data = new string('x', 5000);
@@ -32,7 +32,7 @@ public sealed class LimitTests(ITestOutputHelper output)
             await release.Task; // replies are held (in order) until the test releases them
             return $"VALUE {line[4..]} 0 1\r\nv\r\nEND\r\n";
         });
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([backend.Port], "server_inflight_limit: 4");
+        await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port], "server_inflight_limit: 4");
         using var client = new McConnection(proxy.Port);
         var gets = string.Concat(Enumerable.Range(0, 100).Select(i => $"get k{i}\r\n"));
         await client.SendAsync(gets);
@@ -53,7 +53,7 @@ public sealed class LimitTests(ITestOutputHelper output)
     public async Task PipelineThenHalfClose_AtTheInflightLimit_EveryRequestIsStillAnswered()
     {
         using var server = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([server.Port], "server_inflight_limit: 2");
+        await using var proxy = await TestProxy.StartMemcachedAsync([server.Port], "server_inflight_limit: 2");
         using var client = new McConnection(proxy.Port);
         var requests = new StringBuilder();
         var expected = new StringBuilder();
@@ -73,7 +73,7 @@ public sealed class LimitTests(ITestOutputHelper output)
         const int ValueSize = 1 << 20;
         const int Gets = 600; // 600 MiB of replies if the proxy buffered them all
         using var server = ExternalProcess.StartMemcached("-I", "2m", "-m", "64");
-        using var proxy = ProxyProcess.Start([server.Port], "client_output_limit: 16777216");
+        using var proxy = TestProxy.StartMemcachedProcess([server.Port], "client_output_limit: 16777216");
         using (var setter = new McConnection(proxy.Port))
         {
             var set = new MemoryStream();
@@ -132,7 +132,7 @@ public sealed class LimitTests(ITestOutputHelper output)
     {
         var count = int.TryParse(Environment.GetEnvironmentVariable("SHARPCRACKER_IDLE_CLIENTS"), out var n) ? n : 10_000;
         using var server = ExternalProcess.StartMemcached();
-        using var proxy = ProxyProcess.Start([server.Port], "backlog: 4096\npreconnect: true");
+        using var proxy = TestProxy.StartMemcachedProcess([server.Port], "backlog: 4096\npreconnect: true");
         using (var warm = new McConnection(proxy.Port))
         {
             Assert.Equal("STORED\r\n", await warm.RoundTripAsync("set idle 0 0 1\r\nx\r\n", "STORED\r\n"));
@@ -155,7 +155,7 @@ public sealed class LimitTests(ITestOutputHelper output)
             }
             var connectMs = watch.ElapsedMilliseconds;
             // Every connection is accepted and held by a session before memory is read.
-            Assert.True(await ProxyProcessRunner.EventuallyAsync(async () => await proxy.ClientConnectionsAsync() >= count, 60),
+            Assert.True(await Poll.EventuallyAsync(async () => await proxy.ClientConnectionsAsync() >= count, 60),
                 "the proxy did not accept every connection");
             var idle = proxy.ResidentBytes();
             var perIdle = (idle - before) / (double)count;

@@ -20,7 +20,7 @@ public sealed class LoadGenTests
     {
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port]);
+        await using var proxy = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port]);
         var result = await LoadRunner.RunAsync(new LoadOptions
         {
             Port = proxy.Port,

@@ -45,9 +45,9 @@ public sealed class TopologyTests
     public async Task Chain_ThreeProxiesDeep()
     {
         using var memcached = ExternalProcess.StartMemcached();
-        await using var third = await ProxyInstance.StartMemcachedAsync([memcached.Port]);
-        await using var second = await ProxyInstance.StartMemcachedAsync([third.Port]);
-        await using var first = await ProxyInstance.StartMemcachedAsync([second.Port]);
+        await using var third = await TestProxy.StartMemcachedAsync([memcached.Port]);
+        await using var second = await TestProxy.StartMemcachedAsync([third.Port]);
+        await using var first = await TestProxy.StartMemcachedAsync([second.Port]);
         await DriveAsync(first.Port, "chain");
         Assert.Equal("value-5-chain-m155", await LiveConfigKit.GetDirectAsync(memcached.Port, "chain-m155"));
     }
@@ -58,7 +58,7 @@ public sealed class TopologyTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         using var s3 = ExternalProcess.StartMemcached();
-        await using (var fan = await ProxyInstance.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]))
+        await using (var fan = await TestProxy.StartMemcachedAsync([s1.Port, s2.Port, s3.Port]))
         {
             await DriveAsync(fan.Port, "fan");
         }
@@ -68,9 +68,9 @@ public sealed class TopologyTests
         }
 
         using var sink = ExternalProcess.StartMemcached();
-        await using var left = await ProxyInstance.StartMemcachedAsync([sink.Port]);
-        await using var right = await ProxyInstance.StartMemcachedAsync([sink.Port]);
-        await using var front = await ProxyInstance.StartMemcachedAsync([left.Port, right.Port]);
+        await using var left = await TestProxy.StartMemcachedAsync([sink.Port]);
+        await using var right = await TestProxy.StartMemcachedAsync([sink.Port]);
+        await using var front = await TestProxy.StartMemcachedAsync([left.Port, right.Port]);
         await DriveAsync(front.Port, "back-in");
         Assert.Equal("value-7-back-in-m217", await LiveConfigKit.GetDirectAsync(sink.Port, "back-in-m217"));
     }

@@ -19,7 +19,7 @@ public sealed class RecoveryTests(ITestOutputHelper output)
         var server = ExternalProcess.StartMemcachedOnPort(port);
         // twemproxy's defaults: no auto_eject_hosts, server_retry_timeout 30000; two workers, a client on each.
         var proxyPort = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync($"""
+        await using var proxy = await TestProxy.StartAsync($"""
             pool:
               listen: 127.0.0.1:{proxyPort}
               timeout: 1000

@@ -22,7 +22,7 @@ public sealed class ShutdownTests
             }
             return "END\r\n";
         });
-        using var proxy = ProxyProcess.Start([backend.Port]);
+        using var proxy = TestProxy.StartMemcachedProcess([backend.Port]);
         using var client = new McConnection(proxy.Port);
         using var idle = new McConnection(proxy.Port);
         Assert.Equal("END\r\n", await idle.RoundTripAsync("get x\r\n", "END\r\n"));

@@ -16,7 +16,7 @@ public sealed class LargeCommandTests
     {
         using var r1 = RedisServer.Start();
         using var r2 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([r1.Port, r2.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([r1.Port, r2.Port]);
         using var client = new RespConnection(proxy.Port);
 
         var keys = Enumerable.Range(0, 5).Select(i => Encoding.ASCII.GetBytes($"{i}:large")).ToArray();

@@ -15,7 +15,7 @@ public sealed class RedisAllocationTests
         using var s1 = RedisServer.Start();
         using var s2 = RedisServer.Start();
         var port = FreePort.Next();
-        using var proxy = ProxyProcess.StartWithConfig($"r:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: murmur\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, verbosity: 4);
+        using var proxy = TestProxy.StartProcess($"r:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: murmur\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, metrics: false, "-v", "4");
         using var connection = new RespConnection(port);
         var batch = new MemoryStream();
         const int PerBatch = 100;

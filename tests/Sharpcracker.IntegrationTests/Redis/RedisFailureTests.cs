@@ -82,7 +82,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         const int AllowanceMs = 400;
         using var a = RedisServer.Start();
         using var b = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([a.Port, b.Port], $"hash: md5\ntimeout: {TimeoutMs}\nserver_retry_timeout: 2000");
+        await using var proxy = await TestProxy.StartRedisAsync([a.Port, b.Port], $"hash: md5\ntimeout: {TimeoutMs}\nserver_retry_timeout: 2000");
         using var client = new RespConnection(proxy.Port);
         var (onA, onB) = await SplitKeysAsync(client, a.Port, "stop");
 
@@ -148,7 +148,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         var bPort = FreePort.Next();
         var b = StartRedisOnPort(bPort, auth);
         var authKey = auth ? $"\nredis_auth: {Password}" : "";
-        await using var proxy = await RedisServer.StartProxyAsync([a.Port, bPort],
+        await using var proxy = await TestProxy.StartRedisAsync([a.Port, bPort],
             $"hash: md5\ntimeout: 1000\nauto_eject_hosts: true\nserver_failure_limit: 2\nserver_retry_timeout: {RetryMs}{authKey}");
         using var client = await ConnectAsync(proxy.Port, auth);
         var (_, onB) = await SplitKeysAsync(client, a.Port, "kill", auth);
@@ -194,7 +194,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
         const int ValueSize = 1 << 20;
         const int Gets = 600; // 600 MiB of replies if the proxy buffered them all
         using var server = RedisServer.Start();
-        using var proxy = ProxyProcess.Start([server.Port], "redis: true\nclient_output_limit: 16777216");
+        using var proxy = TestProxy.StartMemcachedProcess([server.Port], "redis: true\nclient_output_limit: 16777216");
         using (var setter = new RespConnection(proxy.Port))
         {
             await setter.SendAsync(RespConnection.Encode([Encoding.ASCII.GetBytes("SET"), Encoding.ASCII.GetBytes("big"), new byte[ValueSize]]));
@@ -256,7 +256,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     public async Task RequestOverSizeLimit_BulkTooLongIsAProtocolError_CommandTooLongCloses_OthersServed()
     {
         using var server = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([server.Port], "request_size_limit: 1000");
+        await using var proxy = await TestProxy.StartRedisAsync([server.Port], "request_size_limit: 1000");
         using var other = new RespConnection(proxy.Port);
         Assert.Equal("+OK\r\n", await other.CallAsync("SET", "k", new string('x', 900)));
 
@@ -282,7 +282,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     public async Task ServerInflightLimit_PausesClientsUntilRepliesDrain_RepliesStayInOrder()
     {
         using var server = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([server.Port], "server_inflight_limit: 4");
+        await using var proxy = await TestProxy.StartRedisAsync([server.Port], "server_inflight_limit: 4");
         using var client = new RespConnection(proxy.Port);
         using var watcher = new RespConnection(proxy.Port);
         Assert.Equal("+OK\r\n", await client.CallAsync("SET", "v", "x"));
@@ -319,7 +319,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     {
         using var a = RedisServer.Start();
         using var b = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([a.Port, b.Port], "server_inflight_limit: 2");
+        await using var proxy = await TestProxy.StartRedisAsync([a.Port, b.Port], "server_inflight_limit: 2");
         using var client = new RespConnection(proxy.Port);
         var requests = new MemoryStream();
         var expected = new StringBuilder();
@@ -345,7 +345,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     {
         using var a = RedisServer.Start();
         using var b = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([a.Port, b.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([a.Port, b.Port]);
         using var c = new RespConnection(proxy.Port);
         var requestsBefore = await InfoCounterAsync(c, "server_0_requests") + await InfoCounterAsync(c, "server_1_requests");
         var responsesBefore = await InfoCounterAsync(c, "server_0_responses") + await InfoCounterAsync(c, "server_1_responses");
@@ -372,7 +372,7 @@ public sealed class RedisFailureTests(ITestOutputHelper output)
     public async Task Sigterm_StopsAccepting_InFlightRedisRequestsGetTheirReplies_ThenExitsZero()
     {
         using var server = RedisServer.Start();
-        using var proxy = ProxyProcess.Start([server.Port], "redis: true");
+        using var proxy = TestProxy.StartMemcachedProcess([server.Port], "redis: true");
         using var client = new RespConnection(proxy.Port);
         using var idle = new RespConnection(proxy.Port);
         Assert.Equal("+PONG\r\n", await idle.CallAsync("PING"));

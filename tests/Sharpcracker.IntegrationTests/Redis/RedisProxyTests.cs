@@ -14,7 +14,7 @@ public sealed class RedisProxyTests
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
         using var b3 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port, b3.Port], "hash: murmur");
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port, b3.Port], "hash: murmur");
         using var c = new RespConnection(proxy.Port);
 
         var keys = Enumerable.Range(0, 30).Select(i => "mk" + i).ToArray();
@@ -59,7 +59,7 @@ public sealed class RedisProxyTests
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
         using var b3 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port, b3.Port], "hash: murmur\nhash_tag: \"{}\"");
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port, b3.Port], "hash: murmur\nhash_tag: \"{}\"");
         using var c = new RespConnection(proxy.Port);
         Assert.Equal(":2\r\n", await c.CallAsync("SADD", "{t}a", "1", "2"));
         Assert.Equal(":2\r\n", await c.CallAsync("SADD", "{t}b", "2", "3"));
@@ -90,7 +90,7 @@ public sealed class RedisProxyTests
     public async Task RedisAuthAndDb_AuthThenSelectOnEveryBackendConnection_ClientsMustAuth()
     {
         using var backend = RedisServer.Start("--requirepass", "s3cret");
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port], "redis_auth: s3cret\nredis_db: 2");
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port], "redis_auth: s3cret\nredis_db: 2");
         using var c = new RespConnection(proxy.Port);
         Assert.Equal("-NOAUTH Authentication required.\r\n", await c.CallAsync("GET", "k"));
         Assert.Equal("-NOAUTH Authentication required.\r\n", await c.CallAsync("SUBSCRIBE", "ch"));
@@ -123,7 +123,7 @@ public sealed class RedisProxyTests
     public async Task WrongBackendPassword_ClearErrorOnTheClient()
     {
         using var backend = RedisServer.Start("--requirepass", "right");
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port], "redis_auth: wrong");
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port], "redis_auth: wrong");
         using var c = new RespConnection(proxy.Port);
         Assert.Equal("+OK\r\n", await c.CallAsync("AUTH", "wrong"));
         Assert.Equal("-ERR backend authentication failed: WRONGPASS invalid username-password pair or user is disabled.\r\n", await c.CallAsync("GET", "k"));
@@ -135,7 +135,7 @@ public sealed class RedisProxyTests
     public async Task BackendDown_ErrorForTheRequest_ConnectionStaysOpen()
     {
         var deadPort = FreePort.Next();
-        await using var proxy = await RedisServer.StartProxyAsync([deadPort]);
+        await using var proxy = await TestProxy.StartRedisAsync([deadPort]);
         using var c = new RespConnection(proxy.Port);
         Assert.Equal("-ERR Connection refused\r\n", await c.CallAsync("GET", "k"));
         Assert.Equal("+PONG\r\n", await c.CallAsync("PING"));
@@ -148,7 +148,7 @@ public sealed class RedisProxyTests
         using var silent = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         silent.Start();
         var silentPort = ((System.Net.IPEndPoint)silent.LocalEndpoint).Port;
-        await using var proxy = await RedisServer.StartProxyAsync([silentPort], "timeout: 300");
+        await using var proxy = await TestProxy.StartRedisAsync([silentPort], "timeout: 300");
         using var c = new RespConnection(proxy.Port);
         await c.SendAsync([.. RespConnection.Encode("GET", "a"), .. RespConnection.Encode("PING"), .. RespConnection.Encode("SET", "b", "1")]);
         Assert.Equal("-ERR Connection timed out\r\n", await c.ReadReplyAsync());
@@ -160,7 +160,7 @@ public sealed class RedisProxyTests
     public async Task LocalCommands_AnsweredByTheProxy()
     {
         using var backend = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port], "redis_db: 3");
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port], "redis_db: 3");
         using var c = new RespConnection(proxy.Port);
         Assert.Equal("+PONG\r\n", await c.CallAsync("PING"));
         Assert.Equal(Bulk("hi there"), await c.CallAsync("ping", "hi there"));
@@ -204,7 +204,7 @@ public sealed class RedisProxyTests
     public async Task UnsupportedCommands_ClearErrorAndConnectionStaysOpen(string command, string name)
     {
         using var backend = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
         using var c = new RespConnection(proxy.Port);
         Assert.Equal($"-ERR unsupported command '{name}' in proxy mode\r\n", await c.CallAsync(command.Split(' ')));
         Assert.Equal("+PONG\r\n", await c.CallAsync("PING"));
@@ -239,7 +239,7 @@ public sealed class RedisProxyTests
     {
         using var direct = RedisServer.Start();
         using var backend = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
         var expected = await ExchangeAsync(direct.Port, input + "QUIT\r\n");
         var actual = await ExchangeAsync(proxy.Port, input + "QUIT\r\n");
         Assert.Equal(RedisDifferentialTests.Show(expected), RedisDifferentialTests.Show(actual));
@@ -250,7 +250,7 @@ public sealed class RedisProxyTests
     {
         using var direct = RedisServer.Start();
         using var backend = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
         var input = "GET " + new string('a', 70 * 1024);
         var expected = await ExchangeAsync(direct.Port, input);
         var actual = await ExchangeAsync(proxy.Port, input);
@@ -271,7 +271,7 @@ public sealed class RedisProxyTests
         using var direct = RedisServer.Start();
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port]);
         using var d = new RespConnection(direct.Port);
         using var p = new RespConnection(proxy.Port);
         var big = new byte[24 * 1024 * 1024];
@@ -313,7 +313,7 @@ public sealed class RedisAuthParsingTests
     {
         using var direct = RedisServer.Start("--requirepass", "pw");
         using var backend = RedisServer.Start("--requirepass", "pw");
-        await using var proxy = await RedisServer.StartProxyAsync([backend.Port], "redis_auth: pw");
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port], "redis_auth: pw");
         string[] inputs =
         [
             "HELLO\r\n", "HELLO 2\r\n", "HELLO 2 AUTH default bad\r\n", "foo\r\n", "GET\r\n", "GET k\r\n", "*20\r\n",

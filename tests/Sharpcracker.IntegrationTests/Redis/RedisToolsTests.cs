@@ -14,7 +14,7 @@ public sealed class RedisToolsTests
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
         using var b3 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port, b3.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port, b3.Port]);
         var (exit, stdout, stderr) = await RunAsync("redis-benchmark", "-h", "127.0.0.1", "-p", proxy.Port.ToString(),
             "-t", "set,get,incr,lpush,rpush,lpop,rpop,sadd,hset,spop,lrange,mset", "-n", "20000", "-P", "16", "-q");
         var output = stdout + stderr;
@@ -43,7 +43,7 @@ public sealed class RedisToolsTests
     {
         using var b1 = RedisServer.Start();
         using var b2 = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([b1.Port, b2.Port]);
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port]);
         var port = proxy.Port.ToString();
         Assert.Equal("OK", (await RunAsync("redis-cli", "-p", port, "SET", "cli-key", "hello world")).Out.Trim());
         Assert.Equal("hello world", (await RunAsync("redis-cli", "-p", port, "GET", "cli-key")).Out.Trim());

@@ -53,7 +53,7 @@ public sealed partial class ForkExampleTests
             }
             return "127.0.0.1:" + mapped;
         }).Replace("/tmp/gamma", unix, StringComparison.Ordinal);
-        using var proxy = ProxyProcess.StartWithConfig(yaml, ports[22121]);
+        using var proxy = TestProxy.StartProcess(yaml, ports[22121]);
         try
         {
             using var c = new RespConnection(ports[22121]);

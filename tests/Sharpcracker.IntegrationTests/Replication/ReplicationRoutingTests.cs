@@ -65,7 +65,7 @@ public sealed class ReplicationRoutingTests
         using var set = await RedisReplicaSet.StartAsync(replicas: 2);
         var port = FreePort.Next();
         var plainPort = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(ForkFile(port, plainPort, set), port, threads: 2);
+        await using var proxy = await TestProxy.StartAsync(ForkFile(port, plainPort, set), port, threads: 2);
         using var c = new RespConnection(port);
         var keys = Enumerable.Range(0, 40).Select(i => "key:" + i).ToArray();
 
@@ -177,7 +177,7 @@ public sealed class ReplicationRoutingTests
 
                 """;
         }
-        await using var proxy = await ProxyInstance.StartAsync(pools, ports["master"], threads: 2);
+        await using var proxy = await TestProxy.StartAsync(pools, ports["master"], threads: 2);
         using (var w = new RespConnection(ports["master"]))
         {
             for (var i = 0; i < 20; i++)

@@ -156,7 +156,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         using var set = await RedisReplicaSet.StartAsync(replicas: 2);
         await set.StartSentinelsAsync(Group);
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(PoolYaml("hakill", port, set, "prefer_replica"), port, threads: 2);
+        await using var proxy = await TestProxy.StartAsync(PoolYaml("hakill", port, set, "prefer_replica"), port, threads: 2);
         await WaitWritableAsync(port);
         using (var c = new RespConnection(port))
         {
@@ -262,7 +262,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
         using var set = await RedisReplicaSet.StartAsync(replicas: 2);
         await set.StartSentinelsAsync(Group);
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync(PoolYaml("harepeat", port, set, "replica"), port, threads: 2);
+        await using var proxy = await TestProxy.StartAsync(PoolYaml("harepeat", port, set, "replica"), port, threads: 2);
         await WaitWritableAsync(port);
         var clock = Stopwatch.StartNew();
         using var watcher = new SwitchWatcher(set, clock);
@@ -362,7 +362,7 @@ public sealed class SentinelShardingTests
                 - 127.0.0.1:{b.Master.Port}:2 group-b
 
             """;
-        await using var proxy = await ProxyInstance.StartAsync(yaml, port, threads: 2);
+        await using var proxy = await TestProxy.StartAsync(yaml, port, threads: 2);
         using var c = new RespConnection(port);
         await Poll.UntilAsync(async () => await c.CallAsync("SET", "probe", "1") == "+OK\r\n" ? "" : null, TimeSpan.FromSeconds(30), "both groups discovered");
         var keys = Enumerable.Range(0, 200).Select(i => i % 10 == 0 ? $"{{tag}}:{i}" : $"key:{i}").ToArray();

@@ -23,7 +23,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
         return ExternalProcess.Start("redis-server", args, port);
     }
 
-    private static ServerPool Pool(ProxyInstance proxy) => proxy.Host.Pools.Single();
+    private static ServerPool Pool(TestProxy proxy) => proxy.Host.Pools.Single();
 
     [Fact]
     public async Task MemcachedZ_Backends_ServeThroughProxy_AndBothSidesTls()
@@ -36,7 +36,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
             tls_cert_file: {certs.Cert("server")}
             tls_key_file: {certs.Key("server")}
             """;
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m1.Port, m2.Port], keys);
+        await using var proxy = await TestProxy.StartMemcachedAsync([m1.Port, m2.Port], keys);
         await using var ssl = await certs.ConnectAsync(proxy.Port);
         var sets = string.Concat(Enumerable.Range(0, 40).Select(i => $"set z{i} 0 0 3\r\nv{i:00}\r\n"));
         Assert.Equal(string.Concat(Enumerable.Repeat("STORED\r\n", 40)), await TestCertificates.CallAsync(ssl, sets, string.Concat(Enumerable.Repeat("STORED\r\n", 40))));
@@ -53,7 +53,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
     public async Task RedisTlsPort_WithAuthAndSelect_OverTls()
     {
         using var redis = StartTlsRedis("--requirepass", "sekrit");
-        await using var proxy = await RedisServer.StartProxyAsync([redis.Port], $"""
+        await using var proxy = await TestProxy.StartRedisAsync([redis.Port], $"""
             redis_auth: sekrit
             redis_db: 3
             server_tls: true
@@ -76,7 +76,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
     {
         // 3 MB values: many records, partial sends on both sides (EPOLLOUT with ciphertext pending).
         using var redis = StartTlsRedis();
-        await using var proxy = await RedisServer.StartProxyAsync([redis.Port], $"""
+        await using var proxy = await TestProxy.StartRedisAsync([redis.Port], $"""
             server_tls: true
             server_tls_ca_file: {certs.CaFile}
             tls_cert_file: {certs.Cert("server")}
@@ -99,7 +99,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
     public async Task WrongNameCertificate_IsRefused_ButAcceptedWithVerifyOff()
     {
         using var wrong = StartTlsMemcached("wrong");
-        await using (var proxy = await ProxyInstance.StartMemcachedAsync([wrong.Port], $"server_tls: true\n  server_tls_ca_file: {certs.CaFile}"))
+        await using (var proxy = await TestProxy.StartMemcachedAsync([wrong.Port], $"server_tls: true\n  server_tls_ca_file: {certs.CaFile}"))
         {
             using var client = new McConnection(proxy.Port);
             await client.SendAsync("get k\r\n");
@@ -108,7 +108,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
             Assert.Equal(1, Pool(proxy).Stats.ServerTls.Failures);
             Assert.Equal(0, Pool(proxy).Stats.ServerTls.Handshakes);
         }
-        await using (var proxy = await ProxyInstance.StartMemcachedAsync([wrong.Port], $"server_tls: true\n  server_tls_ca_file: {certs.CaFile}\n  server_tls_verify: false"))
+        await using (var proxy = await TestProxy.StartMemcachedAsync([wrong.Port], $"server_tls: true\n  server_tls_ca_file: {certs.CaFile}\n  server_tls_verify: false"))
         {
             using var client = new McConnection(proxy.Port);
             await client.SendAsync("get k\r\n");
@@ -121,7 +121,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
     {
         // The test CA is not in the system store: verification against the system's roots fails.
         using var m = StartTlsMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], "server_tls: true");
+        await using var proxy = await TestProxy.StartMemcachedAsync([m.Port], "server_tls: true");
         using var client = new McConnection(proxy.Port);
         await client.SendAsync("get k\r\n");
         Assert.Equal("SERVER_ERROR ", Encoding.Latin1.GetString(await client.ReadExactlyAsync("SERVER_ERROR ".Length)));
@@ -135,7 +135,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
         using var sink = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         sink.Start();
         var port = ((System.Net.IPEndPoint)sink.LocalEndpoint).Port;
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([port], "server_tls: true\n  tls_handshake_timeout: 300");
+        await using var proxy = await TestProxy.StartMemcachedAsync([port], "server_tls: true\n  tls_handshake_timeout: 300");
         using var client = new McConnection(proxy.Port);
         await client.SendAsync("get k\r\n");
         using var accepted = await sink.AcceptSocketAsync();
@@ -149,7 +149,7 @@ public sealed class BackendTlsTests(TestCertificates certs) : IClassFixture<Test
     {
         var m = StartTlsMemcached();
         var port = m.Port;
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([port], $"""
+        await using var proxy = await TestProxy.StartMemcachedAsync([port], $"""
             server_tls: true
             server_tls_ca_file: {certs.CaFile}
             auto_eject_hosts: true

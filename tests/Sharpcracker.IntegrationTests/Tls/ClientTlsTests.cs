@@ -15,7 +15,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         {extra}
         """;
 
-    private static ServerPool Pool(ProxyInstance proxy) => proxy.Host.Pools.Single();
+    private static ServerPool Pool(TestProxy proxy) => proxy.Host.Pools.Single();
 
     [Fact]
     public async Task MemcachedText_OverTls_FromPythonSsl_AndPlaintextPoolSeesTheSameServers()
@@ -27,7 +27,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         var servers = $"    - 127.0.0.1:{m1.Port}:1 s0\n    - 127.0.0.1:{m2.Port}:1 s1\n";
         var yaml = $"secure:\n  listen: 127.0.0.1:{tlsPort}\n  tls_cert_file: {certs.Cert("server")}\n  tls_key_file: {certs.Key("server")}\n  servers:\n{servers}"
             + $"plain:\n  listen: 127.0.0.1:{plainPort}\n  servers:\n{servers}";
-        await using var proxy = await ProxyInstance.StartAsync(yaml, tlsPort);
+        await using var proxy = await TestProxy.StartAsync(yaml, tlsPort);
 
         // Python's ssl module: 20 keys set and read back over TLS, one pipelined batch with a 200 KB value.
         var script = $$"""
@@ -66,7 +66,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     public async Task RedisCli_Tls_WithCacert_ThroughTlsPool()
     {
         using var redis = RedisServer.Start();
-        await using var proxy = await RedisServer.StartProxyAsync([redis.Port], TlsKeys());
+        await using var proxy = await TestProxy.StartRedisAsync([redis.Port], TlsKeys());
         var port = proxy.Port.ToString();
         Assert.Equal("OK", (await RunAsync("redis-cli", "--tls", "--cacert", certs.CaFile, "-p", port, "SET", "tls-key", "over tls")).Output.Trim());
         Assert.Equal("over tls", (await RunAsync("redis-cli", "--tls", "--cacert", certs.CaFile, "-p", port, "GET", "tls-key")).Output.Trim());
@@ -82,7 +82,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     public async Task ClientCertificates_FromTheCa_Accepted_OthersRefused_AndCounted()
     {
         using var m = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], TlsKeys($"tls_ca_file: {certs.CaFile}\n  tls_verify_client: true"));
+        await using var proxy = await TestProxy.StartMemcachedAsync([m.Port], TlsKeys($"tls_ca_file: {certs.CaFile}\n  tls_verify_client: true"));
         await using (var ok = await certs.ConnectAsync(proxy.Port, "client"))
         {
             Assert.Equal("STORED\r\n", await TestCertificates.CallAsync(ok, "set cc 0 0 1\r\nx\r\n", "\r\n"));
@@ -106,7 +106,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     public async Task PlaintextClient_OnTlsPort_IsClosed_Counted_AndOthersUnaffected()
     {
         using var m = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], TlsKeys());
+        await using var proxy = await TestProxy.StartMemcachedAsync([m.Port], TlsKeys());
         await using var good = await certs.ConnectAsync(proxy.Port);
         Assert.Equal("STORED\r\n", await TestCertificates.CallAsync(good, "set pk 0 0 1\r\ny\r\n", "\r\n"));
 
@@ -125,7 +125,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     public async Task StalledHandshake_TimesOut_AndIsCounted_WhileOthersWork()
     {
         using var m = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], TlsKeys("tls_handshake_timeout: 300"));
+        await using var proxy = await TestProxy.StartMemcachedAsync([m.Port], TlsKeys("tls_handshake_timeout: 300"));
         // One connects and says nothing; another sends half a ClientHello record header and stops.
         using var silent = new McConnection(proxy.Port);
         using var half = new McConnection(proxy.Port);
@@ -148,7 +148,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
         {
             var path = Path.Combine(dir.FullName, "proxy.sock");
             var yaml = $"unix:\n  listen: {path}\n  tls_cert_file: {certs.Cert("server")}\n  tls_key_file: {certs.Key("server")}\n  servers:\n    - 127.0.0.1:{m.Port}:1\n";
-            await using var proxy = await ProxyInstance.StartAsync(yaml, 0);
+            await using var proxy = await TestProxy.StartAsync(yaml, 0);
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             await socket.ConnectAsync(new UnixDomainSocketEndPoint(path));
             await using var ssl = await certs.AuthenticateAsync(new NetworkStream(socket, ownsSocket: true));
@@ -166,7 +166,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     {
         using var m1 = ExternalProcess.StartMemcached();
         using var m2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m1.Port, m2.Port], TlsKeys());
+        await using var proxy = await TestProxy.StartMemcachedAsync([m1.Port, m2.Port], TlsKeys());
         var clients = Enumerable.Range(0, 8).Select(async c =>
         {
             await using var ssl = await certs.ConnectAsync(proxy.Port);
@@ -197,7 +197,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     public async Task MetaCommands_OverTls()
     {
         using var m = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], TlsKeys());
+        await using var proxy = await TestProxy.StartMemcachedAsync([m.Port], TlsKeys());
         await using var ssl = await certs.ConnectAsync(proxy.Port);
         Assert.Equal("HD\r\nVA 2\r\nhi\r\nMN\r\n", await TestCertificates.CallAsync(ssl, "ms mk 2\r\nhi\r\nmg mk v\r\nmn\r\n", "MN\r\n"));
     }
@@ -206,7 +206,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     public async Task CloseNotify_AfterRequests_RepliesStillArrive_ThenClosed()
     {
         using var m = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m.Port], TlsKeys());
+        await using var proxy = await TestProxy.StartMemcachedAsync([m.Port], TlsKeys());
         await using var ssl = await certs.ConnectAsync(proxy.Port);
         await ssl.WriteAsync(Encoding.Latin1.GetBytes("set hc 0 0 1\r\nq\r\nget hc\r\n"));
         await ssl.ShutdownAsync(); // TLS close_notify: the client will send nothing more
@@ -222,7 +222,7 @@ public sealed class ClientTlsTests(TestCertificates certs) : IClassFixture<TestC
     {
         using var m1 = ExternalProcess.StartMemcached();
         using var m2 = ExternalProcess.StartMemcached();
-        await using var proxy = await ProxyInstance.StartMemcachedAsync([m1.Port, m2.Port], TlsKeys());
+        await using var proxy = await TestProxy.StartMemcachedAsync([m1.Port, m2.Port], TlsKeys());
         await using var ssl = await certs.ConnectAsync(proxy.Port);
         // set, get, getk of two keys (likely on two servers), then noop as the batch's end.
         var request = BinaryPacket.Concat(

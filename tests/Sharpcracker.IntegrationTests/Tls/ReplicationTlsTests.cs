@@ -44,11 +44,11 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
     }
 
     /// <summary>A pool "tlsrepl" with the fork's master rule, read_policy replica and server_tls, trusting the test CA or only the system's roots.</summary>
-    private Task<ProxyInstance> StartForkProxyAsync(ExternalProcess master, ExternalProcess replica, bool trustTheCa)
+    private Task<TestProxy> StartForkProxyAsync(ExternalProcess master, ExternalProcess replica, bool trustTheCa)
     {
         var port = FreePort.Next();
         var ca = trustTheCa ? $"  server_tls_ca_file: {certs.CaFile}\n" : "";
-        return ProxyInstance.StartAsync($"""
+        return TestProxy.StartAsync($"""
             tlsrepl:
               listen: 127.0.0.1:{port}
               redis: true
@@ -153,7 +153,7 @@ public sealed class ReplicationTlsTests(TestCertificates certs) : IClassFixture<
         }, TimeSpan.FromSeconds(20), "the sentinel connected to the replica over TLS");
 
         var port = FreePort.Next();
-        await using var proxy = await ProxyInstance.StartAsync($"""
+        await using var proxy = await TestProxy.StartAsync($"""
             ha:
               listen: 127.0.0.1:{port}
               redis: true

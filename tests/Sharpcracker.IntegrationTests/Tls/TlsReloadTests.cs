@@ -21,7 +21,7 @@ public sealed class TlsReloadTests(TestCertificates certs) : IClassFixture<TestC
             var port = FreePort.Next();
             var conf = Path.Combine(dir.FullName, "nutcracker.yml");
             File.WriteAllText(conf, $"p:\n  listen: 127.0.0.1:{port}\n  tls_cert_file: proxy.crt\n  tls_key_file: proxy.key\n  servers:\n    - 127.0.0.1:{m1.Port}:1 a\n    - 127.0.0.1:{m2.Port}:1 b\n");
-            await using var proxy = await ProxyInstance.StartAsync(File.ReadAllText(conf).Replace("proxy.", dir.FullName + "/proxy."), port);
+            await using var proxy = await TestProxy.StartAsync(File.ReadAllText(conf).Replace("proxy.", dir.FullName + "/proxy."), port);
             var oldThumbprint = Thumbprint(certs.Cert("server"));
             var newThumbprint = Thumbprint(certs.Cert("server2"));
 
