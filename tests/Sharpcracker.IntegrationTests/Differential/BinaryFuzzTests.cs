@@ -5,10 +5,12 @@ namespace Sharpcracker.IntegrationTests.Differential;
 
 /// <summary>
 /// Random packet streams (valid and mutated headers: lengths, opcodes, extras) sent to memcached
-/// and through the proxy over one server, each followed by the end of the client's input. The
-/// proxy must send memcached's bytes (cas values aside); it may send more only where memcached
-/// drops replies it had queued (it closes on a bad packet before writing them, or holds an
-/// error until a swallow that never completes) — docs/compatibility.md.
+/// and through the proxy over one server, each ending with a NOOP and the end of the client's input.
+/// Every stream memcached reads whole (it answers the NOOP), the proxy answers with the same bytes
+/// (cas values aside). Where memcached closes first (on a bad packet, dropping the replies it had
+/// queued, or holding an error until a swallow that never completes — docs/compatibility.md) the
+/// proxy sends memcached's bytes, then at most whole replies to the packets before that one, and
+/// never the NOOP's.
 /// </summary>
 public sealed class BinaryFuzzTests
 {
@@ -35,29 +37,49 @@ public sealed class BinaryFuzzTests
     }
 
     [Fact]
-    public async Task MutatedStreams_ProxyRepliesStartWithMemcachedsBytes()
+    public async Task MutatedStreams_ProxyRepliesEqualMemcachedsBytes()
     {
         using var direct = ExternalProcess.StartMemcached();
         using var backend = ExternalProcess.StartMemcached();
         await using var proxy = await TestProxy.StartMemcachedAsync([backend.Port]);
         var random = new Random(15);
         var failures = new List<string>();
-        var replied = 0;
+        var identical = 0;
         for (var n = 0; n < 400; n++)
         {
             var packets = Enumerable.Range(0, random.Next(1, 7)).Select(_ => RandomPacket(random)).Append(Request(0x0a, opaque: 99));
             var bytes = Concat([.. packets]);
             var expected = WithoutCas(await RunAsync(direct.Port, bytes));
             var actual = WithoutCas(await RunAsync(proxy.Port, bytes));
-            replied += expected.Length > 0 ? 1 : 0;
-            if (!actual.AsSpan().StartsWith(expected))
+            var proxyReplies = Split(actual, out var proxyRemainder);
+            bool ok;
+            if (AnswersTheNoop(Split(expected, out _)))
             {
-                failures.Add($"{Convert.ToHexString(bytes)}\n  memcached: {BinaryDifferentialTests.Describe(expected)}\n  proxy:     {BinaryDifferentialTests.Describe(actual)}");
+                // memcached read the whole stream: the proxy's bytes are the same, to the last byte.
+                ok = actual.AsSpan().SequenceEqual(expected);
+            }
+            else
+            {
+                // memcached closed before the NOOP: on a packet it closes on (bad magic, bytes after a TOUCH/GAT
+                // body that are no packet), dropping the replies it had queued, or holding an error until a
+                // swallow that never completes (docs/compatibility.md). The proxy sends what memcached sent, then
+                // at most whole replies to the packets memcached had read, and stops at the same packet: never
+                // the NOOP's reply.
+                ok = actual.AsSpan().StartsWith(expected) && proxyRemainder == 0 && !AnswersTheNoop(proxyReplies);
+            }
+            identical += actual.AsSpan().SequenceEqual(expected) ? 1 : 0;
+            if (!ok)
+            {
+                failures.Add($"#{n} {Convert.ToHexString(bytes)}\n  memcached: {BinaryDifferentialTests.Describe(expected)}\n  proxy:     {BinaryDifferentialTests.Describe(actual)}");
             }
         }
-        Assert.True(replied > 200, $"only {replied} streams got replies from memcached");
-        Assert.True(failures.Count == 0, string.Join("\n", failures.Take(5)));
+        Assert.True(failures.Count == 0, $"{failures.Count} of 400 streams differ:\n" + string.Join("\n", failures.Take(5)));
+        // Not vacuous: with this seed 376 of the 400 streams get exactly memcached's bytes (the other 24 are
+        // the documented case: memcached dropped queued replies the proxy sends).
+        Assert.True(identical >= 350, $"only {identical} of 400 streams got exactly memcached's bytes");
     }
+
+    private static bool AnswersTheNoop(List<Response> replies) => replies.Any(r => r.Opcode == 0x0a && r.Opaque == 99);
 
     private static async Task<byte[]> RunAsync(int port, byte[] bytes)
     {

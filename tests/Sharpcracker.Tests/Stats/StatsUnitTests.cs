@@ -46,8 +46,10 @@ public sealed class StatsUnitTests
     {
         using var pool = new PoolStats("p\"1", ["a", "b\\c"], register: false);
         pool.ClientOpened();
-        pool.FragmentsCreated(3);
-        pool.Servers[0].RequestForwarded(10);
+        // As the sessions count a split (per worker) and a server connection counts a queued request.
+        pool.FragmentsCreated(worker: 0, count: 1);
+        pool.FragmentsCreated(worker: 1, count: 2);
+        StubBackendRequest.Queue(pool.Servers[0].AddConnection(), bytes: 10);
         var json = TwemproxyStatsJson.RenderText([pool]);
         using var doc = JsonDocument.Parse(json);
         var p = doc.RootElement.GetProperty("p\"1");
@@ -81,8 +83,8 @@ public sealed class StatsUnitTests
         using var pool = new PoolStats("p", ["s"], register: false);
         var server = pool.Servers[0];
         var connection = server.AddConnection();
-        var r1 = new TestRequest();
-        var r2 = new TestRequest();
+        var r1 = new StubBackendRequest();
+        var r2 = new StubBackendRequest();
         connection.BeginRequest(0);
         connection.Committed(r1, 7, 100);
         connection.BeginRequest(7);
@@ -106,19 +108,6 @@ public sealed class StatsUnitTests
         server.Ejected();
         Assert.Equal(1, pool.ServerEjects);
         Assert.InRange(server.EjectedAtMicros, DateTimeOffset.UtcNow.AddMinutes(-1).ToUnixTimeMilliseconds() * 1000, DateTimeOffset.UtcNow.AddMinutes(1).ToUnixTimeMilliseconds() * 1000);
-    }
-
-    private sealed class TestRequest : Sharpcracker.Engine.BackendRequest
-    {
-        public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => 0;
-
-        public override void OnReply(ReadOnlySpan<byte> reply)
-        {
-        }
-
-        public override void OnFailure(string reason)
-        {
-        }
     }
 
     [Fact]
@@ -162,23 +151,5 @@ public sealed class StatsUnitTests
         {
             LogControl.SetVerbosity(before);
         }
-    }
-}
-
-public sealed class StatsTextTests
-{
-    [Fact]
-    public void PoolView_HasMemcachedAndRedisForms()
-    {
-        using var pool = new PoolStats("p", ["10.0.0.1:11212"], register: false);
-        pool.Servers[0].RequestForwarded(9);
-        var mc = new System.Text.StringBuilder();
-        MemcachedStatsText.Append(mc, pool);
-        Assert.Contains("STAT server_0_name 10.0.0.1:11212\r\n", mc.ToString());
-        Assert.Contains("STAT server_0_request_bytes 9\r\n", mc.ToString());
-        var redis = new System.Text.StringBuilder();
-        MemcachedStatsText.AppendRedisInfo(redis, pool);
-        Assert.StartsWith("client_eof:0\r\n", redis.ToString());
-        Assert.Contains("server_0_requests:1\r\n", redis.ToString());
     }
 }
