@@ -9,7 +9,7 @@ namespace Sharpcracker.IntegrationTests.Proxy;
 /// client → proxy → proxy → proxy → memcached, a fan-out client → proxy → three memcached, and
 /// fan-out-and-back-in client → proxy → two proxies → one memcached; verified traffic through each.
 /// </summary>
-public sealed class TopologyTests
+public sealed class MoxiTopologyTests
 {
     /// <summary>Pipelined verified traffic, then 60 known keys set and read back with one multi-get.</summary>
     private static async Task DriveAsync(int port, string prefix)

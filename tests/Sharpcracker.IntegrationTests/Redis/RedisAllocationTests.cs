@@ -7,7 +7,7 @@ public sealed class RedisAllocationTests
     /// <summary>
     /// Steady-state Redis forwarding allocates nothing per request: measured from outside the
     /// proxy process with its own allocation counter (INFO gc_allocated_bytes), over pipelined
-    /// SET/GET/INCR and MGET/DEL split across two servers. Any per-request object costs at least 24 bytes.
+    /// SET/GET/INCR and MGET split across two servers; every reply checked. Any per-request object costs at least 24 bytes.
     /// </summary>
     [Fact]
     public async Task SteadyStateTraffic_AllocatesNothingPerRequest()
@@ -27,15 +27,26 @@ public sealed class RedisAllocationTests
             batch.Write(Encoding.ASCII.GetBytes($"incr n{i % 5}\r\n"));
         }
         var bytes = batch.ToArray();
+        var counters = new long[5];
+        var batches = 0;
         async Task RunAsync(int rounds)
         {
             for (var r = 0; r < rounds; r++)
             {
                 await connection.SendAsync(bytes);
-                for (var i = 0; i < PerBatch; i++)
+                for (var i = 0; i < PerBatch / 4; i++)
                 {
-                    await connection.ReadReplyAsync();
+                    Assert.Equal("+OK\r\n", await connection.ReadReplyAsync());
+                    Assert.Equal("$5\r\nhello\r\n", await connection.ReadReplyAsync());
+                    // The first batch reads keys it has not set yet; every later one finds all 20.
+                    var mget = await connection.ReadReplyAsync();
+                    if (batches > 0)
+                    {
+                        Assert.Equal("*3\r\n$5\r\nhello\r\n$5\r\nhello\r\n$5\r\nhello\r\n", mget);
+                    }
+                    Assert.Equal($":{++counters[i % 5]}\r\n", await connection.ReadReplyAsync());
                 }
+                batches++;
             }
         }
         await RunAsync(300); // warm-up: JIT, pools, buffers reach their steady size
@@ -45,6 +56,14 @@ public sealed class RedisAllocationTests
         var after = await AllocatedAsync(connection);
         var perRequest = (after - before) / (double)(Rounds * PerBatch);
         Assert.True(perRequest < 8, $"{perRequest:F1} bytes allocated per request");
+
+        // The MGETs were split: both servers served parts of them, more parts than the client sent MGETs.
+        var mgets = 2 * 300 * (PerBatch / 4);
+        var a = (await RedisReplicaSet.CommandCallsAsync(s1.Port)).GetValueOrDefault("mget");
+        var b = (await RedisReplicaSet.CommandCallsAsync(s2.Port)).GetValueOrDefault("mget");
+        Assert.True(a > 0 && b > 0 && a + b > mgets, $"servers saw {a} and {b} MGETs for the clients' {mgets}");
+        using var stats = System.Text.Json.JsonDocument.Parse(await proxy.ReadStatsAsync());
+        Assert.True(stats.RootElement.GetProperty("r").GetProperty("fragments").GetInt64() > 0, "no fragments counted");
     }
 
     private static async Task<long> AllocatedAsync(RespConnection connection)
