@@ -148,123 +148,28 @@ public sealed class CommandLineTests
         Assert.Contains("Usage: sharpcracker", stderr);
     }
 
-    internal static Process StartProxyProcess(DirectoryInfo dir, int port, IEnumerable<int> backends, string? pidFile)
-    {
-        var conf = Path.Combine(dir.FullName, "nutcracker.yml");
-        var servers = string.Concat(backends.Select((b, i) => $"    - 127.0.0.1:{b}:1 s{i}\n"));
-        File.WriteAllText(conf, $"alpha:\n  listen: 127.0.0.1:{port}\n  servers:\n{servers}");
-        string[] pid = pidFile is null ? [] : ["-p", pidFile];
-        var process = Process.Start(SharpcrackerExecutable.StartInfo(["-c", conf, "-v", "4", .. SharpcrackerExecutable.LoopbackStats(), .. pid]))!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
     [Fact]
     public async Task RealProcess_ServesTrafficWritesPidFileAndStopsOnSigterm()
     {
         using var server = ExternalProcess.StartMemcached();
-        var port = FreePort.Next();
         var dir = Directory.CreateTempSubdirectory("sc-cli");
         var pid = Path.Combine(dir.FullName, "sc.pid");
-        using var process = StartProxyProcess(dir, port, [server.Port], pid);
         try
         {
-            using (var proxy = ExternalProcess.ConnectWhenListening(port, process, "sharpcracker"))
+            using var proxy = TestProxy.StartMemcachedProcess([server.Port], "", "-v", "4", "-p", pid);
+            using (var client = new McConnection(proxy.Port))
             {
-                Assert.Equal("STORED\r\n", await proxy.RoundTripAsync("set cli 0 0 2\r\nok\r\n", "STORED\r\n"));
+                Assert.Equal("STORED\r\n", await client.RoundTripAsync("set cli 0 0 2\r\nok\r\n", "STORED\r\n"));
             }
-            Assert.Equal(process.Id.ToString(), File.ReadAllText(pid).Trim());
-            using (var kill = Process.Start("kill", ["-TERM", process.Id.ToString()]))
-            {
-                kill.WaitForExit();
-            }
-            Assert.True(process.WaitForExit(20000), "sharpcracker did not stop on SIGTERM");
-            Assert.Equal(0, process.ExitCode);
+            Assert.Equal(proxy.Pid.ToString(), File.ReadAllText(pid).Trim());
+            proxy.Signal("TERM");
+            Assert.True(proxy.Process.WaitForExit(20000), "sharpcracker did not stop on SIGTERM");
+            Assert.Equal(0, proxy.Process.ExitCode);
             Assert.False(File.Exists(pid), "pid file is removed at exit");
         }
         finally
         {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
             dir.Delete(recursive: true);
-        }
-    }
-}
-
-public sealed class AllocationTests
-{
-    /// <summary>
-    /// Steady-state forwarding allocates nothing per request: measured from outside the proxy
-    /// process with its own allocation counter (memcached "stats"), over pipelined sets and
-    /// multi-gets split across two servers. Any per-request object would cost at least 24 bytes.
-    /// </summary>
-    [Fact]
-    public async Task SteadyStateTraffic_AllocatesNothingPerRequest()
-    {
-        using var s1 = ExternalProcess.StartMemcached();
-        using var s2 = ExternalProcess.StartMemcached();
-        var port = FreePort.Next();
-        var dir = Directory.CreateTempSubdirectory("sc-alloc");
-        using var process = CommandLineTests.StartProxyProcess(dir, port, [s1.Port, s2.Port], pidFile: null);
-        try
-        {
-            using var connection = ExternalProcess.ConnectWhenListening(port, process, "sharpcracker");
-            var batch = new System.Text.StringBuilder();
-            for (var i = 0; i < 100; i++)
-            {
-                batch.Append($"set a{i % 40} 0 0 5\r\nhello\r\nget a{i % 40} a{(i + 1) % 40} a{(i + 7) % 40}\r\n");
-            }
-            var batchText = batch.ToString();
-            async Task RunAsync(int rounds)
-            {
-                for (var r = 0; r < rounds; r++)
-                {
-                    await connection.SendAsync(batchText);
-                    var ends = 0;
-                    while (ends < 100)
-                    {
-                        var line = await connection.ReadLineAsync();
-                        ends += line == "END" ? 1 : 0;
-                    }
-                }
-            }
-            await RunAsync(300); // warm-up: JIT, pools, buffers reach their steady size
-            var before = await StatAsync(connection, "gc_allocated_bytes");
-            const int Rounds = 300;
-            await RunAsync(Rounds);
-            var after = await StatAsync(connection, "gc_allocated_bytes");
-            var perRequest = (after - before) / (double)(Rounds * 200);
-            Assert.True(perRequest < 8, $"{perRequest:F1} bytes allocated per request");
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-            dir.Delete(recursive: true);
-        }
-    }
-
-    private static async Task<long> StatAsync(McConnection connection, string name)
-    {
-        await connection.SendAsync("stats\r\n");
-        long? value = null;
-        while (true)
-        {
-            var line = await connection.ReadLineAsync();
-            if (line == "END")
-            {
-                return value ?? throw new InvalidOperationException($"no STAT {name}");
-            }
-            var parts = line.Split(' ');
-            if (parts[1] == name)
-            {
-                value = long.Parse(parts[2]);
-            }
         }
     }
 }
