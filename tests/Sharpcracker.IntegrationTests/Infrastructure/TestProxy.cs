@@ -117,18 +117,40 @@ public sealed class TestProxy : IAsyncDisposable, IDisposable
 
     /// <summary>
     /// As its own process: the executable on a whole configuration file's text (written to nutcracker.yml in a
-    /// temporary directory), its stats port on a free loopback port, /metrics too when <paramref name="metrics"/>,
-    /// plus <paramref name="extraArgs"/>. Returns once <paramref name="listenPort"/> accepts connections, or at
-    /// once when it is null (the test then waits with <see cref="WaitListening"/>, or expects the process to exit).
+    /// temporary directory; no <c>-c</c> when <paramref name="yaml"/> is null, for moxi's forms), its stats port on
+    /// a free loopback port, /metrics too when <paramref name="metrics"/>, plus <paramref name="extraArgs"/>.
+    /// Returns once <paramref name="listenPort"/> accepts connections, or at once when it is null (the test then
+    /// waits with <see cref="WaitListening"/>, or expects the process to exit).
     /// </summary>
-    public static TestProxy StartProcess(string yaml, int? listenPort, bool metrics = false, params string[] extraArgs)
+    public static TestProxy StartProcess(string? yaml, int? listenPort, bool metrics = false, params string[] extraArgs)
+        => Launch([], yaml, listenPort, metrics, extraArgs);
+
+    /// <summary>As <see cref="StartProcess"/>, the executable run by <paramref name="wrapper"/> (e.g. <c>prlimit --nofile=200:200</c>).</summary>
+    public static TestProxy StartProcessUnder(string[] wrapper, string yaml, int listenPort, params string[] extraArgs)
+        => Launch(wrapper, yaml, listenPort, metrics: false, extraArgs);
+
+    private static TestProxy Launch(string[] wrapper, string? yaml, int? listenPort, bool metrics, string[] extraArgs)
     {
         var directory = System.IO.Directory.CreateTempSubdirectory("sc-proxy");
-        var conf = Path.Combine(directory.FullName, "nutcracker.yml");
-        File.WriteAllText(conf, yaml);
+        string? conf = null;
+        if (yaml is not null)
+        {
+            conf = Path.Combine(directory.FullName, "nutcracker.yml");
+            File.WriteAllText(conf, yaml);
+        }
         var statsPort = FreePort.Next();
         var metricsPort = metrics ? FreePort.Next() : 0;
-        var process = Process.Start(SharpcrackerExecutable.StartInfo(Arguments(conf, statsPort, metricsPort).Concat(extraArgs)))!;
+        var info = SharpcrackerExecutable.StartInfo(Arguments(conf, statsPort, metricsPort).Concat(extraArgs));
+        if (wrapper.Length > 0)
+        {
+            info.ArgumentList.Insert(0, info.FileName);
+            for (var i = wrapper.Length - 1; i > 0; i--)
+            {
+                info.ArgumentList.Insert(0, wrapper[i]);
+            }
+            info.FileName = wrapper[0];
+        }
+        var process = Process.Start(info)!;
         var proxy = new TestProxy(process, directory, listenPort ?? 0, statsPort, metricsPort);
         if (listenPort is { } port)
         {
@@ -145,10 +167,11 @@ public sealed class TestProxy : IAsyncDisposable, IDisposable
         return proxy;
     }
 
-    /// <summary>The arguments every started process gets: <c>-c CONF</c>, the stats port on loopback, <c>--metrics-port</c> when not 0.</summary>
-    public static List<string> Arguments(string conf, int statsPort, int metricsPort)
+    /// <summary>The arguments every started process gets: <c>-c CONF</c> (unless null), the stats port on loopback, <c>--metrics-port</c> when not 0.</summary>
+    public static List<string> Arguments(string? conf, int statsPort, int metricsPort)
     {
-        List<string> args = ["-c", conf, .. SharpcrackerExecutable.LoopbackStats(statsPort)];
+        List<string> args = conf is null ? [] : ["-c", conf];
+        args.AddRange(SharpcrackerExecutable.LoopbackStats(statsPort));
         if (metricsPort > 0)
         {
             args.AddRange(["--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture)]);

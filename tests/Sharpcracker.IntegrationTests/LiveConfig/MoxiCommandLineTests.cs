@@ -5,30 +5,6 @@ namespace Sharpcracker.IntegrationTests.LiveConfig;
 /// <summary>The moxi-style configuration forms and reload triggers, through the real executable.</summary>
 public sealed class MoxiCommandLineTests
 {
-
-    private static Process Start(params string[] args)
-    {
-        var process = Process.Start(SharpcrackerExecutable.StartInfo([.. args, .. SharpcrackerExecutable.LoopbackStats()]))!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static void Stop(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill();
-            process.WaitForExit(10000);
-        }
-    }
-
-    private static void Hangup(Process process)
-    {
-        using var kill = Process.Start("kill", ["-HUP", process.Id.ToString()])!;
-        kill.WaitForExit();
-    }
-
     private static string VBucketLine(int port, int[] servers, int[] masters)
         => $"{port} = {{ \"hashAlgorithm\": \"CRC\", \"numReplicas\": 0, \"serverList\": [{string.Join(", ", servers.Select(s => $"\"127.0.0.1:{s}\""))}], "
            + $"\"vBucketMap\": [{string.Join(", ", masters.Select(m => $"[{m}]"))}] }}\n";
@@ -58,10 +34,10 @@ public sealed class MoxiCommandLineTests
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        var process = Start("-z", $"{port}=127.0.0.1:{s1.Port},127.0.0.1:{s2.Port}", "-Z", "listen_addr=127.0.0.1", "-v", "4");
+        var proxy = TestProxy.StartProcess(null, null, false, "-z", $"{port}=127.0.0.1:{s1.Port},127.0.0.1:{s2.Port}", "-Z", "listen_addr=127.0.0.1", "-v", "4");
         try
         {
-            ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
+            proxy.WaitListening(port);
             var perServer = new Dictionary<int, int> { [s1.Port] = 0, [s2.Port] = 0 };
             for (var i = 0; i < 60; i++)
             {
@@ -74,7 +50,7 @@ public sealed class MoxiCommandLineTests
         }
         finally
         {
-            Stop(process);
+            proxy.Dispose();
         }
     }
 
@@ -90,17 +66,17 @@ public sealed class MoxiCommandLineTests
         var file = Path.Combine(dir.FullName, "vbucket.cfg");
         int[] mastersA = [0, 1, 1, 0];
         File.WriteAllText(file, "# moxi vbucket config\n" + VBucketLine(portA, all, mastersA) + "\n" + VBucketLine(portB, [s2.Port], [0, 0]));
-        var process = Start("-z", file, "-Z", "listen_addr=127.0.0.1", "-v", "4");
+        var proxy = TestProxy.StartProcess(null, null, false, "-z", file, "-Z", "listen_addr=127.0.0.1", "-v", "4");
         try
         {
-            ExternalProcess.ConnectWhenListening(portA, process, "sharpcracker").Dispose();
+            proxy.WaitListening(portA);
             Assert.True(await PlacedPerMapAsync(portA, all, mastersA, all), "port A does not follow its map");
             Assert.True(await PlacedPerMapAsync(portB, [s2.Port], [0, 0], all), "port B does not follow its map");
 
             // New map for A, B removed, then SIGHUP.
             int[] mastersA2 = [1, 1, 0, 0, 1, 0, 1, 0];
             File.WriteAllText(file, VBucketLine(portA, [s2.Port, s1.Port], mastersA2));
-            Hangup(process);
+            proxy.Signal("HUP");
             Assert.True(await LiveConfigKit.EventuallyAsync(() => PlacedPerMapAsync(portA, [s2.Port, s1.Port], mastersA2, all)), "SIGHUP did not apply the new map");
             Assert.True(await LiveConfigKit.EventuallyAsync(() =>
             {
@@ -121,14 +97,14 @@ public sealed class MoxiCommandLineTests
 
             // An invalid file is refused on SIGHUP; the process keeps serving the last map.
             File.WriteAllText(file, $"{portA} = {{ \"serverList\": [\"127.0.0.1:1\"], \"vBucketMap\": [[0],[0],[0]] }}\n");
-            Hangup(process);
+            proxy.Signal("HUP");
             Assert.True(await LiveConfigKit.EventuallyAsync(async () => (await LiveConfigKit.ProxyStatsAsync(portA))["config_reload_failures"] == "1"));
             Assert.True(await PlacedPerMapAsync(portA, [s2.Port, s1.Port], mastersA2, all));
-            Assert.False(process.HasExited);
+            Assert.False(proxy.Process.HasExited);
         }
         finally
         {
-            Stop(process);
+            proxy.Dispose();
             dir.Delete(recursive: true);
         }
     }
@@ -143,20 +119,20 @@ public sealed class MoxiCommandLineTests
         var conf = Path.Combine(dir.FullName, "nutcracker.yml");
         var alpha = $"alpha:\n  listen: 127.0.0.1:{port}\n  servers:\n    - 127.0.0.1:{s1.Port}:1\n";
         File.WriteAllText(conf, alpha);
-        var process = Start("-c", conf, "--watch-config", "-v", "4");
+        var proxy = TestProxy.StartProcess(null, null, false, "-c", conf, "--watch-config", "-v", "4");
         try
         {
-            using var client = ExternalProcess.ConnectWhenListening(port, process, "sharpcracker");
+            using var client = ExternalProcess.ConnectWhenListening(port, proxy.Process, "sharpcracker");
             Assert.Equal("STORED\r\n", await client.RoundTripAsync("set w 0 0 1\r\nx\r\n", "STORED\r\n"));
             File.WriteAllText(conf, alpha + $"beta:\n  listen: 127.0.0.1:{newPort}\n  servers:\n    - 127.0.0.1:{s1.Port}:1\n");
-            using var beta = ExternalProcess.ConnectWhenListening(newPort, process, "sharpcracker");
+            using var beta = ExternalProcess.ConnectWhenListening(newPort, proxy.Process, "sharpcracker");
             Assert.Equal("STORED\r\n", await beta.RoundTripAsync("set w2 0 0 1\r\ny\r\n", "STORED\r\n"));
             // The first client's connection was not touched.
             Assert.Equal("STORED\r\n", await client.RoundTripAsync("set w 0 0 1\r\nz\r\n", "STORED\r\n"));
         }
         finally
         {
-            Stop(process);
+            proxy.Dispose();
             dir.Delete(recursive: true);
         }
     }
@@ -169,19 +145,19 @@ public sealed class MoxiCommandLineTests
         int[] all = [s1.Port, s2.Port];
         using var server = new StreamingConfigServer();
         var port = FreePort.Next();
-        var process = Start(server.Url, "-Z", $"port_listen={port},listen_addr=127.0.0.1", "-v", "4");
+        var proxy = TestProxy.StartProcess(null, null, false, server.Url, "-Z", $"port_listen={port},listen_addr=127.0.0.1", "-v", "4");
         try
         {
             using var stream = await server.AcceptAsync();
             int[] masters = [1, 0, 0, 1];
             await stream.SendChunkAsync("{\"vBucketServerMap\":{\"hashAlgorithm\":\"CRC\",\"numReplicas\":0,\"serverList\":["
                 + $"\"127.0.0.1:{s1.Port}\",\"127.0.0.1:{s2.Port}\"],\"vBucketMap\":[[1],[0],[0],[1]]}}}}\n\n\n\n");
-            ExternalProcess.ConnectWhenListening(port, process, "sharpcracker").Dispose();
+            proxy.WaitListening(port);
             Assert.True(await LiveConfigKit.EventuallyAsync(() => PlacedPerMapAsync(port, all, masters, all)), "the stream's map was not applied");
         }
         finally
         {
-            Stop(process);
+            proxy.Dispose();
         }
     }
 }

@@ -16,27 +16,12 @@ public sealed class ResourceLimitTests
         }
         using var memcached = ExternalProcess.StartMemcached();
         var port = FreePort.Next();
-        var dir = Directory.CreateTempSubdirectory("sc-emfile");
-        var conf = Path.Combine(dir.FullName, "nutcracker.yml");
-        File.WriteAllText(conf, $"a:\n  listen: 127.0.0.1:{port}\n  preconnect: true\n  servers:\n    - 127.0.0.1:{memcached.Port}:1\n");
-        var dotnet = SharpcrackerExecutable.StartInfo(["-c", conf, .. SharpcrackerExecutable.LoopbackStats(), "--threads", "1"]);
-        var info = new ProcessStartInfo("/usr/bin/prlimit") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("--nofile=200:200");
-        info.ArgumentList.Add(dotnet.FileName);
-        foreach (var a in dotnet.ArgumentList)
-        {
-            info.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(info)!;
-        var log = new StringBuilder();
-        process.ErrorDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.OutputDataReceived += (_, e) => { lock (log) { log.AppendLine(e.Data); } };
-        process.BeginErrorReadLine();
-        process.BeginOutputReadLine();
+        using var proxy = TestProxy.StartProcessUnder(["/usr/bin/prlimit", "--nofile=200:200"],
+            $"a:\n  listen: 127.0.0.1:{port}\n  preconnect: true\n  servers:\n    - 127.0.0.1:{memcached.Port}:1\n", port, "--threads", "1");
         var clients = new List<Socket>();
         try
         {
-            using (var first = ExternalProcess.ConnectWhenListening(port, process, "sharpcracker"))
+            using (var first = new McConnection(port))
             {
                 Assert.Equal("END\r\n", await first.RoundTripAsync("get x\r\n", "END\r\n"));
             }
@@ -49,8 +34,7 @@ public sealed class ResourceLimitTests
                 s.Connect("127.0.0.1", port);
                 clients.Add(s);
             }
-            string Log() { lock (log) { return log.ToString(); } }
-            string[] Failures() => Log().Split('\n').Where(l => l.Contains("accept failed")).ToArray();
+            string[] Failures() => proxy.Log.Split('\n').Where(l => l.Contains("accept failed")).ToArray();
             // Two pauses logged: the listener paused, resumed on its own and hit the limit again.
             await Poll.UntilAsync(() => Task.FromResult(Failures().Length >= 2 ? "paused twice" : null),
                 TimeSpan.FromSeconds(10), "the proxy should run out of descriptors, pause and try again");
@@ -80,11 +64,6 @@ public sealed class ResourceLimitTests
         finally
         {
             clients.ForEach(s => s.Dispose());
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-            dir.Delete(recursive: true);
         }
     }
 }
