@@ -70,8 +70,11 @@ internal sealed partial class ServerPool : IPool, IDisposable
 
     public WorkerGroup? Workers { get; }
 
-    /// <summary>The host's waits and polling periods (this pool's and its control plane's).</summary>
-    public ProxyTimings Timings { get; }
+    /// <summary>
+    /// The host's waits and polling periods (this pool's and its control plane's), read at each
+    /// use. Replaced whole, never edited (a record): a test shortens one on a running pool.
+    /// </summary>
+    public ProxyTimings Timings { get; internal set; }
     public PoolConfig Config => Topology.Config;
     /// <summary>
     /// Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when

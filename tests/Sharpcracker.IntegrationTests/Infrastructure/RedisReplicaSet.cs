@@ -1,0 +1,218 @@
+using System.Globalization;
+
+namespace Sharpcracker.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// A real redis-server master with replicas (and optionally sentinels) on free loopback ports,
+/// each replica linked before the set is returned; everything stopped by pid on dispose.
+/// </summary>
+public sealed class RedisReplicaSet : IDisposable
+{
+    private readonly List<ExternalProcess> _sentinels = [];
+    private readonly string _dir;
+
+    private RedisReplicaSet(string dir, ExternalProcess master, List<ExternalProcess> replicas)
+    {
+        _dir = dir;
+        Nodes = [master, .. replicas];
+    }
+
+    /// <summary>Master first, then the replicas, as started (a failover changes the roles, not this list).</summary>
+    public List<ExternalProcess?> Nodes { get; }
+
+    public ExternalProcess Master => Nodes[0]!;
+    public IEnumerable<ExternalProcess> Replicas => Nodes.Skip(1).Select(n => n!);
+    public IReadOnlyList<ExternalProcess> Sentinels => _sentinels;
+
+    /// <summary>
+    /// Data-node arguments: no persistence, no diskless-sync delay (links up at once), and a
+    /// directory of its own — a replica writes the RDB it receives there before loading it, so
+    /// nodes sharing a directory could load each other's data.
+    /// </summary>
+    public static string[] NodeArgs(string dir)
+    {
+        var own = Directory.CreateDirectory(Path.Combine(dir, "node-" + Guid.NewGuid().ToString("N"))).FullName;
+        return ["--repl-diskless-sync-delay", "0", "--dir", own];
+    }
+
+    public static async Task<RedisReplicaSet> StartAsync(int replicas)
+    {
+        var dir = Directory.CreateTempSubdirectory("sharpcracker-repl-").FullName;
+        var master = RedisServer.Start(NodeArgs(dir));
+        var list = new List<ExternalProcess>();
+        for (var i = 0; i < replicas; i++)
+        {
+            list.Add(RedisServer.Start([.. NodeArgs(dir), "--replicaof", "127.0.0.1", master.Port.ToString(CultureInfo.InvariantCulture)]));
+        }
+        var set = new RedisReplicaSet(dir, master, list);
+        foreach (var r in list)
+        {
+            await WaitLinkedAsync(r.Port);
+        }
+        return set;
+    }
+
+    /// <summary>Starts node <paramref name="index"/> again on its port, empty and without --replicaof (a restarted master).</summary>
+    public ExternalProcess Restart(int index)
+    {
+        var port = Nodes[index]!.Port;
+        Nodes[index]!.Dispose();
+        // The freed port may briefly be the local port of some outgoing loopback connection (the
+        // sentinels reconnect to the dead node all the time): bind fails, so retry, bounded.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            try
+            {
+                var node = ExternalProcess.Start("redis-server",
+                    ["--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                     "--protected-mode", "no", "--daemonize", "no", "--loglevel", "warning", .. NodeArgs(_dir)], port);
+                Nodes[index] = node;
+                return node;
+            }
+            catch (InvalidOperationException) when (DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(100); // waiting for a port another socket holds; there is no event for it
+            }
+        }
+    }
+
+    /// <summary>The master the sentinels name now ("ip:port").</summary>
+    public async Task<int> SentinelMasterPortAsync(string name)
+    {
+        using var c = new RespConnection(_sentinels[0].Port);
+        var reply = await c.CallAsync("SENTINEL", "get-master-addr-by-name", name);
+        return int.Parse(reply.Split("\r\n")[4], CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Until the replica on <paramref name="port"/> reports master_link_status:up (bounded).</summary>
+    public static Task WaitLinkedAsync(int port) => Poll.UntilAsync(async () =>
+    {
+        try
+        {
+            using var c = new RespConnection(port);
+            var info = await c.CallAsync("INFO", "replication");
+            return info.Contains("master_link_status:up", StringComparison.Ordinal) ? info : null;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return null;
+        }
+    }, TimeSpan.FromSeconds(30), $"replica on {port} linked");
+
+    /// <summary>
+    /// Three sentinels monitoring the master as <paramref name="name"/> (quorum 2, down-after
+    /// <paramref name="downAfterMs"/>) — and the masters of <paramref name="others"/> under their
+    /// names — each from a fresh config file, optionally with <c>requirepass</c>; returns when each
+    /// sentinel knows every replica and the other sentinels (bounded).
+    /// </summary>
+    public async Task StartSentinelsAsync(string name, int downAfterMs = 1000, int count = 3, string? password = null,
+        IReadOnlyList<(string Name, RedisReplicaSet Set)>? others = null)
+    {
+        List<(string Name, RedisReplicaSet Set)> groups = [(name, this), .. others ?? []];
+        for (var i = 0; i < count; i++)
+        {
+            var port = FreePort.Next();
+            var file = Path.Combine(_dir, $"sentinel-{port}.conf");
+            var text = $"port {port}\nbind 127.0.0.1\ndaemonize no\nprotected-mode no\ndir {_dir}\n";
+            if (password is not null)
+            {
+                text += $"requirepass {password}\n";
+            }
+            foreach (var (g, set) in groups)
+            {
+                text += $"sentinel monitor {g} 127.0.0.1 {set.Master.Port} 2\nsentinel down-after-milliseconds {g} {downAfterMs}\n"
+                    + $"sentinel failover-timeout {g} 5000\nsentinel parallel-syncs {g} 1\n";
+            }
+            File.WriteAllText(file, text);
+            _sentinels.Add(ExternalProcess.Start("redis-server", [file, "--sentinel", "--loglevel", "warning"], port));
+        }
+        foreach (var s in _sentinels)
+        {
+            foreach (var (g, set) in groups)
+            {
+                await Poll.UntilAsync(async () =>
+                {
+                    using var c = new RespConnection(s.Port);
+                    if (password is not null)
+                    {
+                        await c.CallAsync("AUTH", password);
+                    }
+                    var master = await c.CallAsync("SENTINEL", "master", g);
+                    var slaves = Field(master, "num-slaves");
+                    var others = Field(master, "num-other-sentinels");
+                    return slaves == (set.Nodes.Count - 1).ToString(CultureInfo.InvariantCulture) && others == (count - 1).ToString(CultureInfo.InvariantCulture) ? master : null;
+                }, TimeSpan.FromSeconds(30), $"sentinel {s.Port} sees the replicas of {g} and the other sentinels");
+            }
+        }
+    }
+
+    /// <summary>The value after a field name in a flat RESP field/value array rendered as text.</summary>
+    public static string? Field(string reply, string name)
+    {
+        var lines = reply.Split("\r\n");
+        for (var i = 0; i + 2 < lines.Length; i++)
+        {
+            if (lines[i] == name)
+            {
+                return lines[i + 2];
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Until <paramref name="replicas"/> replicas have everything the master on <paramref name="port"/>
+    /// holds now. WAIT covers the writes of its own connection only (a fresh connection has none),
+    /// so a write on this connection first makes it cover everything before it.
+    /// </summary>
+    public static async Task WaitReplicatedAsync(int port, int replicas)
+    {
+        using var m = new RespConnection(port);
+        Assert.Equal("+OK\r\n", await m.CallAsync("SET", "sharpcracker:test:sync", "1"));
+        Assert.Equal($":{replicas}\r\n", await m.CallAsync("WAIT", replicas.ToString(CultureInfo.InvariantCulture), "10000"));
+    }
+
+    /// <summary>calls per command from INFO commandstats ("get" → calls).</summary>
+    public static async Task<Dictionary<string, long>> CommandCallsAsync(int port)
+    {
+        using var c = new RespConnection(port);
+        return await CommandCallsAsync(c);
+    }
+
+    /// <summary>calls per command from INFO commandstats, on a given connection (a TLS one).</summary>
+    public static async Task<Dictionary<string, long>> CommandCallsAsync(RespConnection c)
+    {
+        var info = await c.CallAsync("INFO", "commandstats");
+        var calls = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var line in info.Split("\r\n"))
+        {
+            if (line.StartsWith("cmdstat_", StringComparison.Ordinal))
+            {
+                var name = line[8..line.IndexOf(':')];
+                var value = line[(line.IndexOf("calls=", StringComparison.Ordinal) + 6)..];
+                calls[name] = long.Parse(value[..value.IndexOf(',')], CultureInfo.InvariantCulture);
+            }
+        }
+        return calls;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _sentinels)
+        {
+            s.Dispose();
+        }
+        foreach (var n in Nodes)
+        {
+            n?.Dispose();
+        }
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Sharpcracker.Configuration;
+
+namespace Sharpcracker.Tests.Configuration;
+
+/// <summary>The pool keys Sharpcracker adds for its limits (docs/operations.md).</summary>
+public sealed class ConfigLimitsTests
+{
+    private static PoolConfig Parse(string extra)
+        => ConfigLoader.Parse($"p:\n  listen: 127.0.0.1:22121\n{extra}  servers:\n    - 127.0.0.1:11211:1\n", "t.yml").Pools[0];
+
+    [Fact]
+    public void Defaults()
+    {
+        var pool = Parse("");
+        // Never below what redis-server (client-query-buffer-limit) or memcached (-I 1024m) accepts.
+        Assert.Equal(1024 * 1024 * 1024, pool.RequestSizeLimit);
+        Assert.Equal(1024 * 1024 * 1024, pool.ClientOutputLimit);
+        Assert.Equal(16384, pool.ServerInflightLimit);
+    }
+
+    [Fact]
+    public void ExplicitValues()
+    {
+        var pool = Parse("  request_size_limit: 1000\n  client_output_limit: 2000\n  server_inflight_limit: 3\n");
+        Assert.Equal(1000, pool.RequestSizeLimit);
+        Assert.Equal(2000, pool.ClientOutputLimit);
+        Assert.Equal(3, pool.ServerInflightLimit);
+    }
+
+    [Fact]
+    public void ByteLimits_TakeTenDigitValues()
+    {
+        // The defaults written out (as the console's /config shows them) read back.
+        var pool = Parse("  request_size_limit: 1073741824\n  client_output_limit: 2147483647\n");
+        Assert.Equal(1073741824, pool.RequestSizeLimit);
+        Assert.Equal(int.MaxValue, pool.ClientOutputLimit);
+    }
+
+    [Theory]
+    [InlineData("request_size_limit: 0", "request_size_limit", "cannot be 0")]
+    [InlineData("client_output_limit: -5", "client_output_limit", "is not a number")]
+    [InlineData("server_inflight_limit: many", "server_inflight_limit", "is not a number")]
+    [InlineData("request_size_limit: 2147483648", "request_size_limit", "is larger than 2147483647")]
+    [InlineData("client_output_limit: 12345678901", "client_output_limit", "is not a number")]
+    public void InvalidValuesAreRefusedWithTheKey(string line, string key, string problem)
+    {
+        var e = Assert.Throws<ConfigException>(() => Parse("  " + line + "\n"));
+        Assert.Contains($"\"{key}\"", e.Message);
+        Assert.Contains(problem, e.Message);
+    }
+}
