@@ -1,3 +1,4 @@
+using Sharpcracker.Common.Interop;
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
@@ -10,7 +11,7 @@ namespace Sharpcracker.Hosting;
 /// listener is up, writes the line and points its stdin/stdout/stderr at /dev/null. The parent
 /// exits 0 on the line, or with the child's status and its stderr when it dies before listening.
 /// </summary>
-internal static partial class Daemon
+internal static class Daemon
 {
     public const string ChildVariable = "SHARPCRACKER_DAEMON_CHILD";
     public const string ReadyLine = "sharpcracker-daemon-ready";
@@ -79,7 +80,7 @@ internal static partial class Daemon
     {
         if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS())
         {
-            _ = setsid(); // fails only if already a group leader, which a spawned child is not
+            _ = Libc.setsid(); // fails only if already a group leader, which a spawned child is not
         }
     }
 
@@ -93,30 +94,18 @@ internal static partial class Daemon
         {
             return;
         }
-        var devNull = open("/dev/null", 2 /* O_RDWR */);
+        var devNull = Libc.open("/dev/null", 2 /* O_RDWR */);
         if (devNull < 0)
         {
             return;
         }
         for (var fd = 0; fd <= 2; fd++)
         {
-            _ = dup2(devNull, fd);
+            _ = Libc.dup2(devNull, fd);
         }
         if (devNull > 2)
         {
-            _ = close(devNull);
+            _ = Libc.close(devNull);
         }
     }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setsid();
-
-    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial int open(string path, int flags);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int dup2(int oldFd, int newFd);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int close(int fd);
 }

@@ -1,3 +1,4 @@
+using Sharpcracker.Common.Interop;
 using System.Runtime.InteropServices;
 
 namespace Sharpcracker.Hosting;
@@ -7,27 +8,14 @@ namespace Sharpcracker.Hosting;
 /// to the value, as far as the hard limit allows (raising that needs privileges the proxy does not
 /// take). The fork sets it per worker process; here one process holds every worker's descriptors.
 /// </summary>
-internal static partial class OpenFilesLimit
+internal static class OpenFilesLimit
 {
     private const int RlimitNofile = 7;
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct Rlimit
-    {
-        public ulong Current;
-        public ulong Max;
-    }
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int getrlimit(int resource, out Rlimit limit);
-
-    [LibraryImport("libc", SetLastError = true)]
-    private static partial int setrlimit(int resource, in Rlimit limit);
 
     /// <summary>Null when applied; otherwise why not (for one warning line).</summary>
     public static string? Apply(int wanted)
     {
-        if (!OperatingSystem.IsLinux() || getrlimit(RlimitNofile, out var limit) != 0)
+        if (!OperatingSystem.IsLinux() || Libc.getrlimit(RlimitNofile, out var limit) != 0)
         {
             return "global: \"max_openfiles\" not applied: cannot read the descriptor limit";
         }
@@ -42,7 +30,7 @@ internal static partial class OpenFilesLimit
         {
             return note;
         }
-        var next = new Rlimit { Current = target, Max = limit.Max };
-        return setrlimit(RlimitNofile, next) == 0 ? note : $"global: \"max_openfiles\" not applied: setrlimit failed (errno {Marshal.GetLastPInvokeError()})";
+        var next = new Libc.Rlimit { Current = target, Max = limit.Max };
+        return Libc.setrlimit(RlimitNofile, next) == 0 ? note : $"global: \"max_openfiles\" not applied: setrlimit failed (errno {Marshal.GetLastPInvokeError()})";
     }
 }

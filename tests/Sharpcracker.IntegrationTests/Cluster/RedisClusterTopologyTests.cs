@@ -1,5 +1,4 @@
 using Sharpcracker.Routing;
-using Sharpcracker.ControlPlane;
 using System.Diagnostics;
 using Sharpcracker.IntegrationTests.Differential;
 using Xunit.Abstractions;

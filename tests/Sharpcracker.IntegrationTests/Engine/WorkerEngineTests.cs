@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Configuration;
+using System.Text;
 
 namespace Sharpcracker.IntegrationTests.Engine;
 

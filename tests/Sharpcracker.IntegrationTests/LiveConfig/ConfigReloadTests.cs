@@ -1,9 +1,9 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Pools;
 using Sharpcracker.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.IntegrationTests.Differential;
 
 namespace Sharpcracker.IntegrationTests.LiveConfig;

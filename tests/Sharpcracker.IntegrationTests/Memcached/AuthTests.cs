@@ -1,5 +1,5 @@
-using System.Text;
 using Sharpcracker.Configuration;
+using System.Text;
 using Sharpcracker.IntegrationTests.Differential;
 using static Sharpcracker.IntegrationTests.Differential.BinaryCorpus;
 using static Sharpcracker.Testing.BinaryPacket;

@@ -1,5 +1,5 @@
-using System.Security.Cryptography.X509Certificates;
 using Sharpcracker.Configuration;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Sharpcracker.IntegrationTests.Tls;
 

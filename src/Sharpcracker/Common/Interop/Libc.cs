@@ -3,8 +3,9 @@ using System.Runtime.InteropServices;
 namespace Sharpcracker.Common.Interop;
 
 /// <summary>
-/// The few libc calls the worker loop needs and .NET has no allocation-free, exception-free form
-/// of (engine.md §2): epoll, eventfd and accept4. Everything else goes through
+/// Every native call of the proxy. The worker loop's: epoll, eventfd and accept4, which .NET has
+/// no allocation-free, exception-free form of (engine.md §2); the daemon's (setsid, open, dup2)
+/// and max_openfiles' (getrlimit, setrlimit). Everything else goes through
 /// <see cref="System.Net.Sockets.Socket"/>'s synchronous span methods, which neither throw nor
 /// allocate on a non-blocking socket. "libc" resolves through the runtime's PAL on glibc and musl.
 /// </summary>
@@ -51,4 +52,26 @@ internal static unsafe partial class Libc
 
     [LibraryImport("libc", SetLastError = true)]
     public static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setsid();
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int open(string path, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int dup2(int oldFd, int newFd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int getrlimit(int resource, out Rlimit limit);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static partial int setrlimit(int resource, in Rlimit limit);
+
+    /// <summary>struct rlimit (64-bit Linux: two unsigned longs).</summary>
+    public struct Rlimit
+    {
+        public ulong Current;
+        public ulong Max;
+    }
 }
