@@ -43,7 +43,7 @@ public class StatsBenchmarks
         {
         }
 
-        public override void OnFailure(string reason)
+        public override void OnFailure(BackendFailure failure)
         {
         }
     }

@@ -1,8 +1,8 @@
 namespace Sharpcracker.Engine;
 
 /// <summary>
-/// A request as a server connection sees it: bytes already written into the connection's send
-/// buffer, a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
+/// A request as a server connection sees it: bytes written into the connection's send buffer
+/// when it was queued (<see cref="ServerConnection.Enqueue{TState}"/>), a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
 /// request from a connection's in-flight FIFO completes it, exactly once, by OnReply or OnFailure.
 /// </summary>
 internal abstract class BackendRequest
@@ -24,5 +24,9 @@ internal abstract class BackendRequest
 
     public abstract void OnReply(ReadOnlySpan<byte> reply);
 
-    public abstract void OnFailure(string reason);
+    /// <summary>
+    /// The connection failed (or refused the request during a back-off) with <paramref name="failure"/>;
+    /// the same object is handed to every request that failure fails.
+    /// </summary>
+    public abstract void OnFailure(BackendFailure failure);
 }

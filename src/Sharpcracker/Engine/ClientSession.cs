@@ -564,10 +564,15 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// <summary>The worker's connection to <paramref name="server"/> for this client.</summary>
     protected ServerConnection ConnectionTo(BackendServer server) => server.ConnectionFor(_worker, _id);
 
-    /// <summary>Queues a request whose bytes were just appended to <paramref name="connection"/>.</summary>
-    protected void Commit(ServerConnection connection, BackendRequest request)
+    /// <summary>
+    /// Queues <paramref name="request"/> on <paramref name="connection"/>, its bytes written by
+    /// <paramref name="write"/> (<see cref="ServerConnection.Enqueue{TState}"/>); a connection that
+    /// reached server_inflight_limit pauses this client.
+    /// </summary>
+    protected void ForwardTo<TState>(ServerConnection connection, BackendRequest request, scoped in TState state, RequestWriter<TState> write)
+        where TState : allows ref struct
     {
-        if (connection.Commit(request))
+        if (connection.Enqueue(request, in state, write))
         {
             _saturated ??= connection;
         }

@@ -169,16 +169,7 @@ internal sealed partial class McClientSession
         request.StatsClass = Stats.CommandClass.Delete;
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        var output = connection.BeginRequest();
-        var header = output.GetSpan(McBinary.HeaderLength);
-        header.Clear();
-        header[0] = McBinary.RequestMagic;
-        header[1] = McBinary.Delete;
-        BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)key.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)key.Length);
-        output.Advance(McBinary.HeaderLength);
-        output.Write(key);
-        Commit(connection, request);
+        ForwardTo(connection, request, new BinaryDelete(key), BinaryDelete.Write);
     }
 
     private McRequest RentBinary(in McBinaryFrame frame, McRequestKind kind)
@@ -217,8 +208,7 @@ internal sealed partial class McClientSession
         request.StatsClass = StatsClassOf(request.BinaryForward);
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        WritePacket(connection.BeginRequest(), packet, request.BinaryForward);
-        Commit(connection, request);
+        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward), BinaryPacket.Write);
     }
 
     /// <summary>VERSION goes to the server text's version goes to (the one the empty key maps to), so the body is memcached's own.</summary>
@@ -234,8 +224,7 @@ internal sealed partial class McClientSession
         var request = RentBinary(frame, McRequestKind.Binary);
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        WritePacket(connection.BeginRequest(), packet, request.BinaryForward);
-        Commit(connection, request);
+        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward), BinaryPacket.Write);
     }
 
     /// <summary>
@@ -258,8 +247,7 @@ internal sealed partial class McClientSession
         for (var i = 0; i < servers.Count; i++)
         {
             var connection = servers[i].BinaryConnectionFor(Worker, _id);
-            WritePacket(connection.BeginRequest(), packet, root.BinaryForward);
-            Commit(connection, root.Children[i]);
+            ForwardTo(connection, root.Children[i], new BinaryPacket(packet, root.BinaryForward), BinaryPacket.Write);
         }
         root.DispatchDone();
     }

@@ -196,14 +196,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         request.StatsClass = Stats.CommandClasses.Of(command.Kind);
         Enqueue(request);
         var connection = ConnectionTo(server);
-        var output = connection.BeginRequest();
-        output.Write(line[..command.ForwardLength]);
-        output.Write(McReplies.Crlf);
-        if (!data.IsEmpty)
-        {
-            output.Write(data);
-        }
-        Commit(connection, request);
+        ForwardTo(connection, request, new TextCommand(line[..command.ForwardLength], in data), TextCommand.Write);
     }
 
     private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
@@ -259,10 +252,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             root.StatsClass = Stats.CommandClass.Retrieval;
             Enqueue(root);
             var connection = ConnectionTo(only!);
-            var output = connection.BeginRequest();
-            output.Write(line);
-            output.Write(McReplies.Crlf);
-            Commit(connection, root);
+            ForwardTo(connection, root, new TextCommand(line), TextCommand.Write);
             return;
         }
 
@@ -293,24 +283,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             var server = topology.Servers[fragment.FragmentServer];
             _serverChild[fragment.FragmentServer] = -1;
             var connection = ConnectionTo(server);
-            var output = connection.BeginRequest();
-            output.Write(prefix);
-            var first = true;
-            for (var i = 0; i < root.KeyCount; i++)
-            {
-                if (root.KeyChild[i] != c)
-                {
-                    continue;
-                }
-                if (!first)
-                {
-                    output.WriteByte((byte)' ');
-                }
-                output.Write(root.Key(i));
-                first = false;
-            }
-            output.Write(McReplies.Crlf);
-            Commit(connection, fragment);
+            ForwardTo(connection, fragment, new RetrievalFragment(prefix, root, c), RetrievalFragment.Write);
         }
         root.DispatchDone();
     }
@@ -332,10 +305,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         for (var i = 0; i < servers.Count; i++)
         {
             var connection = ConnectionTo(servers[i]);
-            var output = connection.BeginRequest();
-            output.Write(line[..command.ForwardLength]);
-            output.Write(McReplies.Crlf);
-            Commit(connection, root.Children[i]);
+            ForwardTo(connection, root.Children[i], new TextCommand(line[..command.ForwardLength]), TextCommand.Write);
         }
         root.DispatchDone();
     }

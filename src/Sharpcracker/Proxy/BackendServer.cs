@@ -57,15 +57,15 @@ internal sealed class BackendServer
     /// A connection to this server failed (not when the proxy closed it). Counts the failure;
     /// when that ejects the server, rebuilds the pool's continuum without it and starts probing.
     /// </summary>
-    public void ReportFailure(string reason)
+    public void ReportFailure(BackendFailure failure)
     {
         Pool.Cluster?.RequestRefresh(); // a cluster node failing may be failing over: look at the map soon
-        if (!Health.OnConnectionFailed(reason, Environment.TickCount64))
+        if (!Health.OnConnectionFailed(failure, Environment.TickCount64))
         {
             return;
         }
         _logger.LogWarning("pool {Pool} server {Server}: ejected after {Limit} failures ({Reason}); probing again in {Retry} ms",
-            Pool.Name, Name, Pool.Config.ServerFailureLimit, reason, Health.RetryTimeoutMs);
+            Pool.Name, Name, Pool.Config.ServerFailureLimit, failure.Text, Health.RetryTimeoutMs);
         Stats.Ejected();
         Pool.RebuildLiveServers();
         _ = HealthProbe.ProbeUntilReadmittedAsync(this, _logger, Pool.Stopping);
@@ -170,6 +170,7 @@ internal sealed class BackendServer
     /// </summary>
     public void ResetConnections(string reason)
     {
+        var failure = BackendFailure.Reset(reason);
         if (Pool.Workers is not { } workers)
         {
             return;
@@ -182,7 +183,7 @@ internal sealed class BackendServer
                 {
                     foreach (var connection in connections)
                     {
-                        connection.Reset(reason);
+                        connection.Reset(failure);
                     }
                 }
             });

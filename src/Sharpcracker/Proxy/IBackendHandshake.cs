@@ -1,3 +1,5 @@
+using Sharpcracker.Engine;
+
 namespace Sharpcracker.Proxy;
 
 /// <summary>
@@ -13,6 +15,6 @@ internal interface IBackendHandshake
     /// <summary>How many one-line replies the request produces.</summary>
     int Replies { get; }
 
-    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the failure reason.</summary>
-    string? Check(int index, ReadOnlySpan<byte> line);
+    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the refusal (<see cref="BackendFailureKind.HandshakeRefused"/>).</summary>
+    BackendFailure? Check(int index, ReadOnlySpan<byte> line);
 }

@@ -322,27 +322,12 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             server.Replication.Count(Worker.Index, _read);
         }
         var connection = ConnectionTo(server);
-        var output = connection.BeginRequest();
-        // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
-        var target = _cluster ? request.Command : output;
-        if (_args.Inline)
-        {
-            RedisReplies.WriteInteger(target, '*', _args.Count);
-            for (var i = 0; i < _args.Count; i++)
-            {
-                RedisReplies.WriteBulk(target, Arg(command, i));
-            }
-        }
-        else
-        {
-            target.Write(command);
-        }
         if (_cluster)
         {
             request.Server = server;
-            output.Write(request.Command.Span);
         }
-        Commit(connection, request);
+        // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
+        ForwardTo(connection, request, new ClientCommand(command, _args, _cluster ? request.Command : null), ClientCommand.Write);
     }
 
     /// <summary>No live server for the key (all ejected): counted as a forward error, as twemproxy does.</summary>
@@ -531,29 +516,12 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 server.Replication.Count(Worker.Index, _read);
             }
             var connection = ConnectionTo(server);
-            var output = connection.BeginRequest();
-            var target = _cluster ? fragment.Command : output; // kept for a MOVED/ASK retry, then copied
-            RedisReplies.WriteInteger(target, '*', 1 + fragment.FragmentKeys * step);
-            RedisReplies.WriteBulk(target, info.NameBytes);
-            for (var k = 0; k < root.KeyCount; k++)
-            {
-                if (root.KeyChild[k] != c)
-                {
-                    continue;
-                }
-                var arg = 1 + k * step;
-                RedisReplies.WriteBulk(target, Arg(command, arg));
-                if (step == 2)
-                {
-                    RedisReplies.WriteBulk(target, Arg(command, arg + 1));
-                }
-            }
             if (_cluster)
             {
                 fragment.Server = server;
-                output.Write(fragment.Command.Span);
             }
-            Commit(connection, fragment);
+            var keep = _cluster ? fragment.Command : null; // kept for a MOVED/ASK retry, then copied
+            ForwardTo(connection, fragment, new SplitFragment(command, _args, info.NameBytes, root, c, fragment.FragmentKeys, step, keep), SplitFragment.Write);
         }
         _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
         root.DispatchDone();

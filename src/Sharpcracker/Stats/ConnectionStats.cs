@@ -74,15 +74,15 @@ internal sealed class ConnectionStats(ServerStats server)
         server.ConnectionOpened();
     }
 
-    /// <summary>The connection was torn down; <paramref name="failedRequests"/> requests fail with <paramref name="reason"/>.</summary>
-    public void Failed(string reason, int failedRequests)
+    /// <summary>The connection was torn down; <paramref name="failedRequests"/> requests fail with <paramref name="failure"/>.</summary>
+    public void Failed(BackendFailure failure, int failedRequests)
     {
         Volatile.Write(ref _connected, 0);
         Volatile.Write(ref _inQueue, 0);
         Volatile.Write(ref _inQueueBytes, 0);
         Volatile.Write(ref _outQueue, 0);
         Volatile.Write(ref _outQueueBytes, 0);
-        server.ConnectionFailed(reason, failedRequests);
+        server.ConnectionFailed(failure, failedRequests);
     }
 
     public long Requests => Volatile.Read(ref _requests);

@@ -53,9 +53,9 @@ public sealed class ConsoleUnitTests
     {
         var health = new Sharpcracker.Proxy.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         Assert.Equal(OperatorConsole.ServerState.Up, OperatorConsole.ServerStates.Of(health, 1000));
-        health.OnConnectionFailed("Connection refused", 1000);
+        health.OnConnectionFailed(Sharpcracker.Engine.BackendFailure.FromSocketError(System.Net.Sockets.SocketError.ConnectionRefused), 1000);
         Assert.Equal(OperatorConsole.ServerState.Failing, OperatorConsole.ServerStates.Of(health, 1000));
-        Assert.True(health.OnConnectionFailed("Connection refused", 1000));
+        Assert.True(health.OnConnectionFailed(Sharpcracker.Engine.BackendFailure.FromSocketError(System.Net.Sockets.SocketError.ConnectionRefused), 1000));
         Assert.Equal(OperatorConsole.ServerState.Ejected, OperatorConsole.ServerStates.Of(health, 1000));
         health.SetProbing(true);
         Assert.Equal("probing", OperatorConsole.ServerStates.Name(OperatorConsole.ServerStates.Of(health, 1000)));

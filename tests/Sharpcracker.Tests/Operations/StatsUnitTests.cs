@@ -95,13 +95,13 @@ public sealed class StatsUnitTests
         connection.Replied(r1, 5, 150);
         q = server.SampleQueues();
         Assert.Equal((1, 13), (q.OutQueue, q.OutQueueBytes));
-        connection.Failed("unknown", 1);
+        connection.Failed(Sharpcracker.Engine.BackendFailure.ServerClosed, 1);
         q = server.SampleQueues();
         Assert.Equal((0, 0), (q.OutQueue, q.OutQueueBytes));
         Assert.Equal((2, 20, 1, 5), (server.Requests, server.RequestBytes, server.Responses, server.ResponseBytes));
         Assert.Equal(1, server.ServerEof);
         Assert.Equal(1, pool.ForwardError);
-        connection.Failed(ServerStats.ClosedByProxy, 3);
+        connection.Failed(Sharpcracker.Engine.BackendFailure.ClosedByProxy, 3);
         Assert.Equal((1, 0, 1), (server.ServerEof, server.ServerErr, pool.ForwardError));
         server.Ejected();
         Assert.Equal(1, pool.ServerEjects);
@@ -116,7 +116,7 @@ public sealed class StatsUnitTests
         {
         }
 
-        public override void OnFailure(string reason)
+        public override void OnFailure(Sharpcracker.Engine.BackendFailure failure)
         {
         }
     }
