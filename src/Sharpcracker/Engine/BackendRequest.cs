@@ -2,7 +2,7 @@ namespace Sharpcracker.Engine;
 
 /// <summary>
 /// A request as a server connection sees it: bytes written into the connection's send buffer
-/// when it was queued (<see cref="ServerConnection.Enqueue{TState}"/>), a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
+/// when it was queued (<see cref="ServerConnection.Enqueue{TWriter}"/>), a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
 /// request from a connection's in-flight FIFO completes it, exactly once, by OnReply or OnFailure.
 /// </summary>
 internal abstract class BackendRequest

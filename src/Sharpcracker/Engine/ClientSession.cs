@@ -566,13 +566,13 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     /// <summary>
     /// Queues <paramref name="request"/> on <paramref name="connection"/>, its bytes written by
-    /// <paramref name="write"/> (<see cref="ServerConnection.Enqueue{TState}"/>); a connection that
+    /// <paramref name="writer"/> (<see cref="ServerConnection.Enqueue{TWriter}"/>); a connection that
     /// reached server_inflight_limit pauses this client.
     /// </summary>
-    protected void ForwardTo<TState>(ServerConnection connection, BackendRequest request, scoped in TState state, RequestWriter<TState> write)
-        where TState : allows ref struct
+    protected void ForwardTo<TWriter>(ServerConnection connection, BackendRequest request, scoped in TWriter writer)
+        where TWriter : IRequestWriter<TWriter>, allows ref struct
     {
-        if (connection.Enqueue(request, in state, write))
+        if (connection.Enqueue(request, in writer))
         {
             _saturated ??= connection;
         }

@@ -16,7 +16,7 @@ namespace Sharpcracker.Engine;
 /// handed to the FIFO head. Any error, desync or timeout fails every queued request and drops the
 /// socket; the next request reconnects.
 /// <para>Invariants: a request's bytes are in the output exactly when the request is in the FIFO,
-/// in the same order (<see cref="Enqueue{TState}"/> is the only way in, and writes nothing for a
+/// in the same order (<see cref="Enqueue{TWriter}"/> is the only way in, and writes nothing for a
 /// refused request); every request that leaves the FIFO is completed once, by its reply or by the
 /// connection's <see cref="BackendFailure"/>; every member runs on the owning worker's thread
 /// (asserted in Debug builds).</para>
@@ -67,15 +67,15 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     public bool IsIdle => _inflightCount == 0;
 
     /// <summary>
-    /// Queues <paramref name="request"/>: <paramref name="write"/> appends its bytes to the output
-    /// (a static lambda; <paramref name="state"/> carries what it writes), and the request joins
+    /// Queues <paramref name="request"/>: <paramref name="writer"/> appends its bytes to the output
+    /// (<see cref="IRequestWriter{TSelf}.Write"/>), and the request joins
     /// the in-flight FIFO in the same step, so byte order is FIFO order. The worker flushes at the
     /// end of the pass. When the server is ejected or backing off the request fails at once with
     /// the last failure (no connect attempt) and nothing is written. Returns true when the
     /// connection has reached server_inflight_limit: the client should pause and <see cref="WaitForRoom"/>.
     /// </summary>
-    public bool Enqueue<TState>(BackendRequest request, scoped in TState state, RequestWriter<TState> write)
-        where TState : allows ref struct
+    public bool Enqueue<TWriter>(BackendRequest request, scoped in TWriter writer)
+        where TWriter : IRequestWriter<TWriter>, allows ref struct
     {
         AssertOwned();
         // Before the connect, whose handshake bytes join this request's in the stats (as they always did).
@@ -95,7 +95,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             StartConnect(now);
         }
         _stats.BeginRequest(mark);
-        write(_output, in state);
+        TWriter.Write(_output, in writer);
         Debug.Assert(_output.Length > mark, "a request writes at least one byte");
         request.EnqueuedAt = now;
         _inflight.Enqueue(request);
@@ -111,9 +111,8 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         return _inflight.Count >= _inflightLimit;
     }
 
-    /// <summary>Queues <paramref name="request"/> whose bytes are <paramref name="bytes"/> (see <see cref="Enqueue{TState}"/>).</summary>
-    public bool Enqueue(BackendRequest request, ReadOnlySpan<byte> bytes)
-        => Enqueue(request, bytes, static (output, in b) => output.Write(b));
+    /// <summary>Queues <paramref name="request"/> whose bytes are <paramref name="bytes"/> (see <see cref="Enqueue{TWriter}"/>).</summary>
+    public bool Enqueue(BackendRequest request, ReadOnlySpan<byte> bytes) => Enqueue(request, new RequestBytes(bytes));
 
     /// <summary>A paused client, resumed once the FIFO drains below the low-water mark (or the connection fails).</summary>
     public void WaitForRoom(IClientConnection client)

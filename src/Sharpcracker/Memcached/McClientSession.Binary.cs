@@ -169,7 +169,7 @@ internal sealed partial class McClientSession
         request.StatsClass = Stats.CommandClass.Delete;
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        ForwardTo(connection, request, new BinaryDelete(key), BinaryDelete.Write);
+        ForwardTo(connection, request, new BinaryDelete(key));
     }
 
     private McRequest RentBinary(in McBinaryFrame frame, McRequestKind kind)
@@ -208,7 +208,7 @@ internal sealed partial class McClientSession
         request.StatsClass = StatsClassOf(request.BinaryForward);
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward), BinaryPacket.Write);
+        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward));
     }
 
     /// <summary>VERSION goes to the server text's version goes to (the one the empty key maps to), so the body is memcached's own.</summary>
@@ -224,7 +224,7 @@ internal sealed partial class McClientSession
         var request = RentBinary(frame, McRequestKind.Binary);
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward), BinaryPacket.Write);
+        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward));
     }
 
     /// <summary>
@@ -247,7 +247,7 @@ internal sealed partial class McClientSession
         for (var i = 0; i < servers.Count; i++)
         {
             var connection = servers[i].BinaryConnectionFor(Worker, _id);
-            ForwardTo(connection, root.Children[i], new BinaryPacket(packet, root.BinaryForward), BinaryPacket.Write);
+            ForwardTo(connection, root.Children[i], new BinaryPacket(packet, root.BinaryForward));
         }
         root.DispatchDone();
     }

@@ -41,6 +41,6 @@ internal sealed partial class McClientSession
         request.MetaQuiet = command.Meta.Quiet;
         Enqueue(request);
         var connection = ConnectionTo(server);
-        ForwardTo(connection, request, new MetaCommand(line, in command, in data), MetaCommand.Write);
+        ForwardTo(connection, request, new MetaCommand(line, in command, in data));
     }
 }

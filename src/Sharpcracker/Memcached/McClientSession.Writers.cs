@@ -1,21 +1,22 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Memcached;
 
 /// <summary>
 /// What each kind of forwarded memcached request writes to a server connection
-/// (<see cref="Engine.ServerConnection.Enqueue{TState}"/>): a ref struct with what to write and a
-/// static writer, so queuing allocates nothing and the bytes are written only when the connection
-/// accepts the request.
+/// (<see cref="ServerConnection.Enqueue{TWriter}"/>): a ref struct with what to write and its
+/// static writer (<see cref="IRequestWriter{TSelf}"/>), so queuing allocates nothing and the
+/// bytes are written only when the connection accepts the request.
 /// </summary>
 internal sealed partial class McClientSession
 {
     private static readonly ReadOnlySequence<byte> NoData = ReadOnlySequence<byte>.Empty;
 
     /// <summary>A text command line (without its CRLF), then its data block if any.</summary>
-    private readonly ref struct TextCommand
+    private readonly ref struct TextCommand : IRequestWriter<TextCommand>
     {
         private readonly ReadOnlySpan<byte> _line;
         private readonly ref readonly ReadOnlySequence<byte> _data;
@@ -44,7 +45,7 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>A retrieval fragment: the command's prefix, then the keys of one child in request order.</summary>
-    private readonly ref struct RetrievalFragment(ReadOnlySpan<byte> prefix, McRequest root, int child)
+    private readonly ref struct RetrievalFragment(ReadOnlySpan<byte> prefix, McRequest root, int child) : IRequestWriter<RetrievalFragment>
     {
         private readonly ReadOnlySpan<byte> _prefix = prefix;
         private readonly McRequest _root = root;
@@ -73,7 +74,7 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>A meta command as forwarded (<see cref="McMetaParser.WriteForward"/>).</summary>
-    private readonly ref struct MetaCommand
+    private readonly ref struct MetaCommand : IRequestWriter<MetaCommand>
     {
         private readonly ReadOnlySpan<byte> _line;
         private readonly ref readonly McCommand _command;
@@ -91,7 +92,7 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>A client's binary packet, with <c>Opcode</c> in place of its own (<see cref="WritePacket"/>).</summary>
-    private readonly ref struct BinaryPacket(ReadOnlySpan<byte> packet, byte opcode)
+    private readonly ref struct BinaryPacket(ReadOnlySpan<byte> packet, byte opcode) : IRequestWriter<BinaryPacket>
     {
         private readonly ReadOnlySpan<byte> _packet = packet;
         private readonly byte _opcode = opcode;
@@ -100,7 +101,7 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>The proxy's own binary DELETE of a key.</summary>
-    private readonly ref struct BinaryDelete(ReadOnlySpan<byte> key)
+    private readonly ref struct BinaryDelete(ReadOnlySpan<byte> key) : IRequestWriter<BinaryDelete>
     {
         private readonly ReadOnlySpan<byte> _key = key;
 

@@ -196,7 +196,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         request.StatsClass = Stats.CommandClasses.Of(command.Kind);
         Enqueue(request);
         var connection = ConnectionTo(server);
-        ForwardTo(connection, request, new TextCommand(line[..command.ForwardLength], in data), TextCommand.Write);
+        ForwardTo(connection, request, new TextCommand(line[..command.ForwardLength], in data));
     }
 
     private void DispatchRetrieval(ReadOnlySpan<byte> line, in McCommand command)
@@ -252,7 +252,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             root.StatsClass = Stats.CommandClass.Retrieval;
             Enqueue(root);
             var connection = ConnectionTo(only!);
-            ForwardTo(connection, root, new TextCommand(line), TextCommand.Write);
+            ForwardTo(connection, root, new TextCommand(line));
             return;
         }
 
@@ -283,7 +283,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
             var server = topology.Servers[fragment.FragmentServer];
             _serverChild[fragment.FragmentServer] = -1;
             var connection = ConnectionTo(server);
-            ForwardTo(connection, fragment, new RetrievalFragment(prefix, root, c), RetrievalFragment.Write);
+            ForwardTo(connection, fragment, new RetrievalFragment(prefix, root, c));
         }
         root.DispatchDone();
     }
@@ -305,7 +305,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         for (var i = 0; i < servers.Count; i++)
         {
             var connection = ConnectionTo(servers[i]);
-            ForwardTo(connection, root.Children[i], new TextCommand(line[..command.ForwardLength]), TextCommand.Write);
+            ForwardTo(connection, root.Children[i], new TextCommand(line[..command.ForwardLength]));
         }
         root.DispatchDone();
     }

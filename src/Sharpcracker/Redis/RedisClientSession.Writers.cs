@@ -1,18 +1,19 @@
+using Sharpcracker.Engine;
 using Sharpcracker.Proxy;
 
 namespace Sharpcracker.Redis;
 
 /// <summary>
 /// What each kind of forwarded Redis request writes to a server connection
-/// (<see cref="Engine.ServerConnection.Enqueue{TState}"/>): a ref struct with what to write and a
-/// static writer, so queuing allocates nothing and the bytes are written only when the connection
-/// accepts the request. A redis_cluster pool keeps a request's bytes for a MOVED/ASK retry: they
+/// (<see cref="ServerConnection.Enqueue{TWriter}"/>): a ref struct with what to write and its
+/// static writer (<see cref="IRequestWriter{TSelf}"/>), so queuing allocates nothing and the
+/// bytes are written only when the connection accepts the request. A redis_cluster pool keeps a request's bytes for a MOVED/ASK retry: they
 /// are written into the request's own buffer (<c>keep</c>), then copied to the connection.
 /// </summary>
 internal sealed partial class RedisClientSession
 {
     /// <summary>The client's command untouched (an inline command re-encoded as a RESP array).</summary>
-    private readonly ref struct ClientCommand(ReadOnlySpan<byte> command, RespArgs args, ByteBuffer? keep)
+    private readonly ref struct ClientCommand(ReadOnlySpan<byte> command, RespArgs args, ByteBuffer? keep) : IRequestWriter<ClientCommand>
     {
         private readonly ReadOnlySpan<byte> _command = command;
         private readonly RespArgs _args = args;
@@ -42,7 +43,7 @@ internal sealed partial class RedisClientSession
     }
 
     /// <summary>A split command's fragment: the command name, then the keys (and values) of one child in client order.</summary>
-    private readonly ref struct SplitFragment(ReadOnlySpan<byte> command, RespArgs args, ReadOnlySpan<byte> name, RedisRequest root, int child, int keys, int step, ByteBuffer? keep)
+    private readonly ref struct SplitFragment(ReadOnlySpan<byte> command, RespArgs args, ReadOnlySpan<byte> name, RedisRequest root, int child, int keys, int step, ByteBuffer? keep) : IRequestWriter<SplitFragment>
     {
         private readonly ReadOnlySpan<byte> _command = command;
         private readonly RespArgs _args = args;

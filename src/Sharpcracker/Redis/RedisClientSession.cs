@@ -327,7 +327,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             request.Server = server;
         }
         // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
-        ForwardTo(connection, request, new ClientCommand(command, _args, _cluster ? request.Command : null), ClientCommand.Write);
+        ForwardTo(connection, request, new ClientCommand(command, _args, _cluster ? request.Command : null));
     }
 
     /// <summary>No live server for the key (all ejected): counted as a forward error, as twemproxy does.</summary>
@@ -521,7 +521,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 fragment.Server = server;
             }
             var keep = _cluster ? fragment.Command : null; // kept for a MOVED/ASK retry, then copied
-            ForwardTo(connection, fragment, new SplitFragment(command, _args, info.NameBytes, root, c, fragment.FragmentKeys, step, keep), SplitFragment.Write);
+            ForwardTo(connection, fragment, new SplitFragment(command, _args, info.NameBytes, root, c, fragment.FragmentKeys, step, keep));
         }
         _pool.Stats.FragmentsCreated(Worker.Index, root.Children.Count);
         root.DispatchDone();

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Configuration;
@@ -280,15 +281,11 @@ public sealed class ServerConnectionTests : IAsyncLifetime
         var last = BackendFailure.FromSocketError(SocketError.ConnectionRefused);
         Assert.True(Server.Health.OnConnectionFailed(last, Environment.TickCount64)); // ejected: every connect refused
         var request = new LineRequest();
-        var written = false;
+        var written = new StrongBox<bool>();
         var limitReached = true;
-        await _worker.InvokeAsync(() => limitReached = Connection.Enqueue(request, 0, (output, in _) =>
-        {
-            written = true;
-            output.Write("get a\r\n"u8);
-        }));
+        await _worker.InvokeAsync(() => limitReached = Connection.Enqueue(request, new RecordingWriter(written)));
         Assert.True(request.Done);
-        Assert.False(written);
+        Assert.False(written.Value);
         Assert.False(limitReached);
         Assert.Same(last, request.Failure); // the failure object ServerHealth keeps, not a copy of its text
         Assert.Equal(ServerConnectionState.Disconnected, await OnWorkerAsync(() => Connection.State));
@@ -341,6 +338,18 @@ public sealed class ServerConnectionTests : IAsyncLifetime
         _worker.Dispose();
         _pool?.Dispose();
         _listener.Dispose();
+    }
+
+    /// <summary>Writes a request and records that it was asked to.</summary>
+    private readonly struct RecordingWriter(StrongBox<bool> written) : IRequestWriter<RecordingWriter>
+    {
+        private readonly StrongBox<bool> _written = written;
+
+        public static void Write(Sharpcracker.Proxy.ByteBuffer output, scoped in RecordingWriter writer)
+        {
+            writer._written.Value = true;
+            output.Write("get a\r\n"u8);
+        }
     }
 
     /// <summary>
