@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Sharpcracker.Common;
 using Sharpcracker.Engine;
 using Sharpcracker.Stats;
 
@@ -42,7 +43,7 @@ public class StatsBenchmarks
         {
         }
 
-        public override void OnFailure(string reason)
+        public override void OnFailure(BackendFailure failure)
         {
         }
     }

@@ -1,3 +1,4 @@
+using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
@@ -49,8 +50,8 @@ internal static class HealthProbe
         return pool.Redis ? true : reply.IndexOf((byte)'\n') >= 0 ? true : null;
     }
 
-    /// <summary>One probe: connect, send, read the answer. Null when healthy, else the reason.</summary>
-    public static async Task<string?> RunAsync(ServerConfig server, PoolConfig pool, CancellationToken cancellationToken)
+    /// <summary>One probe: connect, send, read the answer. Null when healthy, else the failure.</summary>
+    public static async Task<BackendFailure?> RunAsync(ServerConfig server, PoolConfig pool, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(pool.TimeoutMs is { } t and > 0 ? t : DefaultProbeTimeoutMs);
@@ -69,7 +70,7 @@ internal static class HealthProbe
                 var n = await stream.ReadAsync(buffer.AsMemory(length), deadline.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    return "unknown"; // closed without answering: twemproxy's text for a server close
+                    return BackendFailure.ServerClosed; // closed without answering
                 }
                 length += n;
                 switch (IsHealthy(pool, buffer.AsSpan(0, length)))
@@ -77,21 +78,21 @@ internal static class HealthProbe
                     case true:
                         return null;
                     case false:
-                        return "Invalid argument"; // answered, but not with the probe's reply
+                        return BackendFailure.Desync; // answered, but not with the probe's reply
                 }
                 if (length == buffer.Length)
                 {
-                    return "Invalid argument";
+                    return BackendFailure.Desync;
                 }
             }
         }
         catch (System.Security.Authentication.AuthenticationException e)
         {
-            return e.Message;
+            return BackendFailure.Tls(e.Message);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
-            return BackendEndpoint.Describe(e);
+            return BackendFailure.FromException(e);
         }
         finally
         {
@@ -110,7 +111,7 @@ internal static class HealthProbe
             while (true)
             {
                 await Task.Delay(server.Health.RetryTimeoutMs, cancellationToken).ConfigureAwait(false);
-                string? error;
+                BackendFailure? error;
                 server.Health.SetProbing(true);
                 try
                 {
@@ -130,7 +131,7 @@ internal static class HealthProbe
                     return;
                 }
                 server.Health.OnProbeResult(error);
-                logger.LogWarning("pool {Pool} server {Server}: probe failed ({Reason}); ejected for another {Retry} ms", pool.Name, server.Name, error, server.Health.RetryTimeoutMs);
+                logger.LogWarning("pool {Pool} server {Server}: probe failed ({Reason}); ejected for another {Retry} ms", pool.Name, server.Name, error.Text, server.Health.RetryTimeoutMs);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

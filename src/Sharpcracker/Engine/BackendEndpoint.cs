@@ -23,10 +23,5 @@ internal static class BackendEndpoint
     }
 
     /// <summary>The twemproxy strerror text for a connect/send/receive failure.</summary>
-    public static string Describe(Exception e) => e switch
-    {
-        SocketException se => SocketErrors.Describe(se.SocketErrorCode),
-        OperationCanceledException => "Connection timed out",
-        _ => "Host is down",
-    };
+    public static string Describe(Exception e) => BackendFailure.FromException(e).Text;
 }

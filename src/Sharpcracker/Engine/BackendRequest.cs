@@ -1,20 +1,16 @@
+using Sharpcracker.Common;
 using Sharpcracker.Stats;
 namespace Sharpcracker.Engine;
 
 /// <summary>
-/// A request as a server connection sees it: bytes already written into the connection's send
-/// buffer, a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
+/// A request as a server connection sees it: bytes written into the connection's send buffer
+/// when it was queued (<see cref="ServerConnection.Enqueue{TWriter}"/>), a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
 /// request from a connection's in-flight FIFO completes it, exactly once, by OnReply or OnFailure.
 /// </summary>
-internal abstract class BackendRequest
+internal abstract class BackendRequest : CountedRequest
 {
     /// <summary>Environment.TickCount64 when queued; the timeout counts from here (twemproxy's rule).</summary>
     public long EnqueuedAt;
-
-    /// <summary>Stats (Stats/ConnectionStats): Stopwatch timestamp when queued, forwarded bytes, latency class.</summary>
-    public long StatsStart;
-    public int StatsBytes;
-    public Stats.CommandClass StatsClass;
 
     /// <summary>
     /// Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.
@@ -25,5 +21,9 @@ internal abstract class BackendRequest
 
     public abstract void OnReply(ReadOnlySpan<byte> reply);
 
-    public abstract void OnFailure(string reason);
+    /// <summary>
+    /// The connection failed (or refused the request during a back-off) with <paramref name="failure"/>;
+    /// the same object is handed to every request that failure fails.
+    /// </summary>
+    public abstract void OnFailure(BackendFailure failure);
 }

@@ -1,3 +1,4 @@
+using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
 using Microsoft.Extensions.Logging;
@@ -57,15 +58,15 @@ internal sealed class BackendServer
     /// A connection to this server failed (not when the proxy closed it). Counts the failure and
     /// tells the pool, which rebuilds its continuum and starts probing when the failure ejected it.
     /// </summary>
-    public void ReportFailure(string reason)
+    public void ReportFailure(BackendFailure failure)
     {
-        if (!Health.OnConnectionFailed(reason, Environment.TickCount64))
+        if (!Health.OnConnectionFailed(failure, Environment.TickCount64))
         {
             Pool.ServerFailed(this, ejected: false);
             return;
         }
         _logger.LogWarning("pool {Pool} server {Server}: ejected after {Limit} failures ({Reason}); probing again in {Retry} ms",
-            Pool.Name, Name, Pool.Config.ServerFailureLimit, reason, Health.RetryTimeoutMs);
+            Pool.Name, Name, Pool.Config.ServerFailureLimit, failure.Text, Health.RetryTimeoutMs);
         Stats.Ejected();
         Pool.ServerFailed(this, ejected: true);
     }
@@ -169,6 +170,7 @@ internal sealed class BackendServer
     /// </summary>
     public void ResetConnections(string reason)
     {
+        var failure = BackendFailure.Reset(reason);
         if (Pool.Workers is not { } workers)
         {
             return;
@@ -181,7 +183,7 @@ internal sealed class BackendServer
                 {
                     foreach (var connection in connections)
                     {
-                        connection.Reset(reason);
+                        connection.Reset(failure);
                     }
                 }
             });

@@ -63,9 +63,9 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
 
     public void MarkDoneLocally() => MarkDone();
 
-    public override void OnFailure(string reason)
+    public override void OnFailure(BackendFailure failure)
     {
-        Error = reason;
+        Error = failure.Text; // the client's SERVER_ERROR / -ERR text (no allocation: the failure holds it)
         Complete();
     }
 

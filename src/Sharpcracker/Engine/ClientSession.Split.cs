@@ -89,12 +89,21 @@ internal abstract partial class ClientSession<TRequest>
         root.FragmentsSent();
     }
 
-    /// <summary>The only place a fragment's bytes are queued on a server connection.</summary>
+    /// <summary>The only place a fragment is queued on a server connection: its bytes are written only if the connection accepts it.</summary>
     private void SendFragment<TProtocol>(ServerConnection connection, ref TProtocol protocol, TRequest root, int fragment)
         where TProtocol : ISplitProtocol<TRequest>, allows ref struct
+        => ForwardTo(connection, root.Fragments[fragment], new FragmentWriter<TProtocol>(protocol, root, fragment));
+
+    /// <summary>One fragment's bytes for <see cref="ServerConnection.Enqueue{TWriter}"/>: the protocol's <see cref="ISplitProtocol{TRequest}.WriteFragment"/>.</summary>
+    private readonly ref struct FragmentWriter<TProtocol>(TProtocol protocol, TRequest root, int fragment) : IRequestWriter<FragmentWriter<TProtocol>>
+        where TProtocol : ISplitProtocol<TRequest>, allows ref struct
     {
-        protocol.WriteFragment(connection.BeginRequest(), root, fragment);
-        Commit(connection, root.Fragments[fragment]);
+        private readonly TProtocol _protocol = protocol;
+        private readonly TRequest _root = root;
+        private readonly int _fragment = fragment;
+
+        public static void Write(ByteBuffer output, scoped in FragmentWriter<TProtocol> writer)
+            => writer._protocol.WriteFragment(output, writer._root, writer._fragment);
     }
 
     /// <summary>

@@ -631,10 +631,15 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// <summary>The worker's connection to <paramref name="server"/> for this client.</summary>
     protected ServerConnection ConnectionTo(BackendServer server) => server.ConnectionFor(_worker, _id);
 
-    /// <summary>Queues a request whose bytes were just appended to <paramref name="connection"/>.</summary>
-    protected void Commit(ServerConnection connection, BackendRequest request)
+    /// <summary>
+    /// Queues <paramref name="request"/> on <paramref name="connection"/>, its bytes written by
+    /// <paramref name="writer"/> (<see cref="ServerConnection.Enqueue{TWriter}"/>); a connection that
+    /// reached server_inflight_limit pauses this client.
+    /// </summary>
+    protected void ForwardTo<TWriter>(ServerConnection connection, BackendRequest request, scoped in TWriter writer)
+        where TWriter : IRequestWriter<TWriter>, allows ref struct
     {
-        if (connection.Commit(request))
+        if (connection.Enqueue(request, in writer))
         {
             _saturated ??= connection;
         }

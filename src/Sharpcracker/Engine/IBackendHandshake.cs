@@ -1,4 +1,6 @@
+using Sharpcracker.Common;
 namespace Sharpcracker.Engine;
+
 
 /// <summary>
 /// Requests sent first on every new backend connection, before any client bytes (Redis: AUTH,
@@ -13,6 +15,6 @@ internal interface IBackendHandshake
     /// <summary>How many one-line replies the request produces.</summary>
     int Replies { get; }
 
-    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the failure reason.</summary>
-    string? Check(int index, ReadOnlySpan<byte> line);
+    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the refusal (<see cref="BackendFailureKind.HandshakeRefused"/>).</summary>
+    BackendFailure? Check(int index, ReadOnlySpan<byte> line);
 }

@@ -40,10 +40,15 @@ internal sealed unsafe class Listener : IEventHandler
     public Worker Acceptor { get; }
 
     /// <summary>Acceptor thread: starts accepting.</summary>
-    public void Start() => _slot = Acceptor.Register(_fd, this, Libc.EpollIn);
+    public void Start()
+    {
+        Acceptor.AssertOwned();
+        _slot = Acceptor.Register(_fd, this, Libc.EpollIn);
+    }
 
     public void OnEvents(uint events)
     {
+        Acceptor.AssertOwned();
         for (var i = 0; i < AcceptBatch; i++)
         {
             var fd = Libc.accept4(_fd, null, null, Libc.SockNonblock | Libc.SockCloexec);
@@ -97,6 +102,7 @@ internal sealed unsafe class Listener : IEventHandler
     /// <summary>Acceptor thread: stops accepting and closes the listening socket.</summary>
     public void Stop()
     {
+        Acceptor.AssertOwned();
         if (_slot >= 0)
         {
             Acceptor.Unregister(_slot, _fd);

@@ -3,6 +3,7 @@ using Sharpcracker.Common.Interop;
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
 using Sharpcracker.Engine.Tls;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
@@ -10,7 +11,7 @@ namespace Sharpcracker.Engine;
 
 /// <summary>
 /// TLS to the server (pools with <c>server_tls: true</c>): after the TCP connect the connection
-/// stays <see cref="ServerConnectionState.Connecting"/> while the client side of the handshake
+/// is <see cref="ServerConnectionState.Handshaking"/> while the client side of the handshake
 /// runs on the worker's loop (SNI and name check against the server's host by default); requests,
 /// including a Redis AUTH/SELECT handshake, queue meanwhile and go out encrypted once it is done.
 /// A handshake that fails or outlasts <c>tls_handshake_timeout</c> fails the connection like a
@@ -19,15 +20,17 @@ namespace Sharpcracker.Engine;
 internal sealed partial class ServerConnection
 {
     private TlsTransport? _tls;
-    private bool _tlsReady;
+
+    /// <summary>The TLS handshake is still running: nothing is sent or received for requests yet.</summary>
+    private bool IsTlsNegotiating => _tls is { IsAuthenticated: false };
 
     private Stats.TlsCounters TlsCounters => _server.Stats.Pool.ServerTls;
 
     private void StartTls(BackendTlsConfig config)
     {
         var tls = new TlsTransport(_socket!, server: false);
+        Debug.Assert(State == ServerConnectionState.Handshaking);
         _tls = tls;
-        _tlsReady = false;
         try
         {
             tls.BeginClient(config.Context.CreateOptions(BackendTlsContext.HostFor(_server.Config)));
@@ -36,12 +39,12 @@ internal sealed partial class ServerConnection
         {
             // Possibly inside the call that commits a request (a unix socket connects at once):
             // fail later in the pass, as a refused connect does.
-            TlsFailed(e.Message, later: true);
+            TlsFailed(BackendFailure.Tls(e.Message), later: true);
             return;
         }
         if (!tls.FlushOutput(out var error))
         {
-            TlsFailed(SocketErrors.Describe(error), later: true);
+            TlsFailed(BackendFailure.FromSocketError(error), later: true);
             return;
         }
         SetInterest(tls.HasPendingOutput ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
@@ -49,11 +52,11 @@ internal sealed partial class ServerConnection
         var timeout = _server.Pool.Config.TlsHandshakeTimeoutMs;
         _worker.RunAfter(timeout, () =>
         {
-            if (_generation == generation && _tls is not null && !_tlsReady)
+            if (_generation == generation && IsTlsNegotiating)
             {
                 TlsCounters.TimedOut();
                 _logger.LogWarning("pool {Pool} server {Server}: TLS handshake did not complete within {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
-                Fail("Connection timed out");
+                Fail(BackendFailure.TimedOut);
             }
         });
     }
@@ -63,7 +66,7 @@ internal sealed partial class ServerConnection
         var tls = _tls!;
         if ((events & Libc.EpollOut) != 0 && tls.HasPendingOutput && !tls.FlushOutput(out var sendError))
         {
-            TlsFailed(SocketErrors.Describe(sendError));
+            TlsFailed(BackendFailure.FromSocketError(sendError));
             return;
         }
         if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0)
@@ -71,13 +74,15 @@ internal sealed partial class ServerConnection
             switch (tls.Pump(out var error))
             {
                 case TlsProgress.Failed:
-                    TlsFailed(tls.Failure ?? SocketErrors.Describe(error == SocketError.Success ? SocketError.ConnectionReset : error));
+                    TlsFailed(tls.Failure is { } failure
+                        ? BackendFailure.Tls(failure)
+                        : BackendFailure.FromSocketError(error == SocketError.Success ? SocketError.ConnectionReset : error));
                     return;
                 case TlsProgress.Ready:
-                    _tlsReady = true;
+                    Debug.Assert(!IsTlsNegotiating);
                     TlsCounters.Completed();
                     _logger.LogDebug("pool {Pool} server {Server}: TLS {Protocol} established", _server.Pool.Name, _server.Name, tls.Protocol);
-                    OnReady();
+                    OnTransportReady();
                     Flush(); // requests queued during the handshake go out now, encrypted
                     return;
             }
@@ -85,21 +90,21 @@ internal sealed partial class ServerConnection
         SetInterest(tls.HasPendingOutput ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
     }
 
-    private void TlsFailed(string reason, bool later = false)
+    private void TlsFailed(BackendFailure failure, bool later = false)
     {
         TlsCounters.Failed();
         if (TlsCounters.ShouldLog(out var suppressed))
         {
             _logger.LogWarning("pool {Pool} server {Server}: TLS handshake failed: {Reason}{Suppressed}",
-                _server.Pool.Name, _server.Name, reason, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
+                _server.Pool.Name, _server.Name, failure.Text, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
         }
         if (later)
         {
-            ConnectFailedLater(reason);
+            ConnectFailedLater(failure);
         }
         else
         {
-            Fail(reason);
+            Fail(failure);
         }
     }
 }

@@ -1,23 +1,12 @@
 using Sharpcracker.Common;
 using Sharpcracker.Common.Interop;
 using Sharpcracker.Stats;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Engine;
-
-/// <summary>The life of a <see cref="ServerConnection"/> (mcrouter's UP/DOWN/CONNECTING).</summary>
-internal enum ServerConnectionState : byte
-{
-    /// <summary>No socket; the next request starts a connect (or fails at once during back-off).</summary>
-    Disconnected,
-    /// <summary>Looking up a host name off the worker; requests queue meanwhile.</summary>
-    Resolving,
-    /// <summary>Non-blocking connect in progress (waiting for writability); requests queue meanwhile.</summary>
-    Connecting,
-    Connected,
-}
 
 /// <summary>
 /// One connection from one worker to one backend, used by every client of that worker routed to
@@ -27,6 +16,11 @@ internal enum ServerConnectionState : byte
 /// pass (many clients' requests in one send); replies are framed from the receive buffer and
 /// handed to the FIFO head. Any error, desync or timeout fails every queued request and drops the
 /// socket; the next request reconnects.
+/// <para>Invariants: a request's bytes are in the output exactly when the request is in the FIFO,
+/// in the same order (<see cref="Enqueue{TWriter}"/> is the only way in, and writes nothing for a
+/// refused request); every request that leaves the FIFO is completed once, by its reply or by the
+/// connection's <see cref="BackendFailure"/>; every member runs on the owning worker's thread
+/// (asserted in Debug builds).</para>
 /// </summary>
 internal sealed partial class ServerConnection : IEventHandler, IFlushable
 {
@@ -44,9 +38,8 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private int _slot = -1;
     private uint _interest;
     private bool _dirty;
-    private int _mark;              // _output length before the request being appended
     private int _generation;        // bumped by every failure; a late DNS answer for an old attempt is ignored
-    private int _handshakeReplies;  // handshake replies still expected at the FIFO head
+    private int _handshakeReplies;  // handshake replies still expected at the FIFO head (Handshaking while > 0)
     private volatile int _inflightCount; // _inflight.Count for other threads (reload drain)
     // Back-pressure (server_inflight_limit): clients pause once the FIFO reaches the limit and are
     // resumed together when it drains below the low-water mark or the connection fails.
@@ -74,22 +67,20 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// <summary>Any thread: nothing waits for a reply (a removed server may be closed).</summary>
     public bool IsIdle => _inflightCount == 0;
 
-    /// <summary>Returns the buffer to append one request's bytes to; <see cref="Commit"/> follows.</summary>
-    public ByteBuffer BeginRequest()
-    {
-        _mark = _output.Length;
-        _stats.BeginRequest(_mark);
-        return _output;
-    }
-
     /// <summary>
-    /// Queues the request whose bytes were just appended; the worker flushes at the end of the
-    /// pass. When the server is ejected or backing off the request fails at once with the last
-    /// error (no connect attempt). Returns true when the connection has reached
-    /// server_inflight_limit: the client should pause and <see cref="WaitForRoom"/>.
+    /// Queues <paramref name="request"/>: <paramref name="writer"/> appends its bytes to the output
+    /// (<see cref="IRequestWriter{TSelf}.Write"/>), and the request joins
+    /// the in-flight FIFO in the same step, so byte order is FIFO order. The worker flushes at the
+    /// end of the pass. When the server is ejected or backing off the request fails at once with
+    /// the last failure (no connect attempt) and nothing is written. Returns true when the
+    /// connection has reached server_inflight_limit: the client should pause and <see cref="WaitForRoom"/>.
     /// </summary>
-    public bool Commit(BackendRequest request)
+    public bool Enqueue<TWriter>(BackendRequest request, scoped in TWriter writer)
+        where TWriter : IRequestWriter<TWriter>, allows ref struct
     {
+        AssertOwned();
+        // Before the connect, whose handshake bytes join this request's in the stats (as they always did).
+        var mark = _output.Length;
         var now = _worker.Now; // the pass's clock: no clock read per request
         if (State == ServerConnectionState.Disconnected)
         {
@@ -98,14 +89,15 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             now = Environment.TickCount64;
             if (_server.Health.TryBeginConnect(now) is { } refused)
             {
-                // Disconnected: a failure emptied the output, so what follows _mark is this request's alone.
-                _output.Truncate(_mark);
                 _server.Stats.Pool.ForwardErrors(1); // not forwarded: a forward error, not a server error
                 request.OnFailure(refused);
                 return false;
             }
             StartConnect(now);
         }
+        _stats.BeginRequest(mark);
+        TWriter.Write(_output, in writer);
+        Debug.Assert(_output.Length > mark, "a request writes at least one byte");
         request.EnqueuedAt = now;
         _inflight.Enqueue(request);
         _inflightCount = _inflight.Count;
@@ -120,9 +112,13 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         return _inflight.Count >= _inflightLimit;
     }
 
+    /// <summary>Queues <paramref name="request"/> whose bytes are <paramref name="bytes"/> (see <see cref="Enqueue{TWriter}"/>).</summary>
+    public bool Enqueue(BackendRequest request, ReadOnlySpan<byte> bytes) => Enqueue(request, new RequestBytes(bytes));
+
     /// <summary>A paused client, resumed once the FIFO drains below the low-water mark (or the connection fails).</summary>
     public void WaitForRoom(IClientConnection client)
     {
+        AssertOwned();
         if (_inflight.Count < _inflightLimit)
         {
             client.RequestResume();
@@ -134,21 +130,22 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// <summary>Opens the connection ahead of traffic (preconnect).</summary>
     public void Preconnect()
     {
+        AssertOwned();
         var now = Environment.TickCount64;
         if (State == ServerConnectionState.Disconnected && _server.Health.TryBeginConnect(now) is null)
         {
-            _mark = _output.Length;
             StartConnect(now);
         }
     }
 
     private void StartConnect(long now)
     {
-        State = ServerConnectionState.Connecting;
+        Debug.Assert(State == ServerConnectionState.Disconnected && _inflight.Count == 0 && _output.Length == 0, "a connect starts from nothing");
+        SetState(ServerConnectionState.Connecting);
         if (_server.Pool.Handshake is { } handshake)
         {
-            // Ahead of the request being committed (its bytes follow _mark, and nothing precedes them).
-            _output.Prepend(handshake.Request);
+            // First on the connection: client requests queue behind it and are pipelined after it.
+            _output.Write(handshake.Request);
             _handshakeReplies = handshake.Replies;
             for (var i = 0; i < handshake.Replies; i++)
             {
@@ -170,7 +167,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         else
         {
             // Resolved at every connect, so a DNS change is picked up on reconnect; off the worker.
-            State = ServerConnectionState.Resolving;
+            SetState(ServerConnectionState.Resolving);
             _ = ResolveAsync(config.Host!, config.Port, _generation);
         }
     }
@@ -178,7 +175,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private async Task ResolveAsync(string host, int port, int generation)
     {
         EndPoint? endpoint = null;
-        string? error = null;
+        BackendFailure? error = null;
         try
         {
             var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
@@ -186,7 +183,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         }
         catch (Exception e) when (e is SocketException or ArgumentException or IndexOutOfRangeException)
         {
-            error = BackendEndpoint.Describe(e);
+            error = BackendFailure.Resolve(e);
         }
         _worker.Post(() =>
         {
@@ -196,11 +193,11 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             }
             if (endpoint is null)
             {
-                _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, error);
-                Fail(error!);
+                _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, error!.Text);
+                Fail(error);
                 return;
             }
-            State = ServerConnectionState.Connecting;
+            SetState(ServerConnectionState.Connecting);
             BeginConnect(endpoint);
         });
     }
@@ -219,7 +216,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         catch (SocketException e)
         {
             // Out of descriptors (EMFILE) or similar: the requests fail, the client stays.
-            ConnectFailedLater(e.Message);
+            ConnectFailedLater(BackendFailure.SocketCreation(e));
             return;
         }
         var connected = false;
@@ -234,7 +231,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         catch (SocketException e)
         {
             socket.Dispose();
-            ConnectFailedLater(SocketErrors.Describe(e.SocketErrorCode));
+            ConnectFailedLater(BackendFailure.FromSocketError(e.SocketErrorCode));
             return;
         }
         _socket = socket;
@@ -252,37 +249,45 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// exist, no descriptors left): reported later in this pass, as a refused non-blocking connect
     /// would be, so the request being committed is queued first and fails with the others.
     /// </summary>
-    private void ConnectFailedLater(string reason)
+    private void ConnectFailedLater(BackendFailure failure)
     {
-        var generation = _generation;
+        var generation = _generation; // bumped by any failure in between: then this one is stale
         _worker.RunAfter(0, () =>
         {
-            if (_generation == generation && State == ServerConnectionState.Connecting)
+            if (_generation == generation)
             {
-                ConnectFailed(reason);
+                Debug.Assert(State is ServerConnectionState.Connecting or ServerConnectionState.Handshaking);
+                ConnectFailed(failure);
             }
         });
     }
 
-    private void ConnectFailed(string reason)
+    private void ConnectFailed(BackendFailure failure)
     {
-        _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, reason);
-        Fail(reason);
+        _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, failure.Text);
+        Fail(failure);
     }
 
+    /// <summary>The TCP (or unix) connect completed.</summary>
     private void OnConnected()
     {
         if (_server.Pool.Config.ServerTls is { } tls)
         {
-            StartTls(tls); // Connected once the TLS handshake completes (ServerConnection.Tls.cs)
+            SetState(ServerConnectionState.Handshaking);
+            StartTls(tls); // OnTransportReady once the TLS handshake completes (ServerConnection.Tls.cs)
             return;
         }
-        OnReady();
+        OnTransportReady();
     }
 
-    private void OnReady()
+    /// <summary>
+    /// Bytes can flow: the connect completed and TLS, if any, is established. Connected, or
+    /// Handshaking while handshake replies are outstanding (client requests are pipelined behind
+    /// the handshake commands, not held back: no extra round trip).
+    /// </summary>
+    private void OnTransportReady()
     {
-        State = ServerConnectionState.Connected;
+        SetState(_handshakeReplies > 0 ? ServerConnectionState.Handshaking : ServerConnectionState.Connected);
         _stats.Connected();
         _logger.LogDebug("pool {Pool} server {Server}: connected", _server.Pool.Name, _server.Name);
         SetInterest(Libc.EpollIn);
@@ -295,6 +300,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
 
     public void OnEvents(uint events)
     {
+        AssertOwned();
         try
         {
             HandleEvents(events);
@@ -303,17 +309,12 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
             // A bug must cost this connection's requests, never the worker.
             _logger.LogError(e, "pool {Pool} server {Server}: internal error; closing the connection", _server.Pool.Name, _server.Name);
-            Fail("Invalid argument");
+            Fail(BackendFailure.InternalError);
         }
     }
 
     private void HandleEvents(uint events)
     {
-        if (_tls is not null && !_tlsReady)
-        {
-            HandleTlsHandshake(events);
-            return;
-        }
         if (State == ServerConnectionState.Connecting)
         {
             if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)
@@ -321,7 +322,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
                 // The pending connect error, as the SocketError a receive reports it with.
                 Span<byte> one = stackalloc byte[1];
                 _socket!.Receive(one, SocketFlags.None, out var error);
-                ConnectFailed(SocketErrors.Describe(error == SocketError.Success ? SocketError.ConnectionRefused : error));
+                ConnectFailed(BackendFailure.FromSocketError(error == SocketError.Success ? SocketError.ConnectionRefused : error));
                 return;
             }
             if ((events & Libc.EpollOut) != 0)
@@ -331,7 +332,12 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             }
             return;
         }
-        if (State != ServerConnectionState.Connected)
+        if (IsTlsNegotiating)
+        {
+            HandleTlsHandshake(events);
+            return;
+        }
+        if (!IsTransportReady)
         {
             return;
         }
@@ -339,22 +345,45 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
             Receive();
             // Decrypted replies left in the transport get no readiness event of their own.
-            while (_tls is { HasInputToReport: true } && State == ServerConnectionState.Connected)
+            while (_tls is { HasInputToReport: true } && IsTransportReady)
             {
                 Receive();
             }
         }
-        if ((events & Libc.EpollOut) != 0 && State == ServerConnectionState.Connected)
+        if ((events & Libc.EpollOut) != 0 && IsTransportReady)
         {
             Send();
         }
     }
 
+    /// <summary>Bytes flow both ways: Connected, or Handshaking with TLS (if any) established.</summary>
+    private bool IsTransportReady => State switch
+    {
+        ServerConnectionState.Connected => true,
+        ServerConnectionState.Handshaking => !IsTlsNegotiating,
+        _ => false,
+    };
+
+    private void SetState(ServerConnectionState state)
+    {
+        Debug.Assert(state switch
+        {
+            ServerConnectionState.Disconnected => true, // any failure
+            ServerConnectionState.Resolving => State == ServerConnectionState.Connecting,
+            ServerConnectionState.Connecting => State is ServerConnectionState.Disconnected or ServerConnectionState.Resolving,
+            ServerConnectionState.Handshaking => State is ServerConnectionState.Connecting or ServerConnectionState.Handshaking,
+            ServerConnectionState.Connected => State is ServerConnectionState.Connecting or ServerConnectionState.Handshaking,
+            _ => false,
+        }, $"server connection: {State} -> {state}");
+        State = state;
+    }
+
     /// <summary>End of the loop pass: one send of everything queued since the last one.</summary>
     public void Flush()
     {
+        AssertOwned();
         _dirty = false;
-        if (State != ServerConnectionState.Connected || (_interest & Libc.EpollOut) != 0)
+        if (!IsTransportReady || (_interest & Libc.EpollOut) != 0)
         {
             return; // not connected yet, or waiting for the socket to take the rest
         }
@@ -378,7 +407,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             : _tls.Send(_output.Memory.Slice(_outputSent, pending), out error); // one encrypted write per pass
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
-            Fail(SocketErrors.Describe(error));
+            Fail(BackendFailure.FromSocketError(error));
             return;
         }
         _outputSent += Math.Max(0, sent);
@@ -423,12 +452,12 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         }
         if (error != SocketError.Success)
         {
-            Fail(_tls?.Failure ?? SocketErrors.Describe(error));
+            Fail(_tls?.Failure is { } tlsFailure ? BackendFailure.Tls(tlsFailure) : BackendFailure.FromSocketError(error));
             return;
         }
         if (n == 0)
         {
-            Fail("unknown"); // the server closed: twemproxy's text
+            Fail(BackendFailure.ServerClosed);
             return;
         }
         _input.Advance(n);
@@ -464,13 +493,18 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             _inputStart += length;
             if (head is HandshakeStep step)
             {
+                Debug.Assert(State == ServerConnectionState.Handshaking && _handshakeReplies > 0);
                 _handshakeReplies--;
                 // Checked by the handshake that was sent (a reload may have changed the pool's since).
                 if (step.Handshake.Check(step.Index, data[..length].TrimEnd("\r\n"u8)) is { } refused)
                 {
-                    _logger.LogWarning("pool {Pool} server {Server}: {Reason}", _server.Pool.Name, _server.Name, refused);
+                    _logger.LogWarning("pool {Pool} server {Server}: {Reason}", _server.Pool.Name, _server.Name, refused.Text);
                     Fail(refused);
                     return;
+                }
+                if (_handshakeReplies == 0)
+                {
+                    SetState(ServerConnectionState.Connected);
                 }
                 continue;
             }
@@ -496,7 +530,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private void Desync(string problem)
     {
         _logger.LogWarning("pool {Pool} server {Server}: {Problem}; closing", _server.Pool.Name, _server.Name, problem);
-        Fail("Invalid argument");
+        Fail(BackendFailure.Desync);
     }
 
     private void ReleaseRoomWaiters()
@@ -511,6 +545,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// <summary>Timer: fails every request when the oldest is older than the pool's timeout (twemproxy's rule).</summary>
     public void CheckTimeout(long now)
     {
+        AssertOwned();
         if (!_inflight.TryPeek(out var head))
         {
             return;
@@ -521,19 +556,23 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             return;
         }
         _logger.LogWarning("pool {Pool} server {Server}: request timed out after {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
-        Fail("Connection timed out");
+        Fail(BackendFailure.TimedOut);
     }
 
-    /// <param name="countsAsFailure">false when the proxy itself closes the connection (shutdown, removed server).</param>
-    private void Fail(string reason, bool countsAsFailure = true)
+    /// <summary>
+    /// Drops the socket and fails every queued request with <paramref name="failure"/>; counts it
+    /// in stats (by kind) and, unless the proxy closed the connection itself (shutdown, removed
+    /// server, master switch), as a server failure (back-off, ejection).
+    /// </summary>
+    private void Fail(BackendFailure failure)
     {
+        var countsAsFailure = failure.Kind is not (BackendFailureKind.ClosedByProxy or BackendFailureKind.Reset);
         _generation++;
-        _stats.Failed(reason, _inflight.Count - _handshakeReplies);
+        _stats.Failed(failure, _inflight.Count - _handshakeReplies);
         if (_tls is not null)
         {
             _tls.Dispose();
             _tls = null;
-            _tlsReady = false;
         }
         if (_socket is { } socket)
         {
@@ -546,7 +585,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             _socket = null;
         }
         _interest = 0;
-        State = ServerConnectionState.Disconnected;
+        SetState(ServerConnectionState.Disconnected);
         _worker.Inflight -= _inflight.Count;
         foreach (var request in _inflight)
         {
@@ -567,11 +606,11 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         // Count the failure (back-off, ejection) before clients hear of it and send more.
         if (countsAsFailure)
         {
-            _server.ReportFailure(reason);
+            _server.ReportFailure(failure);
         }
         foreach (var request in _failing)
         {
-            request.OnFailure(reason);
+            request.OnFailure(failure);
         }
         _failing.Clear();
     }
@@ -579,24 +618,32 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// <summary>Closes the connection; whatever is still queued fails with the proxy's close reason.</summary>
     public void Close()
     {
+        AssertOwned();
         _worker.RemoveBackend(this);
         if (State != ServerConnectionState.Disconnected || _inflight.Count > 0)
         {
-            Fail(Stats.ServerStats.ClosedByProxy, countsAsFailure: false);
+            Fail(BackendFailure.ClosedByProxy);
         }
     }
 
     /// <summary>
-    /// Fails what is in flight with <paramref name="reason"/> and drops the socket, without counting
-    /// a server failure; the next request reconnects (a replication group's master switched).
+    /// Fails what is in flight with <paramref name="failure"/> (a <see cref="BackendFailureKind.Reset"/>)
+    /// and drops the socket, without counting a server failure; the next request reconnects (a
+    /// replication group's master switched).
     /// </summary>
-    public void Reset(string reason)
+    public void Reset(BackendFailure failure)
     {
+        AssertOwned();
+        Debug.Assert(failure.Kind == BackendFailureKind.Reset);
         if (State != ServerConnectionState.Disconnected || _inflight.Count > 0)
         {
-            Fail(reason, countsAsFailure: false);
+            Fail(failure);
         }
     }
+
+    /// <summary>Debug builds: the caller is the owning worker's thread (<see cref="Worker.IsOwnerThread"/>).</summary>
+    [Conditional("DEBUG")]
+    private void AssertOwned() => _worker.AssertOwned();
 
     /// <summary>A handshake command queued ahead of client requests; its reply is checked, not delivered.</summary>
     private sealed class HandshakeStep(int index, IBackendHandshake handshake) : BackendRequest
@@ -615,7 +662,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
         }
 
-        public override void OnFailure(string reason)
+        public override void OnFailure(BackendFailure failure)
         {
         }
     }

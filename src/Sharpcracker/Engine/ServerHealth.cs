@@ -1,4 +1,7 @@
+using Sharpcracker.Common;
 namespace Sharpcracker.Engine;
+using System.Net.Sockets;
+
 
 /// <summary>
 /// The failure state of one backend server, shared by all its connections. A pure state
@@ -38,7 +41,7 @@ internal sealed class ServerHealth
     private volatile int _retryTimeoutMs;
     private int _failures;          // consecutive failures since the last reply; written under _lock
     private long _connectAllowedAt; // Environment.TickCount64 before which no connect is started
-    private volatile string _lastError = "Connection refused";
+    private volatile BackendFailure _lastError = BackendFailure.FromSocketError(SocketError.ConnectionRefused);
     private volatile bool _ejected;
     private long _ejectedAtUnixMs;
     private long _ejections;
@@ -75,8 +78,11 @@ internal sealed class ServerHealth
     /// <summary>The probe of an ejected server starts (true) or has its answer (false).</summary>
     public void SetProbing(bool probing) => _probing = probing;
 
-    /// <summary>The reason of the most recent failure (what refused requests are answered with).</summary>
-    public string LastError => _lastError;
+    /// <summary>The most recent failure (what refused requests fail with).</summary>
+    public BackendFailure LastFailure => _lastError;
+
+    /// <summary>The text of the most recent failure (reports).</summary>
+    public string LastError => _lastError.Text;
 
     /// <summary>Consecutive failures since the last reply.</summary>
     public int Failures => Volatile.Read(ref _failures);
@@ -104,10 +110,10 @@ internal sealed class ServerHealth
     }
 
     /// <summary>
-    /// Null when a connect may start at <paramref name="now"/>; otherwise the error to fail the
+    /// Null when a connect may start at <paramref name="now"/>; otherwise the failure to fail the
     /// request with at once (the server is ejected or in back-off).
     /// </summary>
-    public string? RefuseConnect(long now)
+    public BackendFailure? RefuseConnect(long now)
     {
         if (_ejected || now < Volatile.Read(ref _connectAllowedAt))
         {
@@ -117,11 +123,11 @@ internal sealed class ServerHealth
     }
 
     /// <summary>A connection failed. Returns true when this failure ejected the server.</summary>
-    public bool OnConnectionFailed(string reason, long now)
+    public bool OnConnectionFailed(BackendFailure failure, long now)
     {
         lock (_lock)
         {
-            _lastError = reason;
+            _lastError = failure;
             if (_ejected)
             {
                 return false; // already out; connections still draining don't count again
@@ -144,7 +150,7 @@ internal sealed class ServerHealth
     /// The result of a re-admission probe of an ejected server: null error means it answered.
     /// Returns true when the server is back in service.
     /// </summary>
-    public bool OnProbeResult(string? error)
+    public bool OnProbeResult(BackendFailure? error)
     {
         lock (_lock)
         {
@@ -182,12 +188,12 @@ internal sealed class ServerHealth
 
     /// <summary>
     /// A connection that is down wants to connect at <paramref name="now"/>: null when it may,
-    /// otherwise the error to fail its request with. Outside a back-off every connection may;
+    /// otherwise the failure to fail its request with. Outside a back-off every connection may;
     /// once a back-off window has passed, only the first caller gets the attempt and the window
     /// restarts for the others, so a dead server sees one connect per window in all.
     /// <see cref="RefuseConnect"/> is the read-only form (for reporting).
     /// </summary>
-    public string? TryBeginConnect(long now)
+    public BackendFailure? TryBeginConnect(long now)
     {
         if (_ejected)
         {

@@ -45,6 +45,7 @@ internal sealed class Worker : IDisposable
     private long _timestamp = Stopwatch.GetTimestamp(); // see Timestamp
     private volatile bool _stopping;
     private int _clients;
+    private volatile int _ownerThreadId; // the loop's managed thread id while it runs; 0 before and after
 
     public Worker(int index, ILogger logger)
     {
@@ -69,6 +70,18 @@ internal sealed class Worker : IDisposable
     public long Forwarded;
 
     public bool IsCurrentThread => Thread.CurrentThread == _thread;
+
+    /// <summary>
+    /// Any thread: whether the caller may use the worker's owner-only members. While the loop runs,
+    /// only its own thread may; before it starts (a worker being set up, or driven by a unit test)
+    /// and after it has stopped, nothing else touches the worker's state, so the one thread using
+    /// it may.
+    /// </summary>
+    public bool IsOwnerThread => _ownerThreadId is var owner && (owner == 0 || owner == Environment.CurrentManagedThreadId);
+
+    /// <summary>Debug builds: asserts <see cref="IsOwnerThread"/> (the entry points of worker-owned types call it).</summary>
+    [Conditional("DEBUG")]
+    public void AssertOwned() => Debug.Assert(IsOwnerThread, $"worker {Index}: called off its thread (thread {Environment.CurrentManagedThreadId}, owner {_ownerThreadId})");
 
     public void Start() => _thread.Start();
 
@@ -110,6 +123,7 @@ internal sealed class Worker : IDisposable
 
     public int Register(int fd, IEventHandler handler, uint events)
     {
+        AssertOwned();
         int slot;
         if (!_freeSlots.TryPop(out slot))
         {
@@ -132,11 +146,15 @@ internal sealed class Worker : IDisposable
     }
 
     public void Modify(int slot, int fd, uint events)
-        => _epoll.Control(Libc.EpollCtlMod, fd, events, ((ulong)_generations[slot] << 32) | (uint)slot, out _);
+    {
+        AssertOwned();
+        _epoll.Control(Libc.EpollCtlMod, fd, events, ((ulong)_generations[slot] << 32) | (uint)slot, out _);
+    }
 
     /// <summary>Removes the fd from the epoll set; call before closing the socket.</summary>
     public void Unregister(int slot, int fd)
     {
+        AssertOwned();
         _epoll.Control(Libc.EpollCtlDel, fd, 0, 0, out _);
         _handlers[slot] = null;
         _generations[slot]++;
@@ -144,9 +162,17 @@ internal sealed class Worker : IDisposable
     }
 
     /// <summary>Queues a connection for the end-of-pass flush; the caller keeps its own "already dirty" flag.</summary>
-    public void MarkDirty(IFlushable connection) => _dirty.Add(connection);
+    public void MarkDirty(IFlushable connection)
+    {
+        AssertOwned();
+        _dirty.Add(connection);
+    }
 
-    public void AddBackend(ServerConnection connection) => _backends.Add(connection);
+    public void AddBackend(ServerConnection connection)
+    {
+        AssertOwned();
+        _backends.Add(connection);
+    }
 
     /// <summary>
     /// Environment.TickCount64 as of the start of this event loop pass (read once after each
@@ -165,9 +191,26 @@ internal sealed class Worker : IDisposable
     /// </summary>
     public long Timestamp => _timestamp;
 
-    public void RemoveBackend(ServerConnection connection) => _backends.Remove(connection);
+    public void RemoveBackend(ServerConnection connection)
+    {
+        AssertOwned();
+        _backends.Remove(connection);
+    }
 
     private void Run()
+    {
+        _ownerThreadId = Environment.CurrentManagedThreadId;
+        try
+        {
+            Loop();
+        }
+        finally
+        {
+            _ownerThreadId = 0;
+        }
+    }
+
+    private void Loop()
     {
         while (!_stopping)
         {
@@ -212,7 +255,11 @@ internal sealed class Worker : IDisposable
     /// pause, a TLS handshake deadline). The worker's own timer, so it works even when the process
     /// cannot create threads or descriptors.
     /// </summary>
-    public void RunAfter(int delayMs, Action action) => _timers.Enqueue(action, Environment.TickCount64 + delayMs);
+    public void RunAfter(int delayMs, Action action)
+    {
+        AssertOwned();
+        _timers.Enqueue(action, Environment.TickCount64 + delayMs);
+    }
 
     private int WaitTimeoutMs()
     {

@@ -2,6 +2,7 @@ using Sharpcracker.Common;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Stats;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 using System.Buffers;
 using System.Text.Json;

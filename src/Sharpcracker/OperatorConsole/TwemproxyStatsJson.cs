@@ -1,5 +1,6 @@
 using Sharpcracker.Common;
 using Sharpcracker.Stats;
+using Sharpcracker.Engine;
 using System.Text;
 
 namespace Sharpcracker.OperatorConsole;

@@ -1,3 +1,4 @@
+using Sharpcracker.Common;
 using Sharpcracker.Engine;
 using System.Diagnostics;
 
@@ -32,7 +33,7 @@ internal sealed class ConnectionStats(ServerStats server)
     /// The request's bytes were appended (the buffer is now <paramref name="pendingLength"/> long)
     /// and it is queued at <paramref name="timestamp"/> (Stopwatch ticks: the worker's pass clock).
     /// </summary>
-    public void Committed(BackendRequest request, int pendingLength, long timestamp)
+    public void Committed(CountedRequest request, int pendingLength, long timestamp)
     {
         var bytes = pendingLength - _mark;
         request.StatsBytes = bytes;
@@ -53,7 +54,7 @@ internal sealed class ConnectionStats(ServerStats server)
     }
 
     /// <summary>The FIFO head got its complete reply of <paramref name="replyBytes"/> bytes at <paramref name="timestamp"/> and was dequeued.</summary>
-    public void Replied(BackendRequest request, int replyBytes, long timestamp)
+    public void Replied(CountedRequest request, int replyBytes, long timestamp)
     {
         if (_outQueue > 0)
         {
@@ -74,15 +75,15 @@ internal sealed class ConnectionStats(ServerStats server)
         server.ConnectionOpened();
     }
 
-    /// <summary>The connection was torn down; <paramref name="failedRequests"/> requests fail with <paramref name="reason"/>.</summary>
-    public void Failed(string reason, int failedRequests)
+    /// <summary>The connection was torn down; <paramref name="failedRequests"/> requests fail with <paramref name="failure"/>.</summary>
+    public void Failed(BackendFailure failure, int failedRequests)
     {
         Volatile.Write(ref _connected, 0);
         Volatile.Write(ref _inQueue, 0);
         Volatile.Write(ref _inQueueBytes, 0);
         Volatile.Write(ref _outQueue, 0);
         Volatile.Write(ref _outQueueBytes, 0);
-        server.ConnectionFailed(reason, failedRequests);
+        server.ConnectionFailed(failure, failedRequests);
     }
 
     public long Requests => Volatile.Read(ref _requests);

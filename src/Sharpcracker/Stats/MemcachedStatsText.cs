@@ -1,3 +1,4 @@
+using Sharpcracker.Engine;
 using System.Text;
 
 namespace Sharpcracker.Stats;

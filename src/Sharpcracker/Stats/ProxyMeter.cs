@@ -1,4 +1,5 @@
 using Sharpcracker.Common;
+using Sharpcracker.Engine;
 using System.Diagnostics.Metrics;
 
 namespace Sharpcracker.Stats;

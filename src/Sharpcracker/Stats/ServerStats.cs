@@ -1,3 +1,5 @@
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
 using System.Diagnostics;
 
 namespace Sharpcracker.Stats;
@@ -66,23 +68,21 @@ internal sealed class ServerStats
     internal void ConnectionOpened() => Interlocked.Increment(ref _connectionsOpened);
 
     /// <summary>
-    /// A connection was torn down with <paramref name="reason"/> (twemproxy's strerror text) and
-    /// <paramref name="failedRequests"/> requests failed with it. Counts server_eof for a server
-    /// that closed, server_timedout for a timeout, server_err for everything else, and the failed
-    /// requests as the pool's forward_error. A close by the proxy itself counts nothing.
+    /// A connection was torn down by <paramref name="failure"/> and <paramref name="failedRequests"/>
+    /// requests failed with it. Counts server_eof for a server that closed, server_timedout for a
+    /// timeout, server_err for everything else, and the failed requests as the pool's
+    /// forward_error. A close by the proxy itself counts nothing.
     /// </summary>
-    internal void ConnectionFailed(string reason, int failedRequests)
+    internal void ConnectionFailed(BackendFailure failure, int failedRequests)
     {
-        if (reason == ClosedByProxy)
+        switch (failure.Kind)
         {
-            return;
-        }
-        switch (reason)
-        {
-            case "unknown":
+            case BackendFailureKind.ClosedByProxy:
+                return;
+            case BackendFailureKind.ServerClosed:
                 Interlocked.Increment(ref _serverEof);
                 break;
-            case "Connection timed out":
+            case BackendFailureKind.TimedOut:
                 Interlocked.Increment(ref _serverTimedOut);
                 break;
             default:
@@ -91,9 +91,6 @@ internal sealed class ServerStats
         }
         Pool.ForwardErrors(failedRequests);
     }
-
-    /// <summary>The reason ServerConnection.Close gives; not a server failure.</summary>
-    public const string ClosedByProxy = "Connection closed by proxy";
 
     /// <summary>The server was ejected from the pool (auto_eject_hosts): records server_ejected_at and the pool's server_ejects.</summary>
     public void Ejected()

@@ -1,11 +1,16 @@
+using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.ControlPlane;
+using System.Net.Sockets;
 
 namespace Sharpcracker.Tests.Pools;
 
 public sealed class ServerHealthTests
 {
+    private static readonly BackendFailure Refused = BackendFailure.FromSocketError(SocketError.ConnectionRefused);
+    private static readonly BackendFailure ResetByPeer = BackendFailure.FromSocketError(SocketError.ConnectionReset);
+
     [Fact]
     public void BackoffStartsAtTheSecondFailure_DoublesFrom100ms_CappedAtRetryTimeout()
     {
@@ -30,7 +35,7 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
         for (var i = 0; i < 50; i++)
         {
-            health.OnConnectionFailed("Connection refused", 1000);
+            health.OnConnectionFailed(Refused, 1000);
         }
         Assert.NotNull(health.RefuseConnect(1000 + ServerHealth.RecoveryCapMs - 1));
         Assert.Null(health.RefuseConnect(1000 + ServerHealth.RecoveryCapMs));
@@ -42,12 +47,12 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
         Assert.Null(health.TryBeginConnect(1000)); // no back-off: every connection may connect
         Assert.Null(health.TryBeginConnect(1000));
-        health.OnConnectionFailed("Connection refused", 1000);
-        health.OnConnectionFailed("Connection refused", 1000); // window: 100 ms
-        Assert.Equal("Connection refused", health.TryBeginConnect(1099));
+        health.OnConnectionFailed(Refused, 1000);
+        health.OnConnectionFailed(Refused, 1000); // window: 100 ms
+        Assert.Equal("Connection refused", health.TryBeginConnect(1099)?.Text);
         Assert.Null(health.TryBeginConnect(1100)); // the first caller after the window
-        Assert.Equal("Connection refused", health.TryBeginConnect(1100)); // every other caller
-        Assert.Equal("Connection refused", health.TryBeginConnect(1199));
+        Assert.Equal("Connection refused", health.TryBeginConnect(1100)?.Text); // every other caller
+        Assert.Equal("Connection refused", health.TryBeginConnect(1199)?.Text);
         Assert.Null(health.TryBeginConnect(1200)); // the attempt's outcome never came: next window
         health.OnReply(); // the server answered: connect at will again
         Assert.Null(health.TryBeginConnect(1201));
@@ -59,13 +64,13 @@ public sealed class ServerHealthTests
     {
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
         Assert.Null(health.RefuseConnect(1000));
-        Assert.False(health.OnConnectionFailed("Connection refused", 1000));
+        Assert.False(health.OnConnectionFailed(Refused, 1000));
         Assert.Null(health.RefuseConnect(1000)); // first failure: reconnect at once
-        Assert.False(health.OnConnectionFailed("Connection reset by peer", 1000));
-        Assert.Equal("Connection reset by peer", health.RefuseConnect(1099));
+        Assert.False(health.OnConnectionFailed(ResetByPeer, 1000));
+        Assert.Equal("Connection reset by peer", health.RefuseConnect(1099)?.Text);
         Assert.Null(health.RefuseConnect(1100));
-        Assert.False(health.OnConnectionFailed("Connection refused", 1100));
-        Assert.Equal("Connection refused", health.RefuseConnect(1299));
+        Assert.False(health.OnConnectionFailed(Refused, 1100));
+        Assert.Equal("Connection refused", health.RefuseConnect(1299)?.Text);
         Assert.Null(health.RefuseConnect(1300));
         Assert.False(health.IsEjected);
         Assert.Equal(3, health.Failures);
@@ -78,16 +83,16 @@ public sealed class ServerHealthTests
     public void AutoEject_EjectsAtTheFailureLimit_ProbeFailureKeepsItOut_ProbeSuccessReadmits()
     {
         var health = new ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
-        Assert.False(health.OnConnectionFailed("Connection refused", 0));
-        Assert.True(health.OnConnectionFailed("Connection refused", 0));
+        Assert.False(health.OnConnectionFailed(Refused, 0));
+        Assert.True(health.OnConnectionFailed(Refused, 0));
         Assert.True(health.IsEjected);
         Assert.Equal(1, health.Ejections);
         Assert.True(health.EjectedAtUnixMs > 0);
-        Assert.Equal("Connection refused", health.RefuseConnect(long.MaxValue / 2));
+        Assert.Equal("Connection refused", health.RefuseConnect(long.MaxValue / 2)?.Text);
         // Connections still failing while it is out do not eject it again.
-        Assert.False(health.OnConnectionFailed("Connection timed out", 10));
+        Assert.False(health.OnConnectionFailed(BackendFailure.TimedOut, 10));
         Assert.Equal(1, health.Ejections);
-        Assert.False(health.OnProbeResult("Connection timed out"));
+        Assert.False(health.OnProbeResult(BackendFailure.TimedOut));
         Assert.True(health.IsEjected);
         Assert.Equal("Connection timed out", health.LastError);
         Assert.True(health.OnProbeResult(null));
@@ -104,7 +109,7 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         for (var i = 0; i < 10; i++)
         {
-            Assert.False(health.OnConnectionFailed("unknown", i));
+            Assert.False(health.OnConnectionFailed(BackendFailure.ServerClosed, i));
             health.OnReply();
         }
         Assert.False(health.IsEjected);
@@ -114,7 +119,7 @@ public sealed class ServerHealthTests
     public void FailureLimitZero_EjectsAtTheFirstFailure()
     {
         var health = new ServerHealth(autoEject: true, failureLimit: 0, retryTimeoutMs: 1000);
-        Assert.True(health.OnConnectionFailed("unknown", 0));
+        Assert.True(health.OnConnectionFailed(BackendFailure.ServerClosed, 0));
     }
 
     [Theory]
@@ -148,11 +153,11 @@ public sealed class ServerHealthTests
     public void Reconfigure_AppliesNewEjectionSettingsFromTheNextFailure()
     {
         var health = new ServerHealth(autoEject: false, failureLimit: 5, retryTimeoutMs: 30000);
-        Assert.False(health.OnConnectionFailed("Connection refused", 0));
+        Assert.False(health.OnConnectionFailed(Refused, 0));
         Assert.False(health.IsEjected);
         health.Reconfigure(autoEject: true, failureLimit: 2, retryTimeoutMs: 700);
         Assert.Equal(700, health.RetryTimeoutMs);
-        Assert.True(health.OnConnectionFailed("Connection refused", 0));
+        Assert.True(health.OnConnectionFailed(Refused, 0));
         Assert.True(health.IsEjected);
     }
 }

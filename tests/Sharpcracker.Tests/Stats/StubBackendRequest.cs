@@ -1,3 +1,4 @@
+using Sharpcracker.Common;
 using Sharpcracker.Stats;
 using Sharpcracker.Engine;
 
@@ -24,7 +25,7 @@ internal sealed class StubBackendRequest : BackendRequest
     {
     }
 
-    public override void OnFailure(string reason)
+    public override void OnFailure(BackendFailure failure)
     {
     }
 }

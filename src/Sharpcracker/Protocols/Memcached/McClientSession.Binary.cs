@@ -170,16 +170,7 @@ internal sealed partial class McClientSession
         request.StatsClass = Stats.CommandClass.Delete;
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        var output = connection.BeginRequest();
-        var header = output.GetSpan(McBinary.HeaderLength);
-        header.Clear();
-        header[0] = McBinary.RequestMagic;
-        header[1] = McBinary.Delete;
-        BinaryPrimitives.WriteUInt16BigEndian(header[2..], (ushort)key.Length);
-        BinaryPrimitives.WriteUInt32BigEndian(header[8..], (uint)key.Length);
-        output.Advance(McBinary.HeaderLength);
-        output.Write(key);
-        Commit(connection, request);
+        ForwardTo(connection, request, new BinaryDelete(key));
     }
 
     private McRequest RentBinary(in McBinaryFrame frame, McRequestKind kind)
@@ -218,8 +209,7 @@ internal sealed partial class McClientSession
         request.StatsClass = StatsClassOf(request.BinaryForward);
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        WritePacket(connection.BeginRequest(), packet, request.BinaryForward);
-        Commit(connection, request);
+        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward));
     }
 
     /// <summary>VERSION goes to the server text's version goes to (the one the empty key maps to), so the body is memcached's own.</summary>
@@ -235,8 +225,7 @@ internal sealed partial class McClientSession
         var request = RentBinary(frame, McRequestKind.Binary);
         Enqueue(request);
         var connection = server.BinaryConnectionFor(Worker, _id);
-        WritePacket(connection.BeginRequest(), packet, request.BinaryForward);
-        Commit(connection, request);
+        ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward));
     }
 
     /// <summary>

@@ -38,8 +38,6 @@ internal sealed partial class McClientSession
         request.MetaQuiet = command.Meta.Quiet;
         Enqueue(request);
         var connection = ConnectionTo(server);
-        var output = connection.BeginRequest();
-        McMetaParser.WriteForward(output, line, command, data);
-        Commit(connection, request);
+        ForwardTo(connection, request, new MetaCommand(line, in command, in data));
     }
 }

@@ -47,10 +47,7 @@ internal sealed partial class McClientSession
             root.StatsClass = Stats.CommandClass.Retrieval;
             Enqueue(root);
             var connection = ConnectionTo(topology.Servers[only]);
-            var output = connection.BeginRequest();
-            output.Write(line);
-            output.Write(McReplies.Crlf);
-            Commit(connection, root);
+            ForwardTo(connection, root, new TextCommand(line));
         }
     }
 

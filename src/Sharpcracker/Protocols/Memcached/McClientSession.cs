@@ -202,14 +202,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         request.StatsClass = McCommandClass.Of(command.Kind);
         Enqueue(request);
         var connection = ConnectionTo(server);
-        var output = connection.BeginRequest();
-        output.Write(line[..command.ForwardLength]);
-        output.Write(McReplies.Crlf);
-        if (!data.IsEmpty)
-        {
-            output.Write(data);
-        }
-        Commit(connection, request);
+        ForwardTo(connection, request, new TextCommand(line[..command.ForwardLength], in data));
     }
 
     private byte[] BuildStats()

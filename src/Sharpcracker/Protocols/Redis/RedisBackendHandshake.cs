@@ -64,12 +64,12 @@ internal sealed class RedisBackendHandshake : IBackendHandshake
 
     public int Replies => _replies;
 
-    public string? Check(int index, ReadOnlySpan<byte> line)
+    public BackendFailure? Check(int index, ReadOnlySpan<byte> line)
     {
         if (line.Length > 0 && line[0] == (byte)'+')
         {
             return null;
         }
-        return $"{_names[index]}: {Encoding.UTF8.GetString(line).TrimStart('-', '+')}";
+        return BackendFailure.HandshakeRefused($"{_names[index]}: {Encoding.UTF8.GetString(line).TrimStart('-', '+')}");
     }
 }

@@ -1,3 +1,4 @@
+using Sharpcracker.Common;
 using Sharpcracker.Routing;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
@@ -108,11 +109,9 @@ internal sealed partial class RedisClientSession
         var connection = ConnectionTo(server);
         if (ask)
         {
-            connection.BeginRequest().Write(AskingCommand);
-            connection.Commit(new AskingStep());
+            connection.Enqueue(new AskingStep(), AskingCommand);
         }
-        connection.BeginRequest().Write(request.Command.Span);
-        connection.Commit(request); // back-pressure is left to new commands: this one was admitted already
+        connection.Enqueue(request, request.Command.Span); // back-pressure is left to new commands: this one was admitted already
         return true;
     }
 
@@ -134,7 +133,7 @@ internal sealed partial class RedisClientSession
         {
         }
 
-        public override void OnFailure(string reason)
+        public override void OnFailure(BackendFailure failure)
         {
         }
     }

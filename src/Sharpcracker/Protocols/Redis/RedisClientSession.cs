@@ -328,27 +328,12 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             server.Replication.Count(Worker.Index, _read);
         }
         var connection = ConnectionTo(server);
-        var output = connection.BeginRequest();
-        // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
-        var target = _cluster ? request.Command : output;
-        if (_args.Inline)
-        {
-            RedisReplies.WriteInteger(target, '*', _args.Count);
-            for (var i = 0; i < _args.Count; i++)
-            {
-                RedisReplies.WriteBulk(target, Arg(command, i));
-            }
-        }
-        else
-        {
-            target.Write(command);
-        }
         if (_cluster)
         {
             request.Server = server;
-            output.Write(request.Command.Span);
         }
-        Commit(connection, request);
+        // A redis_cluster pool keeps the bytes for a MOVED/ASK retry: written there, then copied.
+        ForwardTo(connection, request, new ClientCommand(command, _args, _cluster ? request.Command : null));
     }
 
     /// <summary>No live server for the key (all ejected): counted as a forward error, as twemproxy does.</summary>
