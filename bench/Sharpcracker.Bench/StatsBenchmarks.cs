@@ -35,7 +35,7 @@ public class StatsBenchmarks
         _connection.Replied(_request, 40, 1250);
     }
 
-    private sealed class Request : BackendRequest
+    private sealed class Request : ServerRequest
     {
         public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => 0;
 
@@ -43,7 +43,7 @@ public class StatsBenchmarks
         {
         }
 
-        public override void OnFailure(BackendFailure failure)
+        public override void OnFailure(ServerFailure failure)
         {
         }
     }

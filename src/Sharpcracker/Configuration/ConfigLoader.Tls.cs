@@ -20,7 +20,7 @@ internal static partial class ConfigLoader
     /// <summary>Default bound on one TLS handshake, either side, when <c>tls_handshake_timeout</c> is not set.</summary>
     public const int DefaultTlsHandshakeTimeoutMs = 10_000;
 
-    private static (ListenerTlsConfig? Listener, BackendTlsConfig? Backend, int HandshakeTimeoutMs) ParseTlsKeys(
+    private static (ListenerTlsConfig? Listener, ServerTlsConfig? Server, int HandshakeTimeoutMs) ParseTlsKeys(
         string path, string pool, Dictionary<string, YamlNode> values)
     {
         string Where(string key) => $"conf: '{path}': pool '{pool}': directive \"{key}\" (line {values[key].Start.Line})";
@@ -89,7 +89,7 @@ internal static partial class ConfigLoader
             throw new ConfigException($"{Where(ca is not null ? "tls_ca_file" : "tls_verify_client")} needs \"tls_cert_file\" and \"tls_key_file\"");
         }
 
-        BackendTlsConfig? backend = null;
+        ServerTlsConfig? backend = null;
         var serverTls = Flag("server_tls") ?? false;
         var serverCa = File("server_tls_ca_file");
         var serverCert = File("server_tls_cert_file");
@@ -102,9 +102,9 @@ internal static partial class ConfigLoader
                 throw new ConfigException($"{Where(serverCert is null ? "server_tls_key_file" : "server_tls_cert_file")} needs \"{(serverCert is null ? "server_tls_cert_file" : "server_tls_key_file")}\" too");
             }
             var verify = serverVerify ?? true;
-            backend = new BackendTlsConfig(serverCa, serverCert, serverKey, verify, protocols)
+            backend = new ServerTlsConfig(serverCa, serverCert, serverKey, verify, protocols)
             {
-                Context = Load(() => BackendTlsContext.Load(serverCa, serverCert, serverKey, verify, protocols)),
+                Context = Load(() => ServerTlsContext.Load(serverCa, serverCert, serverKey, verify, protocols)),
             };
         }
         else if (serverCa is not null || serverCert is not null || serverKey is not null || serverVerify is not null)

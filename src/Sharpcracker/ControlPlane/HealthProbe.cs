@@ -51,14 +51,14 @@ internal static class HealthProbe
     }
 
     /// <summary>One probe: connect, send, read the answer. Null when healthy, else the failure.</summary>
-    public static async Task<BackendFailure?> RunAsync(ServerConfig server, PoolConfig pool, CancellationToken cancellationToken)
+    public static async Task<ServerFailure?> RunAsync(ServerConfig server, PoolConfig pool, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(pool.TimeoutMs is { } t and > 0 ? t : DefaultProbeTimeoutMs);
         Socket? socket = null;
         try
         {
-            (socket, var endpoint) = await BackendEndpoint.CreateAsync(server, deadline.Token).ConfigureAwait(false);
+            (socket, var endpoint) = await ServerEndpoint.CreateAsync(server, deadline.Token).ConfigureAwait(false);
             await socket.ConnectAsync(endpoint, deadline.Token).ConfigureAwait(false);
             // server_tls: the probe speaks TLS too, with the pool's current CA and name checks.
             await using var stream = await ProbeStream.OpenAsync(socket, server, pool, deadline.Token).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal static class HealthProbe
                 var n = await stream.ReadAsync(buffer.AsMemory(length), deadline.Token).ConfigureAwait(false);
                 if (n == 0)
                 {
-                    return BackendFailure.ServerClosed; // closed without answering
+                    return ServerFailure.ServerClosed; // closed without answering
                 }
                 length += n;
                 switch (IsHealthy(pool, buffer.AsSpan(0, length)))
@@ -78,21 +78,21 @@ internal static class HealthProbe
                     case true:
                         return null;
                     case false:
-                        return BackendFailure.Desync; // answered, but not with the probe's reply
+                        return ServerFailure.Desync; // answered, but not with the probe's reply
                 }
                 if (length == buffer.Length)
                 {
-                    return BackendFailure.Desync;
+                    return ServerFailure.Desync;
                 }
             }
         }
         catch (System.Security.Authentication.AuthenticationException e)
         {
-            return BackendFailure.Tls(e.Message);
+            return ServerFailure.Tls(e.Message);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
-            return BackendFailure.FromException(e);
+            return ServerFailure.FromException(e);
         }
         finally
         {
@@ -104,14 +104,14 @@ internal static class HealthProbe
     /// Runs after an ejection: every retry timeout, probe; on success re-admit the server and
     /// stop; on failure stay ejected for another period. Ends when the pool shuts down.
     /// </summary>
-    public static async Task ProbeUntilReadmittedAsync(ServerPool pool, BackendServer server, ILogger logger, CancellationToken cancellationToken)
+    public static async Task ProbeUntilReadmittedAsync(ServerPool pool, PoolServer server, ILogger logger, CancellationToken cancellationToken)
     {
         try
         {
             while (true)
             {
                 await Task.Delay(server.Health.RetryTimeoutMs, cancellationToken).ConfigureAwait(false);
-                BackendFailure? error;
+                ServerFailure? error;
                 server.Health.SetProbing(true);
                 try
                 {

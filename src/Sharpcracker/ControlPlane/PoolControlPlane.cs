@@ -43,7 +43,7 @@ internal sealed class PoolControlPlane : IPoolControl
         return control;
     }
 
-    public void ProbeUntilReadmitted(BackendServer server)
+    public void ProbeUntilReadmitted(PoolServer server)
         => _ = HealthProbe.ProbeUntilReadmittedAsync(_pool, server, _logger, _pool.Stopping);
 
     public void RequestClusterRefresh() => Volatile.Read(ref _cluster)?.RequestRefresh();

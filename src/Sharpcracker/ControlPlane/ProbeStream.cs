@@ -20,7 +20,7 @@ internal static class ProbeStream
         var ssl = new SslStream(network, leaveInnerStreamOpen: false);
         try
         {
-            await ssl.AuthenticateAsClientAsync(tls.Context.CreateOptions(BackendTlsContext.HostFor(server)), cancellationToken).ConfigureAwait(false);
+            await ssl.AuthenticateAsClientAsync(tls.Context.CreateOptions(ServerTlsContext.HostFor(server)), cancellationToken).ConfigureAwait(false);
         }
         catch
         {

@@ -148,7 +148,7 @@ internal sealed class RedisClusterMonitor
     }
 
     /// <summary>Known masters without failures first, then the other servers (seeds, replicas seen before), failing ones last.</summary>
-    private static IEnumerable<BackendServer> Candidates(PoolTopology topology)
+    private static IEnumerable<PoolServer> Candidates(PoolTopology topology)
     {
         var masters = topology.ClusterMap?.Nodes ?? [];
         return topology.Servers
@@ -187,7 +187,7 @@ internal sealed class RedisClusterMonitor
             {
                 throw new OperationCanceledException(stopping);
             }
-            return (null, e is FormatException or OverflowException ? "malformed reply" : BackendEndpoint.Describe(e));
+            return (null, e is FormatException or OverflowException ? "malformed reply" : ServerEndpoint.Describe(e));
         }
     }
 

@@ -21,7 +21,7 @@ internal sealed class ReplicationMonitor
 
     private readonly ServerPool _pool;
     private readonly ILogger _logger;
-    private readonly ConcurrentDictionary<BackendServer, RespClient> _clients = new();
+    private readonly ConcurrentDictionary<PoolServer, RespClient> _clients = new();
 
     private ReplicationMonitor(ServerPool pool, ILogger logger)
     {
@@ -65,7 +65,7 @@ internal sealed class ReplicationMonitor
         }
     }
 
-    private async Task CheckAsync(BackendServer server, PoolConfig config, CancellationToken stopping)
+    private async Task CheckAsync(PoolServer server, PoolConfig config, CancellationToken stopping)
     {
         if (server.Config.IsUnix)
         {
@@ -104,7 +104,7 @@ internal sealed class ReplicationMonitor
         }
     }
 
-    private async Task<object?> RoleAsync(BackendServer server, PoolConfig config, CancellationToken stopping)
+    private async Task<object?> RoleAsync(PoolServer server, PoolConfig config, CancellationToken stopping)
     {
         if (!_clients.TryGetValue(server, out var client))
         {

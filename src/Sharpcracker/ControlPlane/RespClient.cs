@@ -6,9 +6,6 @@ using System.Text;
 
 namespace Sharpcracker.ControlPlane;
 
-/// <summary>An error reply (<c>-ERR …</c>) read by <see cref="RespClient"/> (its text without the leading '-').</summary>
-internal sealed record RespErrorReply(string Message);
-
 /// <summary>
 /// A small RESP2 client for the proxy's control connections (ROLE checks, CLUSTER SLOTS, Sentinel
 /// queries and its event subscription), off the workers, on the thread pool, over a stream: the
@@ -67,7 +64,7 @@ internal sealed class RespClient : IDisposable
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancel);
         cts.CancelAfter(timeout);
-        var (socket, endpoint) = await BackendEndpoint.CreateAsync(node, cts.Token).ConfigureAwait(false);
+        var (socket, endpoint) = await ServerEndpoint.CreateAsync(node, cts.Token).ConfigureAwait(false);
         try
         {
             await socket.ConnectAsync(endpoint, cts.Token).ConfigureAwait(false);

@@ -22,7 +22,7 @@ internal sealed class SentinelDiscovery
     private readonly ServerPool _pool;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0);
-    private readonly Dictionary<string, BackendServer> _servers = new(StringComparer.Ordinal); // by "ip:port"
+    private readonly Dictionary<string, PoolServer> _servers = new(StringComparer.Ordinal); // by "ip:port"
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RespClient> _sentinelClients = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _subscribed = new(StringComparer.Ordinal);
     private long _failovers;
@@ -227,7 +227,7 @@ internal sealed class SentinelDiscovery
     /// </summary>
     private bool Publish(PoolTopology current, List<GroupView> views, Dictionary<string, bool> usable)
     {
-        var servers = new List<BackendServer>();
+        var servers = new List<PoolServer>();
         var groups = new ReplicationGroup[views.Count];
         int IndexOf(string endpoint, string group)
         {
@@ -235,7 +235,7 @@ internal sealed class SentinelDiscovery
             {
                 var config = ServerConfig.FromEndpoint(endpoint, $"{endpoint}:1 {group}")
                     ?? throw new FormatException($"not a host:port address: '{endpoint}'");
-                server = new BackendServer(_pool, servers.Count, config, _logger, _pool.Config);
+                server = new PoolServer(_pool, servers.Count, config, _logger, _pool.Config);
                 _servers[endpoint] = server;
             }
             // Sentinel's flags for a replica; a master Sentinel names is in its view by definition.
@@ -248,7 +248,7 @@ internal sealed class SentinelDiscovery
             }
             return index;
         }
-        var switched = new List<(BackendServer Old, string Group, string New)>();
+        var switched = new List<(PoolServer Old, string Group, string New)>();
         for (var g = 0; g < views.Count; g++)
         {
             var view = views[g];

@@ -10,7 +10,7 @@ namespace Sharpcracker.Engine;
 /// session and every server connection it uses belong to one worker, so all of this runs on one
 /// thread: plain fields, no interlocked operation.
 /// </summary>
-internal abstract class ClientRequest<TRequest> : BackendRequest
+internal abstract class ClientRequest<TRequest> : ServerRequest
     where TRequest : ClientRequest<TRequest>
 {
     private readonly ClientSession<TRequest> _session;
@@ -63,7 +63,7 @@ internal abstract class ClientRequest<TRequest> : BackendRequest
 
     public void MarkDoneLocally() => MarkDone();
 
-    public override void OnFailure(BackendFailure failure)
+    public override void OnFailure(ServerFailure failure)
     {
         Error = failure.Text; // the client's SERVER_ERROR / -ERR text (no allocation: the failure holds it)
         Complete();

@@ -629,14 +629,14 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     }
 
     /// <summary>The worker's connection to <paramref name="server"/> for this client.</summary>
-    protected ServerConnection ConnectionTo(BackendServer server) => server.ConnectionFor(_worker, _id);
+    protected ServerConnection ConnectionTo(PoolServer server) => server.ConnectionFor(_worker, _id);
 
     /// <summary>
     /// Queues <paramref name="request"/> on <paramref name="connection"/>, its bytes written by
     /// <paramref name="writer"/> (<see cref="ServerConnection.Enqueue{TWriter}"/>); a connection that
     /// reached server_inflight_limit pauses this client.
     /// </summary>
-    protected void ForwardTo<TWriter>(ServerConnection connection, BackendRequest request, scoped in TWriter writer)
+    protected void ForwardTo<TWriter>(ServerConnection connection, ServerRequest request, scoped in TWriter writer)
         where TWriter : IRequestWriter<TWriter>, allows ref struct
     {
         if (connection.Enqueue(request, in writer))

@@ -24,7 +24,7 @@ internal interface IPool
     CancellationToken Stopping { get; }
 
     /// <summary>What every new server connection sends before client requests; null when nothing.</summary>
-    IBackendHandshake? Handshake { get; }
+    IServerHandshake? Handshake { get; }
 
     /// <summary>The listener's hand-off of an accepted socket (the accepting worker's thread).</summary>
     void Accept(Socket socket, bool tcp);
@@ -37,5 +37,5 @@ internal interface IPool
     /// <paramref name="ejected"/> when that ejected the server (auto_eject_hosts). The pool reacts
     /// off the worker (rebuilds its routing, probes the server, asks for a new cluster slot map).
     /// </summary>
-    void ServerFailed(BackendServer server, bool ejected);
+    void ServerFailed(PoolServer server, bool ejected);
 }

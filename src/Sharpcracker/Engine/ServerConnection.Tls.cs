@@ -26,25 +26,25 @@ internal sealed partial class ServerConnection
 
     private Stats.TlsCounters TlsCounters => _server.Stats.Pool.ServerTls;
 
-    private void StartTls(BackendTlsConfig config)
+    private void StartTls(ServerTlsConfig config)
     {
         var tls = new TlsTransport(_socket!, server: false);
         Debug.Assert(State == ServerConnectionState.Handshaking);
         _tls = tls;
         try
         {
-            tls.BeginClient(config.Context.CreateOptions(BackendTlsContext.HostFor(_server.Config)));
+            tls.BeginClient(config.Context.CreateOptions(ServerTlsContext.HostFor(_server.Config)));
         }
         catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or InvalidOperationException or IOException)
         {
             // Possibly inside the call that commits a request (a unix socket connects at once):
             // fail later in the pass, as a refused connect does.
-            TlsFailed(BackendFailure.Tls(e.Message), later: true);
+            TlsFailed(ServerFailure.Tls(e.Message), later: true);
             return;
         }
         if (!tls.FlushOutput(out var error))
         {
-            TlsFailed(BackendFailure.FromSocketError(error), later: true);
+            TlsFailed(ServerFailure.FromSocketError(error), later: true);
             return;
         }
         SetInterest(tls.HasPendingOutput ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
@@ -56,7 +56,7 @@ internal sealed partial class ServerConnection
             {
                 TlsCounters.TimedOut();
                 _logger.LogWarning("pool {Pool} server {Server}: TLS handshake did not complete within {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
-                Fail(BackendFailure.TimedOut);
+                Fail(ServerFailure.TimedOut);
             }
         });
     }
@@ -66,7 +66,7 @@ internal sealed partial class ServerConnection
         var tls = _tls!;
         if ((events & Libc.EpollOut) != 0 && tls.HasPendingOutput && !tls.FlushOutput(out var sendError))
         {
-            TlsFailed(BackendFailure.FromSocketError(sendError));
+            TlsFailed(ServerFailure.FromSocketError(sendError));
             return;
         }
         if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) != 0)
@@ -75,8 +75,8 @@ internal sealed partial class ServerConnection
             {
                 case TlsProgress.Failed:
                     TlsFailed(tls.Failure is { } failure
-                        ? BackendFailure.Tls(failure)
-                        : BackendFailure.FromSocketError(error == SocketError.Success ? SocketError.ConnectionReset : error));
+                        ? ServerFailure.Tls(failure)
+                        : ServerFailure.FromSocketError(error == SocketError.Success ? SocketError.ConnectionReset : error));
                     return;
                 case TlsProgress.Ready:
                     Debug.Assert(!IsTlsNegotiating);
@@ -90,7 +90,7 @@ internal sealed partial class ServerConnection
         SetInterest(tls.HasPendingOutput ? Libc.EpollIn | Libc.EpollOut : Libc.EpollIn);
     }
 
-    private void TlsFailed(BackendFailure failure, bool later = false)
+    private void TlsFailed(ServerFailure failure, bool later = false)
     {
         TlsCounters.Failed();
         if (TlsCounters.ShouldLog(out var suppressed))

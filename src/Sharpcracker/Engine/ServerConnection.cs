@@ -19,15 +19,15 @@ namespace Sharpcracker.Engine;
 /// <para>Invariants: a request's bytes are in the output exactly when the request is in the FIFO,
 /// in the same order (<see cref="Enqueue{TWriter}"/> is the only way in, and writes nothing for a
 /// refused request); every request that leaves the FIFO is completed once, by its reply or by the
-/// connection's <see cref="BackendFailure"/>; every member runs on the owning worker's thread
+/// connection's <see cref="ServerFailure"/>; every member runs on the owning worker's thread
 /// (asserted in Debug builds).</para>
 /// </summary>
 internal sealed partial class ServerConnection : IEventHandler, IFlushable
 {
-    private readonly BackendServer _server;
+    private readonly PoolServer _server;
     private readonly Worker _worker;
     private readonly ILogger _logger;
-    private readonly Queue<BackendRequest> _inflight = new();
+    private readonly Queue<ServerRequest> _inflight = new();
     private readonly ByteBuffer _output = new();
     private int _outputSent;        // bytes at the front of _output the socket already took
     private readonly ByteBuffer _input = new();
@@ -46,10 +46,10 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private readonly int _inflightLimit;
     private readonly int _inflightLowWater;
     private readonly List<IClientConnection> _roomWaiters = [];
-    private readonly List<BackendRequest> _failing = [];
+    private readonly List<ServerRequest> _failing = [];
     private readonly Stats.ConnectionStats _stats;
 
-    public ServerConnection(BackendServer server, Worker worker, ILogger logger, int inflightLimit)
+    public ServerConnection(PoolServer server, Worker worker, ILogger logger, int inflightLimit)
     {
         _server = server;
         _worker = worker;
@@ -57,7 +57,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         _inflightLimit = Math.Max(1, inflightLimit);
         _inflightLowWater = _inflightLimit - Math.Max(1, _inflightLimit / 4);
         _stats = server.Stats.AddConnection();
-        worker.AddBackend(this);
+        worker.AddServerConnection(this);
     }
 
     public ServerConnectionState State { get; private set; }
@@ -75,7 +75,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// the last failure (no connect attempt) and nothing is written. Returns true when the
     /// connection has reached server_inflight_limit: the client should pause and <see cref="WaitForRoom"/>.
     /// </summary>
-    public bool Enqueue<TWriter>(BackendRequest request, scoped in TWriter writer)
+    public bool Enqueue<TWriter>(ServerRequest request, scoped in TWriter writer)
         where TWriter : IRequestWriter<TWriter>, allows ref struct
     {
         AssertOwned();
@@ -113,7 +113,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     }
 
     /// <summary>Queues <paramref name="request"/> whose bytes are <paramref name="bytes"/> (see <see cref="Enqueue{TWriter}"/>).</summary>
-    public bool Enqueue(BackendRequest request, ReadOnlySpan<byte> bytes) => Enqueue(request, new RequestBytes(bytes));
+    public bool Enqueue(ServerRequest request, ReadOnlySpan<byte> bytes) => Enqueue(request, new RequestBytes(bytes));
 
     /// <summary>A paused client, resumed once the FIFO drains below the low-water mark (or the connection fails).</summary>
     public void WaitForRoom(IClientConnection client)
@@ -175,7 +175,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private async Task ResolveAsync(string host, int port, int generation)
     {
         EndPoint? endpoint = null;
-        BackendFailure? error = null;
+        ServerFailure? error = null;
         try
         {
             var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
@@ -183,7 +183,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         }
         catch (Exception e) when (e is SocketException or ArgumentException or IndexOutOfRangeException)
         {
-            error = BackendFailure.Resolve(e);
+            error = ServerFailure.Resolve(e);
         }
         _worker.Post(() =>
         {
@@ -216,7 +216,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         catch (SocketException e)
         {
             // Out of descriptors (EMFILE) or similar: the requests fail, the client stays.
-            ConnectFailedLater(BackendFailure.SocketCreation(e));
+            ConnectFailedLater(ServerFailure.SocketCreation(e));
             return;
         }
         var connected = false;
@@ -231,7 +231,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         catch (SocketException e)
         {
             socket.Dispose();
-            ConnectFailedLater(BackendFailure.FromSocketError(e.SocketErrorCode));
+            ConnectFailedLater(ServerFailure.FromSocketError(e.SocketErrorCode));
             return;
         }
         _socket = socket;
@@ -249,7 +249,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// exist, no descriptors left): reported later in this pass, as a refused non-blocking connect
     /// would be, so the request being committed is queued first and fails with the others.
     /// </summary>
-    private void ConnectFailedLater(BackendFailure failure)
+    private void ConnectFailedLater(ServerFailure failure)
     {
         var generation = _generation; // bumped by any failure in between: then this one is stale
         _worker.RunAfter(0, () =>
@@ -262,7 +262,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         });
     }
 
-    private void ConnectFailed(BackendFailure failure)
+    private void ConnectFailed(ServerFailure failure)
     {
         _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, failure.Text);
         Fail(failure);
@@ -309,7 +309,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
             // A bug must cost this connection's requests, never the worker.
             _logger.LogError(e, "pool {Pool} server {Server}: internal error; closing the connection", _server.Pool.Name, _server.Name);
-            Fail(BackendFailure.InternalError);
+            Fail(ServerFailure.InternalError);
         }
     }
 
@@ -322,7 +322,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
                 // The pending connect error, as the SocketError a receive reports it with.
                 Span<byte> one = stackalloc byte[1];
                 _socket!.Receive(one, SocketFlags.None, out var error);
-                ConnectFailed(BackendFailure.FromSocketError(error == SocketError.Success ? SocketError.ConnectionRefused : error));
+                ConnectFailed(ServerFailure.FromSocketError(error == SocketError.Success ? SocketError.ConnectionRefused : error));
                 return;
             }
             if ((events & Libc.EpollOut) != 0)
@@ -407,7 +407,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             : _tls.Send(_output.Memory.Slice(_outputSent, pending), out error); // one encrypted write per pass
         if (error is not (SocketError.Success or SocketError.WouldBlock))
         {
-            Fail(BackendFailure.FromSocketError(error));
+            Fail(ServerFailure.FromSocketError(error));
             return;
         }
         _outputSent += Math.Max(0, sent);
@@ -452,12 +452,12 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         }
         if (error != SocketError.Success)
         {
-            Fail(_tls?.Failure is { } tlsFailure ? BackendFailure.Tls(tlsFailure) : BackendFailure.FromSocketError(error));
+            Fail(_tls?.Failure is { } tlsFailure ? ServerFailure.Tls(tlsFailure) : ServerFailure.FromSocketError(error));
             return;
         }
         if (n == 0)
         {
-            Fail(BackendFailure.ServerClosed);
+            Fail(ServerFailure.ServerClosed);
             return;
         }
         _input.Advance(n);
@@ -530,7 +530,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private void Desync(string problem)
     {
         _logger.LogWarning("pool {Pool} server {Server}: {Problem}; closing", _server.Pool.Name, _server.Name, problem);
-        Fail(BackendFailure.Desync);
+        Fail(ServerFailure.Desync);
     }
 
     private void ReleaseRoomWaiters()
@@ -556,7 +556,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             return;
         }
         _logger.LogWarning("pool {Pool} server {Server}: request timed out after {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
-        Fail(BackendFailure.TimedOut);
+        Fail(ServerFailure.TimedOut);
     }
 
     /// <summary>
@@ -564,9 +564,9 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// in stats (by kind) and, unless the proxy closed the connection itself (shutdown, removed
     /// server, master switch), as a server failure (back-off, ejection).
     /// </summary>
-    private void Fail(BackendFailure failure)
+    private void Fail(ServerFailure failure)
     {
-        var countsAsFailure = failure.Kind is not (BackendFailureKind.ClosedByProxy or BackendFailureKind.Reset);
+        var countsAsFailure = failure.Kind is not (ServerFailureKind.ClosedByProxy or ServerFailureKind.Reset);
         _generation++;
         _stats.Failed(failure, _inflight.Count - _handshakeReplies);
         if (_tls is not null)
@@ -619,22 +619,22 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     public void Close()
     {
         AssertOwned();
-        _worker.RemoveBackend(this);
+        _worker.RemoveServerConnection(this);
         if (State != ServerConnectionState.Disconnected || _inflight.Count > 0)
         {
-            Fail(BackendFailure.ClosedByProxy);
+            Fail(ServerFailure.ClosedByProxy);
         }
     }
 
     /// <summary>
-    /// Fails what is in flight with <paramref name="failure"/> (a <see cref="BackendFailureKind.Reset"/>)
+    /// Fails what is in flight with <paramref name="failure"/> (a <see cref="ServerFailureKind.Reset"/>)
     /// and drops the socket, without counting a server failure; the next request reconnects (a
     /// replication group's master switched).
     /// </summary>
-    public void Reset(BackendFailure failure)
+    public void Reset(ServerFailure failure)
     {
         AssertOwned();
-        Debug.Assert(failure.Kind == BackendFailureKind.Reset);
+        Debug.Assert(failure.Kind == ServerFailureKind.Reset);
         if (State != ServerConnectionState.Disconnected || _inflight.Count > 0)
         {
             Fail(failure);
@@ -646,11 +646,11 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private void AssertOwned() => _worker.AssertOwned();
 
     /// <summary>A handshake command queued ahead of client requests; its reply is checked, not delivered.</summary>
-    private sealed class HandshakeStep(int index, IBackendHandshake handshake) : BackendRequest
+    private sealed class HandshakeStep(int index, IServerHandshake handshake) : ServerRequest
     {
         public int Index { get; } = index;
 
-        public IBackendHandshake Handshake { get; } = handshake;
+        public IServerHandshake Handshake { get; } = handshake;
 
         public override int TryFrame(ReadOnlySpan<byte> data, ref int scan)
         {
@@ -662,7 +662,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
         }
 
-        public override void OnFailure(BackendFailure failure)
+        public override void OnFailure(ServerFailure failure)
         {
         }
     }

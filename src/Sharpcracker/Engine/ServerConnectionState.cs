@@ -19,7 +19,7 @@ internal enum ServerConnectionState : byte
     /// and/or the pool's handshake commands (Redis AUTH, SELECT, READONLY) await their replies.
     /// Those commands go first and client requests are pipelined right behind them on the same
     /// connection (no extra round trip); their replies are checked, and a refusal fails the
-    /// connection with a <see cref="BackendFailureKind.HandshakeRefused"/>.
+    /// connection with a <see cref="ServerFailureKind.HandshakeRefused"/>.
     /// </summary>
     Handshaking,
     /// <summary>Usable: every handshake reply accepted.</summary>

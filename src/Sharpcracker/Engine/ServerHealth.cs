@@ -6,7 +6,7 @@ using System.Net.Sockets;
 /// <summary>
 /// The failure state of one backend server, shared by all its connections. A pure state
 /// machine (no I/O, time passed in), driven by <see cref="ServerConnection"/> and
-/// <see cref="BackendServer"/>:
+/// <see cref="PoolServer"/>:
 /// <list type="bullet">
 /// <item>Every connection failure (refused, reset, closed, timed out, desync) counts; any reply
 /// resets the count (twemproxy's <c>failure_count</c>).</item>
@@ -41,7 +41,7 @@ internal sealed class ServerHealth
     private volatile int _retryTimeoutMs;
     private int _failures;          // consecutive failures since the last reply; written under _lock
     private long _connectAllowedAt; // Environment.TickCount64 before which no connect is started
-    private volatile BackendFailure _lastError = BackendFailure.FromSocketError(SocketError.ConnectionRefused);
+    private volatile ServerFailure _lastError = ServerFailure.FromSocketError(SocketError.ConnectionRefused);
     private volatile bool _ejected;
     private long _ejectedAtUnixMs;
     private long _ejections;
@@ -79,7 +79,7 @@ internal sealed class ServerHealth
     public void SetProbing(bool probing) => _probing = probing;
 
     /// <summary>The most recent failure (what refused requests fail with).</summary>
-    public BackendFailure LastFailure => _lastError;
+    public ServerFailure LastFailure => _lastError;
 
     /// <summary>The text of the most recent failure (reports).</summary>
     public string LastError => _lastError.Text;
@@ -113,7 +113,7 @@ internal sealed class ServerHealth
     /// Null when a connect may start at <paramref name="now"/>; otherwise the failure to fail the
     /// request with at once (the server is ejected or in back-off).
     /// </summary>
-    public BackendFailure? RefuseConnect(long now)
+    public ServerFailure? RefuseConnect(long now)
     {
         if (_ejected || now < Volatile.Read(ref _connectAllowedAt))
         {
@@ -123,7 +123,7 @@ internal sealed class ServerHealth
     }
 
     /// <summary>A connection failed. Returns true when this failure ejected the server.</summary>
-    public bool OnConnectionFailed(BackendFailure failure, long now)
+    public bool OnConnectionFailed(ServerFailure failure, long now)
     {
         lock (_lock)
         {
@@ -150,7 +150,7 @@ internal sealed class ServerHealth
     /// The result of a re-admission probe of an ejected server: null error means it answered.
     /// Returns true when the server is back in service.
     /// </summary>
-    public bool OnProbeResult(BackendFailure? error)
+    public bool OnProbeResult(ServerFailure? error)
     {
         lock (_lock)
         {
@@ -193,7 +193,7 @@ internal sealed class ServerHealth
     /// restarts for the others, so a dead server sees one connect per window in all.
     /// <see cref="RefuseConnect"/> is the read-only form (for reporting).
     /// </summary>
-    public BackendFailure? TryBeginConnect(long now)
+    public ServerFailure? TryBeginConnect(long now)
     {
         if (_ejected)
         {

@@ -168,7 +168,7 @@ internal sealed class Worker : IDisposable
         _dirty.Add(connection);
     }
 
-    public void AddBackend(ServerConnection connection)
+    public void AddServerConnection(ServerConnection connection)
     {
         AssertOwned();
         _backends.Add(connection);
@@ -191,7 +191,7 @@ internal sealed class Worker : IDisposable
     /// </summary>
     public long Timestamp => _timestamp;
 
-    public void RemoveBackend(ServerConnection connection)
+    public void RemoveServerConnection(ServerConnection connection)
     {
         AssertOwned();
         _backends.Remove(connection);

@@ -57,13 +57,3 @@ internal static class Readiness
         return new PoolReadiness(pool.Name, false, servers.Count == 0 ? "no servers" : "no reachable server: " + down);
     }
 }
-
-/// <summary>The proxy is ready when every pool is.</summary>
-internal sealed record ReadinessReport(bool Ready, IReadOnlyList<PoolReadiness> Pools)
-{
-    /// <summary>One line per pool: "pool NAME: ready|not ready: reason".</summary>
-    public string Describe()
-        => (Ready ? "ready\n" : "not ready\n") + string.Concat(Pools.Select(p => $"pool {p.Pool}: {(p.Ready ? "ready" : "not ready")}: {p.Reason}\n"));
-}
-
-internal sealed record PoolReadiness(string Pool, bool Ready, string Reason);

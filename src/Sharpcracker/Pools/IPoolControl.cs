@@ -12,7 +12,7 @@ namespace Sharpcracker.Pools;
 internal interface IPoolControl
 {
     /// <summary>A server was ejected (auto_eject_hosts): probe it every server_retry_timeout until it answers, then put it back.</summary>
-    void ProbeUntilReadmitted(BackendServer server);
+    void ProbeUntilReadmitted(PoolServer server);
 
     /// <summary>A cluster node failed or answered MOVED: read the slot map soon. Nothing for other pools.</summary>
     void RequestClusterRefresh();

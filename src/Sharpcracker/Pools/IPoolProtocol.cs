@@ -16,5 +16,5 @@ internal interface IPoolProtocol
     IClientConnection StartSession(ServerPool pool, Worker worker, Socket socket, long id, ILogger logger);
 
     /// <summary>What every new server connection sends before client requests (Redis AUTH, SELECT, READONLY); null when nothing.</summary>
-    IBackendHandshake? HandshakeFor(PoolConfig config);
+    IServerHandshake? HandshakeFor(PoolConfig config);
 }

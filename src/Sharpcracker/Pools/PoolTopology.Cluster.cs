@@ -46,7 +46,7 @@ internal sealed partial class PoolTopology
     }
 
     /// <summary>The server whose endpoint is <paramref name="endpoint"/> ("host:port"), or null.</summary>
-    public BackendServer? ServerAt(string endpoint)
+    public PoolServer? ServerAt(string endpoint)
     {
         foreach (var server in Servers)
         {
@@ -58,7 +58,7 @@ internal sealed partial class PoolTopology
         return null;
     }
 
-    private static int[] ResolveSlots(RedisClusterSlotMap map, BackendServer[] servers, out int fallback)
+    private static int[] ResolveSlots(RedisClusterSlotMap map, PoolServer[] servers, out int fallback)
     {
         var byNode = NodeIndices(map, servers);
         fallback = byNode.FirstOrDefault(i => i >= 0, 0);
@@ -72,7 +72,7 @@ internal sealed partial class PoolTopology
     }
 
     /// <summary>One group per map node: its master's server index (-1: not a server yet) and its replicas' that are servers.</summary>
-    private static ReplicationGroup[] ResolveClusterGroups(RedisClusterSlotMap map, BackendServer[] servers)
+    private static ReplicationGroup[] ResolveClusterGroups(RedisClusterSlotMap map, PoolServer[] servers)
     {
         var byNode = NodeIndices(map, servers);
         var groups = new ReplicationGroup[map.Nodes.Count];
@@ -87,7 +87,7 @@ internal sealed partial class PoolTopology
         return groups;
     }
 
-    private static int[] NodeIndices(RedisClusterSlotMap map, BackendServer[] servers)
+    private static int[] NodeIndices(RedisClusterSlotMap map, PoolServer[] servers)
     {
         var byNode = new int[map.Nodes.Count];
         for (var n = 0; n < byNode.Length; n++)

@@ -26,7 +26,7 @@ internal sealed partial class PoolTopology
     /// <param name="clusterMap">distribution redis_cluster: the slot map (null: none loaded yet); servers are the seeds plus discovered nodes.</param>
     /// <param name="sentinelGroups">Sentinel pools: the groups as last discovered (indices into <paramref name="servers"/>); null before discovery.</param>
     /// <param name="handshake">What a new server connection sends first (the pool's protocol decides; null: nothing).</param>
-    public PoolTopology(PoolConfig config, IBackendHandshake? handshake, BackendServer[] servers, Func<BackendServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
+    public PoolTopology(PoolConfig config, IServerHandshake? handshake, PoolServer[] servers, Func<PoolServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
         ReplicationGroup[]? sentinelGroups = null)
     {
         Config = config;
@@ -91,7 +91,7 @@ internal sealed partial class PoolTopology
     public PoolConfig Config { get; }
 
     /// <summary>Redis AUTH / SELECT for new backend connections; null when the pool needs none.</summary>
-    public IBackendHandshake? Handshake { get; }
+    public IServerHandshake? Handshake { get; }
 
     /// <summary>Throws <see cref="Configuration.ConfigException"/> when the pool's servers cannot be routed (checked before a reload changes anything).</summary>
     public static void Validate(PoolConfig config)
@@ -119,7 +119,7 @@ internal sealed partial class PoolTopology
         }
     }
 
-    public BackendServer[] Servers { get; }
+    public PoolServer[] Servers { get; }
 
     internal KeyRouter? Router => _router; // read-only, for the operator console's /route (OperatorConsole/RouteLookup)
 
@@ -132,7 +132,7 @@ internal sealed partial class PoolTopology
         => _router is not null ? _router.Route(key) : _slotServers is not null ? RouteSlot(RedisClusterSlotMap.Slot(key)) : _vbuckets!.Route(key);
 
     /// <summary>The server for a key, or null when the pool has no live server for it (a replication group's master).</summary>
-    public BackendServer? Route(ReadOnlySpan<byte> key) => Route(key, read: false);
+    public PoolServer? Route(ReadOnlySpan<byte> key) => Route(key, read: false);
 
     // ---- replication groups (docs/redis.md "Replication groups") ----
 
@@ -176,7 +176,7 @@ internal sealed partial class PoolTopology
     public ReplicationGroup[]? CheckedGroups => _groups ?? _clusterGroups;
 
     /// <summary>The server for a read or a write of <paramref name="key"/>, or null when none takes it.</summary>
-    public BackendServer? Route(ReadOnlySpan<byte> key, bool read)
+    public PoolServer? Route(ReadOnlySpan<byte> key, bool read)
     {
         var index = RouteIndex(key, read);
         return index < 0 ? null : Servers[index];

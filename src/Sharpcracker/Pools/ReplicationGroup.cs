@@ -38,7 +38,7 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
     }
 
     /// <summary>Server index for a request, or -1 when the policy leaves no server for it.</summary>
-    public int Pick(ReadPolicy policy, ReadOnlySpan<byte> key, bool read, BackendServer[] servers)
+    public int Pick(ReadPolicy policy, ReadOnlySpan<byte> key, bool read, PoolServer[] servers)
     {
         if (!read)
         {
@@ -66,7 +66,7 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
     }
 
     /// <summary>A server may take reads: its checks pass, it is not ejected, its connections are not failing.</summary>
-    public static bool IsUp(BackendServer server)
+    public static bool IsUp(PoolServer server)
         => server.Replication.Usable && !server.Health.IsEjected && server.Health.Failures == 0;
 
     /// <summary>
@@ -74,12 +74,12 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
     /// one), and linked to its master — unless the master is down too: then an unlinked replica
     /// holds the freshest copy there is, and reads keep working while the master is away.
     /// </summary>
-    public static bool IsReplicaUp(BackendServer server, bool masterUp)
+    public static bool IsReplicaUp(PoolServer server, bool masterUp)
         => IsUp(server) && server.Replication.Role != "master" && (server.Replication.Linked || !masterUp);
 
-    private bool MasterUp(BackendServer[] servers) => Master >= 0 && IsUp(servers[Master]);
+    private bool MasterUp(PoolServer[] servers) => Master >= 0 && IsUp(servers[Master]);
 
-    private int PickReplica(ReadOnlySpan<byte> key, BackendServer[] servers)
+    private int PickReplica(ReadOnlySpan<byte> key, PoolServer[] servers)
     {
         var n = Replicas.Length;
         if (n == 0)
@@ -99,7 +99,7 @@ internal sealed class ReplicationGroup(string name, int master, int[] replicas)
         return -1;
     }
 
-    private int PickAny(ReadOnlySpan<byte> key, BackendServer[] servers)
+    private int PickAny(ReadOnlySpan<byte> key, PoolServer[] servers)
     {
         var n = Replicas.Length + (Master >= 0 ? 1 : 0);
         if (n == 0)

@@ -7,14 +7,14 @@ namespace Sharpcracker.Pools;
 
 /// <summary>
 /// A redis_cluster pool: its server list is the configured seeds plus every node a slot map has
-/// named since (masters; replicas too when the read policy may send reads to them) (discovered at run time; a new <see cref="BackendServer"/> each, whose per-worker
+/// named since (masters; replicas too when the read policy may send reads to them) (discovered at run time; a new <see cref="PoolServer"/> each, whose per-worker
 /// connections are created lazily on first use like any server's). A new map — from a refresh or
 /// a MOVED — is published as a new <see cref="PoolTopology"/> with one reference write.
 /// </summary>
 internal sealed partial class ServerPool
 {
     // Discovered nodes the map in use does not name, and since when (Environment.TickCount64). Monitor thread only.
-    private readonly Dictionary<BackendServer, long> _absentSince = [];
+    private readonly Dictionary<PoolServer, long> _absentSince = [];
 
     /// <summary>
     /// Any thread: routes with <paramref name="map"/> from now on (a refresh). Nodes the pool does
@@ -30,7 +30,7 @@ internal sealed partial class ServerPool
     /// Any thread: the server for a cluster node, added to the pool when no map named it yet (an ASK
     /// to a node that is importing its first slots). Null for an endpoint that cannot be parsed.
     /// </summary>
-    public BackendServer? ClusterServer(string endpoint)
+    public PoolServer? ClusterServer(string endpoint)
     {
         if (_topology.ServerAt(endpoint) is { } known)
         {
@@ -43,7 +43,7 @@ internal sealed partial class ServerPool
     /// <param name="scanNodes">Look for wanted nodes that are not servers even when the map is unchanged (a reload, an ASK target).</param>
     private bool PublishClusterMap(Func<RedisClusterSlotMap, RedisClusterSlotMap> next, string? extraNode = null, bool scanNodes = false)
     {
-        List<BackendServer> added = [];
+        List<PoolServer> added = [];
         bool newMap;
         lock (_topologyLock)
         {
@@ -70,7 +70,7 @@ internal sealed partial class ServerPool
             {
                 if (servers.All(s => s.Config.EndpointText != node) && ServerConfig.FromEndpoint(node) is { } config)
                 {
-                    var server = new BackendServer(this, servers.Count, config, _logger, current.Config);
+                    var server = new PoolServer(this, servers.Count, config, _logger, current.Config);
                     servers.Add(server);
                     added.Add(server);
                 }
@@ -102,7 +102,7 @@ internal sealed partial class ServerPool
     /// </summary>
     internal void ForgetDepartedNodes(long now, long graceMs)
     {
-        List<BackendServer> removed = [];
+        List<PoolServer> removed = [];
         lock (_topologyLock)
         {
             var current = _topology;
@@ -134,7 +134,7 @@ internal sealed partial class ServerPool
             {
                 return;
             }
-            BackendServer[] servers = [.. current.Servers.Where(s => !removed.Contains(s))];
+            PoolServer[] servers = [.. current.Servers.Where(s => !removed.Contains(s))];
             for (var i = 0; i < servers.Length; i++)
             {
                 servers[i].Index = i; // cosmetic (INFO); snapshots hold their own arrays

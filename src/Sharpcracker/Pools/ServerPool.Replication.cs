@@ -13,7 +13,7 @@ internal sealed partial class ServerPool
     /// False when <paramref name="expected"/> is no longer current (a reload or an ejection came
     /// first): nothing changes and the caller retries from the new topology.
     /// </summary>
-    public bool PublishReplication(PoolTopology expected, BackendServer[] servers, ReplicationGroup[] groups)
+    public bool PublishReplication(PoolTopology expected, PoolServer[] servers, ReplicationGroup[] groups)
     {
         lock (_topologyLock)
         {
@@ -32,7 +32,7 @@ internal sealed partial class ServerPool
     }
 
     /// <summary>Closes servers no longer in the topology once their requests are answered.</summary>
-    public void CloseRemoved(List<BackendServer> removed)
+    public void CloseRemoved(List<PoolServer> removed)
     {
         if (removed.Count > 0)
         {
@@ -48,7 +48,7 @@ internal sealed partial class ServerPool
     private List<string> ApplySentinelConfig(PoolConfig config)
     {
         var changes = new List<string>();
-        List<BackendServer> removed = [];
+        List<PoolServer> removed = [];
         lock (_topologyLock)
         {
             var old = _topology;

@@ -9,7 +9,7 @@ namespace Sharpcracker.Pools;
 /// <summary>
 /// Live reconfiguration of a pool: the current <see cref="PoolTopology"/> is swapped as a whole
 /// (readers take one volatile load, never a lock); servers whose endpoint is still configured
-/// keep their <see cref="BackendServer"/> and its open connections; removed servers are closed
+/// keep their <see cref="PoolServer"/> and its open connections; removed servers are closed
 /// once the requests already sent to them are answered (bounded by a deadline).
 /// </summary>
 internal sealed partial class ServerPool
@@ -17,29 +17,29 @@ internal sealed partial class ServerPool
     // Writers (reload, ejection) serialise on this; readers only load _topology.
     private readonly object _topologyLock = new();
     private volatile PoolTopology _topology = null!;
-    private Func<BackendServer, bool> _isLive = static _ => true;
+    private Func<PoolServer, bool> _isLive = static _ => true;
 
     /// <summary>The current snapshot. Load it once per request and route everything of that request with it.</summary>
     public PoolTopology Topology => _topology;
 
     /// <summary>A snapshot for <paramref name="config"/>, with the handshake the pool's protocol wants for it.</summary>
-    private PoolTopology NewTopology(PoolConfig config, BackendServer[] servers, Func<BackendServer, bool> isLive,
+    private PoolTopology NewTopology(PoolConfig config, PoolServer[] servers, Func<PoolServer, bool> isLive,
         RedisClusterSlotMap? clusterMap = null, ReplicationGroup[]? sentinelGroups = null)
         => new(config, _protocol?.HandshakeFor(config), servers, isLive, clusterMap, sentinelGroups);
 
     private void InitializeTopology(PoolConfig config)
     {
         // A Sentinel pool's servers are those Sentinel names (SentinelDiscovery), not the file's addresses.
-        var servers = new BackendServer[config.Replication == ReplicationMode.Sentinel ? 0 : config.Servers.Count];
+        var servers = new PoolServer[config.Replication == ReplicationMode.Sentinel ? 0 : config.Servers.Count];
         for (var i = 0; i < servers.Length; i++)
         {
-            servers[i] = new BackendServer(this, i, config.Servers[i], _logger, config);
+            servers[i] = new PoolServer(this, i, config.Servers[i], _logger, config);
         }
         _topology = NewTopology(config, servers, _isLive);
         Stats.SetServers(servers.Select(s => s.Stats));
     }
 
-    private void RebuildTopology(Func<BackendServer, bool> isLive)
+    private void RebuildTopology(Func<PoolServer, bool> isLive)
     {
         lock (_topologyLock)
         {
@@ -62,13 +62,13 @@ internal sealed partial class ServerPool
             return ApplySentinelConfig(config); // ServerPool.Replication.cs
         }
         var changes = new List<string>();
-        List<BackendServer> removed;
-        List<BackendServer> added = [];
+        List<PoolServer> removed;
+        List<PoolServer> added = [];
         lock (_topologyLock)
         {
             var old = _topology;
             // A server is "the same" when its endpoint is; changing server_connections renews them all.
-            var byEndpoint = new Dictionary<string, BackendServer>(StringComparer.Ordinal);
+            var byEndpoint = new Dictionary<string, PoolServer>(StringComparer.Ordinal);
             if (old.Config.ServerConnections == config.ServerConnections)
             {
                 foreach (var s in old.Servers)
@@ -80,8 +80,8 @@ internal sealed partial class ServerPool
             {
                 changes.Add($"server_connections {old.Config.ServerConnections} -> {config.ServerConnections}");
             }
-            var servers = new BackendServer[config.Servers.Count];
-            var renamed = new List<(BackendServer Server, ServerConfig Config)>();
+            var servers = new PoolServer[config.Servers.Count];
+            var renamed = new List<(PoolServer Server, ServerConfig Config)>();
             for (var i = 0; i < servers.Length; i++)
             {
                 var sc = config.Servers[i];
@@ -98,7 +98,7 @@ internal sealed partial class ServerPool
                 }
                 else
                 {
-                    servers[i] = new BackendServer(this, i, sc, _logger, config);
+                    servers[i] = new PoolServer(this, i, sc, _logger, config);
                     added.Add(servers[i]);
                     changes.Add($"+server {sc.EndpointText}");
                 }
@@ -189,7 +189,7 @@ internal sealed partial class ServerPool
     /// Closes removed servers once nothing is in flight on them. A session that loaded the old
     /// topology just before the swap may still be queueing onto them, so wait a moment first.
     /// </summary>
-    private async Task DrainAndCloseAsync(List<BackendServer> removed, TimeSpan deadline)
+    private async Task DrainAndCloseAsync(List<PoolServer> removed, TimeSpan deadline)
     {
         var until = Environment.TickCount64 + (long)deadline.TotalMilliseconds;
         await Task.Delay(200).ConfigureAwait(false);

@@ -58,7 +58,7 @@ internal sealed partial class ServerPool : IPool, IDisposable
     /// servers. A cluster node failing may be failing over, so the slot map is read again soon; an
     /// ejected server leaves the continuum and is probed until it answers.
     /// </summary>
-    public void ServerFailed(BackendServer server, bool ejected)
+    public void ServerFailed(PoolServer server, bool ejected)
     {
         Control?.RequestClusterRefresh();
         if (ejected)
@@ -80,11 +80,11 @@ internal sealed partial class ServerPool : IPool, IDisposable
     /// Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when
     /// none. Read at connect time, so a reload that changes redis_auth applies to new connections.
     /// </summary>
-    public IBackendHandshake? Handshake => Topology.Handshake;
+    public IServerHandshake? Handshake => Topology.Handshake;
     public Stats.PoolStats Stats { get; }
     public string Name => Config.Name;
     /// <summary>The current server list; load once per request (a reload may swap it).</summary>
-    public IReadOnlyList<BackendServer> Servers => Topology.Servers;
+    public IReadOnlyList<PoolServer> Servers => Topology.Servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
     public long TotalClients => Interlocked.Read(ref _totalClients);
     public long RejectedClients => Interlocked.Read(ref _rejectedClients);
@@ -93,14 +93,14 @@ internal sealed partial class ServerPool : IPool, IDisposable
     public CancellationToken Stopping => _stopping.Token;
 
     /// <summary>The server for a key, or null when the pool has no live server.</summary>
-    public BackendServer? Route(ReadOnlySpan<byte> key) => Topology.Route(key);
+    public PoolServer? Route(ReadOnlySpan<byte> key) => Topology.Route(key);
 
     /// <summary>
     /// Rebuilds the continuum over the servers <paramref name="isLive"/> accepts (twemproxy's
     /// ejection and re-admission). Readers route lock-free with whichever router they loaded: a
     /// request is routed by the old or the new membership, never by a half-built one.
     /// </summary>
-    public void SetLiveServers(Func<BackendServer, bool> isLive) => RebuildTopology(isLive);
+    public void SetLiveServers(Func<PoolServer, bool> isLive) => RebuildTopology(isLive);
 
     /// <summary>
     /// Rebuilds the continuum over the servers that are not ejected. Serialised with reloads (the

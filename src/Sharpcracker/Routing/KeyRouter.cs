@@ -2,12 +2,6 @@ using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Routing;
 
-/// <summary>One live server of a pool as the distribution sees it.</summary>
-/// <param name="ServerIndex">Index of the server in the pool's server list (twemproxy order).</param>
-/// <param name="Name">twemproxy server name: explicit name, else host:port, host alone for port 11211.</param>
-/// <param name="Weight">Server weight, at least 1.</param>
-internal readonly record struct ContinuumMember(int ServerIndex, string Name, int Weight);
-
 /// <summary>
 /// Maps keys to servers like twemproxy 0.5.0's <c>server_pool_idx</c>: hash_tag, then the pool hash
 /// (an empty key hashes to 0 without calling the hash), then the distribution.

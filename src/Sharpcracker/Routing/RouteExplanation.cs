@@ -13,18 +13,3 @@ namespace Sharpcracker.Routing;
 internal readonly record struct RouteExplanation(
     int HashedOffset, int HashedLength, bool TagMatched, uint Hash, RouteStep Step,
     long Position, uint PositionValue, int PositionCount, int ServerIndex);
-
-/// <summary>The last step of a placement.</summary>
-internal enum RouteStep
-{
-    /// <summary>No server is live.</summary>
-    NoServer,
-    /// <summary>One live server takes every key; twemproxy does not hash.</summary>
-    OnlyServer,
-    /// <summary>The first continuum point at or after the hash (wrapping).</summary>
-    KetamaPoint,
-    /// <summary>hash % total weight picks a slot; slots are given out by weight in server order.</summary>
-    ModulaSlot,
-    /// <summary>A random live server per request: keys have no fixed place.</summary>
-    Random,
-}

@@ -76,7 +76,7 @@ internal sealed class ConnectionStats(ServerStats server)
     }
 
     /// <summary>The connection was torn down; <paramref name="failedRequests"/> requests fail with <paramref name="failure"/>.</summary>
-    public void Failed(BackendFailure failure, int failedRequests)
+    public void Failed(ServerFailure failure, int failedRequests)
     {
         Volatile.Write(ref _connected, 0);
         Volatile.Write(ref _inQueue, 0);

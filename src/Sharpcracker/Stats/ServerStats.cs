@@ -35,7 +35,7 @@ internal sealed class ServerStats
     public PoolStats Pool { get; }
     public string Name { get; }
 
-    /// <summary>Role, group, reads and writes of the server in a replication group (set by its BackendServer).</summary>
+    /// <summary>Role, group, reads and writes of the server in a replication group (set by its PoolServer).</summary>
     public ReplicationStatus? Replication { get; set; }
 
     /// <summary>A new server connection's counters; called when the connection object is created.</summary>
@@ -73,16 +73,16 @@ internal sealed class ServerStats
     /// timeout, server_err for everything else, and the failed requests as the pool's
     /// forward_error. A close by the proxy itself counts nothing.
     /// </summary>
-    internal void ConnectionFailed(BackendFailure failure, int failedRequests)
+    internal void ConnectionFailed(ServerFailure failure, int failedRequests)
     {
         switch (failure.Kind)
         {
-            case BackendFailureKind.ClosedByProxy:
+            case ServerFailureKind.ClosedByProxy:
                 return;
-            case BackendFailureKind.ServerClosed:
+            case ServerFailureKind.ServerClosed:
                 Interlocked.Increment(ref _serverEof);
                 break;
-            case BackendFailureKind.TimedOut:
+            case ServerFailureKind.TimedOut:
                 Interlocked.Increment(ref _serverTimedOut);
                 break;
             default:
@@ -142,14 +142,4 @@ internal sealed class ServerStats
         }
         return sample;
     }
-}
-
-/// <summary>One moment's queue gauges of a server (twemproxy's in_queue / out_queue) and its open connections.</summary>
-internal struct QueueSample
-{
-    public long Connections;
-    public long InQueue;
-    public long InQueueBytes;
-    public long OutQueue;
-    public long OutQueueBytes;
 }

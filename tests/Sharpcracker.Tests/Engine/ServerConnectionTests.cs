@@ -38,7 +38,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
 
     private int Port => ((IPEndPoint)_listener.LocalEndPoint!).Port;
 
-    private BackendServer Server => _pool!.Servers[0];
+    private PoolServer Server => _pool!.Servers[0];
 
     private ServerConnection Connection => _connection!;
 
@@ -228,7 +228,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
         Assert.Equal("A\r\n", requests[0].Reply);
         Assert.All(requests[1..], r =>
         {
-            Assert.Equal(BackendFailureKind.ServerClosed, r.Failure!.Kind);
+            Assert.Equal(ServerFailureKind.ServerClosed, r.Failure!.Kind);
             Assert.Equal("unknown", r.Failure.Text); // twemproxy's text: clients see SERVER_ERROR unknown
         });
         Assert.Same(requests[1].Failure, requests[2].Failure); // one failure object per connection failure
@@ -250,7 +250,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
         await WaitAsync(() => requests.All(r => r.Done), "every request timed out");
         Assert.All(requests, r =>
         {
-            Assert.Equal(BackendFailureKind.TimedOut, r.Failure!.Kind);
+            Assert.Equal(ServerFailureKind.TimedOut, r.Failure!.Kind);
             Assert.Equal("Connection timed out", r.Failure.Text);
         });
         Assert.Equal((0, 0, 1), (Server.Stats.ServerEof, Server.Stats.ServerErr, Server.Stats.ServerTimedOut));
@@ -268,7 +268,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
         Assert.All(requests, r =>
         {
             Assert.True(r.Done);
-            Assert.Equal(BackendFailureKind.ClosedByProxy, r.Failure!.Kind);
+            Assert.Equal(ServerFailureKind.ClosedByProxy, r.Failure!.Kind);
             Assert.Equal("Connection closed by proxy", r.Failure.Text);
         });
         Assert.Equal((0, 0, 0), (Server.Stats.ServerEof, Server.Stats.ServerErr, Server.Stats.ServerTimedOut));
@@ -280,7 +280,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
     public async Task ARequestDuringBackoff_IsRefusedAtOnceWithTheLastFailure_WithoutConnectingOrWriting()
     {
         await CreateAsync("  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 600000\n");
-        var last = BackendFailure.FromSocketError(SocketError.ConnectionRefused);
+        var last = ServerFailure.FromSocketError(SocketError.ConnectionRefused);
         Assert.True(Server.Health.OnConnectionFailed(last, Environment.TickCount64)); // ejected: every connect refused
         var request = new LineRequest();
         var written = new StrongBox<bool>();
@@ -324,7 +324,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
         await ReadAsync(server, "*2\r\n$4\r\nAUTH\r\n$6\r\nsecret\r\n*1\r\n$4\r\nPING\r\n".Length);
         await server.SendAsync("-WRONGPASS invalid password\r\n"u8.ToArray());
         await WaitAsync(() => request.Done, "the request failed");
-        Assert.Equal(BackendFailureKind.HandshakeRefused, request.Failure!.Kind);
+        Assert.Equal(ServerFailureKind.HandshakeRefused, request.Failure!.Kind);
         Assert.Equal("backend authentication failed: WRONGPASS invalid password", request.Failure.Text);
         Assert.Equal((0, 1, 0), (Server.Stats.ServerEof, Server.Stats.ServerErr, Server.Stats.ServerTimedOut));
     }
@@ -358,7 +358,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
     /// A request whose reply is one line. Completed on the worker; the test reads its fields after
     /// polling <see cref="Done"/> (volatile), which orders the reads after the worker's writes.
     /// </summary>
-    private sealed class LineRequest : BackendRequest
+    private sealed class LineRequest : ServerRequest
     {
         private volatile bool _done;
 
@@ -375,7 +375,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
 
         public string? Reply { get; private set; }
 
-        public BackendFailure? Failure { get; private set; }
+        public ServerFailure? Failure { get; private set; }
 
         /// <summary>How often the framer saw this request's reply incomplete.</summary>
         public int IncompleteFrames => Volatile.Read(ref _incompleteFrames);
@@ -400,7 +400,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
             _done = true;
         }
 
-        public override void OnFailure(BackendFailure failure)
+        public override void OnFailure(ServerFailure failure)
         {
             Assert.False(_done, "completed once");
             Failure = failure;

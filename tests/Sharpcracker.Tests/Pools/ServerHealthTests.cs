@@ -8,8 +8,8 @@ namespace Sharpcracker.Tests.Pools;
 
 public sealed class ServerHealthTests
 {
-    private static readonly BackendFailure Refused = BackendFailure.FromSocketError(SocketError.ConnectionRefused);
-    private static readonly BackendFailure ResetByPeer = BackendFailure.FromSocketError(SocketError.ConnectionReset);
+    private static readonly ServerFailure Refused = ServerFailure.FromSocketError(SocketError.ConnectionRefused);
+    private static readonly ServerFailure ResetByPeer = ServerFailure.FromSocketError(SocketError.ConnectionReset);
 
     [Fact]
     public void BackoffStartsAtTheSecondFailure_DoublesFrom100ms_CappedAtRetryTimeout()
@@ -90,9 +90,9 @@ public sealed class ServerHealthTests
         Assert.True(health.EjectedAtUnixMs > 0);
         Assert.Equal("Connection refused", health.RefuseConnect(long.MaxValue / 2)?.Text);
         // Connections still failing while it is out do not eject it again.
-        Assert.False(health.OnConnectionFailed(BackendFailure.TimedOut, 10));
+        Assert.False(health.OnConnectionFailed(ServerFailure.TimedOut, 10));
         Assert.Equal(1, health.Ejections);
-        Assert.False(health.OnProbeResult(BackendFailure.TimedOut));
+        Assert.False(health.OnProbeResult(ServerFailure.TimedOut));
         Assert.True(health.IsEjected);
         Assert.Equal("Connection timed out", health.LastError);
         Assert.True(health.OnProbeResult(null));
@@ -109,7 +109,7 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         for (var i = 0; i < 10; i++)
         {
-            Assert.False(health.OnConnectionFailed(BackendFailure.ServerClosed, i));
+            Assert.False(health.OnConnectionFailed(ServerFailure.ServerClosed, i));
             health.OnReply();
         }
         Assert.False(health.IsEjected);
@@ -119,7 +119,7 @@ public sealed class ServerHealthTests
     public void FailureLimitZero_EjectsAtTheFirstFailure()
     {
         var health = new ServerHealth(autoEject: true, failureLimit: 0, retryTimeoutMs: 1000);
-        Assert.True(health.OnConnectionFailed(BackendFailure.ServerClosed, 0));
+        Assert.True(health.OnConnectionFailed(ServerFailure.ServerClosed, 0));
     }
 
     [Theory]

@@ -100,13 +100,13 @@ public sealed class StatsUnitTests
         connection.Replied(r1, 5, 150);
         q = server.SampleQueues();
         Assert.Equal((1, 13), (q.OutQueue, q.OutQueueBytes));
-        connection.Failed(Sharpcracker.Common.BackendFailure.ServerClosed, 1);
+        connection.Failed(Sharpcracker.Common.ServerFailure.ServerClosed, 1);
         q = server.SampleQueues();
         Assert.Equal((0, 0), (q.OutQueue, q.OutQueueBytes));
         Assert.Equal((2, 20, 1, 5), (server.Requests, server.RequestBytes, server.Responses, server.ResponseBytes));
         Assert.Equal(1, server.ServerEof);
         Assert.Equal(1, pool.ForwardError);
-        connection.Failed(Sharpcracker.Common.BackendFailure.ClosedByProxy, 3);
+        connection.Failed(Sharpcracker.Common.ServerFailure.ClosedByProxy, 3);
         Assert.Equal((1, 0, 1), (server.ServerEof, server.ServerErr, pool.ForwardError));
         server.Ejected();
         Assert.Equal(1, pool.ServerEjects);

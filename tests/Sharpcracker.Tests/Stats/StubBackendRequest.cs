@@ -5,7 +5,7 @@ using Sharpcracker.Engine;
 namespace Sharpcracker.Tests.Stats;
 
 /// <summary>A request that is only counted: no bytes to frame, replies and failures ignored.</summary>
-internal sealed class StubBackendRequest : BackendRequest
+internal sealed class StubBackendRequest : ServerRequest
 {
     /// <summary>
     /// Counts one request of <paramref name="bytes"/> on <paramref name="connection"/> the way a server
@@ -25,7 +25,7 @@ internal sealed class StubBackendRequest : BackendRequest
     {
     }
 
-    public override void OnFailure(BackendFailure failure)
+    public override void OnFailure(ServerFailure failure)
     {
     }
 }

@@ -6,17 +6,6 @@ using System.Security.Authentication;
 
 namespace Sharpcracker.Engine.Tls;
 
-/// <summary>What <see cref="TlsTransport.Pump"/> left behind.</summary>
-internal enum TlsProgress : byte
-{
-    /// <summary>Nothing more to do until the socket is readable again.</summary>
-    Waiting,
-    /// <summary>The handshake finished during this call.</summary>
-    Ready,
-    /// <summary>The handshake or the record layer failed (<see cref="TlsTransport.Failure"/>), or the socket did.</summary>
-    Failed,
-}
-
 /// <summary>
 /// TLS between one non-blocking socket and the protocol code, run entirely on the owning
 /// worker's loop thread: <see cref="SslStream"/> over a <see cref="MemoryBioStream"/>. The loop

@@ -2,49 +2,6 @@ using System.Buffers.Binary;
 
 namespace Sharpcracker.Protocols.Memcached;
 
-/// <summary>What the session does with one binary request packet (see <see cref="McBinaryParser"/>).</summary>
-internal enum McBinaryAction : byte
-{
-    /// <summary>Not enough bytes buffered yet.</summary>
-    NeedMore,
-    /// <summary>Not a request packet (magic ≠ 0x80): close without a reply.</summary>
-    Close,
-    /// <summary>Answer <see cref="McBinaryFrame.Status"/> with memcached's text, then close.</summary>
-    ErrorThenClose,
-    /// <summary>Answer <see cref="McBinaryFrame.Status"/> and keep the connection; discard <see cref="McBinaryFrame.Swallow"/> bytes after the packet.</summary>
-    Error,
-    /// <summary>A keyed request for one server: the first <see cref="McBinaryFrame.Consumed"/> bytes are what it forwards.</summary>
-    Keyed,
-    /// <summary>A store whose value exceeds request_size_limit: 0x03 "Too large.", the value swallowed.</summary>
-    TooLarge,
-    Noop,
-    Version,
-    Quit,
-    Flush,
-    Stat,
-    SaslListMechs,
-    /// <summary>SASL_AUTH or SASL_STEP with the proxy's authentication on: the whole packet is buffered.</summary>
-    SaslAuth,
-}
-
-/// <summary>One parsed binary request header and the decision about it.</summary>
-internal readonly struct McBinaryFrame
-{
-    public McBinaryAction Action { get; init; }
-    public byte Opcode { get; init; }
-    public ushort Status { get; init; }
-    public uint Opaque { get; init; }
-    /// <summary>Bytes of input this request takes (for Keyed: the bytes forwarded, header included).</summary>
-    public int Consumed { get; init; }
-    /// <summary>Bytes after <see cref="Consumed"/> to discard (memcached's conn_swallow).</summary>
-    public long Swallow { get; init; }
-    public int ExtrasLength { get; init; }
-    public int KeyLength { get; init; }
-    /// <summary>Value bytes (after extras and key) included in <see cref="Consumed"/>.</summary>
-    public int ValueLength { get; init; }
-    public int KeyOffset => McBinary.HeaderLength + ExtrasLength;
-}
-
 /// <summary>
 /// Decides what one binary request is, exactly as memcached 1.6.18's try_read_command_binary and
 /// dispatch_bin_command do (../shared/reference/binary.md §2-3): nothing is judged before

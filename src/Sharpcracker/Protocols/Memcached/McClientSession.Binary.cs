@@ -306,7 +306,7 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>A binary FLUSH to every server: each fragment is the client's packet with the loud opcode.</summary>
-    private readonly ref struct BinaryFlushSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> packet) : ISplitProtocol<McRequest>
+    private readonly ref struct BinaryFlushSplit(McClientSession session, PoolServer[] servers, ReadOnlySpan<byte> packet) : ISplitProtocol<McRequest>
     {
         private readonly ReadOnlySpan<byte> _packet = packet; // a span cannot be captured: a field
 

@@ -148,7 +148,7 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>An admin command to every server: each fragment is the same line.</summary>
-    private readonly ref struct AdminSplit(McClientSession session, BackendServer[] servers, ReadOnlySpan<byte> line) : ISplitProtocol<McRequest>
+    private readonly ref struct AdminSplit(McClientSession session, PoolServer[] servers, ReadOnlySpan<byte> line) : ISplitProtocol<McRequest>
     {
         private readonly ReadOnlySpan<byte> _line = line; // a span cannot be captured: a field
 

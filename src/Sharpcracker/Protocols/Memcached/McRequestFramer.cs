@@ -2,22 +2,6 @@ using System.Buffers;
 
 namespace Sharpcracker.Protocols.Memcached;
 
-internal enum McFrameStatus
-{
-    /// <summary>No complete request at the start of the buffer yet.</summary>
-    NeedMore,
-    /// <summary>A complete request: command, line and (for storage) its data block.</summary>
-    Request,
-    /// <summary>The client broke a rule memcached enforces by closing (2 KiB without a line end).</summary>
-    Close,
-    /// <summary>
-    /// A storage command whose line plus data exceeds the request size limit: command and line
-    /// are valid, consumed covers the line only; the caller answers and swallows
-    /// <see cref="McCommand.DataLength"/> bytes, as memcached does for an item over its size limit.
-    /// </summary>
-    TooLarge,
-}
-
 /// <summary>
 /// Cuts one complete request off the front of a client's input, however the bytes were split
 /// across reads and buffer segments. Pure: no I/O, no state beyond a scratch array for lines

@@ -31,7 +31,7 @@ internal sealed partial class RedisClientSession
     // redis_cluster: the snapshot this session routes with; renewed only between commands (see WaitsForOlderMap).
     private PoolTopology _routing;
 
-    private BackendServer? RouteKey(ReadOnlySpan<byte> key, bool read) => (_cluster ? _routing : _pool.Topology).Route(key, read);
+    private PoolServer? RouteKey(ReadOnlySpan<byte> key, bool read) => (_cluster ? _routing : _pool.Topology).Route(key, read);
 
     /// <summary>
     /// True while the pool's slot map differs from the one this session routed its outstanding
@@ -116,14 +116,14 @@ internal sealed partial class RedisClientSession
     }
 
     /// <summary>Text of a MOVED/ASK target as an endpoint: "host:port", or ":port" resolved against the node that answered.</summary>
-    private static string ResolveTarget(ReadOnlySpan<byte> target, BackendServer answered)
+    private static string ResolveTarget(ReadOnlySpan<byte> target, PoolServer answered)
     {
         var text = Encoding.ASCII.GetString(target);
         return text.StartsWith(':') ? answered.Config.Host + text : text;
     }
 
     /// <summary>The ASKING sent before an ASK retry: its reply (+OK) is consumed, not delivered.</summary>
-    private sealed class AskingStep : BackendRequest
+    private sealed class AskingStep : ServerRequest
     {
         private long _remaining;
 
@@ -133,7 +133,7 @@ internal sealed partial class RedisClientSession
         {
         }
 
-        public override void OnFailure(BackendFailure failure)
+        public override void OnFailure(ServerFailure failure)
         {
         }
     }

@@ -319,7 +319,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private void ForwardAny(ReadOnlySpan<byte> command) => ForwardByKey(command, default);
 
     /// <summary>Forwards the command untouched (an inline command is re-encoded as a RESP array).</summary>
-    private void Forward(ReadOnlySpan<byte> command, BackendServer server)
+    private void Forward(ReadOnlySpan<byte> command, PoolServer server)
     {
         var request = Rent(RedisRequestKind.Single);
         Enqueue(request);

@@ -22,5 +22,5 @@ internal sealed class RedisPoolProtocol : IPoolProtocol
         return session;
     }
 
-    public IBackendHandshake? HandshakeFor(PoolConfig config) => RedisBackendHandshake.For(config);
+    public IServerHandshake? HandshakeFor(PoolConfig config) => RedisServerHandshake.For(config);
 }

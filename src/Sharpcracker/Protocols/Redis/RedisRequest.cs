@@ -3,19 +3,6 @@ using Sharpcracker.Engine;
 
 namespace Sharpcracker.Protocols.Redis;
 
-internal enum RedisRequestKind : byte
-{
-    /// <summary>Answered by the proxy; Reply holds the bytes.</summary>
-    Local,
-    /// <summary>Forwarded to one server; the reply passed through.</summary>
-    Single,
-    /// <summary>Split over servers (or cluster slots) into Fragments; the merge depends on <see cref="RedisRequest.Route"/>.</summary>
-    Split,
-    Fragment,
-    /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
-    Quit,
-}
-
 /// <summary>
 /// One Redis command, or one fragment of a split one (completion and reply handling are
 /// <see cref="ClientRequest{TRequest}"/>'s).
@@ -40,7 +27,7 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     public readonly ByteBuffer Command = new();
 
     /// <summary>redis_cluster pools: the server the command was last sent to, and how often it was redirected.</summary>
-    public BackendServer? Server;
+    public PoolServer? Server;
     public int Redirects;
 
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => RespReplyFramer.Frame(data, ref scan, ref _frameRemaining);

@@ -1,55 +1,5 @@
-using Sharpcracker.Common;
 
 namespace Sharpcracker.Protocols.Redis;
-
-internal enum RespParseStatus : byte
-{
-    /// <summary>One command parsed; Consumed bytes belong to it.</summary>
-    Command,
-    /// <summary>Consumed bytes held no command (empty inline line, *0, *-1): redis-server ignores them.</summary>
-    Empty,
-    /// <summary>Incomplete; at least Needed bytes must be buffered before parsing again.</summary>
-    NeedMore,
-    /// <summary>Protocol error: reply "-ERR Protocol error: …" and close, as redis-server does.</summary>
-    Error,
-}
-
-/// <summary>
-/// The arguments of one parsed command. For a RESP array they are offsets into the parsed data
-/// (so forwarding can copy the original bytes once); an inline command's arguments are unquoted
-/// into <see cref="Owned"/>. Reused for every command of a session.
-/// </summary>
-internal sealed class RespArgs
-{
-    public int Count;
-    public bool Inline;
-    public int[] Starts = new int[16];
-    public int[] Lengths = new int[16];
-    public readonly ByteBuffer Owned = new();
-
-    public void Reset(bool inline)
-    {
-        Count = 0;
-        Inline = inline;
-        Owned.Clear();
-    }
-
-    public void Add(int start, int length)
-    {
-        if (Count == Starts.Length)
-        {
-            Array.Resize(ref Starts, Count * 2);
-            Array.Resize(ref Lengths, Count * 2);
-        }
-        Starts[Count] = start;
-        Lengths[Count] = length;
-        Count++;
-    }
-
-    /// <summary>Argument <paramref name="i"/>; <paramref name="data"/> is the span the command was parsed from.</summary>
-    public ReadOnlySpan<byte> Get(int i, ReadOnlySpan<byte> data)
-        => (Inline ? Owned.Span : data).Slice(Starts[i], Lengths[i]);
-}
 
 /// <summary>
 /// Parses client requests exactly as redis-server 7.0 does (networking.c): a request starting

@@ -7,7 +7,7 @@ namespace Sharpcracker.Engine;
 /// when it was queued (<see cref="ServerConnection.Enqueue{TWriter}"/>), a way to find where its reply ends, and a completion. Invariant: whoever dequeues a
 /// request from a connection's in-flight FIFO completes it, exactly once, by OnReply or OnFailure.
 /// </summary>
-internal abstract class BackendRequest : CountedRequest
+internal abstract class ServerRequest : CountedRequest
 {
     /// <summary>Environment.TickCount64 when queued; the timeout counts from here (twemproxy's rule).</summary>
     public long EnqueuedAt;
@@ -25,5 +25,5 @@ internal abstract class BackendRequest : CountedRequest
     /// The connection failed (or refused the request during a back-off) with <paramref name="failure"/>;
     /// the same object is handed to every request that failure fails.
     /// </summary>
-    public abstract void OnFailure(BackendFailure failure);
+    public abstract void OnFailure(ServerFailure failure);
 }

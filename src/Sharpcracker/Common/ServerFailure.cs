@@ -9,7 +9,7 @@ namespace Sharpcracker.Common;
 /// requests refused during a back-off. Created per connection failure, never per request: the
 /// kinds without a detail are shared instances.
 /// </summary>
-internal sealed class BackendFailure
+internal sealed class ServerFailure
 {
     // The text table: twemproxy's strerror texts where it has them.
     private const string ServerClosedText = "unknown";           // twemproxy's text for err 0 (EOF)
@@ -17,30 +17,30 @@ internal sealed class BackendFailure
     private const string InvalidArgumentText = "Invalid argument"; // EINVAL: twemproxy's text for a bad reply
     private const string ClosedByProxyText = "Connection closed by proxy";
 
-    public static readonly BackendFailure ServerClosed = new(BackendFailureKind.ServerClosed, ServerClosedText);
-    public static readonly BackendFailure TimedOut = new(BackendFailureKind.TimedOut, TimedOutText);
-    public static readonly BackendFailure Desync = new(BackendFailureKind.Desync, InvalidArgumentText);
-    public static readonly BackendFailure InternalError = new(BackendFailureKind.InternalError, InvalidArgumentText);
-    public static readonly BackendFailure ClosedByProxy = new(BackendFailureKind.ClosedByProxy, ClosedByProxyText);
+    public static readonly ServerFailure ServerClosed = new(ServerFailureKind.ServerClosed, ServerClosedText);
+    public static readonly ServerFailure TimedOut = new(ServerFailureKind.TimedOut, TimedOutText);
+    public static readonly ServerFailure Desync = new(ServerFailureKind.Desync, InvalidArgumentText);
+    public static readonly ServerFailure InternalError = new(ServerFailureKind.InternalError, InvalidArgumentText);
+    public static readonly ServerFailure ClosedByProxy = new(ServerFailureKind.ClosedByProxy, ClosedByProxyText);
 
-    private BackendFailure(BackendFailureKind kind, string text, SocketError socketError = SocketError.Success)
+    private ServerFailure(ServerFailureKind kind, string text, SocketError socketError = SocketError.Success)
     {
         Kind = kind;
         Text = text;
         SocketError = socketError;
     }
 
-    public BackendFailureKind Kind { get; }
+    public ServerFailureKind Kind { get; }
 
     /// <summary>What the client is answered with, after <c>SERVER_ERROR </c> or <c>-ERR </c>.</summary>
     public string Text { get; }
 
-    /// <summary>The socket error of a <see cref="BackendFailureKind.Socket"/> or <see cref="BackendFailureKind.Resolve"/> failure; Success otherwise.</summary>
+    /// <summary>The socket error of a <see cref="ServerFailureKind.Socket"/> or <see cref="ServerFailureKind.Resolve"/> failure; Success otherwise.</summary>
     public SocketError SocketError { get; }
 
     /// <summary>A socket call failed with <paramref name="error"/>; ETIMEDOUT is <see cref="TimedOut"/> (twemproxy counts it as a timeout).</summary>
-    public static BackendFailure FromSocketError(SocketError error) =>
-        error == SocketError.TimedOut ? TimedOut : new(BackendFailureKind.Socket, SocketErrorText(error), error);
+    public static ServerFailure FromSocketError(SocketError error) =>
+        error == SocketError.TimedOut ? TimedOut : new(ServerFailureKind.Socket, SocketErrorText(error), error);
 
     /// <summary>The strerror text twemproxy answers a socket error with.</summary>
     private static string SocketErrorText(SocketError error) => error switch
@@ -61,7 +61,7 @@ internal sealed class BackendFailure
     /// A connect, send or receive that threw: a socket error, a cancelled (timed-out) operation,
     /// or anything else as "Host is down".
     /// </summary>
-    public static BackendFailure FromException(Exception e) => e switch
+    public static ServerFailure FromException(Exception e) => e switch
     {
         SocketException se => FromSocketError(se.SocketErrorCode),
         OperationCanceledException => TimedOut,
@@ -69,24 +69,24 @@ internal sealed class BackendFailure
     };
 
     /// <summary>A socket could not be created (out of descriptors): the exception's own text.</summary>
-    public static BackendFailure SocketCreation(SocketException e) => new(BackendFailureKind.Socket, e.Message, e.SocketErrorCode);
+    public static ServerFailure SocketCreation(SocketException e) => new(ServerFailureKind.Socket, e.Message, e.SocketErrorCode);
 
     /// <summary>
     /// The host name did not resolve (<paramref name="e"/>: what the lookup threw); a lookup that
     /// timed out is <see cref="TimedOut"/>, as its text always said.
     /// </summary>
-    public static BackendFailure Resolve(Exception e) => FromException(e) is { Kind: BackendFailureKind.Socket } failure
-        ? new(BackendFailureKind.Resolve, failure.Text, failure.SocketError)
+    public static ServerFailure Resolve(Exception e) => FromException(e) is { Kind: ServerFailureKind.Socket } failure
+        ? new(ServerFailureKind.Resolve, failure.Text, failure.SocketError)
         : TimedOut;
 
     /// <summary>The TLS layer failed with <paramref name="text"/>.</summary>
-    public static BackendFailure Tls(string text) => new(BackendFailureKind.Tls, text);
+    public static ServerFailure Tls(string text) => new(ServerFailureKind.Tls, text);
 
     /// <summary>The server refused a handshake command; <paramref name="text"/> says which and why.</summary>
-    public static BackendFailure HandshakeRefused(string text) => new(BackendFailureKind.HandshakeRefused, text);
+    public static ServerFailure HandshakeRefused(string text) => new(ServerFailureKind.HandshakeRefused, text);
 
     /// <summary>The proxy dropped the connection (a master switch); <paramref name="text"/> is what clients are told.</summary>
-    public static BackendFailure Reset(string text) => new(BackendFailureKind.Reset, text);
+    public static ServerFailure Reset(string text) => new(ServerFailureKind.Reset, text);
 
     public override string ToString() => Text;
 }

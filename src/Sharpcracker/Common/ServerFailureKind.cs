@@ -3,9 +3,9 @@ namespace Sharpcracker.Common;
 /// <summary>
 /// Why a server connection failed (or refused a request). Stats, health and logs switch on the
 /// kind; the text clients see (<c>SERVER_ERROR &lt;text&gt;</c>, <c>-ERR &lt;text&gt;</c>) comes
-/// from <see cref="BackendFailure.Text"/>, the one text table.
+/// from <see cref="ServerFailure.Text"/>, the one text table.
 /// </summary>
-internal enum BackendFailureKind : byte
+internal enum ServerFailureKind : byte
 {
     /// <summary>The server closed the connection (a receive of 0 bytes). twemproxy: "unknown"; counts server_eof.</summary>
     ServerClosed,

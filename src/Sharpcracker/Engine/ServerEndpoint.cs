@@ -6,7 +6,7 @@ using System.Net.Sockets;
 namespace Sharpcracker.Engine;
 
 /// <summary>Where a backend lives, looked up afresh at every connect (so a DNS change is picked up on reconnect).</summary>
-internal static class BackendEndpoint
+internal static class ServerEndpoint
 {
     /// <summary>An unconnected socket for the server and the endpoint to connect it to.</summary>
     public static async Task<(Socket Socket, EndPoint EndPoint)> CreateAsync(ServerConfig config, CancellationToken cancellationToken = default)
@@ -23,5 +23,5 @@ internal static class BackendEndpoint
     }
 
     /// <summary>The twemproxy strerror text for a connect/send/receive failure.</summary>
-    public static string Describe(Exception e) => BackendFailure.FromException(e).Text;
+    public static string Describe(Exception e) => ServerFailure.FromException(e).Text;
 }

@@ -7,7 +7,7 @@ namespace Sharpcracker.Engine;
 /// then SELECT). The connection queues them ahead of the client requests that triggered the
 /// connect and checks each one-line reply; a refusal fails the connection with its reason.
 /// </summary>
-internal interface IBackendHandshake
+internal interface IServerHandshake
 {
     /// <summary>The bytes of every handshake command, in order.</summary>
     ReadOnlySpan<byte> Request { get; }
@@ -15,6 +15,6 @@ internal interface IBackendHandshake
     /// <summary>How many one-line replies the request produces.</summary>
     int Replies { get; }
 
-    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the refusal (<see cref="BackendFailureKind.HandshakeRefused"/>).</summary>
-    BackendFailure? Check(int index, ReadOnlySpan<byte> line);
+    /// <summary>Null when reply <paramref name="index"/> (its line without CRLF) accepts; otherwise the refusal (<see cref="ServerFailureKind.HandshakeRefused"/>).</summary>
+    ServerFailure? Check(int index, ReadOnlySpan<byte> line);
 }

@@ -15,13 +15,13 @@ namespace Sharpcracker.Protocols.Redis;
 /// ignores it. Under the master policy it is not sent, so a master demoted to replica while its
 /// connections stay open answers MOVED to reads rather than serving them stale.
 /// </summary>
-internal sealed class RedisBackendHandshake : IBackendHandshake
+internal sealed class RedisServerHandshake : IServerHandshake
 {
     private readonly byte[] _request;
     private readonly int _replies;
     private readonly string[] _names;
 
-    private RedisBackendHandshake(byte[] request, string[] names)
+    private RedisServerHandshake(byte[] request, string[] names)
     {
         _request = request;
         _replies = names.Length;
@@ -29,7 +29,7 @@ internal sealed class RedisBackendHandshake : IBackendHandshake
     }
 
     /// <summary>The handshake a pool needs, or null when it has none of redis_auth, redis_db and cluster replica reads.</summary>
-    public static RedisBackendHandshake? For(PoolConfig config)
+    public static RedisServerHandshake? For(PoolConfig config)
     {
         var readOnly = config.Distribution == DistributionKind.RedisCluster && config.RoutesReads;
         if (!config.Redis || (config.RedisAuth is null && config.RedisDb == 0 && !readOnly))
@@ -57,19 +57,19 @@ internal sealed class RedisBackendHandshake : IBackendHandshake
             buffer.Write("*1\r\n$8\r\nREADONLY\r\n"u8);
             names.Add("backend READONLY failed");
         }
-        return new RedisBackendHandshake(buffer.Span.ToArray(), [.. names]);
+        return new RedisServerHandshake(buffer.Span.ToArray(), [.. names]);
     }
 
     public ReadOnlySpan<byte> Request => _request;
 
     public int Replies => _replies;
 
-    public BackendFailure? Check(int index, ReadOnlySpan<byte> line)
+    public ServerFailure? Check(int index, ReadOnlySpan<byte> line)
     {
         if (line.Length > 0 && line[0] == (byte)'+')
         {
             return null;
         }
-        return BackendFailure.HandshakeRefused($"{_names[index]}: {Encoding.UTF8.GetString(line).TrimStart('-', '+')}");
+        return ServerFailure.HandshakeRefused($"{_names[index]}: {Encoding.UTF8.GetString(line).TrimStart('-', '+')}");
     }
 }

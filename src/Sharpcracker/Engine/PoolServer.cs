@@ -10,7 +10,7 @@ namespace Sharpcracker.Engine;
 /// (created by that worker on first use), so the server sees workers × server_connections
 /// connections from the proxy.
 /// </summary>
-internal sealed class BackendServer
+internal sealed class PoolServer
 {
     // Per worker index: that worker's connections; written once by the owning worker, read by any thread.
     private readonly ServerConnection[]?[] _byWorker;
@@ -23,7 +23,7 @@ internal sealed class BackendServer
 
     /// <param name="poolConfig">The pool settings this server starts with (a config reload passes
     /// the new settings before the pool has switched to them).</param>
-    public BackendServer(IPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig)
+    public PoolServer(IPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig)
     {
         Pool = pool;
         Index = index;
@@ -58,7 +58,7 @@ internal sealed class BackendServer
     /// A connection to this server failed (not when the proxy closed it). Counts the failure and
     /// tells the pool, which rebuilds its continuum and starts probing when the failure ejected it.
     /// </summary>
-    public void ReportFailure(BackendFailure failure)
+    public void ReportFailure(ServerFailure failure)
     {
         if (!Health.OnConnectionFailed(failure, Environment.TickCount64))
         {
@@ -170,7 +170,7 @@ internal sealed class BackendServer
     /// </summary>
     public void ResetConnections(string reason)
     {
-        var failure = BackendFailure.Reset(reason);
+        var failure = ServerFailure.Reset(reason);
         if (Pool.Workers is not { } workers)
         {
             return;

@@ -13,14 +13,3 @@ internal sealed record ListenerTlsConfig(string CertFile, string KeyFile, string
     /// <summary>The certificate, chain and trust store as loaded with this config (new connections use the config current when they are accepted).</summary>
     internal ListenerTlsContext Context { get; init; } = null!;
 }
-
-/// <summary>
-/// TLS to a pool's servers (<c>server_tls</c>, <c>server_tls_ca_file</c>, <c>server_tls_cert_file</c>,
-/// <c>server_tls_key_file</c>, <c>server_tls_verify</c>, <c>tls_protocols</c>). With
-/// <see cref="Verify"/> (the default) the server's certificate must chain to the CA file (or the
-/// system's roots) and name the server's host; the host is sent as SNI.
-/// </summary>
-internal sealed record BackendTlsConfig(string? CaFile, string? CertFile, string? KeyFile, bool Verify, SslProtocols Protocols)
-{
-    internal BackendTlsContext Context { get; init; } = null!;
-}

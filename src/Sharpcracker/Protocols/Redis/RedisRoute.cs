@@ -1,0 +1,38 @@
+using System.Text;
+
+namespace Sharpcracker.Protocols.Redis;
+
+/// <summary>How the proxy serves a command.</summary>
+internal enum RedisRoute : byte
+{
+    /// <summary>Not known to the proxy's table: redis-server would say "unknown command".</summary>
+    None,
+    /// <summary>The key is argv[1].</summary>
+    Single,
+    /// <summary>Keys at first..last step (last negative counts from the end); all must map to one server.</summary>
+    KeyRange,
+    /// <summary>MGET: split per server, arrays merged back in key order.</summary>
+    Mget,
+    /// <summary>MSET: split per server (key/value pairs), +OK when every fragment said +OK.</summary>
+    Mset,
+    /// <summary>DEL, UNLINK, TOUCH, EXISTS: split per server, integer replies summed.</summary>
+    SumKeys,
+    /// <summary>EVAL and friends: numkeys at argv[2], keys from argv[3]; all must map to one server.</summary>
+    Eval,
+    /// <summary>ZUNION, ZINTER, SINTERCARD, LMPOP, …: numkeys at argv[1], keys from argv[2].</summary>
+    NumKeysFirst,
+    /// <summary>ZUNIONSTORE, ZINTERSTORE, ZDIFFSTORE: destination argv[1], numkeys argv[2], keys from argv[3].</summary>
+    DestNumKeys,
+    /// <summary>SORT, GEORADIUS*: key argv[1], plus the destination after STORE / STOREDIST.</summary>
+    SortStore,
+    /// <summary>OBJECT, XINFO, XGROUP: container whose keyed subcommands take the key at argv[2].</summary>
+    SubcommandKey,
+    /// <summary>No key: forwarded to any live server (COMMAND).</summary>
+    Any,
+    /// <summary>Answered by the proxy itself.</summary>
+    Local,
+    /// <summary>Known to redis-server, refused by the proxy (cross-shard, blocking, pub/sub, transactions, admin).</summary>
+    Unsupported,
+    /// <summary>A subcommand row ("client|setname"): arity and key position of a container's subcommand.</summary>
+    Sub,
+}
