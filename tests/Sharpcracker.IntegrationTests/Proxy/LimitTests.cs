@@ -99,7 +99,16 @@ public sealed class LimitTests(ITestOutputHelper output)
             Assert.Equal($"VALUE g{i} 0 2\r\nok\r\nEND\r\n", await good.RoundTripAsync($"get g{i}\r\n", $"VALUE g{i} 0 2\r\nok\r\nEND\r\n"));
             peak = Math.Max(peak, proxy.ResidentBytes());
         }
-        // The slow client is closed by the proxy: reading now ends (what was buffered, then EOF/reset).
+        // The slow client never read, so the proxy must close it once its unread replies pass the
+        // limit. Wait for that (client_err) before reading: a reader that started earlier could keep
+        // up with the replies, and the limit would never be reached (the race that made this flaky).
+        await Poll.UntilAsync(async () =>
+        {
+            peak = Math.Max(peak, proxy.ResidentBytes());
+            using var stats = System.Text.Json.JsonDocument.Parse(await proxy.ReadStatsAsync());
+            return stats.RootElement.GetProperty("alpha").GetProperty("client_err").GetInt64() >= 1 ? "" : null;
+        }, TimeSpan.FromSeconds(60), "the slow client was not disconnected");
+        // Reading now ends: what was buffered, then EOF/reset.
         var received = 0L;
         var buffer = new byte[1 << 16];
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
