@@ -382,7 +382,7 @@ public sealed class ClientSessionTests(TestCertificates certs) : IClassFixture<T
     {
         using var server = new FakeBackend((_, line) => $"VALUE {line[4..]} 0 1\r\nx\r\nEND\r\n");
         using var harness = new Harness([server.Port],
-            $"  tls_cert_file: {certs.Cert("server")}\n  tls_key_file: {certs.Key("server")}\n  tls_handshake_timeout: 500\n");
+            $"  tls_cert_file: {certs.Cert("server")}\n  tls_key_file: {certs.Key("server")}\n  tls_handshake_timeout: 3000\n");
 
         var (client, session) = await harness.ConnectAsync();
         Assert.Equal(ClientPhase.Handshaking, (await harness.StateAsync(session)).Phase);
