@@ -1,6 +1,6 @@
-using Sharpcracker.Engine;
 using System.Reflection;
 using System.Reflection.Emit;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Tests;
 

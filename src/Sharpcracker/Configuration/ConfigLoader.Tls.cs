@@ -1,5 +1,5 @@
-using Sharpcracker.Engine;
 using System.Security.Authentication;
+using Sharpcracker.Engine;
 using YamlDotNet.RepresentationModel;
 
 namespace Sharpcracker.Configuration;

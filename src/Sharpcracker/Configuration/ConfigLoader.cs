@@ -1,6 +1,6 @@
+using System.Globalization;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
-using System.Globalization;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Routing;
 using System.Text.Json;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Configuration;
 

@@ -1,9 +1,9 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.ControlPlane;
 

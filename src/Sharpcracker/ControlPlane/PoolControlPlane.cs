@@ -1,7 +1,7 @@
-using Sharpcracker.Routing;
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using Microsoft.Extensions.Logging;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.ControlPlane;
 

@@ -1,6 +1,6 @@
-using Sharpcracker.Configuration;
 using System.Net.Security;
 using System.Net.Sockets;
+using Sharpcracker.Configuration;
 
 namespace Sharpcracker.ControlPlane;
 

@@ -1,11 +1,11 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.ControlPlane;
 

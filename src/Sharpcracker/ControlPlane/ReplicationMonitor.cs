@@ -1,8 +1,8 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.ControlPlane;
 

@@ -1,8 +1,8 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.ControlPlane;
 

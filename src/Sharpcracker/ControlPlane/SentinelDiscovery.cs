@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.ControlPlane;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Common;
 using System.Diagnostics;
+using Sharpcracker.Common;
 
 namespace Sharpcracker.Engine;
 

@@ -1,8 +1,8 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine.Tls;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine.Tls;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 

@@ -1,10 +1,10 @@
-using Sharpcracker.Common;
-using Sharpcracker.Common.Interop;
-using Sharpcracker.Engine.Tls;
 using System.Buffers;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Engine.Tls;
 
 namespace Sharpcracker.Engine;
 

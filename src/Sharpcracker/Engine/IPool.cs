@@ -1,6 +1,6 @@
+using System.Net.Sockets;
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
-using System.Net.Sockets;
 
 namespace Sharpcracker.Engine;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Common.Interop;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common.Interop;
 
 namespace Sharpcracker.Engine;
 

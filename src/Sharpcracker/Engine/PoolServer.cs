@@ -1,7 +1,7 @@
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Stats;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Engine;
 

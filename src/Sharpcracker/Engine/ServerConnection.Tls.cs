@@ -1,11 +1,11 @@
-using Sharpcracker.Common;
-using Sharpcracker.Common.Interop;
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine.Tls;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine.Tls;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 

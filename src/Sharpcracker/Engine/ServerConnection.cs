@@ -1,10 +1,10 @@
-using Sharpcracker.Common;
-using Sharpcracker.Common.Interop;
-using Sharpcracker.Stats;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Common;
-using Sharpcracker.Configuration;
 using System.Net;
 using System.Net.Sockets;
+using Sharpcracker.Common;
+using Sharpcracker.Configuration;
 
 namespace Sharpcracker.Engine;
 

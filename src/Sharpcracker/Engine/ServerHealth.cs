@@ -1,5 +1,6 @@
 using Sharpcracker.Common;
 namespace Sharpcracker.Engine;
+
 using System.Net.Sockets;
 
 

@@ -1,6 +1,6 @@
-using Sharpcracker.Common.Interop;
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common.Interop;
 
 namespace Sharpcracker.Engine;
 

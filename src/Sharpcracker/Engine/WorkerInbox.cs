@@ -1,6 +1,6 @@
-using Sharpcracker.Common.Interop;
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using Sharpcracker.Common.Interop;
 
 namespace Sharpcracker.Engine;
 

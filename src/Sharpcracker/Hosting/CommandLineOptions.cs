@@ -1,5 +1,5 @@
-using Sharpcracker.Engine;
 using System.Globalization;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Hosting;
 

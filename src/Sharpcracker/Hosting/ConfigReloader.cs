@@ -1,9 +1,9 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Pools;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Hosting;
 

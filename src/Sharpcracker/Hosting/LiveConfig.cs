@@ -1,7 +1,7 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.ControlPlane.Moxi;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.ControlPlane.Moxi;
 
 namespace Sharpcracker.Hosting;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Common.Interop;
 using System.Runtime.InteropServices;
+using Sharpcracker.Common.Interop;
 
 namespace Sharpcracker.Hosting;
 

@@ -1,8 +1,8 @@
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Hosting;
 

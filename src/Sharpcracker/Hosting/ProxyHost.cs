@@ -1,12 +1,12 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
-using Sharpcracker.Protocols.Memcached;
-using Sharpcracker.Protocols.Redis;
-using Sharpcracker.Pools;
-using Sharpcracker.ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Protocols.Memcached;
+using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Hosting;
 

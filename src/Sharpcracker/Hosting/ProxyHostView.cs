@@ -1,7 +1,7 @@
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 using Sharpcracker.OperatorConsole;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Hosting;
 

@@ -1,11 +1,11 @@
-using Sharpcracker.Common;
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
-using Sharpcracker.OperatorConsole;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Console;
+using Sharpcracker.Common;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.OperatorConsole;
 
 namespace Sharpcracker.Hosting;
 

@@ -1,9 +1,9 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
-using Sharpcracker.Routing.Hashing;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Sharpcracker.Configuration;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.OperatorConsole;
 

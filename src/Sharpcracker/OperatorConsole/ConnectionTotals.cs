@@ -1,5 +1,5 @@
-using Sharpcracker.Stats;
 using System.Text;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,9 +1,9 @@
-using Sharpcracker.Common;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 using System.Globalization;
 using System.Text;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Pools;
 using Sharpcracker.ControlPlane;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,7 +1,7 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,6 +1,6 @@
-using Sharpcracker.Stats;
 using System.Net.Sockets;
 using System.Text;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
 

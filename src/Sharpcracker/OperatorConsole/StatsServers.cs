@@ -1,6 +1,6 @@
-using Sharpcracker.Stats;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,11 +1,11 @@
+using System.Buffers;
+using System.Text.Json;
 using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
 using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
-using System.Buffers;
-using System.Text.Json;
 
 namespace Sharpcracker.OperatorConsole;
 

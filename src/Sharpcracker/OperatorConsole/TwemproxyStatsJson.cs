@@ -1,7 +1,7 @@
-using Sharpcracker.Common;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
 using System.Text;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Pools;
 

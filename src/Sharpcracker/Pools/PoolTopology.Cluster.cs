@@ -1,5 +1,5 @@
-using Sharpcracker.Routing;
 using Sharpcracker.Engine;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Pools;
 

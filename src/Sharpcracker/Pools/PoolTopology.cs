@@ -1,6 +1,6 @@
 using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
 using Sharpcracker.Engine;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Pools;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
-using Sharpcracker.Engine;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Pools;
 

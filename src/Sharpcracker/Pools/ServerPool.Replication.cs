@@ -1,6 +1,6 @@
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 

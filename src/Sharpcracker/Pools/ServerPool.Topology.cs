@@ -1,8 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Routing;
 using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 

@@ -1,10 +1,10 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using System.Diagnostics;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Pools;
 

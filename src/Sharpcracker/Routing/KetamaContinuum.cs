@@ -1,7 +1,7 @@
-using Sharpcracker.Routing.Hashing;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Routing;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Engine;
 using System.Text;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Stats;
 

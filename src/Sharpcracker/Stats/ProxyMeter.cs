@@ -1,6 +1,6 @@
+using System.Diagnostics.Metrics;
 using Sharpcracker.Common;
 using Sharpcracker.Engine;
-using System.Diagnostics.Metrics;
 
 namespace Sharpcracker.Stats;
 

@@ -1,6 +1,6 @@
+using System.Diagnostics;
 using Sharpcracker.Common;
 using Sharpcracker.Engine;
-using System.Diagnostics;
 
 namespace Sharpcracker.Stats;
 

@@ -1,6 +1,6 @@
-using Sharpcracker.Routing;
 using System.Diagnostics;
 using Sharpcracker.IntegrationTests.Differential;
+using Sharpcracker.Routing;
 using Xunit.Abstractions;
 
 namespace Sharpcracker.IntegrationTests.Cluster;

@@ -1,11 +1,11 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
-using Sharpcracker.Protocols.Memcached;
-using Sharpcracker.Pools;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Protocols.Memcached;
 
 namespace Sharpcracker.IntegrationTests.Engine;
 

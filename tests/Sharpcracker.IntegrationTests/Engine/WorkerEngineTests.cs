@@ -1,5 +1,5 @@
-using Sharpcracker.Configuration;
 using System.Text;
+using Sharpcracker.Configuration;
 
 namespace Sharpcracker.IntegrationTests.Engine;
 

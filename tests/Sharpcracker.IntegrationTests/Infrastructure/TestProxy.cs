@@ -1,9 +1,9 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Hosting;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Hosting;
 
 namespace Sharpcracker.IntegrationTests.Infrastructure;
 

@@ -1,10 +1,10 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Configuration;
+using Sharpcracker.Hosting;
+using Sharpcracker.IntegrationTests.Differential;
+using Sharpcracker.Pools;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
-using Sharpcracker.Pools;
-using Sharpcracker.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
-using Sharpcracker.IntegrationTests.Differential;
 
 namespace Sharpcracker.IntegrationTests.LiveConfig;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Hosting;
 using System.Text;
+using Sharpcracker.Hosting;
 
 namespace Sharpcracker.IntegrationTests.LiveConfig;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Hosting;
 using System.Diagnostics;
+using Sharpcracker.Hosting;
 
 namespace Sharpcracker.IntegrationTests.LiveConfig;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Hosting;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Sharpcracker.Hosting;
 
 namespace Sharpcracker.IntegrationTests.LiveConfig;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Pools;
-using Sharpcracker.Hosting;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Hosting;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.IntegrationTests.LiveConfig;
 

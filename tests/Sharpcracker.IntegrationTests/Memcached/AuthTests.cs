@@ -1,5 +1,5 @@
-using Sharpcracker.Configuration;
 using System.Text;
+using Sharpcracker.Configuration;
 using Sharpcracker.IntegrationTests.Differential;
 using static Sharpcracker.IntegrationTests.Differential.BinaryCorpus;
 using static Sharpcracker.Testing.BinaryPacket;

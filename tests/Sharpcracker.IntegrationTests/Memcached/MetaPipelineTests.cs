@@ -1,6 +1,6 @@
-using Sharpcracker.Protocols.Memcached;
 using System.Text;
 using Sharpcracker.IntegrationTests.Differential;
+using Sharpcracker.Protocols.Memcached;
 
 namespace Sharpcracker.IntegrationTests.Memcached;
 

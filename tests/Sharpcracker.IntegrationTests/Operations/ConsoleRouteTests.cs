@@ -1,7 +1,7 @@
-using Sharpcracker.Routing.Hashing;
 using System.Diagnostics;
 using System.Text;
 using Sharpcracker.IntegrationTests.LiveConfig;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.IntegrationTests.Operations;
 

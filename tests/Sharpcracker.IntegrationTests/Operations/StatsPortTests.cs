@@ -1,9 +1,9 @@
-using Sharpcracker.Routing;
-using Sharpcracker.Routing.Hashing;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Sharpcracker.Routing;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.IntegrationTests.Operations;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Stats;
 using Sharpcracker.OperatorConsole;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.IntegrationTests.Replication;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Stats;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using Sharpcracker.Stats;
 using Xunit.Abstractions;
 
 namespace Sharpcracker.IntegrationTests.Replication;

@@ -1,5 +1,5 @@
-using Sharpcracker.Pools;
 using System.Text;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.IntegrationTests.Tls;
 

@@ -1,9 +1,9 @@
-using Sharpcracker.Pools;
-using Sharpcracker.OperatorConsole;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Text;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.IntegrationTests.Tls;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.OperatorConsole;
 using System.Text.Json;
+using Sharpcracker.OperatorConsole;
 
 namespace Sharpcracker.IntegrationTests.Tls;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Configuration;
 using System.Security.Cryptography.X509Certificates;
+using Sharpcracker.Configuration;
 
 namespace Sharpcracker.IntegrationTests.Tls;
 

@@ -1,6 +1,6 @@
+using System.Security.Authentication;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
-using System.Security.Authentication;
 
 namespace Sharpcracker.Tests.Configuration;
 

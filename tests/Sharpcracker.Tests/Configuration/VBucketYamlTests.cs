@@ -1,6 +1,6 @@
+using System.Text;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
-using System.Text;
 
 namespace Sharpcracker.Tests.Configuration;
 

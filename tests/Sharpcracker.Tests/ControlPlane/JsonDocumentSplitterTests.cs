@@ -1,5 +1,5 @@
-using Sharpcracker.ControlPlane.Moxi;
 using System.Text;
+using Sharpcracker.ControlPlane.Moxi;
 
 namespace Sharpcracker.Tests.ControlPlane;
 

@@ -1,8 +1,8 @@
+using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
 using Sharpcracker.ControlPlane.Moxi;
 using Sharpcracker.Hosting;
-using System.Text;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Tests.ControlPlane;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.ControlPlane;
 using System.Text;
+using Sharpcracker.ControlPlane;
 
 namespace Sharpcracker.Tests.ControlPlane;
 

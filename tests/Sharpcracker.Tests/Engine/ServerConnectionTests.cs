@@ -1,14 +1,14 @@
-using Sharpcracker.Common;
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
-using Sharpcracker.Protocols.Memcached;
-using Sharpcracker.Protocols.Redis;
-using Sharpcracker.Pools;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sharpcracker.Common;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Protocols.Memcached;
+using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Tests.Engine;
 

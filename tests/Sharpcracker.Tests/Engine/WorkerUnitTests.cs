@@ -1,7 +1,7 @@
-using Sharpcracker.Common.Interop;
-using Sharpcracker.Engine;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sharpcracker.Common.Interop;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Tests.Engine;
 

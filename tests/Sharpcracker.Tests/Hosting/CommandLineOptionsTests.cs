@@ -1,5 +1,5 @@
-using Sharpcracker.Hosting;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Hosting;
 
 namespace Sharpcracker.Tests.Hosting;
 

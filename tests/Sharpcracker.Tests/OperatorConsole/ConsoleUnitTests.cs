@@ -1,11 +1,11 @@
+using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Hosting;
+using Sharpcracker.OperatorConsole;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
-using Sharpcracker.Engine;
-using Sharpcracker.OperatorConsole;
-using Sharpcracker.Hosting;
-using System.Text;
 
 namespace Sharpcracker.Tests.OperatorConsole;
 

@@ -1,8 +1,8 @@
+using System.Net.Sockets;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
 using Sharpcracker.ControlPlane;
-using System.Net.Sockets;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Tests.Pools;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
+using Sharpcracker.Configuration;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.Tests.Pools;
 

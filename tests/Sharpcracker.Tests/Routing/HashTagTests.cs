@@ -1,5 +1,5 @@
-using Sharpcracker.Routing;
 using System.Text;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Tests.Routing;
 

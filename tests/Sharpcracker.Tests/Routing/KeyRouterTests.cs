@@ -1,6 +1,6 @@
+using System.Text;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
-using System.Text;
 
 namespace Sharpcracker.Tests.Routing;
 

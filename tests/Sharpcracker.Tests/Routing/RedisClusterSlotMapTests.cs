@@ -1,8 +1,8 @@
+using System.Text;
 using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
 using Sharpcracker.ControlPlane;
 using Sharpcracker.OperatorConsole;
-using System.Text;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Tests.Routing;
 

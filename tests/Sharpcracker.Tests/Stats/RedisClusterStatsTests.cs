@@ -1,6 +1,6 @@
-using Sharpcracker.Stats;
-using Sharpcracker.OperatorConsole;
 using System.Text;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Tests.Stats;
 

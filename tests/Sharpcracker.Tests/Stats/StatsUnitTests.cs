@@ -1,10 +1,10 @@
-using Sharpcracker.Common;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Sharpcracker.OperatorConsole;
-using Sharpcracker.Hosting;
 using System.Diagnostics;
 using System.Text.Json;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Hosting;
+using Sharpcracker.OperatorConsole;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Tests.Stats;
 

@@ -1,6 +1,6 @@
 using Sharpcracker.Common;
-using Sharpcracker.Stats;
 using Sharpcracker.Engine;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Tests.Stats;
 

@@ -1,8 +1,8 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Pools;
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Pools;
 
 namespace Sharpcracker.ControlPlane.Moxi;
 

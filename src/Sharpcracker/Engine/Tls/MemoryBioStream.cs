@@ -1,6 +1,6 @@
-using Sharpcracker.Common;
 using System.Buffers;
 using System.Threading.Tasks.Sources;
+using Sharpcracker.Common;
 
 namespace Sharpcracker.Engine.Tls;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Common;
 using System.Buffers.Binary;
+using Sharpcracker.Common;
 
 namespace Sharpcracker.Protocols.Memcached;
 

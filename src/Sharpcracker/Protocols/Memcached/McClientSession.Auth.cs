@@ -1,5 +1,5 @@
-using Sharpcracker.Configuration;
 using System.Buffers;
+using Sharpcracker.Configuration;
 
 namespace Sharpcracker.Protocols.Memcached;
 

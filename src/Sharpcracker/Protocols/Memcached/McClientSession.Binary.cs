@@ -1,10 +1,10 @@
-using Sharpcracker.Common;
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using Sharpcracker.Common;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Protocols.Memcached;
 

@@ -1,7 +1,7 @@
 using Sharpcracker.Common;
-using Sharpcracker.Stats;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Protocols.Memcached;
 

@@ -1,7 +1,7 @@
-using Sharpcracker.Common;
-using Sharpcracker.Engine;
 using System.Buffers;
 using System.Buffers.Binary;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
 
 namespace Sharpcracker.Protocols.Memcached;
 

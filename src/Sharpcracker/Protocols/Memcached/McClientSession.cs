@@ -1,10 +1,10 @@
-using Sharpcracker.Common;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 using System.Buffers;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Protocols.Memcached;
 

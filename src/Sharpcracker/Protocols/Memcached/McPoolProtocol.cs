@@ -1,8 +1,8 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Protocols.Memcached;
 

@@ -1,8 +1,8 @@
+using System.Text;
 using Sharpcracker.Common;
-using Sharpcracker.Routing;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
-using System.Text;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Protocols.Redis;
 

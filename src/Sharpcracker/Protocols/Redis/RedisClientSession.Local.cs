@@ -1,8 +1,8 @@
+using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
 using Sharpcracker.Routing;
 using Sharpcracker.Stats;
-using System.Text;
 
 namespace Sharpcracker.Protocols.Redis;
 

@@ -1,7 +1,7 @@
 using Sharpcracker.Common;
-using Sharpcracker.Routing;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Protocols.Redis;
 

@@ -1,11 +1,11 @@
-using Sharpcracker.Common;
-using Sharpcracker.Routing;
-using Sharpcracker.Engine;
-using Sharpcracker.Pools;
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Common;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Protocols.Redis;
 

@@ -1,6 +1,6 @@
-using Sharpcracker.Common;
 using System.Buffers.Text;
 using System.Text;
+using Sharpcracker.Common;
 
 namespace Sharpcracker.Protocols.Redis;
 

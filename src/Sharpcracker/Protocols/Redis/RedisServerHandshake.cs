@@ -1,8 +1,8 @@
+using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
-using Sharpcracker.Routing;
 using Sharpcracker.Engine;
-using System.Text;
+using Sharpcracker.Routing;
 
 namespace Sharpcracker.Protocols.Redis;
 

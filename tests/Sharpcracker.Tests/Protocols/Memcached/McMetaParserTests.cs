@@ -1,7 +1,7 @@
-using Sharpcracker.Common;
-using Sharpcracker.Protocols.Memcached;
 using System.Buffers;
 using System.Text;
+using Sharpcracker.Common;
+using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Protocols.Memcached.TestBytes;
 
 namespace Sharpcracker.Tests.Protocols.Memcached;

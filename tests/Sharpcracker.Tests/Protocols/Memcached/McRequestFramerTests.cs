@@ -1,6 +1,6 @@
-using Sharpcracker.Protocols.Memcached;
 using System.Buffers;
 using System.Text;
+using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Protocols.Memcached.TestBytes;
 
 namespace Sharpcracker.Tests.Protocols.Memcached;

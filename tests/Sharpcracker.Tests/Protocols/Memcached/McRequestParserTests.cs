@@ -1,5 +1,5 @@
-using Sharpcracker.Protocols.Memcached;
 using System.Text;
+using Sharpcracker.Protocols.Memcached;
 using static Sharpcracker.Tests.Protocols.Memcached.TestBytes;
 
 namespace Sharpcracker.Tests.Protocols.Memcached;

@@ -1,5 +1,5 @@
-using Sharpcracker.Protocols.Redis;
 using System.Text;
+using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Tests.Protocols.Redis;
 

@@ -1,5 +1,5 @@
-using Sharpcracker.Routing.Hashing;
 using System.Security.Cryptography;
+using Sharpcracker.Routing.Hashing;
 
 namespace Sharpcracker.Tests.Routing.Hashing;
 
