@@ -1,8 +1,8 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine.Tls;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine.Tls;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Engine;
 
@@ -107,8 +107,7 @@ internal abstract partial class ClientSession<TRequest>
             {
                 peer = "?";
             }
-            _logger.LogWarning("pool {Pool}: client {Client} ({Peer}): {What}; closing{Suppressed}",
-                _pool.Name, _id, peer, what, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
+            _logger.ClientTlsFailed(_pool.Name, _id, peer, what, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
         }
     }
 

@@ -1,12 +1,12 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Engine;
-using Sharpcracker.Protocols.Memcached;
-using Sharpcracker.Protocols.Redis;
-using Sharpcracker.Pools;
-using Sharpcracker.ControlPlane;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.ControlPlane;
+using Sharpcracker.Engine;
+using Sharpcracker.Pools;
+using Sharpcracker.Protocols.Memcached;
+using Sharpcracker.Protocols.Redis;
 
 namespace Sharpcracker.Hosting;
 
@@ -209,7 +209,7 @@ internal sealed class ProxyHost : IAsyncDisposable
         await listener.CloseClientsAsync(Timings.RemovedPoolCloseDeadline).ConfigureAwait(false);
         await listener.DisposeAsync().ConfigureAwait(false);
         listener.Pool.Dispose();
-        _logger.LogInformation("pool '{Pool}' on {Listen} closed", listener.Pool.Name, listener.Pool.Config.Listen.Text);
+        _logger.PoolClosed(listener.Pool.Name, listener.Pool.Config.Listen.Text);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

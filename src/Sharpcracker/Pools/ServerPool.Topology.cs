@@ -1,8 +1,8 @@
+using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
 using Sharpcracker.Routing;
 using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using Microsoft.Extensions.Logging;
 
 namespace Sharpcracker.Pools;
 
@@ -199,7 +199,7 @@ internal sealed partial class ServerPool
         }
         foreach (var server in removed)
         {
-            _logger.LogInformation("pool {Pool}: closing removed server {Server}", Name, server.Config.EndpointText);
+            _logger.RemovedServerClosing(Name, server.Config.EndpointText);
             await server.CloseAsync().ConfigureAwait(false);
         }
     }

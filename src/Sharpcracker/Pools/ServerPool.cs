@@ -1,10 +1,10 @@
-using Sharpcracker.Configuration;
-using Sharpcracker.Stats;
-using Sharpcracker.Engine;
-using System.Diagnostics;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
+using Sharpcracker.Configuration;
+using Sharpcracker.Engine;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.Pools;
 
@@ -131,7 +131,7 @@ internal sealed partial class ServerPool : IPool, IDisposable
             if (!_draining)
             {
                 Interlocked.Increment(ref _rejectedClients);
-                _logger.LogWarning("pool {Pool}: client_connections limit {Limit} reached; closing new client", Name, Config.ClientConnections);
+                _logger.ClientConnectionsLimitReached(Name, Config.ClientConnections);
             }
             return;
         }
