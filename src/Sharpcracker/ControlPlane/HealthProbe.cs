@@ -125,13 +125,13 @@ internal static class HealthProbe
                 {
                     if (server.Health.OnProbeResult(null))
                     {
-                        logger.LogWarning("pool {Pool} server {Server}: probe answered; back in service", pool.Name, server.Name);
+                        logger.ServerBackInService(pool.Name, server.Name);
                         pool.RebuildLiveServers();
                     }
                     return;
                 }
                 server.Health.OnProbeResult(error);
-                logger.LogWarning("pool {Pool} server {Server}: probe failed ({Reason}); ejected for another {Retry} ms", pool.Name, server.Name, error.Text, server.Health.RetryTimeoutMs);
+                logger.ServerProbeFailed(pool.Name, server.Name, error.Text, server.Health.RetryTimeoutMs);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

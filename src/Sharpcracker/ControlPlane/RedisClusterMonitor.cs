@@ -75,7 +75,7 @@ internal sealed class RedisClusterMonitor
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     // A bug in one refresh must not end the refreshing: log it and try again soon.
-                    _logger.LogError(e, "pool {Pool}: cluster map refresh failed", _pool.Name);
+                    _logger.ClusterMapRefreshFailed(e, _pool.Name);
                     ok = false;
                 }
                 await Task.Delay(MinIntervalMs, stopping).ConfigureAwait(false);
@@ -126,8 +126,7 @@ internal sealed class RedisClusterMonitor
             if (_pool.ApplyClusterMap(map))
             {
                 Stats.MapChanged();
-                _logger.LogInformation("pool {Pool}: cluster slot map from {Node}: {Ranges} ranges over {Masters} masters, {Slots} slots served",
-                    _pool.Name, server.Config.EndpointText, map.Ranges().Count(), map.Nodes.Count, map.AssignedSlots);
+                _logger.ClusterSlotMapLoaded(_pool.Name, server.Config.EndpointText, map.Ranges().Count(), map.Nodes.Count, map.AssignedSlots);
             }
             if (!_loaded || _failing)
             {
@@ -141,8 +140,7 @@ internal sealed class RedisClusterMonitor
         if (!_failing)
         {
             _failing = true;
-            _logger.LogWarning("pool {Pool}: no cluster node answered CLUSTER SLOTS (last: {Error}); retrying every {Period} ms",
-                _pool.Name, lastError ?? "no nodes", FastPeriodMs);
+            _logger.ClusterSlotsUnanswered(_pool.Name, lastError ?? "no nodes", FastPeriodMs);
         }
         return false;
     }

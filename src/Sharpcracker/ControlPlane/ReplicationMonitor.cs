@@ -56,7 +56,7 @@ internal sealed class ReplicationMonitor
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                _logger.LogWarning(e, "pool {Pool}: replication check failed", _pool.Name);
+                _logger.ReplicationCheckFailed(e, _pool.Name);
             }
         }
         foreach (var client in _clients.Values)
@@ -99,8 +99,8 @@ internal sealed class ReplicationMonitor
         }
         if (before != (status.Role, status.Usable) && !stopping.IsCancellationRequested)
         {
-            _logger.LogInformation("pool {Pool} server {Server}: role {Role}{Detail}, {Usable}",
-                _pool.Name, server.Name, status.Role, status.Detail.Length > 0 ? " (" + status.Detail + ")" : "", status.Usable ? "in service for reads" : "skipped by reads");
+            _logger.ServerRole(_pool.Name, server.Name, status.Role, status.Detail.Length > 0 ? " (" + status.Detail + ")" : "",
+                status.Usable ? "in service for reads" : "skipped by reads");
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
@@ -64,7 +65,7 @@ internal sealed class SentinelDiscovery
             }
             catch (Exception e) when (e is not OperationCanceledException || !stopping.IsCancellationRequested)
             {
-                _logger.LogWarning("pool {Pool}: sentinel discovery failed: {Error}", _pool.Name, e.Message);
+                _logger.SentinelDiscoveryFailed(_pool.Name, e.Message);
                 retrySoon = true;
             }
             // A failed or unconfirmed round is retried sooner than the poll.
@@ -147,19 +148,19 @@ internal sealed class SentinelDiscovery
             views.Add(new GroupView(name, master, replicas));
             if (master is not null && oldMaster is not null && master != oldMaster)
             {
-                var (sentinel, epoch) = (chosen?.Sentinel, chosen?.Epoch);
+                // master differs from oldMaster only when an answer was chosen (with none, master stays oldMaster).
+                Debug.Assert(chosen is not null);
+                var (sentinel, epoch) = (chosen.Sentinel, chosen.Epoch);
                 announce.Add(() =>
                 {
                     var n = Interlocked.Increment(ref _failovers);
                     _pool.Stats.FailoverSeen();
-                    _logger.LogWarning("pool {Pool} group {Group}: master switched {Old} -> {New} (Sentinel {Sentinel}, epoch {Epoch}, confirmed by ROLE); failover {Count}",
-                        _pool.Name, name, oldMaster, master, sentinel, epoch, n);
+                    _logger.SentinelMasterSwitched(_pool.Name, name, oldMaster, master, sentinel, epoch, n);
                 });
             }
             else if (master is not null && oldMaster is null)
             {
-                announce.Add(() => _logger.LogInformation("pool {Pool} group {Group}: master {Master}, replicas {Replicas} (Sentinel)",
-                    _pool.Name, name, master, replicas.Count == 0 ? "none" : string.Join(", ", replicas)));
+                announce.Add(() => _logger.SentinelMasterFound(_pool.Name, name, master, replicas.Count == 0 ? "none" : string.Join(", ", replicas)));
             }
         }
         if (!Publish(current, views, usable))
@@ -366,7 +367,7 @@ internal sealed class SentinelDiscovery
                     }
                     if (message is object?[] { Length: 3 } m && m[0] is "message" && m[1] is string channel)
                     {
-                        _logger.LogInformation("pool {Pool}: sentinel {Sentinel}: {Channel} {Event}", _pool.Name, s.EndpointText, channel, m[2]);
+                        _logger.SentinelEvent(_pool.Name, s.EndpointText, channel, m[2]);
                         OnFailoverEvent(channel, m[2] as string ?? "");
                         _wake.Release();
                     }
@@ -407,8 +408,7 @@ internal sealed class SentinelDiscovery
                 topology.Servers[group.Master].ResetConnections(
                     $"Sentinel is promoting a replica of '{name}'; the command may or may not have been applied");
             }
-            _logger.LogWarning("pool {Pool} group {Group}: Sentinel is promoting a replica; writes refused until the new master is confirmed (at most {Pause} ms)",
-                _pool.Name, name, (long)_pool.Timings.SentinelFailoverWritePause.TotalMilliseconds);
+            _logger.SentinelPromoting(_pool.Name, name, (long)_pool.Timings.SentinelFailoverWritePause.TotalMilliseconds);
         }
         else if (channel is "-failover-abort-slave-timeout" or "+failover-end-for-timeout")
         {
@@ -435,7 +435,7 @@ internal sealed class SentinelDiscovery
         if (message != _lastError)
         {
             _lastError = message;
-            _logger.LogWarning("{Message}", message);
+            _logger.SentinelProblem(message);
         }
     }
 }

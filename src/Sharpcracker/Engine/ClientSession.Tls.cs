@@ -107,8 +107,7 @@ internal abstract partial class ClientSession<TRequest>
             {
                 peer = "?";
             }
-            _logger.LogWarning("pool {Pool}: client {Client} ({Peer}): {What}; closing{Suppressed}",
-                _pool.Name, _id, peer, what, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
+            _logger.ClientTlsFailed(_pool.Name, _id, peer, what, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
         }
     }
 

@@ -151,7 +151,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
     /// <summary>A bug must cost one client, never the worker: log it and close this client.</summary>
     private void Crashed(Exception e)
     {
-        _logger.LogError(e, "pool {Pool}: client {Client}: internal error; closing the connection", _pool.Name, _id);
+        _logger.ClientInternalError(e, _pool.Name, _id);
         _ending = ClientEnding.Error;
         Close();
     }
@@ -363,8 +363,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _held += bytes;
         if (_held > _outputLimit && _phase < ClientPhase.Aborted)
         {
-            _logger.LogWarning("pool {Pool}: client {Client} left more than {Limit} reply bytes unread; closing it",
-                _pool.Name, _id, _outputLimit);
+            _logger.ClientOutputLimitExceeded(_pool.Name, _id, _outputLimit);
             _ending = ClientEnding.Error;
             Abort();
         }

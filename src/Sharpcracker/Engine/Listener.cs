@@ -84,8 +84,7 @@ internal sealed unsafe class Listener : IEventHandler
         }
         _paused = true;
         Acceptor.Modify(_slot, _fd, 0);
-        _logger.LogWarning("pool {Pool}: accept failed: errno {Errno} ({Count} so far); pausing accepts for {Pause} ms",
-            _pool.Name, errno, _failedAccepts, ResourcePauseMs);
+        _logger.AcceptFailed(_pool.Name, errno, _failedAccepts, ResourcePauseMs);
         Acceptor.RunAfter(ResourcePauseMs, Resume);
     }
 

@@ -65,8 +65,7 @@ internal sealed class PoolServer
             Pool.ServerFailed(this, ejected: false);
             return;
         }
-        _logger.LogWarning("pool {Pool} server {Server}: ejected after {Limit} failures ({Reason}); probing again in {Retry} ms",
-            Pool.Name, Name, Pool.Config.ServerFailureLimit, failure.Text, Health.RetryTimeoutMs);
+        _logger.ServerEjected(Pool.Name, Name, Pool.Config.ServerFailureLimit, failure.Text, Health.RetryTimeoutMs);
         Stats.Ejected();
         Pool.ServerFailed(this, ejected: true);
     }

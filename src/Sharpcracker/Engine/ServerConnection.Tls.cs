@@ -55,7 +55,7 @@ internal sealed partial class ServerConnection
             if (_generation == generation && IsTlsNegotiating)
             {
                 TlsCounters.TimedOut();
-                _logger.LogWarning("pool {Pool} server {Server}: TLS handshake did not complete within {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
+                _logger.ServerTlsHandshakeTimedOut(_server.Pool.Name, _server.Name, timeout);
                 Fail(ServerFailure.TimedOut);
             }
         });
@@ -81,7 +81,7 @@ internal sealed partial class ServerConnection
                 case TlsProgress.Ready:
                     Debug.Assert(!IsTlsNegotiating);
                     TlsCounters.Completed();
-                    _logger.LogDebug("pool {Pool} server {Server}: TLS {Protocol} established", _server.Pool.Name, _server.Name, tls.Protocol);
+                    _logger.ServerTlsEstablished(_server.Pool.Name, _server.Name, tls.Protocol);
                     OnTransportReady();
                     Flush(); // requests queued during the handshake go out now, encrypted
                     return;
@@ -95,8 +95,7 @@ internal sealed partial class ServerConnection
         TlsCounters.Failed();
         if (TlsCounters.ShouldLog(out var suppressed))
         {
-            _logger.LogWarning("pool {Pool} server {Server}: TLS handshake failed: {Reason}{Suppressed}",
-                _server.Pool.Name, _server.Name, failure.Text, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
+            _logger.ServerTlsHandshakeFailed(_server.Pool.Name, _server.Name, failure.Text, suppressed > 0 ? $" ({suppressed} more TLS failures not logged)" : "");
         }
         if (later)
         {

@@ -193,7 +193,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             }
             if (endpoint is null)
             {
-                _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, error!.Text);
+                _logger.ServerConnectFailed(_server.Pool.Name, _server.Name, error!.Text);
                 Fail(error);
                 return;
             }
@@ -264,7 +264,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
 
     private void ConnectFailed(ServerFailure failure)
     {
-        _logger.LogWarning("pool {Pool} server {Server}: connect failed: {Reason}", _server.Pool.Name, _server.Name, failure.Text);
+        _logger.ServerConnectFailed(_server.Pool.Name, _server.Name, failure.Text);
         Fail(failure);
     }
 
@@ -289,7 +289,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     {
         SetState(_handshakeReplies > 0 ? ServerConnectionState.Handshaking : ServerConnectionState.Connected);
         _stats.Connected();
-        _logger.LogDebug("pool {Pool} server {Server}: connected", _server.Pool.Name, _server.Name);
+        _logger.ServerConnected(_server.Pool.Name, _server.Name);
         SetInterest(Libc.EpollIn);
         if (_output.Length > _outputSent && !_dirty)
         {
@@ -308,7 +308,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         catch (Exception e)
         {
             // A bug must cost this connection's requests, never the worker.
-            _logger.LogError(e, "pool {Pool} server {Server}: internal error; closing the connection", _server.Pool.Name, _server.Name);
+            _logger.ServerInternalError(e, _server.Pool.Name, _server.Name);
             Fail(ServerFailure.InternalError);
         }
     }
@@ -498,7 +498,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
                 // Checked by the handshake that was sent (a reload may have changed the pool's since).
                 if (step.Handshake.Check(step.Index, data[..length].TrimEnd("\r\n"u8)) is { } refused)
                 {
-                    _logger.LogWarning("pool {Pool} server {Server}: {Reason}", _server.Pool.Name, _server.Name, refused.Text);
+                    _logger.ServerRefused(_server.Pool.Name, _server.Name, refused.Text);
                     Fail(refused);
                     return;
                 }
@@ -529,7 +529,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
 
     private void Desync(string problem)
     {
-        _logger.LogWarning("pool {Pool} server {Server}: {Problem}; closing", _server.Pool.Name, _server.Name, problem);
+        _logger.ServerDesync(_server.Pool.Name, _server.Name, problem);
         Fail(ServerFailure.Desync);
     }
 
@@ -555,7 +555,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
             return;
         }
-        _logger.LogWarning("pool {Pool} server {Server}: request timed out after {Timeout} ms", _server.Pool.Name, _server.Name, timeout);
+        _logger.ServerRequestTimedOut(_server.Pool.Name, _server.Name, timeout);
         Fail(ServerFailure.TimedOut);
     }
 

@@ -222,7 +222,7 @@ internal sealed class Worker : IDisposable
                 var data = _epoll.DataAt(i);
                 if (data == InboxData)
                 {
-                    _inbox.Drain(e => _logger.LogError(e, "worker {Worker}: posted work failed", Index));
+                    _inbox.Drain(e => _logger.WorkerPostedWorkFailed(e, Index));
                     continue;
                 }
                 var slot = (int)(uint)data;
@@ -234,7 +234,7 @@ internal sealed class Worker : IDisposable
                     }
                     catch (Exception e)
                     {
-                        _logger.LogError(e, "worker {Worker}: event handler failed", Index);
+                        _logger.WorkerEventHandlerFailed(e, Index);
                     }
                 }
             }
@@ -288,7 +288,7 @@ internal sealed class Worker : IDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "worker {Worker}: timer failed", Index);
+                _logger.WorkerTimerFailed(e, Index);
             }
         }
         _dueTimers.Clear();
@@ -305,7 +305,7 @@ internal sealed class Worker : IDisposable
             }
             catch (Exception e)
             {
-                _logger.LogError(e, "worker {Worker}: flush failed", Index);
+                _logger.WorkerFlushFailed(e, Index);
             }
         }
         _dirty.Clear();

@@ -62,21 +62,21 @@ internal sealed class ConfigReloader : IAsyncDisposable
             ConfigReloadCounters.CountReload();
             var summary = changes.Count == 0 ? "no changes" : changes.Count + " change(s): " + string.Join("; ", changes);
             Stats.ReloadHistory.Record(trigger, applied: true, summary);
-            _logger.LogInformation("config reloaded ({Trigger}): {Summary}", trigger, summary);
+            _logger.ConfigReloaded(trigger, summary);
             return true;
         }
         catch (ConfigException e)
         {
             ConfigReloadCounters.CountFailure();
             Stats.ReloadHistory.Record(trigger, applied: false, e.Message);
-            _logger.LogError("config reload ({Trigger}) refused, the running config stays: {Reason}", trigger, e.Message);
+            _logger.ConfigReloadRefused(trigger, e.Message);
             return false;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             ConfigReloadCounters.CountFailure();
             Stats.ReloadHistory.Record(trigger, applied: false, e.Message);
-            _logger.LogError(e, "config reload ({Trigger}) failed, the running config stays", trigger);
+            _logger.ConfigReloadFailed(e, trigger);
             return false;
         }
     }

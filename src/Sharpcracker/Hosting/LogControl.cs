@@ -78,11 +78,11 @@ internal static class LogControl
                 try
                 {
                     logFile.Reopen();
-                    logger.LogInformation("reopened log file '{Path}'", logFile.Path);
+                    logger.LogFileReopened(logFile.Path);
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
-                    logger.LogError("reopening log file '{Path}' failed: {Error}; still writing to the old file", logFile.Path, e.Message);
+                    logger.LogFileReopenFailed(logFile.Path, e.Message);
                 }
             }));
         return new Registrations(registrations);
@@ -101,7 +101,7 @@ internal static class LogControl
     /// below, as nutcracker's unconditional log_safe does.
     /// </summary>
     private static void Received(ILogger logger, (int Number, string Name) signal, string action)
-        => logger.LogWarning("signal {Number} ({Name}) received{Action}", signal.Number, signal.Name, action);
+        => logger.SignalReceived(signal.Number, signal.Name, action);
 
     private static void Change(ILogger logger, int delta)
     {
@@ -112,7 +112,7 @@ internal static class LogControl
             after = Math.Clamp(before + delta, 0, 11);
         }
         while (Interlocked.CompareExchange(ref s_verbosity, after, before) != before);
-        logger.LogInformation("log level {Direction} to {Verbosity} ({Level})", delta > 0 ? "raised" : "lowered", after, LogLevels.FromVerbosity(after));
+        logger.LogLevelChanged(delta > 0 ? "raised" : "lowered", after, LogLevels.FromVerbosity(after));
     }
 
     private sealed class Registrations(List<PosixSignalRegistration> registrations) : IDisposable

@@ -209,7 +209,7 @@ internal sealed class ProxyHost : IAsyncDisposable
         await listener.CloseClientsAsync(Timings.RemovedPoolCloseDeadline).ConfigureAwait(false);
         await listener.DisposeAsync().ConfigureAwait(false);
         listener.Pool.Dispose();
-        _logger.LogInformation("pool '{Pool}' on {Listen} closed", listener.Pool.Name, listener.Pool.Config.Listen.Text);
+        _logger.PoolClosed(listener.Pool.Name, listener.Pool.Config.Listen.Text);
     }
 
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();

@@ -33,11 +33,11 @@ internal sealed class StatsServers : IAsyncDisposable
         try
         {
             stats = StatsTcpListener.Start(address, statsPort, "stats", StatsEndpoints.ServeStatsPortAsync, logger);
-            logger.LogInformation("stats: listening on {Address}:{Port}", address, statsPort);
+            logger.StatsListening(address, statsPort);
         }
         catch (SocketException e)
         {
-            logger.LogWarning("stats: cannot listen on {Address}:{Port}: {Error}; the stats port is off", address, statsPort, e.Message);
+            logger.StatsListenFailed(address, statsPort, e.Message);
         }
         StatsTcpListener? metrics = null;
         if (metricsPort > 0)
@@ -45,8 +45,7 @@ internal sealed class StatsServers : IAsyncDisposable
             try
             {
                 metrics = StatsTcpListener.Start(address, metricsPort, "metrics", (client, ct) => StatsEndpoints.ServeHttpAsync(client, view, ct), logger);
-                logger.LogInformation("metrics: listening on http://{Address}:{Port}/metrics{Console}", address, metricsPort,
-                    view is null ? "" : $" (status page http://{address}:{metricsPort}/)");
+                logger.MetricsListening(address, metricsPort, view is null ? "" : $" (status page http://{address}:{metricsPort}/)");
             }
             catch (SocketException e)
             {

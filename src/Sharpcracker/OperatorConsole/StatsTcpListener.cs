@@ -72,7 +72,7 @@ internal sealed class StatsTcpListener : IAsyncDisposable
             catch (SocketException e)
             {
                 // EMFILE and friends: log, back off briefly, keep serving.
-                _logger.LogWarning("{What}: accept failed: {Error}", _what, e.SocketErrorCode);
+                _logger.ConsoleAcceptFailed(_what, e.SocketErrorCode);
                 await Task.Delay(100).ConfigureAwait(false);
                 continue;
             }
@@ -88,11 +88,11 @@ internal sealed class StatsTcpListener : IAsyncDisposable
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             timeout.CancelAfter(TimeSpan.FromSeconds(10)); // a client that never sends or reads cannot hold a task forever
             await _handler(client, timeout.Token).ConfigureAwait(false);
-            _logger.LogDebug("{What}: served {Peer}", _what, peer);
+            _logger.ConsoleServed(_what, peer);
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
-            _logger.LogDebug("{What}: {Peer}: {Error}", _what, peer, e.Message);
+            _logger.ConsoleServeFailed(_what, peer, e.Message);
         }
         finally
         {

@@ -85,7 +85,7 @@ internal sealed partial class ServerPool
         }
         foreach (var server in added)
         {
-            _logger.LogInformation("pool {Pool}: cluster node {Node} discovered", Name, server.Config.EndpointText);
+            _logger.ClusterNodeDiscovered(Name, server.Config.EndpointText);
             if (Config.Preconnect)
             {
                 server.Preconnect();
@@ -145,7 +145,7 @@ internal sealed partial class ServerPool
         }
         foreach (var server in removed)
         {
-            _logger.LogInformation("pool {Pool}: cluster node {Node} left the slot map {Grace} s ago; removed", Name, server.Config.EndpointText, graceMs / 1000);
+            _logger.ClusterNodeRemoved(Name, server.Config.EndpointText, graceMs / 1000);
         }
         CloseRemoved(removed);
     }

@@ -74,7 +74,7 @@ internal sealed partial class ServerPool
         }
         CloseRemoved(removed);
         Control?.ConfigApplied(); // Sentinel asks again now
-        _logger.LogDebug("pool {Pool}: sentinel pool reconfigured", Name);
+        _logger.SentinelPoolReconfigured(Name);
         return changes;
     }
 }

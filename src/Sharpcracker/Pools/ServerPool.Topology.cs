@@ -199,7 +199,7 @@ internal sealed partial class ServerPool
         }
         foreach (var server in removed)
         {
-            _logger.LogInformation("pool {Pool}: closing removed server {Server}", Name, server.Config.EndpointText);
+            _logger.RemovedServerClosing(Name, server.Config.EndpointText);
             await server.CloseAsync().ConfigureAwait(false);
         }
     }

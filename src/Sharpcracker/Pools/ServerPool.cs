@@ -131,7 +131,7 @@ internal sealed partial class ServerPool : IPool, IDisposable
             if (!_draining)
             {
                 Interlocked.Increment(ref _rejectedClients);
-                _logger.LogWarning("pool {Pool}: client_connections limit {Limit} reached; closing new client", Name, Config.ClientConnections);
+                _logger.ClientConnectionsLimitReached(Name, Config.ClientConnections);
             }
             return;
         }

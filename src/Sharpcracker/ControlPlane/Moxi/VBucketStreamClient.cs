@@ -59,7 +59,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
             try
             {
                 delivered = await FollowAsync(url, _stop.Token).ConfigureAwait(false);
-                _logger.LogWarning("vbucket stream {Url} ended; reconnecting", Redact(url));
+                _logger.VBucketStreamEnded(Redact(url));
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
@@ -67,7 +67,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
             }
             catch (Exception e)
             {
-                _logger.LogWarning("vbucket stream {Url} failed: {Message}; keeping the last map", Redact(url), e.Message);
+                _logger.VBucketStreamFailed(Redact(url), e.Message);
             }
             if (delivered)
             {
@@ -101,7 +101,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
             throw new HttpRequestException($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
         }
         Interlocked.Increment(ref _connections);
-        _logger.LogInformation("vbucket stream {Url} connected", Redact(url));
+        _logger.VBucketStreamConnected(Redact(url));
         await using var body = await response.Content.ReadAsStreamAsync(cancel).ConfigureAwait(false);
         var splitter = new JsonDocumentSplitter();
         var buffer = new byte[16 * 1024];
@@ -122,7 +122,7 @@ internal sealed class VBucketStreamClient : IAsyncDisposable
                 }
                 catch (FormatException e)
                 {
-                    _logger.LogError("vbucket stream {Url}: config refused, keeping the last map: {Message}", Redact(url), e.Message);
+                    _logger.VBucketConfigRefused(Redact(url), e.Message);
                     ConfigReloadCounters.CountFailure();
                     continue;
                 }

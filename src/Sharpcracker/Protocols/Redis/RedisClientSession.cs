@@ -86,8 +86,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             {
                 // Every argument within the limit but the command as a whole over it: closed after
                 // the replies before it, as redis-server closes a client over client-query-buffer-limit.
-                _logger.LogWarning("pool {Pool}: client {Client} sent a command larger than request_size_limit {Limit}; closing it",
-                    _pool.Name, _id, limit);
+                _logger.ClientRequestTooLarge(_pool.Name, _id, limit);
                 EnqueueQuit(null);
                 return Progress.Stop;
             }
