@@ -8,7 +8,7 @@ namespace Sharpcracker.Protocols.Memcached;
 /// <item>every malformed form is answered by the proxy with the bytes memcached answers (and
 /// hidden where memcached's <c>noreply</c> handling hides them);</item>
 /// <item>commands that change a server setting or start server work and answer one line are
-/// sent to every server (<see cref="McCommandKind.AdminFanOut"/>); the client gets one reply,
+/// sent to every server (<see cref="McCommandKind.AdminToEveryServer"/>); the client gets one reply,
 /// the first one that is not <c>OK</c>/<c>RESET</c>, so what only a server can decide (BADCLASS,
 /// MEMLIMIT_TOO_SMALL, BUSY …) is still memcached's own answer;</item>
 /// <item>commands whose answer is a per-server listing or stream (stats items/slabs/settings/…,
@@ -42,7 +42,7 @@ internal static class McAdminParser
         if (cmd.SequenceEqual("refresh_certs"u8))
         {
             // Arguments are ignored and the reply is written even under noreply (write_and_free).
-            return FanOut(starts, lengths, lastToken: 0, noreply: false);
+            return ToEveryServer(starts, lengths, lastToken: 0, noreply: false);
         }
         return null;
     }
@@ -53,7 +53,7 @@ internal static class McAdminParser
         var sub = Token(line, starts, lengths, 1);
         if (sub.SequenceEqual("reset"u8))
         {
-            return FanOut(starts, lengths, lastToken: 1, noreply: false);
+            return ToEveryServer(starts, lengths, lastToken: 1, noreply: false);
         }
         if (sub.SequenceEqual("detail"u8))
         {
@@ -64,7 +64,7 @@ internal static class McAdminParser
             var mode = Token(line, starts, lengths, 2);
             if (mode.SequenceEqual("on"u8) || mode.SequenceEqual("off"u8))
             {
-                return FanOut(starts, lengths, lastToken: 2, noreply: false);
+                return ToEveryServer(starts, lengths, lastToken: 2, noreply: false);
             }
             return McCommand.Local(mode.SequenceEqual("dump"u8) ? McLocalReply.NotSupportedByProxy : McLocalReply.StatsDetailUsage);
         }
@@ -102,7 +102,7 @@ internal static class McAdminParser
             {
                 return McCommand.Local(McLocalReply.BadFormat);
             }
-            return FanOut(starts, lengths, lastToken: 3, noreply: false);
+            return ToEveryServer(starts, lengths, lastToken: 3, noreply: false);
         }
         if (ntokens >= 4 && sub.SequenceEqual("automove"u8))
         {
@@ -111,13 +111,13 @@ internal static class McAdminParser
             if (arg.SequenceEqual("ratio"u8))
             {
                 // The ratio's strtod rules are the server's to apply: it answers OK or ERROR.
-                return ntokens < 5 ? Fail(McLocalReply.Error, noreply) : FanOut(starts, lengths, LastKept(ntokens, noreply), noreply);
+                return ntokens < 5 ? Fail(McLocalReply.Error, noreply) : ToEveryServer(starts, lengths, LastKept(ntokens, noreply), noreply);
             }
             if (!CNumber.SafeStrtoul(arg, out var level))
             {
                 return Fail(McLocalReply.BadFormat, noreply);
             }
-            return level <= 2 ? FanOut(starts, lengths, LastKept(ntokens, noreply), noreply) : Fail(McLocalReply.Error, noreply);
+            return level <= 2 ? ToEveryServer(starts, lengths, LastKept(ntokens, noreply), noreply) : Fail(McLocalReply.Error, noreply);
         }
         return McCommand.Local(McLocalReply.Error);
     }
@@ -129,7 +129,7 @@ internal static class McAdminParser
             var sub = Token(line, starts, lengths, 1);
             if (sub.SequenceEqual("crawl"u8))
             {
-                return FanOut(starts, lengths, lastToken: 2, noreply: false);
+                return ToEveryServer(starts, lengths, lastToken: 2, noreply: false);
             }
             if (sub.SequenceEqual("metadump"u8))
             {
@@ -146,7 +146,7 @@ internal static class McAdminParser
                 {
                     return McCommand.Local(McLocalReply.CrawlerSleepTooLong);
                 }
-                return FanOut(starts, lengths, lastToken: 2, noreply: false);
+                return ToEveryServer(starts, lengths, lastToken: 2, noreply: false);
             }
             return McCommand.Local(McLocalReply.Error);
         }
@@ -154,7 +154,7 @@ internal static class McAdminParser
         {
             var sub = Token(line, starts, lengths, 1);
             return sub.SequenceEqual("enable"u8) || sub.SequenceEqual("disable"u8)
-                ? FanOut(starts, lengths, lastToken: 1, noreply: false)
+                ? ToEveryServer(starts, lengths, lastToken: 1, noreply: false)
                 : McCommand.Local(McLocalReply.Error);
         }
         return McCommand.Local(McLocalReply.Error);
@@ -174,7 +174,7 @@ internal static class McAdminParser
             || (sub.SequenceEqual("mode"u8) && ntokens >= 4)
             || (sub.SequenceEqual("temp_ttl"u8) && ntokens >= 4))
         {
-            return FanOut(starts, lengths, LastKept(ntokens, noreply), noreply);
+            return ToEveryServer(starts, lengths, LastKept(ntokens, noreply), noreply);
         }
         return Fail(McLocalReply.Error, noreply);
     }
@@ -210,7 +210,7 @@ internal static class McAdminParser
             return Fail(McLocalReply.Error, noreply);
         }
         // The limit's range (at least 8 MB, megabytes not bytes) is checked by each server.
-        return FanOut(starts, lengths, lastToken: 1, noreply);
+        return ToEveryServer(starts, lengths, lastToken: 1, noreply);
     }
 
     private static McCommand ParseExtstore(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int ntokens)
@@ -220,7 +220,7 @@ internal static class McAdminParser
             return McCommand.Local(McLocalReply.Error);
         }
         var noreply = IsNoreply(line, starts, lengths, ntokens);
-        return ntokens < 4 ? Fail(McLocalReply.Error, noreply) : FanOut(starts, lengths, LastKept(ntokens, noreply), noreply);
+        return ntokens < 4 ? Fail(McLocalReply.Error, noreply) : ToEveryServer(starts, lengths, LastKept(ntokens, noreply), noreply);
     }
 
     private static ReadOnlySpan<byte> Token(ReadOnlySpan<byte> line, Span<int> starts, Span<int> lengths, int index)
@@ -239,6 +239,6 @@ internal static class McAdminParser
     /// Sent to every server up to the end of <paramref name="lastToken"/>; a noreply token is never
     /// forwarded (each server must answer so the replies stay in step), the combined reply is hidden instead.
     /// </summary>
-    private static McCommand FanOut(Span<int> starts, Span<int> lengths, int lastToken, bool noreply)
-        => new() { Kind = McCommandKind.AdminFanOut, Noreply = noreply, ForwardLength = starts[lastToken] + lengths[lastToken] };
+    private static McCommand ToEveryServer(Span<int> starts, Span<int> lengths, int lastToken, bool noreply)
+        => new() { Kind = McCommandKind.AdminToEveryServer, Noreply = noreply, ForwardLength = starts[lastToken] + lengths[lastToken] };
 }

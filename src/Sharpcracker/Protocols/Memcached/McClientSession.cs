@@ -116,7 +116,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                     break;
                 case McCommandKind.FlushAll:
                 case McCommandKind.Verbosity:
-                case McCommandKind.AdminFanOut:
+                case McCommandKind.AdminToEveryServer:
                     DispatchAdmin(line, command);
                     break;
                 case McCommandKind.MetaGet:

@@ -28,7 +28,7 @@ internal enum McCommandKind : byte
     Quit,
     Stats,
     /// <summary>A server-local admin command sent to every server with one combined reply (McAdminParser).</summary>
-    AdminFanOut,
+    AdminToEveryServer,
     // Meta protocol (McMetaParser); mn is answered locally.
     MetaGet,
     MetaSet,

@@ -25,7 +25,7 @@ internal static class McRequestFramer
         var newline = buffer.PositionOf((byte)'\n');
         if (newline is null)
         {
-            if ((buffer.Length > McRequestParser.MaxLineWithoutNewline && !StartsLikeMultiGet(buffer)) || buffer.Length > maxRequestBytes)
+            if ((buffer.Length > McRequestParser.MaxLineWithoutNewline && !StartsLikeRetrieval(buffer)) || buffer.Length > maxRequestBytes)
             {
                 return McFrameStatus.Close;
             }
@@ -65,7 +65,7 @@ internal static class McRequestFramer
         return McFrameStatus.Request;
     }
 
-    private static bool StartsLikeMultiGet(in ReadOnlySequence<byte> buffer)
+    private static bool StartsLikeRetrieval(in ReadOnlySequence<byte> buffer)
     {
         Span<byte> head = stackalloc byte[106];
         var n = (int)Math.Min(buffer.Length, head.Length);
