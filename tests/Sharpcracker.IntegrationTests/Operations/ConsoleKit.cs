@@ -39,6 +39,14 @@ internal static class ConsoleKit
         => Poll.UntilAsync(async () => await GetAsync(port, "/ready") is var (s, body) && s == status ? body : null,
             TimeSpan.FromSeconds(30), $"/ready never answered {status}");
 
+    /// <summary>
+    /// The first /ready body with <paramref name="status"/> that contains <paramref name="text"/>: for
+    /// states that alternate (an ejected server is "probing" while each retry probe runs).
+    /// </summary>
+    public static Task<string> WaitReadyAsync(int port, int status, string text)
+        => Poll.UntilAsync(async () => await GetAsync(port, "/ready") is var (s, body) && s == status && body.Contains(text, StringComparison.Ordinal) ? body : null,
+            TimeSpan.FromSeconds(30), $"/ready never answered {status} with \"{text}\"");
+
     /// <summary>The repository root (for conf/ files), found from the test binary's directory.</summary>
     public static string RepositoryRoot()
     {

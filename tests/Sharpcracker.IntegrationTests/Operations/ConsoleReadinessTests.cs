@@ -70,7 +70,9 @@ public sealed class ConsoleReadinessTests
             // a1 down too: every server of alpha is out → 503 naming the pool; beta stays ready; the process still serves.
             a1.Dispose();
             await GetThroughProxyAsync(alphaPort, keyOnA0);
-            var down = await ConsoleKit.WaitReadyAsync(port, 503);
+            // a0 is "probing" while each retry probe (every 300 ms) runs and "ejected" between them:
+            // wait for a body written between two probes (once failed when taken during one).
+            var down = await ConsoleKit.WaitReadyAsync(port, 503, "a0 ejected (");
             Assert.Contains("not ready\n", down);
             Assert.Contains("pool alpha: not ready: no reachable server: a0 ejected (", down);
             Assert.Contains("pool beta: ready", down);
