@@ -12,7 +12,6 @@ internal sealed class PoolStats : IDisposable
     private long _clientsAccepted;
     private long _serverEjects;
     private long _forwardError;
-    private long _fragments;
 
     public PoolStats(string name, IEnumerable<string> serverNames, bool register = true)
     {
@@ -68,10 +67,7 @@ internal sealed class PoolStats : IDisposable
         }
     }
 
-    /// <summary>A multi-key request was split into <paramref name="count"/> per-server fragments (any thread).</summary>
-    public void FragmentsCreated(int count) => Interlocked.Add(ref _fragments, count);
-
-    /// <summary>The same, counted by a worker on its own thread (no interlocked operation per request).</summary>
+    /// <summary>A split request got <paramref name="count"/> fragments, counted by a worker on its own thread (no interlocked operation per request).</summary>
     public void FragmentsCreated(int worker, int count) => _fragmentsByWorker.Add(worker, count);
 
     private readonly PerWorkerCounter _fragmentsByWorker = new();
@@ -88,7 +84,7 @@ internal sealed class PoolStats : IDisposable
     public long ClientsAccepted => Interlocked.Read(ref _clientsAccepted);
     public long ServerEjects => Interlocked.Read(ref _serverEjects);
     public long ForwardError => Interlocked.Read(ref _forwardError);
-    public long Fragments => Interlocked.Read(ref _fragments) + _fragmentsByWorker.Sum;
+    public long Fragments => _fragmentsByWorker.Sum;
 
     // Replication groups (docs/redis.md "Replication groups"): shown only for pools that have them.
     private long _failovers;

@@ -20,8 +20,6 @@ internal sealed class ServerStats
     private long _serverErr;
     private long _serverTimedOut;
     private long _ejectedAtMicros;
-    private long _requests;
-    private long _requestBytes;
     private long _connectionsOpened;
 
     public ServerStats(PoolStats pool, string name)
@@ -47,12 +45,6 @@ internal sealed class ServerStats
             _connections = [.. _connections, connection];
         }
         return connection;
-    }
-
-    internal void RequestForwarded(int bytes)
-    {
-        Interlocked.Increment(ref _requests);
-        Interlocked.Add(ref _requestBytes, bytes);
     }
 
     /// <summary>A reply's latency for the .NET meter (dotnet-counters), only while someone listens.</summary>
@@ -104,8 +96,8 @@ internal sealed class ServerStats
     public long ServerTimedOut => Interlocked.Read(ref _serverTimedOut);
     public long EjectedAtMicros => Interlocked.Read(ref _ejectedAtMicros);
     // Request and reply counters live in each connection (one writer each) and are summed here.
-    public long Requests => Interlocked.Read(ref _requests) + Sum(static c => c.Requests);
-    public long RequestBytes => Interlocked.Read(ref _requestBytes) + Sum(static c => c.RequestBytes);
+    public long Requests => Sum(static c => c.Requests);
+    public long RequestBytes => Sum(static c => c.RequestBytes);
     public long Responses => Sum(static c => c.Responses);
     public long ResponseBytes => Sum(static c => c.ResponseBytes);
 
