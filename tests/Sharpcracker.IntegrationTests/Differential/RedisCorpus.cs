@@ -221,7 +221,10 @@ internal static class RedisCorpus
         public override string ToString() => string.Join(' ', Args);
     }
 
-    public static IReadOnlyList<Command> All { get; } = Text
+    public static IReadOnlyList<Command> All { get; } = ParseLines(Text);
+
+    /// <summary>One command per non-empty line, in this corpus's notation ("~" is a space, "1|" one server).</summary>
+    public static IReadOnlyList<Command> ParseLines(string text) => text
         .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
         .Select(line =>
         {
