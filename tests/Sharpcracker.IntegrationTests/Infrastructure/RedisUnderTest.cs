@@ -48,19 +48,11 @@ internal sealed class RedisUnderTest : IAsyncDisposable
     /// </summary>
     public static async Task<RedisUnderTest> StartAsync(int servers, bool withUsers, string extraPoolKeys = "")
     {
-        string[] serverArgs = withUsers ? ["--requirepass", DefaultPassword] : [];
         if (Direct)
         {
-            var server = RedisServer.Start(serverArgs);
-            if (withUsers)
-            {
-                using var admin = new RespConnection(server.Port);
-                Check(await admin.CallAsync("AUTH", DefaultPassword));
-                Check(await admin.CallAsync("ACL", "SETUSER", Alice.User, "on", ">" + Alice.Password, "~*", "&*", "+@all"));
-                Check(await admin.CallAsync("ACL", "SETUSER", Reader.User, "on", ">" + Reader.Password, "~*", "&*", "+@read", "+@connection"));
-            }
-            return new RedisUnderTest(server.Port, [server], null, null);
+            return await StartServerAsync(withUsers);
         }
+        string[] serverArgs = withUsers ? ["--requirepass", DefaultPassword] : [];
         var backends = new List<ExternalProcess>();
         try
         {
@@ -85,6 +77,24 @@ internal sealed class RedisUnderTest : IAsyncDisposable
             backends.ForEach(b => b.Dispose());
             throw;
         }
+    }
+
+    /// <summary>
+    /// One plain redis-server configured as the pool is: with users, <c>requirepass</c> for
+    /// <c>default</c> and <c>ACL SETUSER</c> for <see cref="Alice"/> (every command) and
+    /// <see cref="Reader"/> (<c>+@read +@connection</c>). The reference of the differential tests.
+    /// </summary>
+    public static async Task<RedisUnderTest> StartServerAsync(bool withUsers)
+    {
+        var server = RedisServer.Start(withUsers ? ["--requirepass", DefaultPassword] : []);
+        if (withUsers)
+        {
+            using var admin = new RespConnection(server.Port);
+            Check(await admin.CallAsync("AUTH", DefaultPassword));
+            Check(await admin.CallAsync("ACL", "SETUSER", Alice.User, "on", ">" + Alice.Password, "~*", "&*", "+@all"));
+            Check(await admin.CallAsync("ACL", "SETUSER", Reader.User, "on", ">" + Reader.Password, "~*", "&*", "+@read", "+@connection"));
+        }
+        return new RedisUnderTest(server.Port, [server], null, null);
     }
 
     /// <summary>
