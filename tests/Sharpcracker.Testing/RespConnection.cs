@@ -145,7 +145,7 @@ public sealed class RespConnection : IDisposable
         return Encoding.Latin1.GetString(ms.ToArray());
     }
 
-    /// <summary>Length of one complete RESP2 reply at the start of data, or 0 when incomplete. A test-side framer independent of the proxy's.</summary>
+    /// <summary>Length of one complete RESP2 or RESP3 reply at the start of data, or 0 when incomplete. A test-side framer independent of the proxy's.</summary>
     private static int FrameLength(ReadOnlySpan<byte> data)
     {
         var pos = 0;
@@ -157,11 +157,12 @@ public sealed class RespConnection : IDisposable
             {
                 return 0;
             }
-            var type = data[pos];
-            var value = nl > 1 ? long.Parse(Encoding.ASCII.GetString(data.Slice(pos + 1, nl - 1)) is var s && (type is (byte)'$' or (byte)'*') ? s : "0") : 0;
+            var type = (char)data[pos];
+            var counted = "$=!*~>%|".Contains(type);
+            var value = nl > 1 && counted ? long.Parse(Encoding.ASCII.GetString(data.Slice(pos + 1, nl - 1))) : 0;
             pos += nl + 2;
             expected--;
-            if (type == (byte)'$' && value >= 0)
+            if (type is '$' or '=' or '!' && value >= 0)
             {
                 pos += (int)value + 2;
                 if (pos > data.Length)
@@ -169,9 +170,17 @@ public sealed class RespConnection : IDisposable
                     return 0;
                 }
             }
-            else if (type == (byte)'*' && value > 0)
+            else if (type is '*' or '~' or '>' && value > 0)
             {
                 expected += value;
+            }
+            else if (type is '%' && value > 0)
+            {
+                expected += 2 * value;
+            }
+            else if (type is '|')
+            {
+                expected += 2 * value + 1; // an attribute annotates the value that follows it
             }
         }
         return pos;
