@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Sharpcracker.Testing;
 
-/// <summary>A raw RESP client over a real socket: sends commands, reads whole replies (any RESP2 or RESP3 type), bounded in time.</summary>
+/// <summary>A raw RESP client over a real socket: sends commands, reads whole replies (any RESP2 type), bounded in time.</summary>
 public sealed class RespConnection : IDisposable
 {
     private static readonly TimeSpan s_readTimeout = TimeSpan.FromSeconds(30);
@@ -145,10 +145,7 @@ public sealed class RespConnection : IDisposable
         return Encoding.Latin1.GetString(ms.ToArray());
     }
 
-    /// <summary>
-    /// Length of one complete reply at the start of data, or 0 when incomplete: every RESP2 type and
-    /// RESP3's (<c>_ # , ( = ! % ~ &gt; |</c>). A test-side framer independent of the proxy's.
-    /// </summary>
+    /// <summary>Length of one complete RESP2 or RESP3 reply at the start of data, or 0 when incomplete. A test-side framer independent of the proxy's.</summary>
     private static int FrameLength(ReadOnlySpan<byte> data)
     {
         var pos = 0;
@@ -160,30 +157,30 @@ public sealed class RespConnection : IDisposable
             {
                 return 0;
             }
-            var type = data[pos];
-            var counted = type is (byte)'$' or (byte)'!' or (byte)'=' or (byte)'*' or (byte)'~' or (byte)'>' or (byte)'%' or (byte)'|';
-            var value = counted && nl > 1 ? long.Parse(Encoding.ASCII.GetString(data.Slice(pos + 1, nl - 1))) : 0;
+            var type = (char)data[pos];
+            var counted = "$=!*~>%|".Contains(type);
+            var value = nl > 1 && counted ? long.Parse(Encoding.ASCII.GetString(data.Slice(pos + 1, nl - 1))) : 0;
             pos += nl + 2;
             expected--;
-            switch (type)
+            if (type is '$' or '=' or '!' && value >= 0)
             {
-                case (byte)'$' or (byte)'!' or (byte)'=' when value >= 0:
-                    pos += (int)value + 2;
-                    if (pos > data.Length)
-                    {
-                        return 0;
-                    }
-                    break;
-                case (byte)'*' or (byte)'~' or (byte)'>' when value > 0:
-                    expected += value;
-                    break;
-                case (byte)'%' when value > 0:
-                    expected += 2 * value;
-                    break;
-                case (byte)'|':
-                    // Attributes precede the reply they describe: their pairs, then that reply.
-                    expected += 2 * value + 1;
-                    break;
+                pos += (int)value + 2;
+                if (pos > data.Length)
+                {
+                    return 0;
+                }
+            }
+            else if (type is '*' or '~' or '>' && value > 0)
+            {
+                expected += value;
+            }
+            else if (type is '%' && value > 0)
+            {
+                expected += 2 * value;
+            }
+            else if (type is '|')
+            {
+                expected += 2 * value + 1; // an attribute annotates the value that follows it
             }
         }
         return pos;

@@ -3,9 +3,10 @@ namespace Sharpcracker.Configuration;
 internal static partial class ConfigLoader
 {
     /// <summary>
-    /// The memcached pool keys auth_file (memcached -Y: a relative path is taken from the
-    /// configuration file's directory; read now, so a reload re-reads it) and memcache_protocol
-    /// (memcached -B: auto, text or binary). Errors name the key, never a password.
+    /// The pool key auth_file (memcached -Y: a relative path is taken from the configuration
+    /// file's directory; read now, so a reload re-reads it; a Redis pool's users, with
+    /// <c>@readonly</c> rules) and the memcached pool key memcache_protocol (memcached -B: auto,
+    /// text or binary). Errors name the key, never a password.
     /// </summary>
     private static (AuthFile? AuthFile, MemcacheProtocol Protocol) ParseMemcachedAccess(
         bool redis, Func<string, string?> scalar, Func<string, string, ConfigException> bad, string configPath)
@@ -13,14 +14,10 @@ internal static partial class ConfigLoader
         AuthFile? authFile = null;
         if (scalar("auth_file") is { } authPath)
         {
-            if (redis)
-            {
-                throw bad("auth_file", "is only valid for a memcached pool");
-            }
             var full = Path.IsPathRooted(authPath) ? authPath : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath)) ?? "", authPath);
             try
             {
-                authFile = AuthFile.Load(full);
+                authFile = AuthFile.Load(full, redis);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
             {

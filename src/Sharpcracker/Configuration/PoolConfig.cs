@@ -72,7 +72,7 @@ internal sealed record PoolConfig
     public bool ForkLayout { get; init; }
     /// <summary>Set exactly when <see cref="Distribution"/> is vbucket; indexes <see cref="Servers"/> (file order).</summary>
     public VBucketMap? VBuckets { get; init; }
-    /// <summary>memcached pools: the credentials clients must present (auth_file, memcached -Y format); null: none.</summary>
+    /// <summary>The credentials clients must present (auth_file, memcached -Y format; Redis pools: users besides <c>default</c>, and <c>@readonly</c> rules); null: none.</summary>
     public AuthFile? AuthFile { get; init; }
     /// <summary>memcached pools: which protocols clients may speak (memcache_protocol; memcached's -B).</summary>
     public MemcacheProtocol MemcacheProtocol { get; init; }

@@ -78,6 +78,12 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     public long Id => _id;
 
+    /// <summary>The client's socket (its addresses, for CLIENT LIST); I/O on it is this class's alone.</summary>
+    protected Socket Socket => _socket;
+
+    /// <summary>The client's descriptor number (CLIENT LIST's fd).</summary>
+    protected int Fd => _fd;
+
     /// <summary>Aborted or closed: replies still arriving for this session's requests are dropped.</summary>
     public bool IsAborted => _phase >= ClientPhase.Aborted;
 
@@ -629,6 +635,9 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
 
     /// <summary>The worker's connection to <paramref name="server"/> for this client.</summary>
     protected ServerConnection ConnectionTo(PoolServer server) => server.ConnectionFor(_worker, _id);
+
+    /// <summary>The worker's connection of <paramref name="dialect"/> to <paramref name="server"/> for this client.</summary>
+    protected ServerConnection ConnectionTo(PoolServer server, ServerDialect dialect) => server.ConnectionFor(_worker, _id, dialect);
 
     /// <summary>
     /// Queues <paramref name="request"/> on <paramref name="connection"/>, its bytes written by

@@ -23,8 +23,8 @@ internal interface IPool
     /// <summary>Cancelled when the pool shuts down.</summary>
     CancellationToken Stopping { get; }
 
-    /// <summary>What every new server connection sends before client requests; null when nothing.</summary>
-    IServerHandshake? Handshake { get; }
+    /// <summary>What every new server connection of <paramref name="dialect"/> sends before client requests; null when nothing.</summary>
+    IServerHandshake? HandshakeFor(ServerDialect dialect);
 
     /// <summary>The listener's hand-off of an accepted socket (the accepting worker's thread).</summary>
     void Accept(Socket socket, bool tcp);

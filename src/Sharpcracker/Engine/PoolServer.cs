@@ -14,9 +14,9 @@ internal sealed class PoolServer
 {
     // Per worker index: that worker's connections; written once by the owning worker, read by any thread.
     private readonly ServerConnection[]?[] _byWorker;
-    // The same for binary-protocol clients: a backend connection's protocol is fixed by its first
-    // byte, so binary requests get their own connections (created on first use, never for text-only traffic).
-    private readonly ServerConnection[]?[] _binaryByWorker;
+    // The same for clients of the other dialect (memcached binary, Redis RESP3; ServerDialect):
+    // created on first use, never for traffic of the default dialect only.
+    private readonly ServerConnection[]?[] _alternateByWorker;
     private readonly int _connectionsPerWorker;
     private readonly int _inflightLimit;
     private readonly ILogger _logger;
@@ -32,7 +32,7 @@ internal sealed class PoolServer
         Health = new ServerHealth(poolConfig.AutoEjectHosts && ReplicationStatus.MayEject(poolConfig, config), poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
         Stats = new Stats.ServerStats(pool.Stats, config.Name) { Replication = Replication };
         _byWorker = new ServerConnection[]?[pool.Workers?.Count ?? 1];
-        _binaryByWorker = new ServerConnection[]?[_byWorker.Length];
+        _alternateByWorker = new ServerConnection[]?[_byWorker.Length];
         _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
         _inflightLimit = poolConfig.ServerInflightLimit;
     }
@@ -75,34 +75,29 @@ internal sealed class PoolServer
     /// server, so its requests reach the server in the order it sent them (a set then a get from
     /// one client must not be reordered). Worker thread only.
     /// </summary>
-    public ServerConnection ConnectionFor(Worker worker, long clientId)
+    public ServerConnection ConnectionFor(Worker worker, long clientId, ServerDialect dialect = ServerDialect.Default)
     {
-        var connections = _byWorker[worker.Index] ?? CreateConnections(worker);
+        var connections = dialect == ServerDialect.Default
+            ? _byWorker[worker.Index] ?? CreateConnections(worker)
+            : _alternateByWorker[worker.Index] ?? CreateConnections(worker, _alternateByWorker, ServerDialect.Alternate);
         return connections.Length == 1 ? connections[0] : connections[(int)((ulong)clientId % (ulong)connections.Length)];
     }
 
-    /// <summary>The worker's binary-protocol connection for a client (same rule as <see cref="ConnectionFor"/>). Worker thread only.</summary>
-    public ServerConnection BinaryConnectionFor(Worker worker, long clientId)
-    {
-        var connections = _binaryByWorker[worker.Index] ?? CreateConnections(worker, _binaryByWorker);
-        return connections.Length == 1 ? connections[0] : connections[(int)((ulong)clientId % (ulong)connections.Length)];
-    }
+    private ServerConnection[] CreateConnections(Worker worker) => CreateConnections(worker, _byWorker, ServerDialect.Default);
 
-    private ServerConnection[] CreateConnections(Worker worker) => CreateConnections(worker, _byWorker);
-
-    private ServerConnection[] CreateConnections(Worker worker, ServerConnection[]?[] byWorker)
+    private ServerConnection[] CreateConnections(Worker worker, ServerConnection[]?[] byWorker, ServerDialect dialect)
     {
         var connections = new ServerConnection[_connectionsPerWorker];
         for (var i = 0; i < connections.Length; i++)
         {
-            connections[i] = new ServerConnection(this, worker, _logger, _inflightLimit);
+            connections[i] = new ServerConnection(this, worker, _logger, _inflightLimit, dialect);
         }
         Volatile.Write(ref byWorker[worker.Index], connections);
         return connections;
     }
 
-    /// <summary>Text and binary connections, per worker.</summary>
-    private IEnumerable<ServerConnection[]?> AllByWorker => _byWorker.Concat(_binaryByWorker);
+    /// <summary>Both dialects' connections, per worker.</summary>
+    private IEnumerable<ServerConnection[]?> AllByWorker => _byWorker.Concat(_alternateByWorker);
 
     /// <summary>Worker thread: this worker's connections, creating them if needed.</summary>
     public ServerConnection[] ConnectionsOf(Worker worker) => _byWorker[worker.Index] ?? CreateConnections(worker);
@@ -178,11 +173,14 @@ internal sealed class PoolServer
         {
             worker.Post(() =>
             {
-                if (_byWorker[worker.Index] is { } connections)
+                foreach (var byWorker in new[] { _byWorker, _alternateByWorker })
                 {
-                    foreach (var connection in connections)
+                    if (byWorker[worker.Index] is { } connections)
                     {
-                        connection.Reset(failure);
+                        foreach (var connection in connections)
+                        {
+                            connection.Reset(failure);
+                        }
                     }
                 }
             });
@@ -198,7 +196,7 @@ internal sealed class PoolServer
         }
         return Task.WhenAll(workers.All.Select(worker => worker.InvokeAsync(() =>
         {
-            foreach (var byWorker in new[] { _byWorker, _binaryByWorker })
+            foreach (var byWorker in new[] { _byWorker, _alternateByWorker })
             {
                 if (byWorker[worker.Index] is { } connections)
                 {

@@ -49,9 +49,12 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private readonly List<ServerRequest> _failing = [];
     private readonly Stats.ConnectionStats _stats;
 
-    public ServerConnection(PoolServer server, Worker worker, ILogger logger, int inflightLimit)
+    private readonly ServerDialect _dialect;
+
+    public ServerConnection(PoolServer server, Worker worker, ILogger logger, int inflightLimit, ServerDialect dialect = ServerDialect.Default)
     {
         _server = server;
+        _dialect = dialect;
         _worker = worker;
         _logger = logger;
         _inflightLimit = Math.Max(1, inflightLimit);
@@ -142,7 +145,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     {
         Debug.Assert(State == ServerConnectionState.Disconnected && _inflight.Count == 0 && _output.Length == 0, "a connect starts from nothing");
         SetState(ServerConnectionState.Connecting);
-        if (_server.Pool.Handshake is { } handshake)
+        if (_server.Pool.HandshakeFor(_dialect) is { } handshake)
         {
             // First on the connection: client requests queue behind it and are pipelined after it.
             _output.Write(handshake.Request);
@@ -496,7 +499,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
                 Debug.Assert(State == ServerConnectionState.Handshaking && _handshakeReplies > 0);
                 _handshakeReplies--;
                 // Checked by the handshake that was sent (a reload may have changed the pool's since).
-                if (step.Handshake.Check(step.Index, data[..length].TrimEnd("\r\n"u8)) is { } refused)
+                if (step.Handshake.Check(step.Index, data[..length]) is { } refused)
                 {
                     _logger.ServerRefused(_server.Pool.Name, _server.Name, refused.Text);
                     Fail(refused);
@@ -652,10 +655,11 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
 
         public IServerHandshake Handshake { get; } = handshake;
 
+        /// <summary>Handshake replies are small: framed afresh on every read, refused past 64 KiB.</summary>
         public override int TryFrame(ReadOnlySpan<byte> data, ref int scan)
         {
-            var nl = data.IndexOf((byte)'\n');
-            return nl < 0 ? (data.Length > 4096 ? -1 : 0) : nl + 1;
+            var length = Handshake.ReplyLength(Index, data);
+            return length == 0 && data.Length > 64 * 1024 ? -1 : length;
         }
 
         public override void OnReply(ReadOnlySpan<byte> reply)

@@ -26,7 +26,7 @@ internal static class RouteLookup
     /// The topology a pool starts with: the proxy's own constructor over placeholder servers
     /// (routing reads only the config and which servers are live, never the server objects).
     /// </summary>
-    private static PoolTopology AllInService(PoolConfig config) => new(config, handshake: null, new PoolServer[config.Servers.Count], static _ => true);
+    private static PoolTopology AllInService(PoolConfig config) => new(config, handshakes: default, new PoolServer[config.Servers.Count], static _ => true);
 
     private static RouteAnswer Answer(PoolTopology topology, byte[] key, PoolTopology allInService)
     {

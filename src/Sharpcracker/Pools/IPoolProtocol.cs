@@ -15,6 +15,6 @@ internal interface IPoolProtocol
     /// <summary>Worker thread: creates and starts the session of a client accepted for <paramref name="pool"/>.</summary>
     IClientConnection StartSession(ServerPool pool, Worker worker, Socket socket, long id, ILogger logger);
 
-    /// <summary>What every new server connection sends before client requests (Redis AUTH, SELECT, READONLY); null when nothing.</summary>
-    IServerHandshake? HandshakeFor(PoolConfig config);
+    /// <summary>What every new server connection of <paramref name="dialect"/> sends before client requests (Redis AUTH, SELECT, READONLY, HELLO 3); null when nothing.</summary>
+    IServerHandshake? HandshakeFor(PoolConfig config, ServerDialect dialect);
 }

@@ -20,18 +20,19 @@ internal sealed partial class PoolTopology
     private readonly ReplicationGroup[]? _groups;
     private readonly ReadPolicy _policy;
     private readonly bool _forkReads;
+    private readonly (IServerHandshake? Default, IServerHandshake? Alternate) _handshakes;
 
     /// <param name="servers">Servers in the config's order; server i has config <c>config.Servers[i]</c>.</param>
     /// <param name="isLive">Which servers the continuum includes (ejection); vbucket maps ignore it.</param>
     /// <param name="clusterMap">distribution redis_cluster: the slot map (null: none loaded yet); servers are the seeds plus discovered nodes.</param>
     /// <param name="sentinelGroups">Sentinel pools: the groups as last discovered (indices into <paramref name="servers"/>); null before discovery.</param>
-    /// <param name="handshake">What a new server connection sends first (the pool's protocol decides; null: nothing).</param>
-    public PoolTopology(PoolConfig config, IServerHandshake? handshake, PoolServer[] servers, Func<PoolServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
+    /// <param name="handshakes">What a new server connection of each dialect sends first (the pool's protocol decides; null: nothing).</param>
+    public PoolTopology(PoolConfig config, (IServerHandshake? Default, IServerHandshake? Alternate) handshakes, PoolServer[] servers, Func<PoolServer, bool> isLive, RedisClusterSlotMap? clusterMap = null,
         ReplicationGroup[]? sentinelGroups = null)
     {
         Config = config;
         Servers = servers;
-        Handshake = handshake;
+        _handshakes = handshakes;
         if (config.Distribution == DistributionKind.RedisCluster)
         {
             ClusterMap = clusterMap ?? RedisClusterSlotMap.Empty;
@@ -90,8 +91,8 @@ internal sealed partial class PoolTopology
 
     public PoolConfig Config { get; }
 
-    /// <summary>Redis AUTH / SELECT for new backend connections; null when the pool needs none.</summary>
-    public IServerHandshake? Handshake { get; }
+    /// <summary>Redis AUTH / SELECT / READONLY (and HELLO 3 for RESP3) for new server connections of a dialect; null when none.</summary>
+    public IServerHandshake? HandshakeFor(ServerDialect dialect) => dialect == ServerDialect.Default ? _handshakes.Default : _handshakes.Alternate;
 
     /// <summary>Throws <see cref="Configuration.ConfigException"/> when the pool's servers cannot be routed (checked before a reload changes anything).</summary>
     public static void Validate(PoolConfig config)

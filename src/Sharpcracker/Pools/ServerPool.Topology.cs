@@ -25,7 +25,7 @@ internal sealed partial class ServerPool
     /// <summary>A snapshot for <paramref name="config"/>, with the handshake the pool's protocol wants for it.</summary>
     private PoolTopology NewTopology(PoolConfig config, PoolServer[] servers, Func<PoolServer, bool> isLive,
         RedisClusterSlotMap? clusterMap = null, ReplicationGroup[]? sentinelGroups = null)
-        => new(config, _protocol?.HandshakeFor(config), servers, isLive, clusterMap, sentinelGroups);
+        => new(config, (_protocol?.HandshakeFor(config, ServerDialect.Default), _protocol?.HandshakeFor(config, ServerDialect.Alternate)), servers, isLive, clusterMap, sentinelGroups);
 
     private void InitializeTopology(PoolConfig config)
     {

@@ -80,12 +80,15 @@ internal sealed partial class ServerPool : IPool, IDisposable
     /// Run on every new backend connection before client bytes (Redis AUTH / SELECT); null when
     /// none. Read at connect time, so a reload that changes redis_auth applies to new connections.
     /// </summary>
-    public IServerHandshake? Handshake => Topology.Handshake;
+    public IServerHandshake? HandshakeFor(ServerDialect dialect) => Topology.HandshakeFor(dialect);
     public Stats.PoolStats Stats { get; }
     public string Name => Config.Name;
     /// <summary>The current server list; load once per request (a reload may swap it).</summary>
     public IReadOnlyList<PoolServer> Servers => Topology.Servers;
     public int CurrentClients => Volatile.Read(ref _currentClients);
+
+    /// <summary>Any thread: the pool's client sessions now (a live view; each is owned by its worker).</summary>
+    public ICollection<IClientConnection> Clients => _clients.Values;
     public long TotalClients => Interlocked.Read(ref _totalClients);
     public long RejectedClients => Interlocked.Read(ref _rejectedClients);
 

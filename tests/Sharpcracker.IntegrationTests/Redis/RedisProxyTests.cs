@@ -165,7 +165,11 @@ public sealed class RedisProxyTests
         Assert.Equal("+PONG\r\n", await c.CallAsync("PING"));
         Assert.Equal(Bulk("hi there"), await c.CallAsync("ping", "hi there"));
         Assert.Equal(Bulk("echoed"), await c.CallAsync("ECHO", "echoed"));
-        Assert.Equal("-NOPROTO unsupported protocol version\r\n", await c.CallAsync("HELLO", "3"));
+        Assert.Equal("-NOPROTO unsupported protocol version\r\n", await c.CallAsync("HELLO", "4"));
+        var hello3 = await c.CallAsync("HELLO", "3");
+        Assert.StartsWith("%7\r\n$6\r\nserver\r\n", hello3);
+        Assert.Contains("$5\r\nproto\r\n:3\r\n", hello3);
+        Assert.Equal("_\r\n", await c.CallAsync("CLIENT", "GETNAME")); // RESP3's null
         var hello = await c.CallAsync("HELLO", "2", "SETNAME", "app1");
         Assert.StartsWith("*14\r\n$6\r\nserver\r\n", hello);
         Assert.Contains("$5\r\nproto\r\n:2\r\n", hello);

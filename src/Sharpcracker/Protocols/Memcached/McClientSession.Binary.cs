@@ -22,6 +22,9 @@ namespace Sharpcracker.Protocols.Memcached;
 /// </summary>
 internal sealed partial class McClientSession
 {
+    /// <summary>Binary requests travel on connections of their own: a backend connection's protocol is fixed by its first byte.</summary>
+    private const ServerDialect BinaryDialect = ServerDialect.Alternate;
+
     private enum WireProtocol : byte
     {
         Undecided,
@@ -169,7 +172,7 @@ internal sealed partial class McClientSession
         request.Noreply = true; // the proxy's own request: the client sees only the 0x03
         request.StatsClass = Stats.CommandClass.Delete;
         Enqueue(request);
-        var connection = server.BinaryConnectionFor(Worker, _id);
+        var connection = server.ConnectionFor(Worker, _id, BinaryDialect);
         ForwardTo(connection, request, new BinaryDelete(key));
     }
 
@@ -208,7 +211,7 @@ internal sealed partial class McClientSession
         var request = RentBinary(frame, McRequestKind.Binary);
         request.StatsClass = StatsClassOf(request.BinaryForward);
         Enqueue(request);
-        var connection = server.BinaryConnectionFor(Worker, _id);
+        var connection = server.ConnectionFor(Worker, _id, BinaryDialect);
         ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward));
     }
 
@@ -224,7 +227,7 @@ internal sealed partial class McClientSession
         }
         var request = RentBinary(frame, McRequestKind.Binary);
         Enqueue(request);
-        var connection = server.BinaryConnectionFor(Worker, _id);
+        var connection = server.ConnectionFor(Worker, _id, BinaryDialect);
         ForwardTo(connection, request, new BinaryPacket(packet, request.BinaryForward));
     }
 
@@ -317,7 +320,7 @@ internal sealed partial class McClientSession
         }
 
         /// <summary>This client's binary connection, so a later keyed request from it cannot overtake the FLUSH.</summary>
-        public ServerConnection ConnectionFor(McRequest fragment, int server) => servers[server].BinaryConnectionFor(session.Worker, session._id);
+        public ServerConnection ConnectionFor(McRequest fragment, int server) => servers[server].ConnectionFor(session.Worker, session._id, BinaryDialect);
 
         public void WriteFragment(ByteBuffer output, McRequest root, int fragment) => WritePacket(output, _packet, root.BinaryForward);
 

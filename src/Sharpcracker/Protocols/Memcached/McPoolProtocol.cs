@@ -22,5 +22,5 @@ internal sealed class McPoolProtocol : IPoolProtocol
         return session;
     }
 
-    public IServerHandshake? HandshakeFor(PoolConfig config) => null;
+    public IServerHandshake? HandshakeFor(PoolConfig config, ServerDialect dialect) => null;
 }

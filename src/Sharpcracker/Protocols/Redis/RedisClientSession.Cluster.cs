@@ -106,7 +106,7 @@ internal sealed partial class RedisClientSession
         }
         request.Redirects++;
         request.Server = server;
-        var connection = ConnectionTo(server);
+        var connection = ConnectionTo(server, _dialect);
         if (ask)
         {
             connection.Enqueue(new AskingStep(), AskingCommand);

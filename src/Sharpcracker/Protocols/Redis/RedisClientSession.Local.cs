@@ -31,7 +31,14 @@ internal sealed partial class RedisClientSession
                 EnqueueQuit(null, ok: true);
                 return true;
             case "auth":
-                Authenticate(command, argc == 2 ? default : Arg(command, 1), Arg(command, argc - 1), argc > 3, reply: true);
+                if (argc > 3)
+                {
+                    EnqueueError("syntax error");
+                }
+                else
+                {
+                    Authenticate(argc == 2 ? default : Arg(command, 1), Arg(command, argc - 1), reply: true);
+                }
                 return false;
             case "select":
                 Select(Arg(command, 1));
@@ -58,21 +65,51 @@ internal sealed partial class RedisClientSession
         EndLocal(request);
     }
 
-    /// <summary>
-    /// AUTH [username] password, checked against redis_auth (user "default", as a redis-server
-    /// with requirepass). Returns whether it succeeded; queues the reply when <paramref name="reply"/>.
-    /// </summary>
-    private bool Authenticate(ReadOnlySpan<byte> command, ReadOnlySpan<byte> user, ReadOnlySpan<byte> password, bool syntaxError, bool reply)
+    /// <summary>Text for a person (INFO, CLIENT LIST): a bulk string, or in RESP3 a verbatim string ("txt"), as redis-server writes them.</summary>
+    private void EnqueueText(string text)
     {
-        if (syntaxError)
+        var request = BeginLocal();
+        var bytes = Encoding.UTF8.GetBytes(text);
+        if (_resp3)
         {
-            EnqueueError("syntax error");
-            return false;
+            RedisReplies.WriteInteger(request.Reply, '=', bytes.Length + 4);
+            request.Reply.Write("txt:"u8);
+            request.Reply.Write(bytes);
+            request.Reply.Write(RedisReplies.Crlf);
         }
-        var userOk = user.IsEmpty || user.SequenceEqual("default"u8);
-        if (_password is null)
+        else
         {
-            // No redis_auth: like a redis-server without requirepass (user "default" has nopass).
+            RedisReplies.WriteBulk(request.Reply, bytes);
+        }
+        EndLocal(request);
+    }
+
+    /// <summary>A missing value: RESP2's null bulk string, RESP3's null.</summary>
+    private void EnqueueNull() => EnqueueLocal(_resp3 ? "_\r\n"u8 : RedisReplies.NullBulk);
+
+    /// <summary>
+    /// AUTH [username] password. The user <c>default</c> (no username) has the pool's redis_auth
+    /// password, or the auth_file's <c>default</c> entry; other users are the auth_file's. Without
+    /// either, <c>default</c> is redis-server's nopass user (any password, but AUTH with a password
+    /// alone is refused). A failed AUTH leaves an authenticated client as it was. Returns whether
+    /// it succeeded; queues the reply when <paramref name="reply"/>.
+    /// </summary>
+    private bool Authenticate(ReadOnlySpan<byte> user, ReadOnlySpan<byte> password, bool reply)
+    {
+        var users = _pool.Config.AuthFile;
+        var isDefault = user.IsEmpty || user.SequenceEqual("default"u8);
+        bool ok;
+        if (isDefault && _password is not null)
+        {
+            ok = PasswordMatches(password, _password);
+        }
+        else if (users is not null && (!isDefault || users.Lists("default"u8)))
+        {
+            ok = users.Check(isDefault ? "default"u8 : user, password);
+        }
+        else if (isDefault && users is null)
+        {
+            // No redis_auth and no users: like a redis-server without requirepass.
             if (user.IsEmpty)
             {
                 if (reply)
@@ -81,34 +118,23 @@ internal sealed partial class RedisClientSession
                 }
                 return false;
             }
-            if (!userOk)
-            {
-                if (reply)
-                {
-                    EnqueueLocal(RedisReplies.WrongPass);
-                }
-                return false;
-            }
-            if (reply)
-            {
-                EnqueueLocal(RedisReplies.Ok);
-            }
-            return true;
+            ok = true;
         }
-        if (userOk && PasswordMatches(password, _password))
+        else
+        {
+            ok = false; // an unknown user, or default without a password to check
+        }
+        if (ok)
         {
             _authenticated = true;
-            if (reply)
-            {
-                EnqueueLocal(RedisReplies.Ok);
-            }
-            return true;
+            _readOnlyUser = users is not null && users.IsReadOnly(isDefault ? "default"u8 : user);
+            _userName = isDefault ? null : Encoding.UTF8.GetString(user);
         }
         if (reply)
         {
-            EnqueueLocal(RedisReplies.WrongPass);
+            EnqueueLocal(ok ? RedisReplies.Ok : RedisReplies.WrongPass);
         }
-        return false;
+        return ok;
     }
 
     /// <summary>SELECT: database 0 and the pool's redis_db are the database this pool serves; any other is refused.</summary>
@@ -126,133 +152,6 @@ internal sealed partial class RedisClientSession
             return;
         }
         EnqueueError($"SELECT {db} is not supported in proxy mode: this pool serves database {poolDb} (redis_db)");
-    }
-
-    /// <summary>
-    /// HELLO [protover [AUTH user pass] [SETNAME name]]: RESP2 only. HELLO 3 gets -NOPROTO so
-    /// clients fall back to RESP2 (the backends' connections speak RESP2).
-    /// </summary>
-    private void Hello(ReadOnlySpan<byte> command)
-    {
-        var argc = _args.Count;
-        if (argc >= 2)
-        {
-            if (!RespRequestParser.TryParseLong(Arg(command, 1), out var version))
-            {
-                EnqueueError("Protocol version is not an integer or out of range");
-                return;
-            }
-            if (version != 2)
-            {
-                EnqueueLocal("-NOPROTO unsupported protocol version\r\n"u8);
-                return;
-            }
-        }
-        string? setName = null;
-        var authUser = -1;
-        for (var i = 2; i < argc; i++)
-        {
-            var more = argc - i - 1;
-            var option = Arg(command, i);
-            if (Ascii.EqualsIgnoreCase(option, "auth"u8) && more >= 2)
-            {
-                authUser = i + 1;
-                i += 2;
-            }
-            else if (Ascii.EqualsIgnoreCase(option, "setname"u8) && more >= 1)
-            {
-                setName = Encoding.UTF8.GetString(Arg(command, i + 1));
-                i += 1;
-            }
-            else
-            {
-                EnqueueError($"Syntax error in HELLO option '{Truncate(option, 128)}'");
-                return;
-            }
-        }
-        if (authUser > 0)
-        {
-            if (!Authenticate(command, Arg(command, authUser), Arg(command, authUser + 1), syntaxError: false, reply: false))
-            {
-                EnqueueLocal(RedisReplies.WrongPass);
-                return;
-            }
-        }
-        if (!_authenticated)
-        {
-            EnqueueError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time", prefix: "");
-            return;
-        }
-        if (setName is not null)
-        {
-            _clientName = setName;
-        }
-        var request = BeginLocal();
-        var reply = request.Reply;
-        reply.Write("*14\r\n"u8);
-        RedisReplies.WriteBulk(reply, "server"u8);
-        RedisReplies.WriteBulk(reply, "redis"u8);
-        RedisReplies.WriteBulk(reply, "version"u8);
-        RedisReplies.WriteBulk(reply, RedisReplies.CompatibleRedisVersion);
-        RedisReplies.WriteBulk(reply, "proto"u8);
-        reply.Write(":2\r\n"u8);
-        RedisReplies.WriteBulk(reply, "id"u8);
-        RedisReplies.WriteInteger(reply, ':', _id);
-        RedisReplies.WriteBulk(reply, "mode"u8);
-        RedisReplies.WriteBulk(reply, "standalone"u8);
-        RedisReplies.WriteBulk(reply, "role"u8);
-        RedisReplies.WriteBulk(reply, "master"u8);
-        RedisReplies.WriteBulk(reply, "modules"u8);
-        reply.Write("*0\r\n"u8);
-        EndLocal(request);
-    }
-
-    /// <summary>CLIENT subcommands clients send at connect, answered for this proxy connection.</summary>
-    private void Client(ReadOnlySpan<byte> command)
-    {
-        var sub = RedisCommandTable.Find(Arg(command, 0), Arg(command, 1))!;
-        switch (sub.Name)
-        {
-            case "client|setname":
-                {
-                    var name = Arg(command, 2);
-                    foreach (var b in name)
-                    {
-                        if (b is < (byte)'!' or > (byte)'~')
-                        {
-                            EnqueueError("Client names cannot contain spaces, newlines or special characters.");
-                            return;
-                        }
-                    }
-                    _clientName = name.IsEmpty ? null : Encoding.ASCII.GetString(name);
-                    EnqueueLocal(RedisReplies.Ok);
-                    return;
-                }
-            case "client|getname":
-                if (_clientName is null)
-                {
-                    EnqueueLocal(RedisReplies.NullBulk);
-                }
-                else
-                {
-                    EnqueueBulk(Encoding.ASCII.GetBytes(_clientName));
-                }
-                return;
-            case "client|id":
-                {
-                    var request = BeginLocal();
-                    RedisReplies.WriteInteger(request.Reply, ':', _id);
-                    EndLocal(request);
-                    return;
-                }
-            case "client|info":
-            case "client|list":
-                EnqueueBulk(Encoding.UTF8.GetBytes($"id={_id} name={_clientName} db={_pool.Config.RedisDb} cmd=client|{(sub.Name == "client|info" ? "info" : "list")} proxy=sharpcracker pool={_pool.Name}\n"));
-                return;
-            default:
-                EnqueueError($"unsupported command '{sub.Name}' in proxy mode");
-                return;
-        }
     }
 
     /// <summary>INFO [section]: the proxy's own sections (server, clients, pool with its servers and their twemproxy counters).</summary>
@@ -302,6 +201,6 @@ internal sealed partial class RedisClientSession
         }
         // The proxy's view: twemproxy's pool and server counters, named as in the memcached "stats" reply.
         Stats.MemcachedStatsText.AppendRedisInfo(sb, _pool.Stats);
-        EnqueueBulk(Encoding.UTF8.GetBytes(sb.ToString()));
+        EnqueueText(sb.ToString());
     }
 }

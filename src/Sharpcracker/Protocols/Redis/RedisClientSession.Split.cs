@@ -78,7 +78,7 @@ internal sealed partial class RedisClientSession
             {
                 fragment.Server = backend; // where a MOVED/ASK retry starts from
             }
-            return session.ConnectionTo(backend);
+            return session.ConnectionTo(backend, session._dialect);
         }
 
         public void WriteFragment(ByteBuffer output, RedisRequest root, int fragment)

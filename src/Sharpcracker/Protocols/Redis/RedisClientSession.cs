@@ -28,7 +28,6 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private readonly byte[]? _password;
     private long _needed;
     private bool _authenticated;
-    private string? _clientName;
     // The command being routed: a read (a replication group may send it to a replica), and whether
     // the pool is a replication pool (reads and writes counted per server).
     private bool _read;
@@ -41,7 +40,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         _pool = pool;
         _password = pool.Config.RedisAuth is { } auth ? Encoding.UTF8.GetBytes(auth) : null;
-        _authenticated = _password is null;
+        _authenticated = _password is null && pool.Config.AuthFile is null;
         _cluster = pool.Config.Distribution == DistributionKind.RedisCluster;
         _routing = pool.Topology;
     }
@@ -57,7 +56,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     {
         while (!buffer.IsEmpty)
         {
-            if (QueueFull || (_cluster && WaitsForOlderMap()))
+            if (QueueFull || _helloPending || (_cluster && WaitsForOlderMap()))
             {
                 return Progress.Paused;
             }
@@ -158,6 +157,14 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         if (!_authenticated && info.Name is not ("auth" or "hello" or "quit"))
         {
             EnqueueLocal(RedisReplies.NoAuth);
+            return false;
+        }
+        _lastCommand = sub.Name;
+        _lastCommandAt = Worker.Now;
+        if (_readOnlyUser && !sub.IsReadOnly && info.Route != RedisRoute.Local && info.Name != "command")
+        {
+            // An auth_file @readonly user: redis-server's refusal for a user without the command.
+            EnqueueError($"this user has no permissions to run the '{sub.Name}' command", prefix: "NOPERM ");
             return false;
         }
         var topology = _pool.Topology;
@@ -326,7 +333,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         {
             server.Replication.Count(Worker.Index, _read);
         }
-        var connection = ConnectionTo(server);
+        var connection = ConnectionTo(server, _dialect);
         if (_cluster)
         {
             request.Server = server;
@@ -461,6 +468,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 break;
             case RedisRequestKind.Split:
                 WriteMerged<KeySplit>(output, request);
+                break;
+            case RedisRequestKind.Hello:
+                WriteHello(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered

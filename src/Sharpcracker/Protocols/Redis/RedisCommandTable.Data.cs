@@ -39,6 +39,8 @@ internal static partial class RedisCommandTable
         new("client|kill", -3, 0, 0, 0, RedisRoute.Sub),
         new("client|list", -2, 0, 0, 0, RedisRoute.Sub),
         new("client|no-evict", 3, 0, 0, 0, RedisRoute.Sub),
+        new("client|no-touch", 3, 0, 0, 0, RedisRoute.Sub), // redis-server 7.2
+        new("client|setinfo", 4, 0, 0, 0, RedisRoute.Sub), // redis-server 7.2
         new("client|pause", -3, 0, 0, 0, RedisRoute.Sub),
         new("client|reply", 3, 0, 0, 0, RedisRoute.Sub),
         new("client|setname", 3, 0, 0, 0, RedisRoute.Sub),

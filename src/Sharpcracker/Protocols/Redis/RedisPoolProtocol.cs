@@ -6,7 +6,7 @@ using Sharpcracker.Pools;
 
 namespace Sharpcracker.Protocols.Redis;
 
-/// <summary>A Redis pool's protocol: <see cref="RedisClientSession"/> clients; AUTH, SELECT and READONLY on new server connections.</summary>
+/// <summary>A Redis pool's protocol: <see cref="RedisClientSession"/> clients; AUTH, SELECT and READONLY on new server connections, then HELLO 3 on RESP3 ones (<see cref="ServerDialect.Alternate"/>).</summary>
 internal sealed class RedisPoolProtocol : IPoolProtocol
 {
     public static readonly RedisPoolProtocol Instance = new();
@@ -22,5 +22,5 @@ internal sealed class RedisPoolProtocol : IPoolProtocol
         return session;
     }
 
-    public IServerHandshake? HandshakeFor(PoolConfig config) => RedisServerHandshake.For(config);
+    public IServerHandshake? HandshakeFor(PoolConfig config, ServerDialect dialect) => RedisServerHandshake.For(config, resp3: dialect == ServerDialect.Alternate);
 }

@@ -23,6 +23,9 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     public RedisRequestKind Kind;
     public RedisRoute Route;
 
+    /// <summary>Kind Hello: the protocol the client asked for (2 or 3).</summary>
+    public byte Protover;
+
     /// <summary>redis_cluster pools: the command's bytes as sent, kept for a MOVED/ASK retry; empty otherwise.</summary>
     public readonly ByteBuffer Command = new();
 
@@ -48,6 +51,7 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
         _frameRemaining = 0;
         Kind = RedisRequestKind.Local;
         Route = RedisRoute.None;
+        Protover = 0;
         Command.Clear();
         Server = null;
         Redirects = 0;

@@ -10,6 +10,11 @@ internal enum RedisRequestKind : byte
     /// <summary>Split over servers (or cluster slots) into Fragments; the merge depends on <see cref="RedisRequest.Route"/>.</summary>
     Split,
     Fragment,
+    /// <summary>
+    /// HELLO: a bare HELLO sent to a server for its version; the write loop answers the client's
+    /// HELLO from it (<see cref="RedisRequest.Protover"/>) and switches the client's protocol.
+    /// </summary>
+    Hello,
     /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
     Quit,
 }

@@ -1,9 +1,12 @@
 namespace Sharpcracker.Protocols.Redis;
 
 /// <summary>
-/// Finds where one RESP2 reply ends: simple string, error, integer, bulk string (or nil),
-/// array (or nil) nested to any depth. Arrays are framed without a stack: a reply is complete
-/// when the count of elements still expected drops to zero (an array of n adds n). Framing is
+/// Finds where one RESP2 or RESP3 reply ends: simple string, error, integer, bulk string (or nil),
+/// array (or nil) nested to any depth, and RESP3's null, boolean, double, big number, verbatim
+/// string, blob error, map, set, push and attribute. Aggregates are framed without a stack: a
+/// reply is complete when the count of elements still expected drops to zero (an array of n adds
+/// n, a map of n adds 2n; an attribute adds its 2n and the value it annotates still follows).
+/// Streamed strings and aggregates (<c>$?</c>, <c>*?</c>) are refused: redis-server never sends them. Framing is
 /// resumable: <c>scan</c> is the offset of the first element not yet framed and the count of
 /// elements still expected is kept by the caller, so bytes of a large reply are looked at once.
 /// Bulk payloads are skipped by length, never scanned.
@@ -47,9 +50,15 @@ internal static class RespReplyFramer
                 case (byte)'+':
                 case (byte)'-':
                 case (byte)':':
+                case (byte)'_':
+                case (byte)'#':
+                case (byte)',':
+                case (byte)'(':
                     remaining--;
                     break;
                 case (byte)'$':
+                case (byte)'=':
+                case (byte)'!':
                     {
                         if (!RespRequestParser.TryParseLong(header, out var length) || length < -1)
                         {
@@ -77,15 +86,22 @@ internal static class RespReplyFramer
                         break;
                     }
                 case (byte)'*':
+                case (byte)'~':
+                case (byte)'>':
+                case (byte)'%':
+                case (byte)'|':
                     {
-                        if (!RespRequestParser.TryParseLong(header, out var count) || count < -1)
+                        if (!RespRequestParser.TryParseLong(header, out var count) || count < -1 || count > int.MaxValue)
                         {
                             return -1;
                         }
-                        remaining--;
+                        if (rest[0] != (byte)'|')
+                        {
+                            remaining--; // an attribute is not the reply: the value it annotates follows
+                        }
                         if (count > 0)
                         {
-                            remaining += count;
+                            remaining += rest[0] is (byte)'%' or (byte)'|' ? 2 * count : count;
                         }
                         break;
                     }
