@@ -29,13 +29,17 @@ public sealed class Resp3DifferentialTests
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task OneBackend_RepliesAreByteIdentical(int protocol)
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    public async Task OneBackend_RepliesAreByteIdentical(int protocol, bool asAlice)
     {
-        using var direct = RedisServer.Start();
-        await using var target = await RedisUnderTest.StartAsync(1, withUsers: false);
-        var mismatches = await CompareAsync(direct.Port, target.Port, protocol, Resp3Corpus.All);
+        // asAlice: servers with requirepass, the pool with redis_auth and an auth_file; the client
+        // logs in as a user (AUTH alice … for RESP2, HELLO 3 AUTH alice … for RESP3).
+        await using var direct = await RedisUnderTest.StartServerAsync(asAlice);
+        await using var target = await RedisUnderTest.StartAsync(1, asAlice);
+        var mismatches = await CompareAsync(direct.Port, target.Port, protocol, Resp3Corpus.All, asAlice);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
 
@@ -178,12 +182,17 @@ public sealed class Resp3DifferentialTests
     }
 
     /// <summary>A connection in <paramref name="protocol"/>: HELLO 3 sent (and checked) for 3, nothing for 2 (the default).</summary>
-    internal static async Task<RespConnection> OpenAsync(int port, int protocol)
+    internal static async Task<RespConnection> OpenAsync(int port, int protocol, bool asAlice = false)
     {
         var c = new RespConnection(port);
+        var (user, password) = RedisUnderTest.Alice;
         if (protocol == 3)
         {
-            AssertSameHello(null, await c.CallAsync("HELLO", "3"), 3);
+            AssertSameHello(null, await c.CallAsync(asAlice ? ["HELLO", "3", "AUTH", user, password] : ["HELLO", "3"]), 3);
+        }
+        else if (asAlice)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("AUTH", user, password));
         }
         return c;
     }
@@ -200,10 +209,10 @@ public sealed class Resp3DifferentialTests
         return replies;
     }
 
-    private static async Task<List<string>> CompareAsync(int directPort, int proxyPort, int protocol, IReadOnlyList<RedisCorpus.Command> commands)
+    private static async Task<List<string>> CompareAsync(int directPort, int proxyPort, int protocol, IReadOnlyList<RedisCorpus.Command> commands, bool asAlice = false)
     {
-        using var direct = await OpenAsync(directPort, protocol);
-        using var proxied = await OpenAsync(proxyPort, protocol);
+        using var direct = await OpenAsync(directPort, protocol, asAlice);
+        using var proxied = await OpenAsync(proxyPort, protocol, asAlice);
         var mismatches = new List<string>();
         foreach (var command in commands)
         {
