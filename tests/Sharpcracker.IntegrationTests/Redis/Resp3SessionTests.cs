@@ -149,4 +149,15 @@ public sealed class Resp3SessionTests
         Assert.Contains("refused", reply, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("$-1\r\n", await c.CallAsync("CLIENT", "GETNAME"));
     }
+
+    /// <summary>Any other refusal of the bare HELLO is the server's own answer, passed on (here: the pool lacks the server's password).</summary>
+    [Fact]
+    public async Task HelloRefusedForAnotherReason_PassesTheServersError()
+    {
+        using var server = RedisServer.Start("--requirepass", "only-the-server-knows");
+        await using var proxy = await TestProxy.StartRedisAsync([server.Port]);
+        using var c = new RespConnection(proxy.Port);
+        Assert.StartsWith("-NOAUTH HELLO must be called with the client already authenticated", await c.CallAsync("HELLO", "3"));
+        Assert.Equal("-NOAUTH Authentication required.\r\n", await c.CallAsync("GET", "k")); // forwarded: still RESP2, the server's refusal
+    }
 }
