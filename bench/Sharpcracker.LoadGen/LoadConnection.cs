@@ -94,6 +94,42 @@ public sealed class LoadConnection : IDisposable
                 RemoteCertificateValidationCallback = static (_, _, _, _) => true,
             });
         }
+        var hello = _codec.WriteHandshake(_send);
+        if (hello > 0)
+        {
+            await HandshakeAsync(hello);
+        }
+    }
+
+    /// <summary>Sends the handshake (redis3: HELLO 3) and waits for its whole reply; nothing else is in flight yet.</summary>
+    private async Task HandshakeAsync(int length)
+    {
+        await SendAsync(length);
+        var filled = 0;
+        while (true)
+        {
+            if (filled == _receive.Length)
+            {
+                Array.Resize(ref _receive, _receive.Length * 2);
+            }
+            var n = _tls is null
+                ? await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None)
+                : await _tls.ReadAsync(_receive.AsMemory(filled));
+            if (n == 0)
+            {
+                throw new HandshakeRefusedException("connection closed before the handshake reply (the target does not speak it)");
+            }
+            filled += n;
+            var reply = _codec.ParseHandshake(_receive.AsSpan(0, filled));
+            if (reply > 0)
+            {
+                if (reply != filled)
+                {
+                    throw new HandshakeRefusedException($"{filled - reply} bytes after the handshake reply");
+                }
+                return;
+            }
+        }
     }
 
     /// <summary>Stores keys [from, to) with a deep pipeline, so the measured reads hit.</summary>

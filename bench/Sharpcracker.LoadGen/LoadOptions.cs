@@ -8,6 +8,8 @@ public enum WireProtocol
     Redis,
     /// <summary>memcached binary protocol: GET / GETKQ…+NOOP and SET.</summary>
     MemcachedBinary,
+    /// <summary>Redis RESP3: every connection sends `HELLO 3` once (a `%` map with proto 3 expected) before any other traffic; then GET / MGET / SET as in Redis, replies parsed as RESP3 (`_` is the null).</summary>
+    Redis3,
 }
 
 public enum KeyDistribution
@@ -51,6 +53,8 @@ public sealed class LoadOptions
     public int Seed { get; set; } = 12345;
     /// <summary>When > 0: a memcached-protocol port whose `stats` reports gc_allocated_bytes / gc_gen0_collections (Sharpcracker), read at the start and end of the measured window.</summary>
     public int StatsPort { get; set; }
+    /// <summary>When > 0: a Redis-protocol port whose `INFO` reports gc_allocated_bytes / gc_gen0_collections in its Memory section (Sharpcracker), read at the start and end of the measured window.</summary>
+    public int InfoPort { get; set; }
     /// <summary>Speak TLS to the target (the server certificate is not checked).</summary>
     public bool Tls { get; set; }
     /// <summary>When > 0: a process whose CPU time (/proc/PID/stat utime+stime) is read at the start and end of the measured window.</summary>
@@ -60,8 +64,9 @@ public sealed class LoadOptions
 
     public static string Usage => """
         sharpcracker-loadgen: memcached / Redis load generator with latency percentiles and reply verification
+        (redis3: RESP3, every connection sends HELLO 3 first and must get a RESP3 map back)
 
-          --host H (127.0.0.1)     --port N (22121)       --protocol mc|mcbin|redis (mc)
+          --host H (127.0.0.1)     --port N (22121)       --protocol mc|mcbin|redis|redis3 (mc)
           --connections N (16)     --pipeline N (1)       requests kept in flight per connection
           --keys N (10000)         --distribution uniform|zipf (uniform)   --zipf-exponent X (0.99)
           --value-size B (32, >= 16)   --get-ratio F (0.9)   --mget N (1: keys per read)
@@ -70,11 +75,12 @@ public sealed class LoadOptions
           --tls                    TLS to the target (certificate not checked)
           --stats-port N           read gc_allocated_bytes / gc_gen0_collections from this memcached port's `stats`
                                    at the start and end of the measured window (Sharpcracker)
+          --info-port N            the same from this Redis port's `INFO` (its Memory section; Sharpcracker's Redis pools)
           --proxy-pid PID          CPU seconds of this process over the measured window (from /proc/PID/stat)
           --label TEXT             --kv (key=value output instead of JSON)   --stall S (20)   --seed N
 
         Prints one result line; exit code 0 when there were no errors, 2 when there were, 1 on bad arguments,
-        3 when the target cannot be reached.
+        3 when the target cannot be reached or refuses the handshake (redis3: HELLO 3).
         """;
 
     public static LoadOptions Parse(IReadOnlyList<string> args)
@@ -96,7 +102,8 @@ public sealed class LoadOptions
                     o.Protocol = Next() switch
                     {
                         "mc" or "memcached" => WireProtocol.Memcached,
-                        "redis" or "resp" => WireProtocol.Redis,
+                        "redis" or "resp" or "redis2" or "resp2" => WireProtocol.Redis,
+                        "redis3" or "resp3" => WireProtocol.Redis3,
                         "mcbin" or "binary" => WireProtocol.MemcachedBinary,
                         var p => throw new ArgumentException($"unknown protocol '{p}'"),
                     };
@@ -127,6 +134,7 @@ public sealed class LoadOptions
                 case "--stall": o.StallSeconds = NextDouble(0.5); break;
                 case "--seed": o.Seed = NextInt(0); break;
                 case "--stats-port": o.StatsPort = NextInt(1); break;
+                case "--info-port": o.InfoPort = NextInt(1); break;
                 case "--tls": o.Tls = true; break;
                 case "--proxy-pid": o.ProxyPid = NextInt(1); break;
                 default: throw new ArgumentException($"unknown option '{name}'");
@@ -135,6 +143,10 @@ public sealed class LoadOptions
         if (o.MultiGetKeys > o.Keys)
         {
             throw new ArgumentException("--mget must not exceed --keys");
+        }
+        if (o.StatsPort > 0 && o.InfoPort > 0)
+        {
+            throw new ArgumentException("--stats-port and --info-port both read the allocation counters: give one");
         }
         return o;
     }

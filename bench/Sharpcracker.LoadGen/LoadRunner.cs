@@ -29,7 +29,7 @@ public sealed class LoadResult
         var fields = new (string Name, object Value)[]
         {
             ("label", o.Label),
-            ("protocol", o.Protocol switch { WireProtocol.Redis => "redis", WireProtocol.MemcachedBinary => "mcbin", _ => "mc" }),
+            ("protocol", o.Protocol switch { WireProtocol.Redis => "redis", WireProtocol.Redis3 => "redis3", WireProtocol.MemcachedBinary => "mcbin", _ => "mc" }),
             ("port", o.Port),
             ("connections", o.Connections),
             ("pipeline", o.Pipeline),

@@ -27,6 +27,11 @@ catch (Exception e) when (e is System.Net.Sockets.SocketException or OperationCa
     Console.Error.WriteLine($"sharpcracker-loadgen: cannot connect to {options.Host}:{options.Port}: {e.Message}");
     return 3;
 }
+catch (HandshakeRefusedException e)
+{
+    Console.Error.WriteLine($"sharpcracker-loadgen: {options.Host}:{options.Port} refused the handshake: {e.Message}");
+    return 3;
+}
 Console.Out.WriteLine(result.Render());
 foreach (var sample in result.ErrorSamples)
 {

@@ -8,9 +8,11 @@ namespace Sharpcracker.LoadGen;
 public readonly record struct ProxySample(double CpuSeconds, long AllocatedBytes, long Gen0Collections);
 
 /// <summary>
-/// Reads the proxy's CPU time from /proc and its allocation counters from its memcached `stats`,
-/// so the cost per request covers exactly the measured window (no preload, connect or warmup).
-/// Runs twice per run, off the hot path.
+/// Reads the proxy's CPU time from /proc and its allocation counters from its memcached `stats`
+/// (--stats-port) or its Redis `INFO` (--info-port, the Memory section), so the cost per request
+/// covers exactly the measured window (no preload, connect or warmup). Runs twice per run, off
+/// the hot path; the probe's own connection and reply are charged to the window (a few KiB over
+/// millions of requests).
 /// </summary>
 public static class ProxyProbe
 {
@@ -23,6 +25,10 @@ public static class ProxyProbe
         if (options.StatsPort > 0)
         {
             (allocated, gen0) = await StatsAsync(options.Host, options.StatsPort);
+        }
+        else if (options.InfoPort > 0)
+        {
+            (allocated, gen0) = await InfoAsync(options.Host, options.InfoPort);
         }
         return new ProxySample(cpu, allocated, gen0);
     }
@@ -66,6 +72,54 @@ public static class ProxyProbe
                 {
                     gen0 = long.Parse(parts[2], CultureInfo.InvariantCulture);
                 }
+            }
+        }
+        return (allocated, gen0);
+    }
+
+    /// <summary>`INFO` over RESP2 (no HELLO: a bulk string reply); "gc_allocated_bytes:N" and "gc_gen0_collections:N" lines, -1 where absent.</summary>
+    private static async Task<(long Allocated, long Gen0)> InfoAsync(string host, int port)
+    {
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await socket.ConnectAsync(host, port, timeout.Token);
+        await socket.SendAsync("*1\r\n$4\r\nINFO\r\n"u8.ToArray(), SocketFlags.None, timeout.Token);
+        var buffer = new byte[65536];
+        var filled = 0;
+        int length;
+        while ((length = Resp3Frame.Length(buffer.AsSpan(0, filled))) == 0)
+        {
+            if (filled == buffer.Length)
+            {
+                Array.Resize(ref buffer, buffer.Length * 2);
+            }
+            var n = await socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, timeout.Token);
+            if (n == 0)
+            {
+                return (-1, -1);
+            }
+            filled += n;
+        }
+        long allocated = -1, gen0 = -1;
+        if (length < 0 || buffer[0] != '$')
+        {
+            return (allocated, gen0); // an error reply (-ERR …) or not RESP: not measured
+        }
+        foreach (var line in Encoding.ASCII.GetString(buffer, 0, length).Split("\r\n"))
+        {
+            var colon = line.IndexOf(':');
+            if (colon <= 0)
+            {
+                continue;
+            }
+            var name = line.AsSpan(0, colon);
+            if (name.SequenceEqual("gc_allocated_bytes"))
+            {
+                allocated = long.Parse(line.AsSpan(colon + 1), CultureInfo.InvariantCulture);
+            }
+            else if (name.SequenceEqual("gc_gen0_collections"))
+            {
+                gen0 = long.Parse(line.AsSpan(colon + 1), CultureInfo.InvariantCulture);
             }
         }
         return (allocated, gen0);

@@ -19,10 +19,21 @@ public abstract class WireCodec(KeySpace keys, ValuePattern values)
     public abstract int ParseRead(ReadOnlySpan<byte> received, ReadOnlySpan<int> keyIndexes, bool verify, ReplyTally tally);
     public abstract int ParseSet(ReadOnlySpan<byte> received, ReplyTally tally);
 
+    /// <summary>Writes what each new connection sends once before any request; 0 = no handshake.</summary>
+    public virtual int WriteHandshake(Span<byte> destination) => 0;
+
+    /// <summary>
+    /// Length of the complete handshake reply at the start of received, 0 when it is not complete
+    /// yet. A reply that refuses the handshake throws HandshakeRefusedException (the run cannot
+    /// measure what it was asked to measure).
+    /// </summary>
+    public virtual int ParseHandshake(ReadOnlySpan<byte> received) => throw new InvalidOperationException("no handshake");
+
     public static WireCodec Create(WireProtocol protocol, KeySpace keys, ValuePattern values)
         => protocol switch
         {
-            WireProtocol.Redis => new RedisCodec(keys, values),
+            WireProtocol.Redis => new RedisCodec(keys, values, resp3: false),
+            WireProtocol.Redis3 => new RedisCodec(keys, values, resp3: true),
             WireProtocol.MemcachedBinary => new MemcachedBinaryCodec(keys, values),
             _ => new MemcachedCodec(keys, values),
         };
@@ -179,9 +190,37 @@ public sealed class MemcachedCodec(KeySpace keys, ValuePattern values) : WireCod
     }
 }
 
-/// <summary>Redis RESP: GET / MGET and SET.</summary>
-public sealed class RedisCodec(KeySpace keys, ValuePattern values) : WireCodec(keys, values)
+/// <summary>
+/// Redis RESP: GET / MGET and SET. With resp3 every connection first sends `HELLO 3` and requires
+/// a RESP3 map that says proto 3; then the requests are the same and the replies are parsed as
+/// RESP3: a missing key is `_` (a RESP2 `$-1` is then an error: the proxy must answer a RESP3
+/// client in RESP3, its merged MGET included), values are bulk strings, MGET is an array.
+/// </summary>
+public sealed class RedisCodec(KeySpace keys, ValuePattern values, bool resp3) : WireCodec(keys, values)
 {
+    public override int WriteHandshake(Span<byte> d) => resp3 ? Append(d, "*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n"u8) : 0;
+
+    public override int ParseHandshake(ReadOnlySpan<byte> r)
+    {
+        var n = Resp3Frame.Length(r);
+        if (n == 0)
+        {
+            return 0;
+        }
+        var eol = r.IndexOf("\r\n"u8);
+        var first = System.Text.Encoding.Latin1.GetString(r[..(eol < 0 ? Math.Min(r.Length, 80) : Math.Min(eol, 200))]);
+        if (n < 0 || r[0] != '%')
+        {
+            throw new HandshakeRefusedException($"HELLO 3 answered with '{first}', not a RESP3 map");
+        }
+        // redis-server 7 (and the proxy) answer with proto as an integer: "proto" => 3.
+        if (r[..n].IndexOf("$5\r\nproto\r\n:3\r\n"u8) < 0)
+        {
+            throw new HandshakeRefusedException("HELLO 3 answered with a map without proto 3");
+        }
+        return n;
+    }
+
     public override int MaxRequestSize(int keysPerRead)
         => Math.Max(32 + keysPerRead * (Keys.MaxKeyLength + 16), 64 + Keys.MaxKeyLength + Values.Size);
 
@@ -287,6 +326,11 @@ public sealed class RedisCodec(KeySpace keys, ValuePattern values) : WireCodec(k
             tally.Error("get reply", line);
             return eol + 2;
         }
+        if (resp3 && line.Length == 1 && line[0] == '_')
+        {
+            tally.Misses++;
+            return eol + 2;
+        }
         if (line.Length < 2 || line[0] != '$' || !Utf8Parser.TryParse(line[1..], out int bytes, out var used) || used != line.Length - 1)
         {
             tally.Error("unparseable get reply", line);
@@ -294,7 +338,14 @@ public sealed class RedisCodec(KeySpace keys, ValuePattern values) : WireCodec(k
         }
         if (bytes < 0)
         {
-            tally.Misses++;
+            if (resp3)
+            {
+                tally.Error("RESP2 null ($-1) in a RESP3 reply", line);
+            }
+            else
+            {
+                tally.Misses++;
+            }
             return eol + 2;
         }
         var end = eol + 2 + bytes + 2;

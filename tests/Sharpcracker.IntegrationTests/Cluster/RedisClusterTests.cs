@@ -69,6 +69,39 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// A RESP3 client through a redis_cluster pool under read_policy replica (RESP3 server
+    /// connections carry READONLY, then HELLO 3): the pool still presents one standalone master,
+    /// MGET over many slots is merged with RESP3 nulls, maps pass as maps.
+    /// </summary>
+    [Fact]
+    public async Task Resp3Client_OneStandaloneNode_RepliesInResp3()
+    {
+        await using var proxy = await TestProxy.StartRedisAsync([Cluster.Ports[0]], "distribution: redis_cluster\nread_policy: replica");
+        using var c = new RespConnection(proxy.Port);
+        var hello = await c.CallAsync("HELLO", "3");
+        Assert.Contains("$4\r\nmode\r\n$10\r\nstandalone\r\n", hello);
+        Assert.Contains("$4\r\nrole\r\n$6\r\nmaster\r\n", hello);
+        var keys = Enumerable.Range(0, 20).Select(i => "r3:" + i).ToArray();
+        foreach (var key in keys)
+        {
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", key, "v-" + key));
+        }
+        Assert.Equal(":2\r\n", await c.CallAsync("HSET", "r3:h", "a", "1", "b", "2"));
+        var expected = $"*{keys.Length + 1}\r\n" + string.Concat(keys.Select(k => $"${("v-" + k).Length}\r\nv-{k}\r\n")) + "_\r\n";
+        // Reads go to replicas, which replicate asynchronously: poll until all have the values.
+        await Poll.UntilAsync(async () =>
+        {
+            var reply = await c.CallAsync(["MGET", .. keys, "r3:missing"]);
+            return reply == expected ? reply : null; // until the map lists the replicas, reads are refused
+        }, TimeSpan.FromSeconds(20), "MGET through the replicas never returned every value");
+        await Poll.UntilAsync(async () =>
+        {
+            var reply = await c.CallAsync("HGETALL", "r3:h");
+            return reply == "%2\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n" ? reply : null;
+        }, TimeSpan.FromSeconds(20), "HGETALL as a RESP3 map");
+    }
+
+    /// <summary>
     /// read_policy replica: every read lands on a replica (the servers' own command counts say so,
     /// not the proxy's), writes on masters, and replies are the values written; MGET splits over
     /// the replicas of several masters. READONLY is sent on every connection of such a pool.

@@ -8,7 +8,8 @@ namespace Sharpcracker.IntegrationTests.Proxy;
 /// <summary>
 /// The benchmark load generator: it drives the proxy for a short bounded run with every value it
 /// reads back verified, and its verification really catches wrong replies (a fake server that
-/// hands back another key's value, or another key's VALUE line, is reported as errors).
+/// hands back another key's value, or another key's VALUE line, is reported as errors). RESP3
+/// mode (redis3): HELLO 3 on every connection, `_` misses, a RESP2 null or a refused HELLO caught.
 /// </summary>
 public sealed class LoadGenTests
 {
@@ -40,8 +41,10 @@ public sealed class LoadGenTests
         Assert.True(result.Percentile(0.5) > 0 && result.Percentile(0.5) <= result.Percentile(0.999));
     }
 
-    [Fact]
-    public async Task AgainstRealRedis_NoVerificationErrors()
+    [Theory]
+    [InlineData(WireProtocol.Redis)]
+    [InlineData(WireProtocol.Redis3)]
+    public async Task AgainstRealRedis_NoVerificationErrors(WireProtocol protocol)
     {
         var port = FreePort.Next();
         using var redis = ExternalProcess.Start("redis-server",
@@ -51,7 +54,7 @@ public sealed class LoadGenTests
             var result = await LoadRunner.RunAsync(new LoadOptions
             {
                 Port = port,
-                Protocol = WireProtocol.Redis,
+                Protocol = protocol,
                 Connections = 4,
                 Pipeline = 4,
                 MultiGetKeys = keysPerRead,
@@ -62,6 +65,131 @@ public sealed class LoadGenTests
             Assert.True(result.Errors == 0, string.Join("\n", result.ErrorSamples));
             Assert.Equal(2000, result.Requests);
             Assert.True(result.Totals.Verified > 0);
+        }
+    }
+
+    /// <summary>
+    /// RESP3 clients through the proxy over two real redis-servers: every hit verified, and keys
+    /// never stored come back as RESP3 nulls (`_`; the merged MGET too — a RESP2 `$-1` would be
+    /// an error). The INFO probe reads the proxy's allocation counters at both ends of the window.
+    /// </summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(10)]
+    public async Task Resp3ThroughProxy_NoVerificationErrors_InfoProbeReadsAllocations(int keysPerRead)
+    {
+        using var s1 = RedisServer.Start();
+        using var s2 = RedisServer.Start();
+        await using var proxy = await TestProxy.StartRedisAsync([s1.Port, s2.Port]);
+        LoadOptions Options() => new()
+        {
+            Port = proxy.Port,
+            Protocol = WireProtocol.Redis3,
+            Connections = 4,
+            Pipeline = 4,
+            MultiGetKeys = keysPerRead,
+            Keys = 200,
+            Requests = 2000,
+            WarmupSeconds = 0,
+            InfoPort = proxy.Port,
+        };
+
+        var hits = await LoadRunner.RunAsync(Options());
+        Assert.True(hits.Errors == 0, string.Join("\n", hits.ErrorSamples));
+        Assert.Equal(2000, hits.Requests);
+        Assert.True(hits.Totals.Verified > 0);
+        Assert.Equal(0, hits.Totals.Misses); // every key was preloaded
+        Assert.True(hits.ProxyStart.AllocatedBytes > 0, "INFO's gc_allocated_bytes was not read");
+        Assert.True(hits.ProxyEnd.AllocatedBytes >= hits.ProxyStart.AllocatedBytes);
+        Assert.True(hits.ProxyStart.Gen0Collections >= 0 && hits.ProxyEnd.Gen0Collections >= hits.ProxyStart.Gen0Collections);
+
+        var options = Options();
+        options.Preload = false;
+        options.KeyPrefix = "never-stored:";
+        options.GetRatio = 1;
+        options.Requests = 500;
+        var misses = await LoadRunner.RunAsync(options);
+        Assert.True(misses.Errors == 0, string.Join("\n", misses.ErrorSamples));
+        Assert.Equal(500L * keysPerRead, misses.Totals.Misses);
+    }
+
+    /// <summary>A RESP3 connection must get RESP3's null: a RESP2 `$-1` after HELLO 3 is an error on every read.</summary>
+    [Theory]
+    [InlineData("_\r\n", false)]
+    [InlineData("$-1\r\n", true)]
+    public async Task Resp3_Resp2NullIsAnError(string nullReply, bool expectErrors)
+    {
+        // Request lines of "*2 $5 HELLO $1 3" and "*2 $3 GET $N fake:K": answered on the last line of each.
+        using var fake = new FakeBackend((_, line) => line == "3" ? HelloMap : line.StartsWith("fake:", StringComparison.Ordinal) ? nullReply : null);
+        var result = await LoadRunner.RunAsync(new LoadOptions
+        {
+            Port = fake.Port,
+            Protocol = WireProtocol.Redis3,
+            Connections = 1,
+            Keys = 20,
+            KeyPrefix = "fake:",
+            Preload = false,
+            GetRatio = 1,
+            Requests = 50,
+            WarmupSeconds = 0,
+        });
+
+        Assert.Equal(50, result.Requests);
+        if (expectErrors)
+        {
+            Assert.Equal(50, result.Errors);
+        }
+        else
+        {
+            Assert.True(result.Errors == 0, string.Join("\n", result.ErrorSamples));
+            Assert.Equal(50, result.Totals.Misses);
+        }
+    }
+
+    private const string HelloMap = "%3\r\n$6\r\nserver\r\n$5\r\nredis\r\n$5\r\nproto\r\n:3\r\n$7\r\nmodules\r\n*0\r\n";
+
+    /// <summary>HELLO 3 answered with an error, a non-map, or a map without proto 3: the run stops before measuring anything.</summary>
+    [Theory]
+    [InlineData("-NOPROTO unsupported protocol version\r\n")]
+    [InlineData("*1\r\n$5\r\nproto\r\n")]
+    [InlineData("%1\r\n$5\r\nproto\r\n:2\r\n")]
+    public async Task Resp3_HelloRefused_StopsTheRun(string helloReply)
+    {
+        using var fake = new FakeBackend((_, line) => line == "3" ? helloReply : null);
+        await Assert.ThrowsAsync<HandshakeRefusedException>(() => LoadRunner.RunAsync(new LoadOptions
+        {
+            Port = fake.Port,
+            Protocol = WireProtocol.Redis3,
+            Connections = 2,
+            Requests = 10,
+            WarmupSeconds = 0,
+        }));
+    }
+
+    /// <summary>twemproxy closes a connection that sends HELLO: redis3 mode against it stops with the handshake refused.</summary>
+    [Fact]
+    public async Task Resp3_AgainstTwemproxy_HandshakeRefused()
+    {
+        using var redis = RedisServer.Start();
+        var (listen, stats) = (FreePort.Next(), FreePort.Next());
+        var conf = Path.Combine(Path.GetTempPath(), $"nc-loadgen-{listen}.yml");
+        File.WriteAllText(conf, TestProxy.OnePool("rd", listen, [redis.Port], "redis: true\n"));
+        try
+        {
+            using var nutcracker = ExternalProcess.Start("nutcracker", ["-c", conf, "-s", stats.ToString(), "-a", "127.0.0.1", "-o", "/dev/null"], listen);
+            var e = await Assert.ThrowsAsync<HandshakeRefusedException>(() => LoadRunner.RunAsync(new LoadOptions
+            {
+                Port = listen,
+                Protocol = WireProtocol.Redis3,
+                Connections = 2,
+                Requests = 10,
+                WarmupSeconds = 0,
+            }));
+            Assert.Contains("connection closed", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(conf);
         }
     }
 

@@ -8,15 +8,22 @@ public sealed class RedisAllocationTests
     /// Steady-state Redis forwarding allocates nothing per request: measured from outside the
     /// proxy process with its own allocation counter (INFO gc_allocated_bytes), over pipelined
     /// SET/GET/INCR and MGET split across two servers; every reply checked. Any per-request object costs at least 24 bytes.
+    /// The same for a RESP3 client (HELLO 3: its commands travel on the RESP3 server connections).
     /// </summary>
-    [Fact]
-    public async Task SteadyStateTraffic_AllocatesNothingPerRequest()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SteadyStateTraffic_AllocatesNothingPerRequest(bool resp3)
     {
         using var s1 = RedisServer.Start();
         using var s2 = RedisServer.Start();
         var port = FreePort.Next();
         using var proxy = TestProxy.StartProcess($"r:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: murmur\n  servers:\n    - 127.0.0.1:{s1.Port}:1 a\n    - 127.0.0.1:{s2.Port}:1 b\n", port, metrics: false, "-v", "4");
         using var connection = new RespConnection(port);
+        if (resp3)
+        {
+            Assert.StartsWith("%7\r\n", await connection.CallAsync("HELLO", "3"));
+        }
         var batch = new MemoryStream();
         const int PerBatch = 100;
         for (var i = 0; i < PerBatch / 4; i++)

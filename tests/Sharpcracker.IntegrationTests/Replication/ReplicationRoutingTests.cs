@@ -235,4 +235,34 @@ public sealed class ReplicationRoutingTests
         using var c = new RespConnection(ports["replica"]);
         Assert.StartsWith("-ERR", await c.CallAsync("GET", "k1")); // replica: no fallback
     }
+
+    /// <summary>A RESP3 client of a replication pool: reads on a replica's RESP3 connection, writes on the master's, replies in RESP3.</summary>
+    [Fact]
+    public async Task Resp3Client_ReadsOnReplicas_WritesOnTheMaster()
+    {
+        using var set = await RedisReplicaSet.StartAsync(replicas: 2);
+        var port = FreePort.Next();
+        var yaml = $"""
+            group:
+              listen: 127.0.0.1:{port}
+              redis: true
+              read_policy: replica
+              servers:
+                - 127.0.0.1:{set.Master.Port}:1 master
+                - 127.0.0.1:{set.Replicas.First().Port}:1 replica1
+
+            """;
+        await using var proxy = await TestProxy.StartAsync(yaml, port, threads: 1);
+        using var c = new RespConnection(port);
+        Assert.Contains("$5\r\nproto\r\n:3\r\n", await c.CallAsync("HELLO", "3"));
+        Assert.Equal(":2\r\n", await c.CallAsync("HSET", "h3", "a", "1", "b", "2"));
+        await SyncAsync(set);
+        Assert.Equal("%2\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n", await c.CallAsync("HGETALL", "h3"));
+        Assert.Equal("_\r\n", await c.CallAsync("GET", "missing"));
+        using var replica = new RespConnection(set.Replicas.First().Port);
+        var clients = await replica.CallAsync("CLIENT", "LIST");
+        Assert.Contains(clients.Split('\n'), l => l.Contains("resp=3") && l.Contains("cmd=get"));
+        using var master = new RespConnection(set.Master.Port);
+        Assert.Contains((await master.CallAsync("CLIENT", "LIST")).Split('\n'), l => l.Contains("resp=3") && l.Contains("cmd=hset"));
+    }
 }

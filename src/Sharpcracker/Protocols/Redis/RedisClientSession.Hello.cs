@@ -98,7 +98,8 @@ internal sealed partial class RedisClientSession
 
     /// <summary>
     /// Write loop: the client's HELLO reply from the server's, and the protocol switch. A server
-    /// error (no HELLO before Redis 6) makes HELLO 3 <c>-NOPROTO</c> and passes to HELLO 2.
+    /// without HELLO (before Redis 6: unknown command) makes HELLO 3 <c>-NOPROTO</c>; any other
+    /// error reply is passed on, and the client keeps its protocol.
     /// </summary>
     private void WriteHello(ByteBuffer output, RedisRequest request)
     {
@@ -109,16 +110,14 @@ internal sealed partial class RedisClientSession
             return;
         }
         var reply = request.Reply.Span;
+        if (reply.StartsWith("-ERR unknown command"u8) && request.Protover == 3)
+        {
+            output.Write(NoProto); // a server without HELLO cannot speak RESP3
+            return;
+        }
         if (reply.IsEmpty || reply[0] == (byte)'-' || MapValue(reply, "version"u8) is not { } version)
         {
-            if (request.Protover == 3)
-            {
-                output.Write(NoProto);
-            }
-            else
-            {
-                output.Write(reply);
-            }
+            output.Write(reply); // the server's own refusal (NOAUTH, …), as it would answer the client
             return;
         }
         _resp3 = request.Protover == 3;

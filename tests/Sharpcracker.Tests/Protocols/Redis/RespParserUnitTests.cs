@@ -102,6 +102,21 @@ public sealed class RespParserUnitTests
     [InlineData("*-1\r\n")]
     [InlineData("*0\r\n")]
     [InlineData("*3\r\n:1\r\n*2\r\n$1\r\na\r\n*1\r\n+x\r\n$-1\r\n")]
+    // RESP3 (what a RESP3 server connection carries): null, boolean, double, big number, blob
+    // error, verbatim string, map, set, push, and an attribute before the value it annotates.
+    [InlineData("_\r\n")]
+    [InlineData("#t\r\n")]
+    [InlineData(",3.14\r\n")]
+    [InlineData(",-inf\r\n")]
+    [InlineData("(3492890328409238509324850943850943825024385\r\n")]
+    [InlineData("!21\r\nSYNTAX invalid syntax\r\n")]
+    [InlineData("=15\r\ntxt:Some string\r\n")]
+    [InlineData("%2\r\n$5\r\nfirst\r\n:1\r\n$6\r\nsecond\r\n_\r\n")]
+    [InlineData("%0\r\n")]
+    [InlineData("~3\r\n$1\r\na\r\n,1.5\r\n#f\r\n")]
+    [InlineData(">3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n")]
+    [InlineData("|1\r\n+key-popularity\r\n%1\r\n$1\r\na\r\n,0.19\r\n*2\r\n:2039123\r\n:9543892\r\n")]
+    [InlineData("*2\r\n%1\r\n+k\r\n~1\r\n_\r\n|1\r\n+a\r\n:1\r\n#t\r\n")]
     public void FramesEveryReplyTypeAtEveryCutPoint(string reply)
     {
         var bytes = Encoding.Latin1.GetBytes(reply + "+NEXT\r\n");
@@ -123,6 +138,9 @@ public sealed class RespParserUnitTests
     [InlineData("$3\r\nabcde\r\n")]
     [InlineData("$x\r\n")]
     [InlineData("*-2\r\n")]
+    [InlineData("$?\r\n;4\r\nHell\r\n;0\r\n")] // streamed strings: redis-server never sends them
+    [InlineData("%x\r\n")]
+    [InlineData("|-2\r\n")]
     public void MalformedRepliesAreRejected(string reply)
     {
         var scan = 0;
