@@ -20,6 +20,8 @@ async function main() {
   results.mget = await client.mGet([...options.keys, 'no-such-key']);
   await client.hSet('client-hash', { f1: 'v1', f2: 'v2', f3: 'v3' });
   results.hgetall = describeHash(await client.hGetAll('client-hash'));
+  // The reply as it came off the wire (no command transform): a map in RESP3, a flat array in RESP2.
+  results.hgetallRaw = describeHash(await client.sendCommand(['HGETALL', 'client-hash'])).kind;
   const pipeline = client.multi();
   for (let i = 0; i < 100; i++) {
     if (i % 2 === 0) pipeline.set('pipe:' + i, String(i));
