@@ -35,8 +35,15 @@ internal static class Readiness
 
     private static async Task<PoolReadiness> CheckPoolAsync(ServerPool pool, bool probe, CancellationToken cancellationToken)
     {
-        var servers = pool.Servers;
         var now = Environment.TickCount64;
+        if (!pool.Discovery.IsKnown)
+        {
+            // A discovered pool before its first topology: not serving (or, past discovery_timeout, failing every request).
+            var waited = now - pool.Discovery.Since;
+            var accepting = waited >= pool.Config.DiscoveryTimeoutMs ? "accepting clients since discovery_timeout, requests fail" : "not accepting clients yet";
+            return new PoolReadiness(pool.Name, false, $"servers not discovered after {waited} ms ({accepting}): {pool.Discovery.Missing}");
+        }
+        var servers = pool.Servers;
         var states = servers.Select(s => ServerStates.Of(s.Health, now)).ToArray();
         var up = states.Count(s => s == ServerState.Up);
         if (up > 0)

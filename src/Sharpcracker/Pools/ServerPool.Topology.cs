@@ -134,6 +134,10 @@ internal sealed partial class ServerPool
         {
             PublishClusterMap(map => map, scanNodes: true); // the nodes the new settings want (replicas, when replica reads were turned on)
         }
+        if (config.VBucketStream && config.VBuckets is not null)
+        {
+            Discovery.MarkKnown(); // the stream's first map, now published
+        }
         Control?.ConfigApplied();
         if (config.Preconnect)
         {

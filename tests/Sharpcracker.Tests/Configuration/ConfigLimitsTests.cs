@@ -16,6 +16,15 @@ public sealed class ConfigLimitsTests
         Assert.Equal(1024 * 1024 * 1024, pool.RequestSizeLimit);
         Assert.Equal(1024 * 1024 * 1024, pool.ClientOutputLimit);
         Assert.Equal(16384, pool.ServerInflightLimit);
+        Assert.Equal(10000, pool.DiscoveryTimeoutMs);
+    }
+
+    [Fact]
+    public void DiscoveryTimeout_IsMilliseconds_AndMustBePositive()
+    {
+        Assert.Equal(1500, Parse("  discovery_timeout: 1500\n").DiscoveryTimeoutMs);
+        var e = Assert.Throws<ConfigException>(() => Parse("  discovery_timeout: 0\n"));
+        Assert.Contains("\"discovery_timeout\"", e.Message);
     }
 
     [Fact]
