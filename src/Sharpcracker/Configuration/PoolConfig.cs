@@ -51,6 +51,11 @@ internal sealed record PoolConfig
     /// </summary>
     public int DiscoveryTimeoutMs { get; init; } = DefaultDiscoveryTimeoutMs;
     public const int DefaultDiscoveryTimeoutMs = 10000;
+    /// <summary>
+    /// Active health checks (<c>health_check_interval</c>, ms; a Sharpcracker key): a server that has
+    /// sent no reply for this long is probed by the control plane. Null: off (twemproxy's behaviour).
+    /// </summary>
+    public int? HealthCheckIntervalMs { get; init; }
     /// <summary>moxi <c>-z url=</c>: the servers and vBucket map come from a streaming config (ControlPlane/Moxi).</summary>
     public bool VBucketStream { get; init; }
     public required IReadOnlyList<ServerConfig> Servers { get; init; }

@@ -62,6 +62,10 @@ internal static partial class ConfigView
             {
                 Line(sb, "discovery_timeout", Number(p.DiscoveryTimeoutMs)); // only where servers are discovered
             }
+            if (p.HealthCheckIntervalMs is { } healthCheck)
+            {
+                Line(sb, "health_check_interval", Number(healthCheck));
+            }
             if (!p.Redis)
             {
                 Line(sb, "memcache_protocol", p.MemcacheProtocol.ToString().ToLowerInvariant());

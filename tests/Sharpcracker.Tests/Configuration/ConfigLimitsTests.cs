@@ -20,6 +20,15 @@ public sealed class ConfigLimitsTests
     }
 
     [Fact]
+    public void HealthCheckInterval_OffByDefault_MillisecondsWhenSet()
+    {
+        Assert.Null(Parse("").HealthCheckIntervalMs); // a twemproxy file keeps its meaning: no active checks
+        Assert.Equal(250, Parse("  health_check_interval: 250\n").HealthCheckIntervalMs);
+        var e = Assert.Throws<ConfigException>(() => Parse("  health_check_interval: 0\n"));
+        Assert.Contains("\"health_check_interval\"", e.Message);
+    }
+
+    [Fact]
     public void DiscoveryTimeout_IsMilliseconds_AndMustBePositive()
     {
         Assert.Equal(1500, Parse("  discovery_timeout: 1500\n").DiscoveryTimeoutMs);
