@@ -70,4 +70,21 @@ public sealed class SentinelStartupTests
         Assert.Equal(503, status);
         Assert.Contains("accepting clients since discovery_timeout", body, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ProxyStoppedBeforeDiscovery_WaitingClientIsClosed_PortReleased()
+    {
+        var dead = FreePort.Next();
+        var port = FreePort.Next();
+        var yaml = $"waiting:\n  listen: 127.0.0.1:{port}\n  redis: true\n  discovery_timeout: 60000\n  sentinels:\n    - 127.0.0.1:{dead}\n  servers:\n    - 127.0.0.1:6379:1 {Group}\n";
+        var proxy = await TestProxy.StartAsync(yaml, port);
+        using var waiting = new RespConnection(port); // queued in the listen backlog, never accepted
+        await waiting.SendAsync(RespConnection.Encode("PING"));
+        await proxy.DisposeAsync();
+        // The deferred start must not register the closed listener: the waiting client is closed, not left hanging.
+        Assert.Equal("", await waiting.ReadToEndAsync());
+        using var again = new System.Net.Sockets.TcpListener(IPAddress.Loopback, port); // the port is free again
+        again.Start();
+        again.Stop();
+    }
 }
