@@ -102,19 +102,26 @@ public sealed class LoadConnection : IDisposable
     }
 
     /// <summary>Sends the handshake (redis3: HELLO 3) and waits for its whole reply; nothing else is in flight yet.</summary>
+    /// <summary>Receives after the first <paramref name="filled"/> bytes of the buffer (grown when full); 0 at end of stream. Pooled: no allocation per receive.</summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReceiveAtAsync(int filled)
+    {
+        if (filled == _receive.Length)
+        {
+            Array.Resize(ref _receive, _receive.Length * 2);
+        }
+        return _tls is null
+            ? await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None)
+            : await _tls.ReadAsync(_receive.AsMemory(filled));
+    }
+
     private async Task HandshakeAsync(int length)
     {
         await SendAsync(length);
         var filled = 0;
         while (true)
         {
-            if (filled == _receive.Length)
-            {
-                Array.Resize(ref _receive, _receive.Length * 2);
-            }
-            var n = _tls is null
-                ? await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None)
-                : await _tls.ReadAsync(_receive.AsMemory(filled));
+            var n = await ReceiveAtAsync(filled);
             if (n == 0)
             {
                 throw new HandshakeRefusedException("connection closed before the handshake reply (the target does not speak it)");
@@ -178,13 +185,7 @@ public sealed class LoadConnection : IDisposable
             }
             while (_inFlight > 0)
             {
-                if (filled == _receive.Length)
-                {
-                    Array.Resize(ref _receive, _receive.Length * 2);
-                }
-                var n = _tls is null
-                    ? await _socket.ReceiveAsync(_receive.AsMemory(filled), SocketFlags.None)
-                    : await _tls.ReadAsync(_receive.AsMemory(filled));
+                var n = await ReceiveAtAsync(filled);
                 if (n == 0)
                 {
                     Tally.Error($"connection closed with {_inFlight} requests outstanding", default);

@@ -20,7 +20,7 @@ internal static partial class ConfigLoader
         "server_connections", "server_retry_timeout", "server_failure_limit", "servers",
         "request_size_limit", "client_output_limit", "server_inflight_limit",
         "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
-        "read_policy", "sentinels", "sentinel_auth",
+        "read_policy", "sentinels", "sentinel_auth", "discovery_timeout", "health_check_interval",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -280,6 +280,8 @@ internal static partial class ConfigLoader
             RequestSizeLimit = ByteLimit("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
             ClientOutputLimit = ByteLimit("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
+            DiscoveryTimeoutMs = Positive("discovery_timeout") ?? PoolConfig.DefaultDiscoveryTimeoutMs,
+            HealthCheckIntervalMs = Positive("health_check_interval"),
             Servers = servers,
             VBuckets = vbuckets,
             Tls = tls,

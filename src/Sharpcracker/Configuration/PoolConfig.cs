@@ -44,6 +44,20 @@ internal sealed record PoolConfig
     /// <summary>1 GiB: the largest single request also comes back as a reply (MSET then MGET, set then get).</summary>
     public const int DefaultClientOutputLimit = 1024 * 1024 * 1024;
     public const int DefaultServerInflightLimit = 16384;
+    /// <summary>
+    /// A pool whose servers are discovered (Sentinel, redis_cluster, a moxi vBucket stream) accepts
+    /// clients once its first topology is known, or after this many milliseconds without it
+    /// (<c>discovery_timeout</c>, a Sharpcracker key; docs/operations.md "Start-up of discovered pools").
+    /// </summary>
+    public int DiscoveryTimeoutMs { get; init; } = DefaultDiscoveryTimeoutMs;
+    public const int DefaultDiscoveryTimeoutMs = 10000;
+    /// <summary>
+    /// Active health checks (<c>health_check_interval</c>, ms; a Sharpcracker key): a server that has
+    /// sent no reply for this long is probed by the control plane. Null: off (twemproxy's behaviour).
+    /// </summary>
+    public int? HealthCheckIntervalMs { get; init; }
+    /// <summary>moxi <c>-z url=</c>: the servers and vBucket map come from a streaming config (ControlPlane/Moxi).</summary>
+    public bool VBucketStream { get; init; }
     public required IReadOnlyList<ServerConfig> Servers { get; init; }
     /// <summary>TLS on the listener (docs/operations.md "TLS"); null: plaintext.</summary>
     public ListenerTlsConfig? Tls { get; init; }

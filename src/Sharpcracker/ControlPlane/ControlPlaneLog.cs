@@ -56,4 +56,13 @@ internal static partial class ControlPlaneLog
 
     [LoggerMessage(EventId = 4012, Level = LogLevel.Warning, Message = "{Message}")]
     internal static partial void SentinelProblem(this ILogger logger, string message);
+
+    [LoggerMessage(EventId = 4013, Level = LogLevel.Warning, Message = EngineLog.PoolServer + "health check failed ({Reason}); last reply {LastReply}")]
+    internal static partial void HealthCheckFailed(this ILogger logger, string pool, string server, string reason, string lastReply);
+
+    [LoggerMessage(EventId = 4014, Level = LogLevel.Warning, Message = EngineLog.PoolServer + "health check answered; up again")]
+    internal static partial void HealthCheckRecovered(this ILogger logger, string pool, string server);
+
+    [LoggerMessage(EventId = 4015, Level = LogLevel.Error, Message = "pool {Pool}: health check round failed")]
+    internal static partial void HealthCheckRoundFailed(this ILogger logger, Exception exception, string pool);
 }

@@ -90,6 +90,11 @@ internal static class HealthProbe
         {
             return ServerFailure.Tls(e.Message);
         }
+        catch (IOException e) when (e.InnerException is SocketException socketError)
+        {
+            // A stream read or write that failed on the socket (a server dying mid-probe): its own error, not "Host is down".
+            return ServerFailure.FromSocketError(socketError.SocketErrorCode);
+        }
         catch (Exception e) when (e is SocketException or OperationCanceledException or IOException)
         {
             return ServerFailure.FromException(e);

@@ -7,7 +7,7 @@ namespace Sharpcracker.ControlPlane;
 
 /// <summary>
 /// One pool's control plane: the Redis Cluster slot map refresher, the ROLE checks of replication
-/// groups, Sentinel discovery and the probes of ejected servers. Thread pool only: a worker's call
+/// groups, Sentinel discovery, the probes of ejected servers and the active health checks. Thread pool only: a worker's call
 /// (<see cref="RequestClusterRefresh"/>, <see cref="Moved"/>, <see cref="ProbeUntilReadmitted"/>)
 /// only queues work and returns, so no request waits on a lock or a control connection.
 /// </summary>
@@ -18,6 +18,7 @@ internal sealed class PoolControlPlane : IPoolControl
     private readonly Lock _gate = new(); // ConfigApplied (a reload) against start-up
     private RedisClusterMonitor? _cluster;
     private SentinelDiscovery? _sentinel;
+    private ActiveHealthCheck? _healthCheck;
 
     private PoolControlPlane(ServerPool pool, ILogger logger)
     {
@@ -33,6 +34,7 @@ internal sealed class PoolControlPlane : IPoolControl
         if (pool.Workers is not null)
         {
             control.StartClusterMonitorIfNeeded();
+            control.StartHealthCheckIfNeeded();
             if (pool.Config.Redis)
             {
                 // Replication groups: ROLE checks, and Sentinel discovery for Sentinel pools (idle otherwise).
@@ -71,8 +73,21 @@ internal sealed class PoolControlPlane : IPoolControl
         if (_pool.Workers is not null)
         {
             StartClusterMonitorIfNeeded();
+            StartHealthCheckIfNeeded();
         }
         _sentinel?.Wake();
+    }
+
+    /// <summary>A pool with health_check_interval gets its checker once (at start, or when a reload set the key); it idles while the key is unset.</summary>
+    private void StartHealthCheckIfNeeded()
+    {
+        lock (_gate)
+        {
+            if (_healthCheck is null && _pool.Config.HealthCheckIntervalMs is not null)
+            {
+                _healthCheck = ActiveHealthCheck.Start(_pool, _logger);
+            }
+        }
     }
 
     /// <summary>A redis_cluster pool gets its refresher once (at start, or when a reload made it a cluster pool).</summary>

@@ -128,6 +128,7 @@ internal sealed class RedisClusterMonitor
                 Stats.MapChanged();
                 _logger.ClusterSlotMapLoaded(_pool.Name, server.Config.EndpointText, map.Ranges().Count(), map.Nodes.Count, map.AssignedSlots);
             }
+            _pool.Discovery.MarkKnown(); // the first map is published: a pool waiting at start-up may accept now
             if (!_loaded || _failing)
             {
                 _loaded = true;
@@ -137,6 +138,7 @@ internal sealed class RedisClusterMonitor
             return true;
         }
         Stats.RefreshFailed();
+        _pool.Discovery.StillMissing($"no node answered CLUSTER SLOTS (last: {lastError ?? "no node to ask"})");
         if (!_failing)
         {
             _failing = true;

@@ -167,6 +167,11 @@ internal sealed class SentinelDiscovery
         {
             return true; // a reload or an ejection replaced the topology meanwhile: again, from the new one
         }
+        if (views.All(v => v.Master is not null))
+        {
+            // Published with a master for every group: a pool waiting at start-up may accept now.
+            _pool.Discovery.MarkKnown();
+        }
         // Counted and logged once the switch is in effect (a refused publish is retried and announced then).
         foreach (var action in announce)
         {
@@ -432,6 +437,7 @@ internal sealed class SentinelDiscovery
     /// <summary>Logs a problem once until a different one occurs.</summary>
     private void Warn(string message)
     {
+        _pool.Discovery.StillMissing(message); // what a pool waiting at start-up still lacks
         if (message != _lastError)
         {
             _lastError = message;

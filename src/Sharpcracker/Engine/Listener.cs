@@ -25,6 +25,7 @@ internal sealed unsafe class Listener : IEventHandler
     private readonly bool _tcp;
     private int _slot = -1;
     private bool _paused;
+    private bool _stopped; // acceptor thread only
     private long _failedAccepts;
 
     public Listener(Socket socket, IPool pool, Worker acceptor, ILogger logger)
@@ -39,10 +40,14 @@ internal sealed unsafe class Listener : IEventHandler
 
     public Worker Acceptor { get; }
 
-    /// <summary>Acceptor thread: starts accepting.</summary>
+    /// <summary>Acceptor thread: starts accepting (nothing once stopped: a start deferred until discovery may come after a stop).</summary>
     public void Start()
     {
         Acceptor.AssertOwned();
+        if (_stopped)
+        {
+            return;
+        }
         _slot = Acceptor.Register(_fd, this, Libc.EpollIn);
     }
 
@@ -102,6 +107,7 @@ internal sealed unsafe class Listener : IEventHandler
     public void Stop()
     {
         Acceptor.AssertOwned();
+        _stopped = true;
         if (_slot >= 0)
         {
             Acceptor.Unregister(_slot, _fd);

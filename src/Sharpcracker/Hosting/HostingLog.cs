@@ -33,4 +33,13 @@ internal static partial class HostingLog
 
     [LoggerMessage(EventId = 6007, Level = LogLevel.Information, Message = "pool '{Pool}' on {Listen} closed")]
     internal static partial void PoolClosed(this ILogger logger, string pool, string listen);
+
+    [LoggerMessage(EventId = 6008, Level = LogLevel.Information, Message = "pool '{Pool}' on {Listen}: bound; accepting clients once its servers are discovered (at most {TimeoutMs} ms)")]
+    internal static partial void WaitingForDiscovery(this ILogger logger, string pool, string listen, int timeoutMs);
+
+    [LoggerMessage(EventId = 6009, Level = LogLevel.Information, Message = "pool '{Pool}' on {Listen}: servers discovered after {ElapsedMs} ms; accepting clients")]
+    internal static partial void DiscoveredAccepting(this ILogger logger, string pool, string listen, long elapsedMs);
+
+    [LoggerMessage(EventId = 6010, Level = LogLevel.Warning, Message = "pool '{Pool}' on {Listen}: servers not discovered within discovery_timeout {TimeoutMs} ms: {Missing}; accepting clients, whose requests fail until discovery succeeds")]
+    internal static partial void DiscoveryOverdue(this ILogger logger, string pool, string listen, int timeoutMs, string missing);
 }

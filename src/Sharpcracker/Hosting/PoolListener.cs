@@ -76,8 +76,43 @@ internal sealed class PoolListener : IAsyncDisposable
         var workers = pool.Workers!;
         var acceptor = workers[(int)((uint)Interlocked.Increment(ref s_nextAcceptor) % (uint)workers.Count)];
         var listener = new Listener(socket, pool, acceptor, loggerFactory.CreateLogger("Sharpcracker.Listener"));
-        await acceptor.InvokeAsync(listener.Start).ConfigureAwait(false);
+        if (pool.Discovery.IsKnown)
+        {
+            await acceptor.InvokeAsync(listener.Start).ConfigureAwait(false);
+        }
+        else
+        {
+            // Bound and listening, so clients can connect (and send) at once; they are accepted,
+            // and their requests read, only once the pool knows its servers (Pools/PoolDiscovery).
+            _ = AcceptWhenDiscoveredAsync(pool, listener, loggerFactory.CreateLogger("Sharpcracker.Pool"));
+        }
         return new PoolListener(pool, listener);
+    }
+
+    /// <summary>
+    /// Starts accepting once the pool's first topology is published, or at its discovery_timeout
+    /// (then the log says what is missing, and requests fail with that until discovery succeeds).
+    /// Nothing when the pool stops first; a stop that comes first makes the start a no-op.
+    /// </summary>
+    private static async Task AcceptWhenDiscoveredAsync(ServerPool pool, Listener listener, ILogger logger)
+    {
+        var config = pool.Config;
+        var started = Environment.TickCount64;
+        logger.WaitingForDiscovery(config.Name, config.Listen.Text, config.DiscoveryTimeoutMs);
+        try
+        {
+            await pool.Discovery.Known.WaitAsync(TimeSpan.FromMilliseconds(config.DiscoveryTimeoutMs), pool.Stopping).ConfigureAwait(false);
+            logger.DiscoveredAccepting(config.Name, config.Listen.Text, Environment.TickCount64 - started);
+        }
+        catch (TimeoutException)
+        {
+            logger.DiscoveryOverdue(config.Name, config.Listen.Text, config.DiscoveryTimeoutMs, pool.Discovery.Missing);
+        }
+        catch (OperationCanceledException)
+        {
+            return; // the pool stopped before it knew its servers
+        }
+        await listener.Acceptor.InvokeAsync(listener.Start).ConfigureAwait(false);
     }
 
     private static IPAddress ResolveListenHost(string host)

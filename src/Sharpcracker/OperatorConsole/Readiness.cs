@@ -1,4 +1,6 @@
+using System.Diagnostics;
 using Sharpcracker.ControlPlane;
+using Sharpcracker.Engine;
 using Sharpcracker.Pools;
 
 namespace Sharpcracker.OperatorConsole;
@@ -33,15 +35,42 @@ internal static class Readiness
         return new ReadinessReport(results.Count > 0 && results.All(r => r.Ready), results);
     }
 
+    /// <summary>
+    /// How fresh "up" is: the oldest last reply among <paramref name="up"/> servers, and whether
+    /// active health checks bound it (without them a server that stopped while no request was sent
+    /// stays "up" until a request fails).
+    /// </summary>
+    public static string Freshness(ServerPool pool, IEnumerable<PoolServer> up)
+    {
+        var now = Stopwatch.GetTimestamp();
+        long? oldest = 0;
+        foreach (var server in up)
+        {
+            var age = server.Stats.LastReplyAgeMs(now);
+            oldest = age is null || oldest is null ? null : Math.Max(oldest.Value, age.Value);
+        }
+        var replies = oldest is { } ms ? $"oldest last reply {ms} ms ago" : "a server has not answered yet";
+        return pool.Config.HealthCheckIntervalMs is { } interval
+            ? $"{replies}, health checks after {interval} ms of silence"
+            : $"{replies}, no health checks (a silent server counts as up until a request to it fails)";
+    }
+
     private static async Task<PoolReadiness> CheckPoolAsync(ServerPool pool, bool probe, CancellationToken cancellationToken)
     {
-        var servers = pool.Servers;
         var now = Environment.TickCount64;
+        if (!pool.Discovery.IsKnown)
+        {
+            // A discovered pool before its first topology: not serving (or, past discovery_timeout, failing every request).
+            var waited = now - pool.Discovery.Since;
+            var accepting = waited >= pool.Config.DiscoveryTimeoutMs ? "accepting clients since discovery_timeout, requests fail" : "not accepting clients yet";
+            return new PoolReadiness(pool.Name, false, $"servers not discovered after {waited} ms ({accepting}): {pool.Discovery.Missing}");
+        }
+        var servers = pool.Servers;
         var states = servers.Select(s => ServerStates.Of(s.Health, now)).ToArray();
         var up = states.Count(s => s == ServerState.Up);
         if (up > 0)
         {
-            return new PoolReadiness(pool.Name, true, $"{up} of {servers.Count} servers up");
+            return new PoolReadiness(pool.Name, true, $"{up} of {servers.Count} servers up; {Freshness(pool, servers.Where((_, i) => states[i] == ServerState.Up))}");
         }
         var down = string.Join(", ", servers.Select((s, i) => $"{s.Name} {ServerStates.Name(states[i])} ({s.Health.LastError})"));
         if (probe)

@@ -107,6 +107,14 @@ internal static class StatusJson
         w.WriteString("hash", KeyHasher.Name(config.Hash));
         w.WriteString("hash_tag", config.HashTag);
         w.WriteBoolean("auto_eject_hosts", config.AutoEjectHosts);
+        if (config.HealthCheckIntervalMs is { } healthCheck)
+        {
+            w.WriteNumber("health_check_interval_ms", healthCheck);
+        }
+        else
+        {
+            w.WriteNull("health_check_interval_ms");
+        }
         w.WriteBoolean("ready", readiness?.Ready ?? false);
         w.WriteString("ready_reason", readiness?.Reason ?? "");
         w.WriteNumber("client_connections", stats.ClientConnections);
@@ -124,6 +132,7 @@ internal static class StatusJson
             counts[c] = new long[LatencyHistogram.BucketCount];
         }
         var now = Environment.TickCount64;
+        var timestamp = System.Diagnostics.Stopwatch.GetTimestamp();
         w.WriteStartArray("servers");
         foreach (var server in pool.Servers)
         {
@@ -143,6 +152,14 @@ internal static class StatusJson
             w.WriteString("last_error", health.Failures > 0 || health.IsEjected ? health.LastError : null);
             w.WriteNumber("ejections", health.Ejections);
             w.WriteNumber("ejected_at_ms", health.EjectedAtUnixMs);
+            if (s.LastReplyAgeMs(timestamp) is { } age)
+            {
+                w.WriteNumber("last_reply_age_ms", age); // to a request or a health check
+            }
+            else
+            {
+                w.WriteNull("last_reply_age_ms"); // never answered
+            }
             w.WriteNumber("connections", q.Connections);
             w.WriteNumber("requests", s.Requests);
             w.WriteNumber("responses", s.Responses);

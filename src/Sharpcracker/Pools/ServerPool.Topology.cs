@@ -134,6 +134,10 @@ internal sealed partial class ServerPool
         {
             PublishClusterMap(map => map, scanNodes: true); // the nodes the new settings want (replicas, when replica reads were turned on)
         }
+        if (config.VBucketStream && config.VBuckets is not null)
+        {
+            Discovery.MarkKnown(); // the stream's first map, now published
+        }
         Control?.ConfigApplied();
         if (config.Preconnect)
         {
@@ -170,6 +174,7 @@ internal sealed partial class ServerPool
         // redis_cluster: READONLY is part of a connection's handshake, so a switch between master and
         // replica reads applies to connections opened after it (docs/redis.md).
         Compare("read_policy", a.ReadPolicy, b.ReadPolicy);
+        Compare("health_check_interval", a.HealthCheckIntervalMs, b.HealthCheckIntervalMs);
         // Certificates are re-read on every reload; new connections use the new ones.
         Compare("tls certificate", a.Tls?.Context.Thumbprint, b.Tls?.Context.Thumbprint);
         Compare("server_tls", a.ServerTls is not null, b.ServerTls is not null);

@@ -38,7 +38,11 @@ internal sealed partial class ServerPool : IPool, IDisposable
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
         Stats.Replicated = config.RoutesReads;
+        Discovery = PoolDiscovery.For(config);
     }
+
+    /// <summary>Whether the pool's first topology is known (discovered pools); the listener accepts once it is.</summary>
+    public PoolDiscovery Discovery { get; }
 
     /// <summary>
     /// The pool's control plane (slot maps, ROLE checks, Sentinel, probes); null until the host

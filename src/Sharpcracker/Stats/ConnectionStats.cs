@@ -24,6 +24,7 @@ internal sealed class ConnectionStats(ServerStats server)
     private long _requestBytes;
     private long _responses;
     private long _responseBytes;
+    private long _lastReplyAt; // Stopwatch ticks (the worker's pass clock) of the latest reply; 0: none yet
     private readonly LatencyHistogram[] _latency = LatencyHistogram.NewSet();
 
     /// <summary>Before a request's bytes are appended: the send buffer's length.</summary>
@@ -62,6 +63,7 @@ internal sealed class ConnectionStats(ServerStats server)
             Volatile.Write(ref _outQueueBytes, Math.Max(0, _outQueueBytes - request.StatsBytes));
         }
         Volatile.Write(ref _responses, _responses + 1);
+        Volatile.Write(ref _lastReplyAt, timestamp); // a field of this object already written per reply: no new shared line
         Volatile.Write(ref _responseBytes, _responseBytes + replyBytes);
         var elapsed = Math.Max(0, timestamp - request.StatsStart);
         var commandClass = (int)request.StatsClass < CommandClasses.Count ? request.StatsClass : CommandClass.Other;
@@ -87,6 +89,8 @@ internal sealed class ConnectionStats(ServerStats server)
     }
 
     public long Requests => Volatile.Read(ref _requests);
+    /// <summary>Stopwatch ticks of the latest reply on this connection, 0 when none.</summary>
+    public long LastReplyAt => Volatile.Read(ref _lastReplyAt);
     public long RequestBytes => Volatile.Read(ref _requestBytes);
     public long Responses => Volatile.Read(ref _responses);
     public long ResponseBytes => Volatile.Read(ref _responseBytes);

@@ -21,6 +21,7 @@ internal sealed class ServerStats
     private long _serverTimedOut;
     private long _ejectedAtMicros;
     private long _connectionsOpened;
+    private long _lastCheckAnswerAt;
 
     public ServerStats(PoolStats pool, string name)
     {
@@ -100,6 +101,31 @@ internal sealed class ServerStats
     public long RequestBytes => Sum(static c => c.RequestBytes);
     public long Responses => Sum(static c => c.Responses);
     public long ResponseBytes => Sum(static c => c.ResponseBytes);
+
+    /// <summary>An active health check got the server's answer at <paramref name="timestamp"/> (Stopwatch ticks).</summary>
+    public void HealthCheckAnswered(long timestamp) => Interlocked.Exchange(ref _lastCheckAnswerAt, timestamp);
+
+    /// <summary>
+    /// Stopwatch ticks of the latest reply from the server — to a request on any connection, or to
+    /// an active health check; 0 when it has never answered.
+    /// </summary>
+    public long LastReplyAt
+    {
+        get
+        {
+            var latest = Interlocked.Read(ref _lastCheckAnswerAt);
+            foreach (var connection in Volatile.Read(ref _connections))
+            {
+                latest = Math.Max(latest, connection.LastReplyAt);
+            }
+            return latest;
+        }
+    }
+
+    /// <summary>Milliseconds since the latest reply (see <see cref="LastReplyAt"/>); null when it has never answered.</summary>
+    public long? LastReplyAgeMs(long nowTimestamp) => LastReplyAt is var at and > 0
+        ? (long)Stopwatch.GetElapsedTime(at, nowTimestamp).TotalMilliseconds
+        : null;
 
     private long Sum(Func<ConnectionStats, long> counter)
     {

@@ -32,6 +32,34 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
     private Task<TestProxy> StartProxyAsync(params int[] seeds)
         => TestProxy.StartRedisAsync(seeds.Length > 0 ? seeds : [Cluster.Ports[0]], "distribution: redis_cluster");
 
+    /// <summary>
+    /// Issue 25 §1: the pool accepts clients once a seed has given it the slot map. The first seed
+    /// (r0, where a slot goes while no map is known) hangs: it accepts connections and never
+    /// answers, so the map comes from the second seed after the first one's query deadline. A
+    /// client that writes right after the port opens is served by the slot's master, instead of
+    /// being sent to the hanging seed and timing out.
+    /// </summary>
+    [Fact]
+    public async Task FirstWrite_RightAfterThePortOpens_WaitsForTheSlotMap()
+    {
+        var hole = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        hole.Start();
+        try
+        {
+            var holePort = ((System.Net.IPEndPoint)hole.LocalEndpoint).Port;
+            await using var proxy = await TestProxy.StartRedisAsync([holePort, Cluster.Ports[0]], "distribution: redis_cluster\ntimeout: 3000");
+            using var c = new RespConnection(proxy.Port);
+            Assert.Equal("+OK\r\n", await c.CallAsync("SET", "startup:first", "1"));
+            var master = await Cluster.MasterOfAsync(await Cluster.KeySlotAsync("startup:first"));
+            using var direct = new RespConnection(master.Port);
+            Assert.Equal("$1\r\n1\r\n", await direct.CallAsync("GET", "startup:first"));
+        }
+        finally
+        {
+            hole.Stop();
+        }
+    }
+
     [Fact]
     public async Task SetAndGet_KeysOfEveryMaster()
     {

@@ -16,6 +16,24 @@ public sealed class ConfigLimitsTests
         Assert.Equal(1024 * 1024 * 1024, pool.RequestSizeLimit);
         Assert.Equal(1024 * 1024 * 1024, pool.ClientOutputLimit);
         Assert.Equal(16384, pool.ServerInflightLimit);
+        Assert.Equal(10000, pool.DiscoveryTimeoutMs);
+    }
+
+    [Fact]
+    public void HealthCheckInterval_OffByDefault_MillisecondsWhenSet()
+    {
+        Assert.Null(Parse("").HealthCheckIntervalMs); // a twemproxy file keeps its meaning: no active checks
+        Assert.Equal(250, Parse("  health_check_interval: 250\n").HealthCheckIntervalMs);
+        var e = Assert.Throws<ConfigException>(() => Parse("  health_check_interval: 0\n"));
+        Assert.Contains("\"health_check_interval\"", e.Message);
+    }
+
+    [Fact]
+    public void DiscoveryTimeout_IsMilliseconds_AndMustBePositive()
+    {
+        Assert.Equal(1500, Parse("  discovery_timeout: 1500\n").DiscoveryTimeoutMs);
+        var e = Assert.Throws<ConfigException>(() => Parse("  discovery_timeout: 0\n"));
+        Assert.Contains("\"discovery_timeout\"", e.Message);
     }
 
     [Fact]

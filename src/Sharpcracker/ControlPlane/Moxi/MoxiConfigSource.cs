@@ -122,11 +122,12 @@ internal sealed class MoxiConfigSource
         }
         if (StreamUrls.Count > 0)
         {
-            // Until the first map arrives the pool listens and answers SERVER_ERROR (no servers).
+            // Until the first map arrives the pool listens but does not accept (Pools/PoolDiscovery).
             var map = Volatile.Read(ref _streamMap);
-            pools.Add(map is null
+            pools.Add((map is null
                 ? Pool(ListenPort, [], DistributionKind.Ketama, null)
-                : Pool(ListenPort, map.Servers, DistributionKind.VBucket, map.Map));
+                : Pool(ListenPort, map.Servers, DistributionKind.VBucket, map.Map)) with
+            { VBucketStream = true });
         }
         var ports = new HashSet<int>();
         foreach (var pool in pools)

@@ -183,6 +183,12 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
     private void EnqueueNoServer()
     {
         _pool.Stats.ForwardErrors(1);
+        if (!_pool.Discovery.IsKnown)
+        {
+            // Past discovery_timeout, still no vBucket map from the stream: say so, not "no server".
+            EnqueueLocal(System.Text.Encoding.UTF8.GetBytes("SERVER_ERROR servers not discovered yet: " + _pool.Discovery.Missing + "\r\n"));
+            return;
+        }
         EnqueueLocal("SERVER_ERROR no server available\r\n"u8);
     }
 

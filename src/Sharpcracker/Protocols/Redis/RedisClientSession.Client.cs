@@ -188,8 +188,16 @@ internal sealed partial class RedisClientSession
     private string InfoLine()
     {
         var now = Environment.TickCount64;
-        _remoteAddress ??= AddressText(Socket.RemoteEndPoint);
-        _localAddress ??= AddressText(Socket.LocalEndPoint);
+        try
+        {
+            // Read once, by whichever worker lists this client first (two racing readers write the same text).
+            _remoteAddress ??= AddressText(Socket.RemoteEndPoint);
+            _localAddress ??= AddressText(Socket.LocalEndPoint);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            // Closed by its own worker meanwhile: listed without addresses.
+        }
         var flags = (_noEvict ? "e" : "") is { Length: > 0 } f ? f : "N";
         return string.Create(CultureInfo.InvariantCulture,
             $"id={_id} addr={_remoteAddress} laddr={_localAddress} fd={Fd} name={_clientName} age={(now - _connectedAt) / 1000} idle={(now - _lastCommandAt) / 1000} flags={flags} db={_pool.Config.RedisDb} sub=0 psub=0 ssub=0 multi=-1 cmd={_lastCommand} user={_userName ?? "default"} redir=-1 resp={(_resp3 ? 3 : 2)} lib-name={_libName} lib-ver={_libVersion} proxy=sharpcracker pool={_pool.Name}\n");

@@ -28,7 +28,7 @@ internal sealed partial class RedisClientSession
     // A HELLO is outstanding: the parser waits for its reply (see the class comment).
     private bool _helloPending;
 
-    /// <summary>HELLO [protover [AUTH user pass] [SETNAME name]], checked in redis-server 7's order.</summary>
+    /// <summary>HELLO [protover [AUTH user pass] [SETNAME name]], checked and applied in redis-server 7.0's order.</summary>
     private void Hello(ReadOnlySpan<byte> command)
     {
         var argc = _args.Count;
@@ -47,20 +47,27 @@ internal sealed partial class RedisClientSession
             }
             protover = (int)version;
         }
-        var setName = -1;
-        var authUser = -1;
+        // Options take effect as they are read, as in redis-server 7.0: a later bad option leaves
+        // an earlier AUTH or SETNAME applied.
         for (var i = 2; i < argc; i++)
         {
             var more = argc - i - 1;
             var option = Arg(command, i);
             if (Ascii.EqualsIgnoreCase(option, "auth"u8) && more >= 2)
             {
-                authUser = i + 1;
+                if (!Authenticate(Arg(command, i + 1), Arg(command, i + 2), reply: false))
+                {
+                    EnqueueLocal(RedisReplies.WrongPass);
+                    return;
+                }
                 i += 2;
             }
             else if (Ascii.EqualsIgnoreCase(option, "setname"u8) && more >= 1)
             {
-                setName = i + 1;
+                if (!TrySetName(Arg(command, i + 1)))
+                {
+                    return;
+                }
                 i += 1;
             }
             else
@@ -69,18 +76,9 @@ internal sealed partial class RedisClientSession
                 return;
             }
         }
-        if (authUser > 0 && !Authenticate(Arg(command, authUser), Arg(command, authUser + 1), reply: false))
-        {
-            EnqueueLocal(RedisReplies.WrongPass);
-            return;
-        }
         if (!_authenticated)
         {
             EnqueueError("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time", prefix: "");
-            return;
-        }
-        if (setName > 0 && !TrySetName(Arg(command, setName)))
-        {
             return;
         }
         var server = RouteKey(default, read: false);

@@ -346,6 +346,12 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
     private void EnqueueNoServer()
     {
         _pool.Stats.ForwardErrors(1);
+        if (!_pool.Discovery.IsKnown)
+        {
+            // Past discovery_timeout, still no Sentinel master / slot map: say so, not "no server".
+            EnqueueError("servers not discovered yet: " + _pool.Discovery.Missing);
+            return;
+        }
         if (_replicated)
         {
             // A replication group without a usable server for this request (docs/redis.md).
