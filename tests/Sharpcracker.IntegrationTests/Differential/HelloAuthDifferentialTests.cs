@@ -214,7 +214,7 @@ public sealed class HelloAuthDifferentialTests
     public async Task WithUsers_SameRepliesAndStateAsRedisServer(string scenario)
         => await CompareAsync(scenario, withUsers: true);
 
-    [Theory(Skip = "proxy bug (issue 27): HELLO checks every option, then AUTH, then SETNAME; redis-server 7.0 applies AUTH and SETNAME in argument order and stops at the first bad option")]
+    [Theory]
     [MemberData(nameof(OptionOrderScenarios))]
     public async Task OptionsAppliedInOrder_SameRepliesAndStateAsRedisServer(string scenario, bool withUsers)
         => await CompareAsync(scenario, withUsers);
