@@ -14,6 +14,7 @@ async function main() {
   await client.connect();
   const results = { library: 'node-redis ' + require('redis/package.json').version };
   results.proto = protoOf(await client.sendCommand(['HELLO']));
+  results.clientInfo = String(await client.sendCommand(['CLIENT', 'INFO']));
   results.set = await client.set(options.keys[0], 'hello world');
   results.get = await client.get(options.keys[0]);
   for (let i = 0; i < options.keys.length; i++) await client.set(options.keys[i], 'value-' + i);

@@ -31,6 +31,12 @@ public sealed class NodeClientTests
         var results = await ClientScripts.RunNodeAsync(script, target.Port, forceResp2 ? 2 : null, withUser ? RedisUnderTest.Alice : null);
         // Both map HGETALL to a plain object, in RESP3 (a map) as in RESP2 (a flat array).
         ClientScripts.AssertAnswers(results, forceResp2 ? 2 : 3, "Object");
+        // The CLIENT SETINFO both send at connect (redis-server 7.2's; 7.0 refuses it, which the
+        // clients ignore) is kept by the proxy and shown by CLIENT INFO.
+        var library = script == "node-redis.js" ? "node-redis" : "ioredis";
+        var info = results.GetProperty("clientInfo").GetString()!;
+        Assert.True(RedisUnderTest.Direct || info.Contains($" lib-name={library} ", StringComparison.Ordinal), info);
+        Assert.Contains($" resp={(forceResp2 ? 2 : 3)}", info);
         if (script == "node-redis.js")
         {
             // node-redis's untransformed reply shows the wire type: a map in RESP3, a flat array in RESP2.
