@@ -55,12 +55,13 @@ internal sealed class PoolServer
     public ServerHealth Health { get; }
 
     /// <summary>
-    /// A connection to this server failed (not when the proxy closed it). Counts the failure and
-    /// tells the pool, which rebuilds its continuum and starts probing when the failure ejected it.
+    /// A connection to this server failed (not when the proxy closed it, nor an idle close by the
+    /// server), after getting as far as <paramref name="loss"/>. Counts the failure and tells the
+    /// pool, which rebuilds its continuum and starts probing when the failure ejected it.
     /// </summary>
-    public void ReportFailure(ServerFailure failure)
+    public void ReportFailure(ServerFailure failure, ServerConnectionLoss loss)
     {
-        if (!Health.OnConnectionFailed(failure, Environment.TickCount64))
+        if (!Health.OnConnectionFailed(failure, loss, Environment.TickCount64))
         {
             Pool.ServerFailed(this, ejected: false);
             return;

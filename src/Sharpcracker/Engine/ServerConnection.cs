@@ -40,6 +40,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     private bool _dirty;
     private int _generation;        // bumped by every failure; a late DNS answer for an old attempt is ignored
     private int _handshakeReplies;  // handshake replies still expected at the FIFO head (Handshaking while > 0)
+    private bool _answered;         // a reply (handshake or request) arrived since the connect: the connect worked
     private volatile int _inflightCount; // _inflight.Count for other threads (reload drain)
     // Back-pressure (server_inflight_limit): clients pause once the FIFO reaches the limit and are
     // resumed together when it drains below the low-water mark or the connection fails.
@@ -494,6 +495,7 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
             _worker.Inflight--;
             _scan = 0;
             _inputStart += length;
+            _answered = true;
             if (head is HandshakeStep step)
             {
                 Debug.Assert(State == ServerConnectionState.Handshaking && _handshakeReplies > 0);
@@ -565,12 +567,15 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
     /// <summary>
     /// Drops the socket and fails every queued request with <paramref name="failure"/>; counts it
     /// in stats (by kind) and, unless the proxy closed the connection itself (shutdown, removed
-    /// server, master switch), as a server failure (back-off, ejection).
+    /// server, master switch) or the server closed it while idle, as a server failure (ejection;
+    /// back-off when the connection never answered: see <see cref="LossOf"/>).
     /// </summary>
     private void Fail(ServerFailure failure)
     {
         var countsAsFailure = failure.Kind is not (ServerFailureKind.ClosedByProxy or ServerFailureKind.Reset);
+        var loss = LossOf(failure);
         _generation++;
+        _answered = false;
         _stats.Failed(failure, _inflight.Count - _handshakeReplies);
         if (_tls is not null)
         {
@@ -607,15 +612,32 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         _scan = 0;
         ReleaseRoomWaiters();
         // Count the failure (back-off, ejection) before clients hear of it and send more.
-        if (countsAsFailure)
+        if (countsAsFailure && loss != ServerConnectionLoss.IdleClosed)
         {
-            _server.ReportFailure(failure);
+            _server.ReportFailure(failure, loss);
         }
         foreach (var request in _failing)
         {
             request.OnFailure(failure);
         }
         _failing.Clear();
+    }
+
+    /// <summary>
+    /// How far the connection had got when <paramref name="failure"/> ended it (called before
+    /// <see cref="Fail"/> clears the state): closed or reset by the server with nothing in flight
+    /// (handshake commands count as in flight) is an idle close; a connection that never answered
+    /// failed to connect; otherwise it was lost with requests in flight.
+    /// </summary>
+    private ServerConnectionLoss LossOf(ServerFailure failure)
+    {
+        var closedByServer = failure.Kind == ServerFailureKind.ServerClosed
+            || (failure.Kind == ServerFailureKind.Socket && failure.SocketError == SocketError.ConnectionReset);
+        if (closedByServer && _inflight.Count == 0 && IsTransportReady)
+        {
+            return ServerConnectionLoss.IdleClosed;
+        }
+        return _answered ? ServerConnectionLoss.Lost : ServerConnectionLoss.ConnectFailed;
     }
 
     /// <summary>Closes the connection; whatever is still queued fails with the proxy's close reason.</summary>

@@ -1,26 +1,32 @@
-using Sharpcracker.Common;
-namespace Sharpcracker.Engine;
-
+using System.Diagnostics;
 using System.Net.Sockets;
+using Sharpcracker.Common;
+
+namespace Sharpcracker.Engine;
 
 
 /// <summary>
 /// The failure state of one backend server, shared by all its connections. A pure state
 /// machine (no I/O, time passed in), driven by <see cref="ServerConnection"/> and
-/// <see cref="PoolServer"/>:
+/// <see cref="PoolServer"/>; what a failure costs depends on its <see cref="ServerConnectionLoss"/>:
 /// <list type="bullet">
-/// <item>Every connection failure (refused, reset, closed, timed out, desync) counts; any reply
-/// resets the count (twemproxy's <c>failure_count</c>).</item>
+/// <item>A server closing an idle connection (<see cref="ServerConnectionLoss.IdleClosed"/>) is
+/// not reported here at all: no failure, no back-off; the next request reconnects at once.</item>
+/// <item>Every other connection failure counts; any reply resets the count (twemproxy's
+/// <c>failure_count</c>).</item>
 /// <item>With <c>auto_eject_hosts</c>, reaching <c>server_failure_limit</c> ejects the server:
 /// it leaves the continuum until a probe on a fresh connection succeeds, tried every
 /// <c>server_retry_timeout</c>.</item>
-/// <item>Below the limit (or without auto-eject) reconnects back off: the first failure after a
-/// working period reconnects at once; from the second consecutive failure on no connect is tried
-/// for 100 ms, 200 ms, 400 ms … capped at <c>server_retry_timeout</c> with auto-eject and at
-/// <see cref="RecoveryCapMs"/> without it (a server that comes back is used again within that
-/// time, as twemproxy's connect-on-demand does); requests arriving meanwhile fail at once with
-/// the last error instead of each trying a connect, and when a window has passed one connection
-/// (of any worker) makes the next attempt (<see cref="TryBeginConnect"/>).</item>
+/// <item>Only failed connects (<see cref="ServerConnectionLoss.ConnectFailed"/>: the connection
+/// never answered) back off: the first failed connect after a working period reconnects at once;
+/// from the second consecutive one on no connect is tried for 100 ms, 200 ms, 400 ms … capped at
+/// <c>server_retry_timeout</c> with auto-eject and at <see cref="RecoveryCapMs"/> without it (a
+/// server that comes back is used again within that time, as twemproxy's connect-on-demand does);
+/// requests arriving meanwhile fail at once with the failure of the last failed connect (its
+/// reason: "Connection refused", "Connection timed out" …) instead of each trying a connect, and
+/// when a window has passed one connection (of any worker) makes the next attempt
+/// (<see cref="TryBeginConnect"/>). A connection that had answered and is lost with requests in
+/// flight (<see cref="ServerConnectionLoss.Lost"/>) counts but does not back off.</item>
 /// </list>
 /// </summary>
 internal sealed class ServerHealth
@@ -41,8 +47,11 @@ internal sealed class ServerHealth
     private int _failureLimit;
     private volatile int _retryTimeoutMs;
     private int _failures;          // consecutive failures since the last reply; written under _lock
+    private int _connectFailures;   // consecutive failed connects since the last reply (the back-off); written under _lock
     private long _connectAllowedAt; // Environment.TickCount64 before which no connect is started
     private volatile ServerFailure _lastError = ServerFailure.FromSocketError(SocketError.ConnectionRefused);
+    // What requests refused during a back-off fail with: the failure of the connect that started it.
+    private volatile ServerFailure _lastConnectFailure = ServerFailure.FromSocketError(SocketError.ConnectionRefused);
     private volatile bool _ejected;
     private long _ejectedAtUnixMs;
     private long _ejections;
@@ -79,8 +88,11 @@ internal sealed class ServerHealth
     /// <summary>The probe of an ejected server starts (true) or has its answer (false).</summary>
     public void SetProbing(bool probing) => _probing = probing;
 
-    /// <summary>The most recent failure (what refused requests fail with).</summary>
+    /// <summary>The most recent failure (what requests refused while the server is ejected fail with).</summary>
     public ServerFailure LastFailure => _lastError;
+
+    /// <summary>The failure of the most recent failed connect (what requests refused during a back-off fail with).</summary>
+    public ServerFailure LastConnectFailure => _lastConnectFailure;
 
     /// <summary>The text of the most recent failure (reports).</summary>
     public string LastError => _lastError.Text;
@@ -106,6 +118,7 @@ internal sealed class ServerHealth
         lock (_lock)
         {
             _failures = 0;
+            _connectFailures = 0;
             Volatile.Write(ref _connectAllowedAt, 0);
         }
     }
@@ -116,19 +129,28 @@ internal sealed class ServerHealth
     /// </summary>
     public ServerFailure? RefuseConnect(long now)
     {
-        if (_ejected || now < Volatile.Read(ref _connectAllowedAt))
+        if (_ejected)
         {
             return _lastError;
         }
-        return null;
+        return now < Volatile.Read(ref _connectAllowedAt) ? _lastConnectFailure : null;
     }
 
-    /// <summary>A connection failed. Returns true when this failure ejected the server.</summary>
-    public bool OnConnectionFailed(ServerFailure failure, long now)
+    /// <summary>
+    /// A connection failed after getting as far as <paramref name="loss"/> says (never
+    /// <see cref="ServerConnectionLoss.IdleClosed"/>: that is no failure). Counts it; a failed
+    /// connect also backs off. Returns true when this failure ejected the server.
+    /// </summary>
+    public bool OnConnectionFailed(ServerFailure failure, ServerConnectionLoss loss, long now)
     {
+        Debug.Assert(loss != ServerConnectionLoss.IdleClosed, "an idle close is no server failure");
         lock (_lock)
         {
             _lastError = failure;
+            if (loss == ServerConnectionLoss.ConnectFailed)
+            {
+                _lastConnectFailure = failure;
+            }
             if (_ejected)
             {
                 return false; // already out; connections still draining don't count again
@@ -138,11 +160,16 @@ internal sealed class ServerHealth
             {
                 _ejected = true;
                 _failures = 0;
+                _connectFailures = 0;
                 Interlocked.Exchange(ref _ejectedAtUnixMs, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
                 Interlocked.Increment(ref _ejections);
                 return true;
             }
-            Volatile.Write(ref _connectAllowedAt, now + BackoffDelayMs(_failures, _retryTimeoutMs, _autoEject));
+            if (loss == ServerConnectionLoss.ConnectFailed)
+            {
+                _connectFailures++;
+                Volatile.Write(ref _connectAllowedAt, now + BackoffDelayMs(_connectFailures, _retryTimeoutMs, _autoEject));
+            }
             return false;
         }
     }
@@ -166,13 +193,14 @@ internal sealed class ServerHealth
             }
             _ejected = false;
             _failures = 0;
+            _connectFailures = 0;
             Volatile.Write(ref _connectAllowedAt, 0);
             return true;
         }
     }
 
     /// <summary>
-    /// 0 for the first consecutive failure, then 100 ms doubling, capped at the retry timeout
+    /// 0 for the first consecutive failed connect, then 100 ms doubling, capped at the retry timeout
     /// (with auto-eject) or at <see cref="RecoveryCapMs"/> (without: nothing ejects the server, so
     /// a long back-off would only delay its return).
     /// </summary>
@@ -189,7 +217,8 @@ internal sealed class ServerHealth
 
     /// <summary>
     /// A connection that is down wants to connect at <paramref name="now"/>: null when it may,
-    /// otherwise the failure to fail its request with. Outside a back-off every connection may;
+    /// otherwise the failure to fail its request with (the last failed connect's; the last failure
+    /// of any kind while ejected). Outside a back-off every connection may;
     /// once a back-off window has passed, only the first caller gets the attempt and the window
     /// restarts for the others, so a dead server sees one connect per window in all.
     /// <see cref="RefuseConnect"/> is the read-only form (for reporting).
@@ -207,9 +236,9 @@ internal sealed class ServerHealth
         }
         if (now < allowedAt)
         {
-            return _lastError;
+            return _lastConnectFailure;
         }
-        var next = now + BackoffDelayMs(Math.Max(2, Volatile.Read(ref _failures)), _retryTimeoutMs, _autoEject);
-        return Interlocked.CompareExchange(ref _connectAllowedAt, next, allowedAt) == allowedAt ? null : _lastError;
+        var next = now + BackoffDelayMs(Math.Max(2, Volatile.Read(ref _connectFailures)), _retryTimeoutMs, _autoEject);
+        return Interlocked.CompareExchange(ref _connectAllowedAt, next, allowedAt) == allowedAt ? null : _lastConnectFailure;
     }
 }

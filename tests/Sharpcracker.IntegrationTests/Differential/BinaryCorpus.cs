@@ -92,6 +92,13 @@ public static class BinaryCorpus
         Case("verbosity-no-extras", Request(Verbosity, opaque: 9), noop);
         Case("sasl-without-auth", Request(SaslList, opaque: 1), Request(SaslAuth, "PLAIN", value: "\0u\0p", opaque: 2), Request(SaslStep, "PLAIN", value: "x"), noop);
         Case("stat-unknown-subcommand", Request(Stat, "bogus", opaque: 6), noop);
+        // STAT groups memcached answers with the empty packet (sent to every server, one reply) or
+        // does not know in the binary protocol (conns, extstore, detail <other>): 0x01.
+        Case("stat-reset", Request(Stat, "reset", opaque: 21), noop);
+        Case("stat-reset-prefix", Request(Stat, "resetx", opaque: 22), noop);
+        Case("stat-detail-on-off", Request(Stat, "detail on", opaque: 23), Request(Stat, "detail off", opaque: 24), Request(Stat, "detail onx", opaque: 25), noop);
+        Case("stat-detail-unknown", Request(Stat, "detail", opaque: 26), Request(Stat, "detail x", opaque: 27), Request(Stat, "details on", opaque: 28), noop);
+        Case("stat-conns-extstore", Request(Stat, "conns", opaque: 29), Request(Stat, "extstore", opaque: 30), Request(Stat, "itemsx", opaque: 31), noop);
         Case("multi-get-spread", Concat([.. Enumerable.Range(0, 40).Select(i => SetPacket("mg" + i, "v" + i, (uint)i, opcode: SetQ))]), noop,
             Concat([.. Enumerable.Range(0, 45).Select(i => G(i % 2 == 0 ? GetQ : GetKQ, "mg" + (i % 42), (uint)i))]), Request(Noop, opaque: 55));
         Case("pipeline-mixed", SetPacket("b37", "1"), G(Get, "b37"), Request(Incr, "b37", CounterExtras(2)), Request(Delete, "b37"), G(GetK, "b37"), Request(Version), noop);

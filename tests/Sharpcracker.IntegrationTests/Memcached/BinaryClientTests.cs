@@ -224,6 +224,44 @@ public sealed class BinaryClientTests
             replies.Select(r => (r.Opcode, (int)r.Status, r.Opaque, r.ValueText)).ToArray());
     }
 
+    /// <summary>
+    /// STAT with a stats group answers as the text <c>stats &lt;sub&gt;</c> does: reset and detail
+    /// on|off reach every server (one empty packet back), per-server listings are refused with
+    /// 0x83 "Not supported by proxy" as the text protocol's SERVER_ERROR not supported by proxy.
+    /// </summary>
+    [Fact]
+    public async Task StatGroups_DetailOnReachesEveryServer_ListingsRefusedAsInTheTextProtocol()
+    {
+        using var b1 = ExternalProcess.StartMemcached();
+        using var b2 = ExternalProcess.StartMemcached();
+        await using var proxy = await TestProxy.StartMemcachedAsync([b1.Port, b2.Port]);
+        using var connection = new McConnection(proxy.Port);
+        await connection.SendAsync(Concat(Request(Stat, "detail on", opaque: 1), Request(Noop, opaque: 2)));
+        Assert.Equal([(Stat, 0, 1u, ""), (Noop, 0, 2u, "")],
+            (await ReadUntilAsync(connection, Noop)).Select(r => (r.Opcode, (int)r.Status, r.Opaque, r.ValueText)).ToArray());
+        foreach (var backend in new[] { b1, b2 })
+        {
+            using var direct = new McConnection(backend.Port);
+            await direct.SendAsync("stats settings\r\n");
+            string line;
+            while ((line = await direct.ReadLineAsync()) != "END" && !line.StartsWith("STAT detail_enabled", StringComparison.Ordinal))
+            {
+            }
+            Assert.Equal("STAT detail_enabled yes", line);
+        }
+
+        string[] listings = ["settings", "items", "slabs", "sizes", "sizes_enable", "sizes_disable", "detail dump"];
+        await connection.SendAsync(Concat([.. listings.Select((k, i) => Request(Stat, k, opaque: (uint)(10 + i))), Request(Noop, opaque: 99)]));
+        var replies = await ReadUntilAsync(connection, Noop);
+        Assert.Equal([.. listings.Select((_, i) => (Stat, 0x83, (uint)(10 + i), "Not supported by proxy")), (Noop, 0, 99u, "")],
+            replies.Select(r => (r.Opcode, (int)r.Status, r.Opaque, r.ValueText)).ToArray());
+        using var text = new McConnection(proxy.Port);
+        foreach (var listing in listings)
+        {
+            Assert.Equal("SERVER_ERROR not supported by proxy\r\n", await text.RoundTripAsync($"stats {listing}\r\n", "SERVER_ERROR not supported by proxy\r\n"));
+        }
+    }
+
     [Fact]
     public async Task ServerDown_AnswersInternalErrorWithTheReason_AndKeepsTheConnection()
     {

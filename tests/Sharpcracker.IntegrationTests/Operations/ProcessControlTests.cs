@@ -187,6 +187,85 @@ public sealed class ProcessControlTests
     }
 
     [Fact]
+    public async Task Daemonize_KeepsTheTypedCommandLine_PgrepFindsIt_SighupReachesIt()
+    {
+        // As operators deploy a drop-in: the executable under twemproxy's name, started by a
+        // relative path from its directory (bin/nutcracker is a link to the built apphost).
+        using var backend = ExternalProcess.StartMemcached();
+        var port = FreePort.Next();
+        var statsPort = FreePort.Next();
+        var dir = Directory.CreateTempSubdirectory("sc-daemon-argv");
+        var name = "x" + Guid.NewGuid().ToString("N")[..8];
+        int? daemonPid = null;
+        try
+        {
+            foreach (var sub in new[] { "bin", "conf", "log" })
+            {
+                Directory.CreateDirectory(Path.Combine(dir.FullName, sub));
+            }
+            File.CreateSymbolicLink(Path.Combine(dir.FullName, "bin", "nutcracker"), Path.Combine(AppContext.BaseDirectory, "sharpcracker"));
+            File.WriteAllText(Path.Combine(dir.FullName, "conf", name + ".yml"), OnePool(port, backend.Port));
+            string[] typed = ["bin/nutcracker", "-d", "-c", $"conf/{name}.yml", "-o", $"log/{name}.log", "-p", $"log/{name}.pid",
+                "-s", statsPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "-a", "127.0.0.1"];
+            var shell = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = dir.FullName };
+            shell.ArgumentList.Add("-c");
+            shell.ArgumentList.Add("exec " + string.Join(' ', typed));
+            using (var parent = Process.Start(shell)!)
+            {
+                var stdout = parent.StandardOutput.ReadToEndAsync();
+                var stderr = parent.StandardError.ReadToEndAsync();
+                Assert.True(parent.WaitForExit(120000), "nutcracker -d did not return");
+                Assert.True(parent.ExitCode == 0, await stderr);
+                Assert.Contains("daemon started", await stdout);
+            }
+            daemonPid = int.Parse(File.ReadAllText(Path.Combine(dir.FullName, "log", name + ".pid")).Trim());
+
+            // /proc/PID/cmdline is exactly the typed argv, argv[0] included.
+            var cmdline = File.ReadAllText($"/proc/{daemonPid}/cmdline").TrimEnd('\0').Split('\0');
+            Assert.Equal(typed, cmdline);
+
+            // pgrep -f with the typed command line finds the daemon (and only it).
+            var pgrep = new ProcessStartInfo("pgrep") { RedirectStandardOutput = true };
+            pgrep.ArgumentList.Add("-f");
+            pgrep.ArgumentList.Add($"^bin/nutcracker -d -c conf/{name}.yml");
+            using (var found = Process.Start(pgrep)!)
+            {
+                var pids = (await found.StandardOutput.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                await found.WaitForExitAsync();
+                Assert.Equal([daemonPid.ToString()!], pids);
+            }
+
+            // SIGHUP, sent to the pid pgrep found, reaches it: the log file is reopened.
+            var log = Path.Combine(dir.FullName, "log", name + ".log");
+            using (var hup = Process.Start("kill", ["-HUP", daemonPid.ToString()!])!)
+            {
+                hup.WaitForExit();
+            }
+            Assert.True(await Poll.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("signal 1 (SIGHUP) received")), "SIGHUP did not reach the daemon");
+            using (var client = new McConnection(port))
+            {
+                Assert.Equal("STORED\r\n", await client.RoundTripAsync("set d 0 0 1\r\nx\r\n", "STORED\r\n"));
+            }
+
+            using (var kill = Process.Start("kill", ["-INT", daemonPid.ToString()!])!)
+            {
+                kill.WaitForExit();
+            }
+            Assert.True(await Poll.EventuallyAsync(() => !Directory.Exists($"/proc/{daemonPid}")), "daemon did not exit on SIGINT");
+            daemonPid = null;
+        }
+        finally
+        {
+            if (daemonPid is { } leftover && Directory.Exists($"/proc/{leftover}"))
+            {
+                using var kill = Process.Start("kill", ["-KILL", leftover.ToString()])!;
+                kill.WaitForExit();
+            }
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Daemonize_ReportsAStartFailureWithTheChildsMessage()
     {
         var dir = Directory.CreateTempSubdirectory("sc-daemon-fail");

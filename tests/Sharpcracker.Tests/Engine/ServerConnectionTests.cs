@@ -240,6 +240,73 @@ public sealed class ServerConnectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TheServerClosingAnIdleConnection_FailsNothing_IsNoFailure_TheNextRequestReconnectsAtOnce()
+    {
+        await CreateAsync();
+        for (var round = 0; round < 3; round++)
+        {
+            var request = new LineRequest();
+            await EnqueueAsync((request, "get a\r\n"));
+            using (var server = await AcceptAsync())
+            {
+                await ReadAsync(server, 7);
+                await server.SendAsync("A\r\n"u8.ToArray());
+                await WaitAsync(() => request.Done, "the request answered");
+                server.Shutdown(SocketShutdown.Both); // a restart or an idle timeout: nothing in flight
+            }
+            Assert.Equal("A\r\n", request.Reply);
+            await WaitAsync(() => Server.Stats.ServerEof == round + 1, "the close seen");
+            Assert.Equal(ServerConnectionState.Disconnected, await OnWorkerAsync(() => Connection.State));
+            Assert.Equal(0, Server.Health.Failures); // no server failure, so no back-off and no ejection
+            Assert.Null(Server.Health.RefuseConnect(Environment.TickCount64));
+        }
+        Assert.Equal(0, _pool!.Stats.ForwardError);
+    }
+
+    [Fact]
+    public async Task FailedConnects_BackOff_RefusedRequestsGetTheFailedConnectsReason_NotALostConnections()
+    {
+        await CreateAsync();
+        // A connection that answered is lost with a request in flight: a failure, but no back-off.
+        var first = new LineRequest();
+        await EnqueueAsync((first, "get a\r\n"));
+        using (var server = await AcceptAsync())
+        {
+            await ReadAsync(server, 7);
+            await server.SendAsync("A\r\n"u8.ToArray());
+            await WaitAsync(() => first.Done, "the first answered");
+            var lost = new LineRequest();
+            await EnqueueAsync((lost, "get b\r\n"));
+            await ReadAsync(server, 7);
+            server.Shutdown(SocketShutdown.Both);
+            await WaitAsync(() => lost.Done, "the second failed");
+            Assert.Equal("unknown", lost.Failure!.Text);
+        }
+        Assert.Equal(1, Server.Health.Failures);
+        Assert.Null(Server.Health.RefuseConnect(Environment.TickCount64)); // the next request reconnects at once
+        // Two connects that never answer (accepted, then reset with the request unanswered): back-off.
+        var beforeSecond = 0L;
+        for (var i = 0; i < 2; i++)
+        {
+            beforeSecond = Environment.TickCount64;
+            var request = new LineRequest();
+            await EnqueueAsync((request, "get c\r\n"));
+            using (var server = await AcceptAsync())
+            {
+                await ReadAsync(server, 7);
+                server.LingerState = new LingerOption(true, 0);
+                server.Close(); // a reset
+            }
+            await WaitAsync(() => request.Done, "the request failed");
+            Assert.Equal("Connection reset by peer", request.Failure!.Text);
+        }
+        Assert.Equal(3, Server.Health.Failures);
+        // The window started by the second failed connect refuses with that connect's reason, not "unknown".
+        Assert.Equal("Connection reset by peer", Server.Health.RefuseConnect(beforeSecond)?.Text);
+        Assert.Same(Server.Health.LastConnectFailure, Server.Health.RefuseConnect(beforeSecond));
+    }
+
+    [Fact]
     public async Task ARequestOlderThanTheTimeout_FailsEveryRequestWithTimedOut()
     {
         await CreateAsync("  timeout: 100\n");
@@ -281,7 +348,7 @@ public sealed class ServerConnectionTests : IAsyncLifetime
     {
         await CreateAsync("  auto_eject_hosts: true\n  server_failure_limit: 1\n  server_retry_timeout: 600000\n");
         var last = ServerFailure.FromSocketError(SocketError.ConnectionRefused);
-        Assert.True(Server.Health.OnConnectionFailed(last, Environment.TickCount64)); // ejected: every connect refused
+        Assert.True(Server.Health.OnConnectionFailed(last, ServerConnectionLoss.ConnectFailed, Environment.TickCount64)); // ejected: every connect refused
         var request = new LineRequest();
         var written = new StrongBox<bool>();
         var limitReached = true;

@@ -55,9 +55,9 @@ public sealed class ConsoleUnitTests
     {
         var health = new Sharpcracker.Engine.ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         Assert.Equal(ServerState.Up, ServerStates.Of(health, 1000));
-        health.OnConnectionFailed(Sharpcracker.Common.ServerFailure.FromSocketError(System.Net.Sockets.SocketError.ConnectionRefused), 1000);
+        health.OnConnectionFailed(Sharpcracker.Common.ServerFailure.FromSocketError(System.Net.Sockets.SocketError.ConnectionRefused), Sharpcracker.Engine.ServerConnectionLoss.ConnectFailed, 1000);
         Assert.Equal(ServerState.Failing, ServerStates.Of(health, 1000));
-        Assert.True(health.OnConnectionFailed(Sharpcracker.Common.ServerFailure.FromSocketError(System.Net.Sockets.SocketError.ConnectionRefused), 1000));
+        Assert.True(health.OnConnectionFailed(Sharpcracker.Common.ServerFailure.FromSocketError(System.Net.Sockets.SocketError.ConnectionRefused), Sharpcracker.Engine.ServerConnectionLoss.ConnectFailed, 1000));
         Assert.Equal(ServerState.Ejected, ServerStates.Of(health, 1000));
         health.SetProbing(true);
         Assert.Equal("probing", ServerStates.Name(ServerStates.Of(health, 1000)));

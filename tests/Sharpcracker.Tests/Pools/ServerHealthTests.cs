@@ -35,7 +35,7 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
         for (var i = 0; i < 50; i++)
         {
-            health.OnConnectionFailed(Refused, 1000);
+            health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1000);
         }
         Assert.NotNull(health.RefuseConnect(1000 + ServerHealth.RecoveryCapMs - 1));
         Assert.Null(health.RefuseConnect(1000 + ServerHealth.RecoveryCapMs));
@@ -47,8 +47,8 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
         Assert.Null(health.TryBeginConnect(1000)); // no back-off: every connection may connect
         Assert.Null(health.TryBeginConnect(1000));
-        health.OnConnectionFailed(Refused, 1000);
-        health.OnConnectionFailed(Refused, 1000); // window: 100 ms
+        health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1000);
+        health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1000); // window: 100 ms
         Assert.Equal("Connection refused", health.TryBeginConnect(1099)?.Text);
         Assert.Null(health.TryBeginConnect(1100)); // the first caller after the window
         Assert.Equal("Connection refused", health.TryBeginConnect(1100)?.Text); // every other caller
@@ -64,12 +64,12 @@ public sealed class ServerHealthTests
     {
         var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
         Assert.Null(health.RefuseConnect(1000));
-        Assert.False(health.OnConnectionFailed(Refused, 1000));
+        Assert.False(health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1000));
         Assert.Null(health.RefuseConnect(1000)); // first failure: reconnect at once
-        Assert.False(health.OnConnectionFailed(ResetByPeer, 1000));
+        Assert.False(health.OnConnectionFailed(ResetByPeer, ServerConnectionLoss.ConnectFailed, 1000));
         Assert.Equal("Connection reset by peer", health.RefuseConnect(1099)?.Text);
         Assert.Null(health.RefuseConnect(1100));
-        Assert.False(health.OnConnectionFailed(Refused, 1100));
+        Assert.False(health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1100));
         Assert.Equal("Connection refused", health.RefuseConnect(1299)?.Text);
         Assert.Null(health.RefuseConnect(1300));
         Assert.False(health.IsEjected);
@@ -80,17 +80,38 @@ public sealed class ServerHealthTests
     }
 
     [Fact]
+    public void LostConnections_CountButDoNotBackOff_RefusalsCarryTheLastFailedConnectsReason()
+    {
+        var health = new ServerHealth(autoEject: false, failureLimit: 2, retryTimeoutMs: 30000);
+        Assert.False(health.OnConnectionFailed(ServerFailure.ServerClosed, ServerConnectionLoss.Lost, 1000));
+        Assert.False(health.OnConnectionFailed(ResetByPeer, ServerConnectionLoss.Lost, 1000));
+        Assert.Equal(2, health.Failures);
+        Assert.Null(health.TryBeginConnect(1000)); // no back-off: the server had answered
+        Assert.Null(health.TryBeginConnect(1000));
+        health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1000);
+        Assert.Null(health.RefuseConnect(1000)); // the first failed connect reconnects at once
+        health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 1000);
+        health.OnConnectionFailed(ServerFailure.ServerClosed, ServerConnectionLoss.Lost, 1000); // a connection still draining
+        Assert.Equal("Connection refused", health.RefuseConnect(1099)?.Text); // not "unknown"
+        Assert.Equal("Connection refused", health.TryBeginConnect(1099)?.Text);
+        Assert.Equal("unknown", health.LastError); // the report shows the latest failure of any kind
+        health.OnReply();
+        Assert.Equal(0, health.Failures);
+        Assert.Null(health.RefuseConnect(1099));
+    }
+
+    [Fact]
     public void AutoEject_EjectsAtTheFailureLimit_ProbeFailureKeepsItOut_ProbeSuccessReadmits()
     {
         var health = new ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
-        Assert.False(health.OnConnectionFailed(Refused, 0));
-        Assert.True(health.OnConnectionFailed(Refused, 0));
+        Assert.False(health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 0));
+        Assert.True(health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 0));
         Assert.True(health.IsEjected);
         Assert.Equal(1, health.Ejections);
         Assert.True(health.EjectedAtUnixMs > 0);
         Assert.Equal("Connection refused", health.RefuseConnect(long.MaxValue / 2)?.Text);
         // Connections still failing while it is out do not eject it again.
-        Assert.False(health.OnConnectionFailed(ServerFailure.TimedOut, 10));
+        Assert.False(health.OnConnectionFailed(ServerFailure.TimedOut, ServerConnectionLoss.ConnectFailed, 10));
         Assert.Equal(1, health.Ejections);
         Assert.False(health.OnProbeResult(ServerFailure.TimedOut));
         Assert.True(health.IsEjected);
@@ -109,7 +130,7 @@ public sealed class ServerHealthTests
         var health = new ServerHealth(autoEject: true, failureLimit: 2, retryTimeoutMs: 1000);
         for (var i = 0; i < 10; i++)
         {
-            Assert.False(health.OnConnectionFailed(ServerFailure.ServerClosed, i));
+            Assert.False(health.OnConnectionFailed(ServerFailure.ServerClosed, ServerConnectionLoss.ConnectFailed, i));
             health.OnReply();
         }
         Assert.False(health.IsEjected);
@@ -119,7 +140,7 @@ public sealed class ServerHealthTests
     public void FailureLimitZero_EjectsAtTheFirstFailure()
     {
         var health = new ServerHealth(autoEject: true, failureLimit: 0, retryTimeoutMs: 1000);
-        Assert.True(health.OnConnectionFailed(ServerFailure.ServerClosed, 0));
+        Assert.True(health.OnConnectionFailed(ServerFailure.ServerClosed, ServerConnectionLoss.ConnectFailed, 0));
     }
 
     [Theory]
@@ -153,11 +174,11 @@ public sealed class ServerHealthTests
     public void Reconfigure_AppliesNewEjectionSettingsFromTheNextFailure()
     {
         var health = new ServerHealth(autoEject: false, failureLimit: 5, retryTimeoutMs: 30000);
-        Assert.False(health.OnConnectionFailed(Refused, 0));
+        Assert.False(health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 0));
         Assert.False(health.IsEjected);
         health.Reconfigure(autoEject: true, failureLimit: 2, retryTimeoutMs: 700);
         Assert.Equal(700, health.RetryTimeoutMs);
-        Assert.True(health.OnConnectionFailed(Refused, 0));
+        Assert.True(health.OnConnectionFailed(Refused, ServerConnectionLoss.ConnectFailed, 0));
         Assert.True(health.IsEjected);
     }
 }

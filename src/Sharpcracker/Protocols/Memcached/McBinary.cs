@@ -61,6 +61,8 @@ internal static class McBinary
     public const ushort NotStored = 0x0005;
     public const ushort AuthError = 0x0020;
     public const ushort UnknownCommand = 0x0081;
+    /// <summary>memcached's "Not supported"; the proxy's refusal of a per-server listing (STAT settings, items …), with its own text.</summary>
+    public const ushort NotSupported = 0x0083;
     /// <summary>Not sent by memcached itself: the proxy's status for a request that no server answered (docs/compatibility.md).</summary>
     public const ushort InternalError = 0x0084;
 
@@ -101,8 +103,41 @@ internal static class McBinary
         NotStored => "Not stored."u8,
         AuthError => "Auth failure."u8,
         UnknownCommand => "Unknown command"u8,
+        NotSupported => "Not supported by proxy"u8, // the text protocol's "SERVER_ERROR not supported by proxy"
         _ => "Internal error"u8,
     };
+
+    /// <summary>
+    /// The group a STAT key belongs to, checked as memcached's process_bin_stat checks it:
+    /// "reset", "settings" and "detail" by prefix (strncmp), in that order, then the exact names
+    /// of get_stats.
+    /// </summary>
+    public static McBinaryStatGroup StatGroup(ReadOnlySpan<byte> key)
+    {
+        if (key.IsEmpty)
+        {
+            return McBinaryStatGroup.Own;
+        }
+        if (key.StartsWith("reset"u8))
+        {
+            return McBinaryStatGroup.ToEveryServer;
+        }
+        if (key.StartsWith("settings"u8))
+        {
+            return McBinaryStatGroup.NotSupported;
+        }
+        if (key.StartsWith("detail"u8))
+        {
+            var mode = key[6..];
+            return mode.StartsWith(" dump"u8) ? McBinaryStatGroup.NotSupported
+                : mode.StartsWith(" on"u8) || mode.StartsWith(" off"u8) ? McBinaryStatGroup.ToEveryServer
+                : McBinaryStatGroup.Unknown;
+        }
+        return key.SequenceEqual("items"u8) || key.SequenceEqual("slabs"u8) || key.SequenceEqual("sizes"u8)
+            || key.SequenceEqual("sizes_enable"u8) || key.SequenceEqual("sizes_disable"u8)
+            ? McBinaryStatGroup.NotSupported
+            : McBinaryStatGroup.Unknown;
+    }
 
     public static ushort Status(ReadOnlySpan<byte> packet) => BinaryPrimitives.ReadUInt16BigEndian(packet[6..]);
 

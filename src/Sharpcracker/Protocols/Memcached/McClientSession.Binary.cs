@@ -106,10 +106,10 @@ internal sealed partial class McClientSession
                         return Progress.Stop;
                     }
                 case McBinaryAction.Flush:
-                    DispatchBinaryFlush(data[..frame.Consumed], frame);
+                    DispatchBinaryToEveryServer(data[..frame.Consumed], frame);
                     break;
                 case McBinaryAction.Stat:
-                    EnqueueBinaryStats(frame, data.Slice(frame.KeyOffset, frame.KeyLength));
+                    DispatchBinaryStats(data[..frame.Consumed], frame, data.Slice(frame.KeyOffset, frame.KeyLength));
                     break;
                 case McBinaryAction.SaslListMechs:
                     EnqueueBinaryLocal(frame, static (output, f) => McBinary.WriteValue(output, f.Opcode, f.Opaque, default, "PLAIN"u8));
@@ -232,29 +232,47 @@ internal sealed partial class McClientSession
     }
 
     /// <summary>
-    /// FLUSH (with its optional delay) to every server on this client's binary connections, so a
-    /// later keyed request from this client cannot overtake it; one reply once all answered.
+    /// FLUSH (with its optional delay), or a STAT reset / detail on|off, to every server on this
+    /// client's binary connections, so a later keyed request from this client cannot overtake it;
+    /// one reply once all answered (each server answers one packet).
     /// </summary>
-    private void DispatchBinaryFlush(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
+    private void DispatchBinaryToEveryServer(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
     {
-        var root = RentBinary(frame, McRequestKind.BinaryFlushSplit);
+        var root = RentBinary(frame, McRequestKind.BinaryToEveryServer);
         var servers = _pool.Topology.Servers;
-        var split = new BinaryFlushSplit(this, servers, packet);
+        var split = new BinaryToEveryServerSplit(this, servers, packet);
         SplitToEveryServer(root, servers.Length, ref split);
     }
 
     /// <summary>
-    /// STAT: the proxy's own counters (the text protocol's <c>stats</c>), one packet per stat
-    /// ending with the empty packet; any subcommand gets memcached's reply to an unknown one,
-    /// 0x01 "Not found" without a terminator (docs/compatibility.md).
+    /// STAT, answered as the text protocol's <c>stats [sub]</c> (docs/compatibility.md): no key,
+    /// the proxy's own counters, one packet per stat ending with the empty packet; reset and
+    /// detail on|off to every server, one empty packet back; per-server listings refused with
+    /// 0x83; any other key memcached's reply to an unknown one, 0x01 "Not found" without a
+    /// terminator (memcached's groups and prefix rules: <see cref="McBinary.StatGroup"/>).
     /// </summary>
-    private void EnqueueBinaryStats(in McBinaryFrame frame, ReadOnlySpan<byte> subcommand)
+    private void DispatchBinaryStats(ReadOnlySpan<byte> packet, in McBinaryFrame frame, ReadOnlySpan<byte> key)
     {
-        if (!subcommand.IsEmpty)
+        switch (McBinary.StatGroup(key))
         {
-            EnqueueBinaryError(frame, McBinary.KeyNotFound);
-            return;
+            case McBinaryStatGroup.Own:
+                EnqueueBinaryOwnStats(frame);
+                break;
+            case McBinaryStatGroup.ToEveryServer:
+                DispatchBinaryToEveryServer(packet, frame);
+                break;
+            case McBinaryStatGroup.NotSupported:
+                EnqueueBinaryError(frame, McBinary.NotSupported);
+                break;
+            default:
+                EnqueueBinaryError(frame, McBinary.KeyNotFound);
+                break;
         }
+    }
+
+    /// <summary>STAT without a key: the proxy's own counters (the text protocol's <c>stats</c> lines), then the empty packet.</summary>
+    private void EnqueueBinaryOwnStats(in McBinaryFrame frame)
+    {
         var request = Rent(McRequestKind.Local);
         var text = BuildStats().AsSpan();
         while (text.StartsWith("STAT "u8))
@@ -282,9 +300,9 @@ internal sealed partial class McClientSession
     /// <summary>Writes a finished binary request's reply; false when memcached would have sent nothing.</summary>
     private static bool WriteBinaryReply(ByteBuffer output, McRequest request)
     {
-        if (request.Kind == McRequestKind.BinaryFlushSplit)
+        if (request.Kind == McRequestKind.BinaryToEveryServer)
         {
-            return WriteMerged<BinaryFlushSplit>(output, request);
+            return WriteMerged<BinaryToEveryServerSplit>(output, request);
         }
         if (request.BinaryHidden || request.Noreply)
         {
@@ -308,14 +326,14 @@ internal sealed partial class McClientSession
         output.Advance(n);
     }
 
-    /// <summary>A binary FLUSH to every server: each fragment is the client's packet with the loud opcode.</summary>
-    private readonly ref struct BinaryFlushSplit(McClientSession session, PoolServer[] servers, ReadOnlySpan<byte> packet) : ISplitProtocol<McRequest>
+    /// <summary>A binary FLUSH or STAT to every server: each fragment is the client's packet with the loud opcode.</summary>
+    private readonly ref struct BinaryToEveryServerSplit(McClientSession session, PoolServer[] servers, ReadOnlySpan<byte> packet) : ISplitProtocol<McRequest>
     {
         private readonly ReadOnlySpan<byte> _packet = packet; // a span cannot be captured: a field
 
         public void InitFragment(McRequest root, McRequest fragment)
         {
-            fragment.Kind = McRequestKind.BinaryFlushFragment;
+            fragment.Kind = McRequestKind.BinaryToEveryServerFragment;
             fragment.BinaryForward = root.BinaryForward;
         }
 
@@ -329,7 +347,7 @@ internal sealed partial class McClientSession
         public static void WriteFailure(ByteBuffer output, McRequest root, string reason)
             => WriteBinaryFailure(output, root.BinaryOpcode, root.BinaryOpaque, reason);
 
-        /// <summary>One server's error answers the FLUSH, with the client's opcode.</summary>
+        /// <summary>One server's error answers the command, with the client's opcode.</summary>
         public static void WriteUnmergeable(ByteBuffer output, McRequest root, ReadOnlySpan<byte> reply)
         {
             var span = output.GetSpan(reply.Length);

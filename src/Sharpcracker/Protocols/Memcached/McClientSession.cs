@@ -241,7 +241,7 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
         switch (request.Kind)
         {
             case McRequestKind.Binary:
-            case McRequestKind.BinaryFlushSplit:
+            case McRequestKind.BinaryToEveryServer:
                 return WriteBinaryReply(output, request);
             case McRequestKind.Local:
                 output.Write(request.Reply.Span);

@@ -53,7 +53,7 @@ internal sealed class McRequest : ClientRequest<McRequest>
     {
         McRequestKind.Retrieval or McRequestKind.RetrievalFragment => McReplyFramer.FrameRetrieval(data, ref scan),
         McRequestKind.Meta => McMetaReplyFramer.Frame(data, MetaQuiet),
-        McRequestKind.Binary or McRequestKind.BinaryFlushFragment => McBinary.FrameReply(data, BinaryForward),
+        McRequestKind.Binary or McRequestKind.BinaryToEveryServerFragment => McBinary.FrameReply(data, BinaryForward),
         _ => McReplyFramer.FrameLine(data),
     };
 

@@ -21,7 +21,7 @@ internal enum McRequestKind : byte
     Meta,
     /// <summary>A binary-protocol request forwarded to one server on its binary connection (McBinary).</summary>
     Binary,
-    /// <summary>A binary FLUSH split to every server; one reply back. Fragments are BinaryFlushFragments.</summary>
-    BinaryFlushSplit,
-    BinaryFlushFragment,
+    /// <summary>A binary FLUSH, or a STAT reset / detail on|off, split to every server; one reply back. Fragments are BinaryToEveryServerFragments.</summary>
+    BinaryToEveryServer,
+    BinaryToEveryServerFragment,
 }
