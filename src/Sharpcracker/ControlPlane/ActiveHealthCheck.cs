@@ -137,7 +137,9 @@ internal sealed class ActiveHealthCheck
                 // The first failure of a streak (requests' failures are logged by the engine): once, not every interval.
                 _logger.HealthCheckFailed(_pool.Name, server.Name, failure.Text, silentMs < long.MaxValue ? $"{(long)silentMs} ms ago" : "never");
             }
-            server.ReportFailure(failure);
+            // A probe that got no answer is a failed connect: it counts, backs off, and requests
+            // refused during the back-off get its reason.
+            server.ReportFailure(failure, ServerConnectionLoss.ConnectFailed);
         }
         catch (Exception e)
         {
