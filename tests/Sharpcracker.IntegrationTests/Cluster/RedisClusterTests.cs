@@ -281,16 +281,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         var commands = RedisCorpus.All.Where(c => !c.SameServerOnly).ToList();
         using var d = new RespConnection(direct.Port);
         using var p = new RespConnection(proxy.Port);
-        var mismatches = new List<string>();
-        foreach (var command in commands)
-        {
-            var expected = await d.CallAsync(command.Args);
-            var actual = await p.CallAsync(command.Args);
-            if (expected != actual)
-            {
-                mismatches.Add($"{command}: direct {RedisDifferentialTests.Show(expected)} proxy {RedisDifferentialTests.Show(actual)}");
-            }
-        }
+        var mismatches = await RedisDifferentialTests.MismatchesAsync(d, p, commands);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
         // The corpus's keys were spread over the masters, and multi-key commands were split per slot.
         var masters = (await Cluster.NodesAsync()).Where(n => n.IsMaster).ToList();
@@ -315,16 +306,7 @@ public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHe
         var commands = Resp3Corpus.All.Where(c => !c.SameServerOnly).ToList();
         using var d = await Resp3DifferentialTests.OpenAsync(direct.Port, 3);
         using var p = await Resp3DifferentialTests.OpenAsync(proxy.Port, 3);
-        var mismatches = new List<string>();
-        foreach (var command in commands)
-        {
-            var expected = await d.CallAsync(command.Args);
-            var actual = await p.CallAsync(command.Args);
-            if (expected != actual)
-            {
-                mismatches.Add($"{command}: direct {RedisDifferentialTests.Show(expected)} proxy {RedisDifferentialTests.Show(actual)}");
-            }
-        }
+        var mismatches = await RedisDifferentialTests.MismatchesAsync(d, p, commands);
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
 

@@ -105,6 +105,12 @@ public sealed class RedisDifferentialTests
     {
         using var direct = new RespConnection(directPort);
         using var proxied = new RespConnection(proxyPort);
+        return await MismatchesAsync(direct, proxied, commands);
+    }
+
+    /// <summary>Each command sent to a server and through the proxy, one after the other: the commands whose replies differ.</summary>
+    internal static async Task<List<string>> MismatchesAsync(RespConnection direct, RespConnection proxied, IEnumerable<RedisCorpus.Command> commands)
+    {
         var mismatches = new List<string>();
         foreach (var command in commands)
         {

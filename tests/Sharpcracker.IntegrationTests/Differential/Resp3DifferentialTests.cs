@@ -213,17 +213,7 @@ public sealed class Resp3DifferentialTests
     {
         using var direct = await OpenAsync(directPort, protocol, asAlice);
         using var proxied = await OpenAsync(proxyPort, protocol, asAlice);
-        var mismatches = new List<string>();
-        foreach (var command in commands)
-        {
-            var expected = await direct.CallAsync(command.Args);
-            var actual = await proxied.CallAsync(command.Args);
-            if (expected != actual)
-            {
-                mismatches.Add($"{command}: direct {Show(expected)} proxy {Show(actual)}");
-            }
-        }
-        return mismatches;
+        return await RedisDifferentialTests.MismatchesAsync(direct, proxied, commands);
     }
 
     private static string Show(string reply) => RedisDifferentialTests.Show(reply);
