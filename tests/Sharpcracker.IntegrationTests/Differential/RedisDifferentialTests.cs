@@ -89,7 +89,8 @@ public sealed class RedisDifferentialTests
         }
     }
 
-    private static async Task<List<string>> SendAllAsync(int port, byte[] bytes, int count)
+    /// <summary>Sends <paramref name="bytes"/> in one write on a new connection and reads <paramref name="count"/> replies.</summary>
+    internal static async Task<List<string>> SendAllAsync(int port, byte[] bytes, int count)
     {
         using var c = new RespConnection(port);
         await c.SendAsync(bytes);

@@ -76,8 +76,8 @@ public sealed class Resp3DifferentialTests
         await using var target = await RedisUnderTest.StartAsync(2, withUsers: false);
         var commands = Resp3Corpus.All.Where(c => !c.SameServerOnly).ToList();
         byte[] bytes = [.. RespConnection.Encode("HELLO", "3"), .. commands.SelectMany(c => RespConnection.Encode(c.Args))];
-        var expected = await SendAllAsync(direct.Port, bytes, commands.Count + 1);
-        var actual = await SendAllAsync(target.Port, bytes, commands.Count + 1);
+        var expected = await RedisDifferentialTests.SendAllAsync(direct.Port, bytes, commands.Count + 1);
+        var actual = await RedisDifferentialTests.SendAllAsync(target.Port, bytes, commands.Count + 1);
         AssertSameHello(expected[0], actual[0], 3);
         for (var i = 1; i <= commands.Count; i++)
         {
@@ -195,18 +195,6 @@ public sealed class Resp3DifferentialTests
             Assert.Equal("+OK\r\n", await c.CallAsync("AUTH", user, password));
         }
         return c;
-    }
-
-    private static async Task<List<string>> SendAllAsync(int port, byte[] bytes, int count)
-    {
-        using var c = new RespConnection(port);
-        await c.SendAsync(bytes);
-        var replies = new List<string>();
-        for (var i = 0; i < count; i++)
-        {
-            replies.Add(await c.ReadReplyAsync());
-        }
-        return replies;
     }
 
     private static async Task<List<string>> CompareAsync(int directPort, int proxyPort, int protocol, IReadOnlyList<RedisCorpus.Command> commands, bool asAlice = false)
