@@ -21,6 +21,7 @@ internal static partial class ConfigLoader
         "request_size_limit", "client_output_limit", "server_inflight_limit",
         "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
         "read_policy", "sentinels", "sentinel_auth", "discovery_timeout", "health_check_interval",
+        "dedicated_connections",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -212,6 +213,11 @@ internal static partial class ConfigLoader
         }
         var (authFile, memcacheProtocol) = ParseMemcachedAccess(redis, Scalar, Bad, path);
         var serverConnections = Int("server_connections") ?? 1;
+        var dedicatedConnections = Positive("dedicated_connections");
+        if (dedicatedConnections is not null && !redis)
+        {
+            throw Bad("dedicated_connections", "is only valid for a redis pool");
+        }
         if (serverConnections == 0)
         {
             throw Bad("server_connections", "cannot be 0");
@@ -282,6 +288,7 @@ internal static partial class ConfigLoader
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             DiscoveryTimeoutMs = Positive("discovery_timeout") ?? PoolConfig.DefaultDiscoveryTimeoutMs,
             HealthCheckIntervalMs = Positive("health_check_interval"),
+            DedicatedConnections = dedicatedConnections ?? PoolConfig.DefaultDedicatedConnections,
             Servers = servers,
             VBuckets = vbuckets,
             Tls = tls,

@@ -45,6 +45,14 @@ internal sealed record PoolConfig
     public const int DefaultClientOutputLimit = 1024 * 1024 * 1024;
     public const int DefaultServerInflightLimit = 16384;
     /// <summary>
+    /// Redis pools: dedicated connections (blocking commands, transactions, subscriptions) one
+    /// server may have open at once over all workers (<c>dedicated_connections</c>, a Sharpcracker
+    /// key; docs/redis.md "Dedicated connections"). One more client gets a clear error.
+    /// </summary>
+    public int DedicatedConnections { get; init; } = DefaultDedicatedConnections;
+    /// <summary>1024: a tenth of redis-server's default maxclients (10000).</summary>
+    public const int DefaultDedicatedConnections = 1024;
+    /// <summary>
     /// A pool whose servers are discovered (Sentinel, redis_cluster, a moxi vBucket stream) accepts
     /// clients once its first topology is known, or after this many milliseconds without it
     /// (<c>discovery_timeout</c>, a Sharpcracker key; docs/operations.md "Start-up of discovered pools").

@@ -118,6 +118,7 @@ internal abstract class ClientRequest<TRequest> : ServerRequest
     {
         _done = false;
         _pending = 0;
+        TimeoutMs = 0;
         StatsClass = Stats.CommandClass.Other; // dispatch sets it where a class applies
         Root = null;
         Error = null;

@@ -570,8 +570,18 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         _socket.Dispose();
         _input?.Release();
         _out.Release();
+        OnClosed();
         _worker.ClientClosed();
         _pool.ClientClosed(_id, _ending);
+    }
+
+    /// <summary>
+    /// The client's socket is closed: a protocol gives back (or closes) what it held for the client
+    /// alone, such as dedicated server connections and subscriptions. Requests still in flight
+    /// complete later and are dropped (<see cref="IsAborted"/>).
+    /// </summary>
+    protected virtual void OnClosed()
+    {
     }
 
     /// <summary>Moves the session forward; see <see cref="ClientPhase"/> for the allowed moves.</summary>

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Common;
 using Sharpcracker.Configuration;
@@ -20,6 +21,17 @@ internal sealed class PoolServer
     private readonly int _connectionsPerWorker;
     private readonly int _inflightLimit;
     private readonly ILogger _logger;
+    // Dedicated connections (docs/redis.md "Dedicated connections"), per worker: every one open
+    // (idle or lent), the idle ones by dialect, and the counters of closed ones for the next.
+    // Each worker touches only its own entries; _dedicatedOpen counts every worker's (Interlocked).
+    private readonly HashSet<ServerConnection>?[] _dedicated;
+    private readonly Stack<ServerConnection>?[] _idleDedicated;
+    private readonly Stack<Stats.ConnectionStats>?[] _retiredDedicatedStats;
+    private readonly int _dedicatedLimit;
+    private int _dedicatedOpen;
+    private volatile bool _closed;
+    /// <summary>Idle dedicated connections a worker keeps per dialect; more are closed when given back.</summary>
+    private const int IdleDedicatedKept = 16;
 
     /// <param name="poolConfig">The pool settings this server starts with (a config reload passes
     /// the new settings before the pool has switched to them).</param>
@@ -35,6 +47,108 @@ internal sealed class PoolServer
         _alternateByWorker = new ServerConnection[]?[_byWorker.Length];
         _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
         _inflightLimit = poolConfig.ServerInflightLimit;
+        _dedicated = new HashSet<ServerConnection>?[_byWorker.Length];
+        _idleDedicated = new Stack<ServerConnection>?[_byWorker.Length * 2];
+        _retiredDedicatedStats = new Stack<Stats.ConnectionStats>?[_byWorker.Length];
+        _dedicatedLimit = poolConfig.DedicatedConnections;
+    }
+
+    /// <summary>Any thread: dedicated connections open to this server, idle or lent, over all workers.</summary>
+    public int DedicatedCount => Volatile.Read(ref _dedicatedOpen);
+
+    /// <summary>dedicated_connections: the most this server may have open at once over all workers.</summary>
+    public int DedicatedLimit => _dedicatedLimit;
+
+    /// <summary>
+    /// Worker thread: a connection to this server that one client uses alone (a blocking command, a
+    /// transaction, a subscription) until it gives it back with <see cref="ReturnDedicated"/> or
+    /// closes it with <see cref="CloseDedicated"/>. An idle one of the worker is reused; null when
+    /// dedicated_connections are open already.
+    /// </summary>
+    public ServerConnection? RentDedicated(Worker worker, ServerDialect dialect)
+    {
+        if (_idleDedicated[IdleIndex(worker, dialect)] is { Count: > 0 } idle)
+        {
+            return idle.Pop();
+        }
+        if (Interlocked.Increment(ref _dedicatedOpen) > _dedicatedLimit)
+        {
+            Interlocked.Decrement(ref _dedicatedOpen);
+            return null;
+        }
+        // Counters of a closed dedicated connection are reused: clients that come and go never grow the stats.
+        var retired = _retiredDedicatedStats[worker.Index];
+        var stats = retired is { Count: > 0 } ? retired.Pop() : null;
+        var connection = new ServerConnection(this, worker, _logger, _inflightLimit, dialect, stats, dedicated: true);
+        (_dedicated[worker.Index] ??= []).Add(connection);
+        Stats.DedicatedOpened();
+        return connection;
+    }
+
+    /// <summary>
+    /// Worker thread: a dedicated connection its client is done with, that holds no state of that
+    /// client on the server (no block, transaction or WATCH pending): kept idle for the next, or
+    /// closed when it failed, enough are idle, or the server left the pool.
+    /// </summary>
+    public void ReturnDedicated(ServerConnection connection)
+    {
+        Debug.Assert(connection.IsDedicated && connection.Server == this, "a dedicated connection of this server");
+        var idle = _idleDedicated[IdleIndex(connection.Worker, connection.Dialect)] ??= new Stack<ServerConnection>();
+        if (_closed || !connection.IsIdle || connection.State != ServerConnectionState.Connected || idle.Count >= IdleDedicatedKept)
+        {
+            CloseDedicated(connection);
+            return;
+        }
+        idle.Push(connection);
+    }
+
+    /// <summary>
+    /// Worker thread: closes a dedicated connection (its client left while blocked or inside a
+    /// transaction: the connection holds that client's state and is never reused).
+    /// </summary>
+    public void CloseDedicated(ServerConnection connection)
+    {
+        Debug.Assert(connection.IsDedicated && connection.Server == this, "a dedicated connection of this server");
+        if (_dedicated[connection.Worker.Index]?.Remove(connection) != true)
+        {
+            return; // closed already (the server left the pool)
+        }
+        connection.Close();
+        Interlocked.Decrement(ref _dedicatedOpen);
+        Stats.DedicatedClosed();
+        (_retiredDedicatedStats[connection.Worker.Index] ??= new Stack<Stats.ConnectionStats>()).Push(connection.Counters);
+    }
+
+    private static int IdleIndex(Worker worker, ServerDialect dialect) => worker.Index * 2 + (int)dialect;
+
+    /// <summary>Worker thread: the worker's dedicated connections, idle ones closed, lent ones reset with <paramref name="failure"/>.</summary>
+    private void ResetDedicated(Worker worker, ServerFailure failure, bool close)
+    {
+        for (var d = 0; d < 2; d++)
+        {
+            if (_idleDedicated[worker.Index * 2 + d] is { } idle)
+            {
+                while (idle.TryPop(out var connection))
+                {
+                    CloseDedicated(connection);
+                }
+            }
+        }
+        if (_dedicated[worker.Index] is not { Count: > 0 } lent)
+        {
+            return;
+        }
+        foreach (var connection in lent.ToArray())
+        {
+            if (close)
+            {
+                CloseDedicated(connection); // its client's request fails with the proxy's close reason
+            }
+            else
+            {
+                connection.Reset(failure);
+            }
+        }
     }
 
     public IPool Pool { get; }
@@ -184,6 +298,7 @@ internal sealed class PoolServer
                         }
                     }
                 }
+                ResetDedicated(worker, failure, close: false);
             });
         }
     }
@@ -195,8 +310,10 @@ internal sealed class PoolServer
         {
             return Task.CompletedTask;
         }
+        _closed = true;
         return Task.WhenAll(workers.All.Select(worker => worker.InvokeAsync(() =>
         {
+            ResetDedicated(worker, ServerFailure.ClosedByProxy, close: true);
             foreach (var byWorker in new[] { _byWorker, _alternateByWorker })
             {
                 if (byWorker[worker.Index] is { } connections)

@@ -52,7 +52,9 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
 
     private readonly ServerDialect _dialect;
 
-    public ServerConnection(PoolServer server, Worker worker, ILogger logger, int inflightLimit, ServerDialect dialect = ServerDialect.Default)
+    /// <param name="stats">A dedicated connection's counters, reused from a closed one (null: new ones).</param>
+    public ServerConnection(PoolServer server, Worker worker, ILogger logger, int inflightLimit, ServerDialect dialect = ServerDialect.Default,
+        Stats.ConnectionStats? stats = null, bool dedicated = false)
     {
         _server = server;
         _dialect = dialect;
@@ -60,9 +62,26 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         _logger = logger;
         _inflightLimit = Math.Max(1, inflightLimit);
         _inflightLowWater = _inflightLimit - Math.Max(1, _inflightLimit / 4);
-        _stats = server.Stats.AddConnection();
+        _stats = stats ?? server.Stats.AddConnection();
+        IsDedicated = dedicated;
         worker.AddServerConnection(this);
     }
+
+    /// <summary>Lent to one client at a time (<see cref="PoolServer.RentDedicated"/>), never shared.</summary>
+    public bool IsDedicated { get; }
+
+    public ServerDialect Dialect => _dialect;
+
+    /// <summary>
+    /// Bumped by every failure: a client that holds state on a dedicated connection (a transaction,
+    /// WATCH) compares it to learn that the state was lost with the socket.
+    /// </summary>
+    public int Generation => _generation;
+
+    public PoolServer Server => _server;
+
+    /// <summary>A dedicated connection's counters, handed to the next one when it closes.</summary>
+    internal Stats.ConnectionStats Counters => _stats;
 
     public ServerConnectionState State { get; private set; }
 
@@ -555,12 +574,17 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
         {
             return;
         }
-        var timeout = _server.Pool.Config.TimeoutMs is { } t and > 0 ? t : head is HandshakeStep ? 10_000 : 0;
+        var timeout = head.TimeoutMs switch
+        {
+            ServerRequest.NoTimeout => 0,
+            > 0 and var own => own,
+            _ => _server.Pool.Config.TimeoutMs is { } t and > 0 ? t : head is HandshakeStep ? 10_000 : 0,
+        };
         if (timeout <= 0 || now - head.EnqueuedAt < timeout)
         {
             return;
         }
-        _logger.ServerRequestTimedOut(_server.Pool.Name, _server.Name, timeout);
+        _logger.ServerRequestTimedOut(_server.Pool.Name, _server.Name, (int)Math.Min(timeout, int.MaxValue));
         Fail(ServerFailure.TimedOut);
     }
 

@@ -13,6 +13,16 @@ internal abstract class ServerRequest : CountedRequest
     public long EnqueuedAt;
 
     /// <summary>
+    /// How long the connection waits for this request's reply: 0, the pool's <c>timeout</c>; a
+    /// positive number of milliseconds (a blocking command: its own timeout plus the pool's); or
+    /// <see cref="NoTimeout"/> (a command that may block forever). Set before it is queued.
+    /// </summary>
+    public long TimeoutMs;
+
+    /// <summary><see cref="TimeoutMs"/>: the proxy never times the request out.</summary>
+    public const long NoTimeout = -1;
+
+    /// <summary>
     /// Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.
     /// <paramref name="scan"/> is framer state owned by the connection's read loop (not the request,
     /// which may be recycled while a failing read loop still looks at it).

@@ -58,6 +58,10 @@ internal static partial class ConfigView
             Line(sb, "request_size_limit", Number(p.RequestSizeLimit));
             Line(sb, "client_output_limit", Number(p.ClientOutputLimit));
             Line(sb, "server_inflight_limit", Number(p.ServerInflightLimit));
+            if (p.Redis)
+            {
+                Line(sb, "dedicated_connections", Number(p.DedicatedConnections));
+            }
             if (p.Sentinels is not null || p.Distribution == DistributionKind.RedisCluster || p.VBucketStream)
             {
                 Line(sb, "discovery_timeout", Number(p.DiscoveryTimeoutMs)); // only where servers are discovered

@@ -22,6 +22,8 @@ internal sealed class ServerStats
     private long _ejectedAtMicros;
     private long _connectionsOpened;
     private long _lastCheckAnswerAt;
+    private long _dedicatedOpen;
+    private long _dedicatedOpened;
 
     public ServerStats(PoolStats pool, string name)
     {
@@ -59,6 +61,22 @@ internal sealed class ServerStats
     }
 
     internal void ConnectionOpened() => Interlocked.Increment(ref _connectionsOpened);
+
+    /// <summary>A dedicated connection (blocking command, transaction, subscription) was created.</summary>
+    public void DedicatedOpened()
+    {
+        Interlocked.Increment(ref _dedicatedOpen);
+        Interlocked.Increment(ref _dedicatedOpened);
+    }
+
+    /// <summary>A dedicated connection was closed.</summary>
+    public void DedicatedClosed() => Interlocked.Decrement(ref _dedicatedOpen);
+
+    /// <summary>Dedicated connections open now (idle or lent), over all workers.</summary>
+    public long DedicatedConnections => Interlocked.Read(ref _dedicatedOpen);
+
+    /// <summary>Dedicated connections created since start.</summary>
+    public long DedicatedConnectionsOpened => Interlocked.Read(ref _dedicatedOpened);
 
     /// <summary>
     /// A connection was torn down by <paramref name="failure"/> and <paramref name="failedRequests"/>
