@@ -22,6 +22,14 @@ internal enum ClientPause
     /// <summary>A server connection reached server_inflight_limit; it calls RequestResume when it has drained to its low-water mark.</summary>
     ServerSaturated,
 
+    /// <summary>
+    /// The client waits for a command that blocks on the server (BLPOP, …), as redis-server parses
+    /// nothing more from a blocked client; the protocol calls RequestResume once its reply is
+    /// written. The socket is still watched for a close (EPOLLRDHUP): a client that leaves while
+    /// blocked is closed at once, and so is what it held on the server.
+    /// </summary>
+    Blocked,
+
     /// <summary>RequestResume arrived: resumes at the start of this pass's flush, before the replies are written.</summary>
     ResumeDue,
 }

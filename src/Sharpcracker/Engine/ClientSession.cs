@@ -114,6 +114,8 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         NeedMore,
         Paused,
         Stop,
+        /// <summary>The last command blocks on its server: nothing more is parsed until RequestResume (<see cref="ClientPause.Blocked"/>).</summary>
+        Blocked,
     }
 
     /// <summary>
@@ -173,14 +175,15 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
             SendOut();
             MarkDirty(); // more finished replies may be waiting behind the ones just sent
         }
-        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup)) == 0 || _phase >= ClientPhase.Aborted)
+        if ((events & (Libc.EpollIn | Libc.EpollErr | Libc.EpollHup | Libc.EpollRdHup)) == 0 || _phase >= ClientPhase.Aborted)
         {
             return;
         }
         if (!ReadsNow)
         {
-            // Not reading, yet the socket reports an error or hang-up: nothing more can be written.
-            if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0)
+            // Not reading, yet the socket reports an error or hang-up (or, blocked, that the client
+            // closed its side, which redis-server treats as a close): nothing more can be written.
+            if ((events & (Libc.EpollErr | Libc.EpollHup)) != 0 || (_pause == ClientPause.Blocked && (events & Libc.EpollRdHup) != 0))
             {
                 _ending = ClientEnding.Error;
                 Abort();
@@ -277,6 +280,10 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
                 _pause = ClientPause.Queue;
             }
         }
+        else if (progress == Progress.Blocked)
+        {
+            _pause = ClientPause.Blocked;
+        }
         else if (progress == Progress.Stop)
         {
             EnterPhase(ClientPhase.ReadStopped);
@@ -338,7 +345,7 @@ internal abstract partial class ClientSession<TRequest> : IClientConnection, IEv
         {
             return; // unregistered at the end of this pass (or already)
         }
-        var interest = (ReadsNow ? Libc.EpollIn : 0) | (_outputBlocked ? Libc.EpollOut : 0);
+        var interest = (ReadsNow ? Libc.EpollIn : _pause == ClientPause.Blocked ? Libc.EpollRdHup : 0) | (_outputBlocked ? Libc.EpollOut : 0);
         if (interest != _interest)
         {
             _interest = interest;

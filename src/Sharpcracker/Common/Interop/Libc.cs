@@ -20,6 +20,8 @@ internal static unsafe partial class Libc
     public const uint EpollOut = 0x004;
     public const uint EpollErr = 0x008;
     public const uint EpollHup = 0x010;
+    /// <summary>The peer closed its side (FIN): reported without EPOLLIN, so a session that does not read still sees a close.</summary>
+    public const uint EpollRdHup = 0x2000;
 
     public const int EfdNonblock = 0x800;
     public const int EfdCloexec = 0x80000;

@@ -200,7 +200,7 @@ internal sealed partial class RedisClientSession
         }
         var flags = _noEvict ? "e" : "N"; // redis-server's letters; N: none
         return string.Create(CultureInfo.InvariantCulture,
-            $"id={_id} addr={_remoteAddress} laddr={_localAddress} fd={Fd} name={_clientName} age={(now - _connectedAt) / 1000} idle={(now - _lastCommandAt) / 1000} flags={flags} db={_pool.Config.RedisDb} sub=0 psub=0 ssub=0 multi=-1 cmd={_lastCommand} user={_userName ?? "default"} redir=-1 resp={(_resp3 ? 3 : 2)} lib-name={_libName} lib-ver={_libVersion} proxy=sharpcracker pool={_pool.Name}\n");
+            $"id={_id} addr={_remoteAddress} laddr={_localAddress} fd={Fd} name={_clientName} age={(now - _connectedAt) / 1000} idle={(now - _lastCommandAt) / 1000} flags={flags} db={_pool.Config.RedisDb} sub=0 psub=0 ssub=0 multi={(_inMulti ? _queuedInMulti : -1)} cmd={_lastCommand} user={_userName ?? "default"} redir=-1 resp={(_resp3 ? 3 : 2)} lib-name={_libName} lib-ver={_libVersion} proxy=sharpcracker pool={_pool.Name}\n");
     }
 
     private static string AddressText(EndPoint? endpoint) => endpoint switch

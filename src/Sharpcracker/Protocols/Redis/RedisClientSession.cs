@@ -60,6 +60,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             {
                 return Progress.Paused;
             }
+            if (_blockingOn is not null)
+            {
+                return Progress.Blocked; // redis-server parses nothing more from a blocked client
+            }
             if (buffer.Length < _needed)
             {
                 return Progress.NeedMore;
@@ -104,6 +108,13 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             }
             _needed = 0;
             var stop = Execute(data[..consumed]);
+            if (_waitForReplies)
+            {
+                // The command must not pass the replies before it (it changes connection): left in
+                // the input unconsumed, and parsed again once they are all written.
+                _waitForReplies = false;
+                return Progress.Paused;
+            }
             buffer = buffer.Slice(consumed);
             if (_linear.Length > 0)
             {
@@ -112,6 +123,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             if (stop)
             {
                 return Progress.Stop;
+            }
+            if (_blockingOn is not null)
+            {
+                return Progress.Blocked;
             }
             if (Saturated)
             {
@@ -172,6 +187,11 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         // A redis_cluster pool routes with its session snapshot; under a replica read policy it has groups per master.
         _replicated = groups is not null || (_cluster && _routing.ClusterGroups is not null);
         _read = _replicated && ReplicaReads.IsRead(info, sub, topology.ForkReads);
+        if ((_pinned is not null || _inMulti || info.Route is RedisRoute.Blocking or RedisRoute.Transaction)
+            && ExecuteStateful(command, info, sub, out var stop))
+        {
+            return stop; // a transaction, WATCH or blocking command (RedisClientSession.Transaction.cs, .Blocking.cs)
+        }
         if (info.IsForkMasterOnly && groups is null && _pool.Config.ForkLayout)
         {
             // The fork serves RENAME, RENAMENX, SCAN, BITOP and MSETNX only in pools with a master.
@@ -288,6 +308,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
 
     private void EnqueueError(string text, string prefix = "ERR ")
     {
+        // Inside MULTI a command refused before it is queued fails the transaction (redis-server's flagTransaction).
+        _multiAborted |= _inMulti;
         var request = BeginLocal();
         RedisReplies.WriteError(request.Reply, text, prefix);
         EndLocal(request);
@@ -477,6 +499,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 break;
             case RedisRequestKind.Hello:
                 WriteHello(output, request);
+                break;
+            case RedisRequestKind.Dedicated:
+                WriteDedicatedReply(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered

@@ -15,6 +15,12 @@ internal enum RedisRequestKind : byte
     /// HELLO from it (<see cref="RedisRequest.Protover"/>) and switches the client's protocol.
     /// </summary>
     Hello,
+    /// <summary>
+    /// Sent on the client's dedicated connection (a blocking command, or a transaction's last
+    /// command): the reply is written as it came, then the connection is given back if the
+    /// client holds nothing more on it.
+    /// </summary>
+    Dedicated,
     /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
     Quit,
 }

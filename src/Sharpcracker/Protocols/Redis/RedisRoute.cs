@@ -31,6 +31,13 @@ internal enum RedisRoute : byte
     Any,
     /// <summary>Answered by the proxy itself.</summary>
     Local,
+    /// <summary>
+    /// May block on the server (BLPOP, BLMOVE, BZMPOP, XREAD … BLOCK, WAIT): sent on a dedicated
+    /// connection, the client parsed no further until the reply (RedisClientSession.Blocking.cs).
+    /// </summary>
+    Blocking,
+    /// <summary>MULTI, EXEC, DISCARD, WATCH, UNWATCH: a transaction pinned to one server (RedisClientSession.Transaction.cs).</summary>
+    Transaction,
     /// <summary>Known to redis-server, refused by the proxy (cross-shard, blocking, pub/sub, transactions, admin).</summary>
     Unsupported,
     /// <summary>A subcommand row ("client|setname"): arity and key position of a container's subcommand.</summary>
