@@ -88,13 +88,16 @@ internal sealed class PoolServer
     /// <summary>
     /// Worker thread: a dedicated connection its client is done with, that holds no state of that
     /// client on the server (no block, transaction or WATCH pending): kept idle for the next, or
-    /// closed when it failed, enough are idle, or the server left the pool.
+    /// closed when it failed, enough are idle, half the limit is open, or the server left the pool.
     /// </summary>
     public void ReturnDedicated(ServerConnection connection)
     {
         Debug.Assert(connection.IsDedicated && connection.Server == this, "a dedicated connection of this server");
         var idle = _idleDedicated[IdleIndex(connection.Worker, connection.Dialect)] ??= new Stack<ServerConnection>();
-        if (_closed || !connection.IsIdle || connection.State != ServerConnectionState.Connected || idle.Count >= IdleDedicatedKept)
+        // Idle ones count against dedicated_connections and other workers cannot use them: kept
+        // only while fewer than half of the limit are open, so they never starve another worker.
+        if (_closed || !connection.IsIdle || connection.State != ServerConnectionState.Connected || idle.Count >= IdleDedicatedKept
+            || DedicatedCount * 2 > _dedicatedLimit)
         {
             CloseDedicated(connection);
             return;

@@ -58,6 +58,17 @@ internal sealed partial class RedisClientSession
         {
             PinnedLost();
         }
+        if (_pinned is not null && !_inMulti && !_watching && _blockingOn is null)
+        {
+            // A transaction ended (EXEC, DISCARD, UNWATCH) and its connection is not given back
+            // yet: every reply before this command is written first, then the connection goes.
+            if (QueuedCount > 0)
+            {
+                _waitForReplies = true;
+                return true;
+            }
+            ReleasePinned(force: true);
+        }
         if (info.Route == RedisRoute.Transaction)
         {
             ExecuteTransaction(command, info, sub);
@@ -85,10 +96,8 @@ internal sealed partial class RedisClientSession
         if (QueuedCount > 0)
         {
             _waitForReplies = true; // what went on the dedicated connection is answered first
-            return true;
         }
-        ReleasePinned();
-        return false;
+        return _waitForReplies;
     }
 
     private void ExecuteTransaction(ReadOnlySpan<byte> command, RedisCommandInfo info, RedisCommandInfo sub)
@@ -104,7 +113,7 @@ internal sealed partial class RedisClientSession
                 _inMulti = true;
                 _multiAborted = false;
                 _queuedInMulti = 0;
-                if (_pinned is not null)
+                if (_watching)
                 {
                     ForwardPinned(command, RedisRequestKind.Single); // after WATCH: the server's own MULTI
                 }
@@ -418,15 +427,19 @@ internal sealed partial class RedisClientSession
     /// <summary>A request the proxy sent for the client on its dedicated connection failed (DiscardedReply).</summary>
     internal void PinnedRequestFailed() => _pinnedBroken = true;
 
-    /// <summary>Gives the dedicated connection back once the client holds nothing on it.</summary>
-    private void ReleasePinned()
+    /// <summary>
+    /// Gives the dedicated connection back once the client holds nothing on it; with
+    /// <paramref name="force"/> even while something the proxy sent there (a DISCARD) is unanswered:
+    /// the connection is then closed.
+    /// </summary>
+    private void ReleasePinned(bool force = false)
     {
-        if (_pinned is not { } pinned || _inMulti || _watching || !pinned.IsIdle || _blockingOn == pinned)
+        if (_pinned is not { } pinned || _inMulti || _watching || (!pinned.IsIdle && !force) || _blockingOn == pinned)
         {
             return;
         }
         _pinned = null;
-        if (_pinnedBroken || pinned.Generation != _pinnedGeneration)
+        if (_pinnedBroken || pinned.Generation != _pinnedGeneration || !pinned.IsIdle)
         {
             _pinnedBroken = false;
             pinned.Server.CloseDedicated(pinned);
