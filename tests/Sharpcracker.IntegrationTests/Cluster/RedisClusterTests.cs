@@ -24,7 +24,7 @@ public sealed class RedisClusterFixture : IAsyncLifetime
 /// A redis_cluster pool in front of a real 6-node Redis Cluster: plain Redis clients (no cluster
 /// support) get the replies one redis-server would give.
 /// </summary>
-public sealed class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RedisClusterFixture>
+public sealed partial class RedisClusterTests(RedisClusterFixture fixture, ITestOutputHelper output) : IClassFixture<RedisClusterFixture>
 {
     private RedisCluster Cluster => fixture.Cluster;
 

@@ -9,7 +9,7 @@ namespace Sharpcracker.IntegrationTests.Redis;
 public sealed class TransactionTests
 {
     /// <summary>Sequences sent one command at a time on one connection; keys share the {t} hash tag.</summary>
-    private static readonly string[][] s_sequence =
+    internal static readonly string[][] Sequence =
     [
         ["DEL", "{t}a", "{t}b", "{t}l"],
         ["MULTI"], ["SET", "{t}a", "1"], ["INCR", "{t}a"], ["GET", "{t}a"], ["MGET", "{t}a", "{t}b"], ["EXEC"],
@@ -52,12 +52,12 @@ public sealed class TransactionTests
         await AssertSameRepliesAsync(direct.Port, proxy.Port);
         // The whole sequence in one write: the proxy waits where it changes connection, and the
         // replies are the same, in order.
-        var bytes = s_sequence.SelectMany(RespConnection.Encode).ToArray();
-        var expected = await Differential.RedisDifferentialTests.SendAllAsync(direct.Port, bytes, s_sequence.Length);
-        var actual = await Differential.RedisDifferentialTests.SendAllAsync(proxy.Port, bytes, s_sequence.Length);
-        for (var i = 0; i < s_sequence.Length; i++)
+        var bytes = Sequence.SelectMany(RespConnection.Encode).ToArray();
+        var expected = await Differential.RedisDifferentialTests.SendAllAsync(direct.Port, bytes, Sequence.Length);
+        var actual = await Differential.RedisDifferentialTests.SendAllAsync(proxy.Port, bytes, Sequence.Length);
+        for (var i = 0; i < Sequence.Length; i++)
         {
-            Assert.True(expected[i] == actual[i], $"{string.Join(' ', s_sequence[i])}: direct {Show(expected[i])} proxy {Show(actual[i])}");
+            Assert.True(expected[i] == actual[i], $"{string.Join(' ', Sequence[i])}: direct {Show(expected[i])} proxy {Show(actual[i])}");
         }
     }
 
@@ -66,7 +66,7 @@ public sealed class TransactionTests
         using var direct = new RespConnection(directPort);
         using var proxied = new RespConnection(proxyPort);
         var mismatches = new List<string>();
-        foreach (var command in s_sequence)
+        foreach (var command in Sequence)
         {
             var expected = await direct.CallAsync(command);
             var actual = await proxied.CallAsync(command);
