@@ -38,7 +38,9 @@ internal static class StatsDescription
         ("curr_connections", "listeners + client connections + server connections open now (as twemproxy)"),
         ("request latency", "/metrics: sharpcracker_server_request_duration_seconds{pool,server,command}, sharpcracker_request_duration_seconds{pool,command}"),
         ("values", "live when read (twemproxy: the last -i interval's snapshot)"),
-        ("server_connections", "open now over all workers: each worker has server_connections connections to every server"),
+        ("server_connections", "open now over all workers: each worker has server_connections connections to every server, plus dedicated ones"),
+        ("dedicated_connections", "Redis pools: dedicated connections open now (blocking commands, transactions, subscriptions; at most dedicated_connections per server)"),
+        ("dedicated_connections_opened", "Redis pools: dedicated connections created since start (idle ones are reused)"),
         ("cluster_*", "redis_cluster pools: cluster_refreshes, cluster_refresh_failures, cluster_map_changes, cluster_moved, cluster_ask, cluster_redirect_limit (docs/redis.md)"),
         ("workers", "worker threads (--threads, default one per processor); memcached `stats` threads, /metrics sharpcracker_workers and sharpcracker_worker_clients{worker}"),
     ];

@@ -53,6 +53,8 @@ internal static class PrometheusExposition
         ServerFamily(w, pools, samples, "sharpcracker_server_err_total", "counter", "Errors on server connections.", (s, _) => s.ServerErr);
         ServerFamily(w, pools, samples, "sharpcracker_server_timedout_total", "counter", "Timeouts on server connections.", (s, _) => s.ServerTimedOut);
         ServerFamily(w, pools, samples, "sharpcracker_server_connections", "gauge", "Open server connections.", (_, q) => q.Connections);
+        ServerFamily(w, pools, samples, "sharpcracker_server_dedicated_connections", "gauge", "Dedicated server connections open (blocking commands, transactions, subscriptions; Redis pools).", (s, _) => s.DedicatedConnections);
+        ServerFamily(w, pools, samples, "sharpcracker_server_dedicated_connections_opened_total", "counter", "Dedicated server connections created.", (s, _) => s.DedicatedConnectionsOpened);
         ServerFamily(w, pools, samples, "sharpcracker_server_ejected_at_seconds", "gauge", "Unix time of the server's last ejection (0: never).", (s, _) => s.EjectedAtMicros / 1_000_000);
         ServerFamily(w, pools, samples, "sharpcracker_requests_total", "counter", "Requests forwarded to the server.", (s, _) => s.Requests);
         ServerFamily(w, pools, samples, "sharpcracker_request_bytes_total", "counter", "Request bytes forwarded to the server.", (s, _) => s.RequestBytes);

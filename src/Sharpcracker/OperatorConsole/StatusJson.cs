@@ -170,6 +170,7 @@ internal static class StatusJson
             w.WriteNumber("server_timedout", s.ServerTimedOut);
             w.WriteNumber("in_queue", q.InQueue);
             w.WriteNumber("out_queue", q.OutQueue);
+            w.WriteNumber("dedicated_connections", s.DedicatedConnections);
             w.WriteEndObject();
         }
         w.WriteEndArray();

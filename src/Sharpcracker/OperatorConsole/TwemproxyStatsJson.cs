@@ -68,6 +68,12 @@ internal static class TwemproxyStatsJson
                 sb.Append("\"in_queue_bytes\":").Append(q.InQueueBytes).Append(", ");
                 sb.Append("\"out_queue\":").Append(q.OutQueue).Append(", ");
                 sb.Append("\"out_queue_bytes\":").Append(q.OutQueueBytes);
+                if (pool.Redis)
+                {
+                    // Redis pools (docs/redis.md "Dedicated connections"): open now (idle or lent), and created since start.
+                    sb.Append(", \"dedicated_connections\":").Append(server.DedicatedConnections);
+                    sb.Append(", \"dedicated_connections_opened\":").Append(server.DedicatedConnectionsOpened);
+                }
                 if (pool.Replicated && server.Replication is { } replication)
                 {
                     // Replication groups only (docs/redis.md): the role ROLE reported, the group, routed reads and writes.

@@ -38,6 +38,7 @@ internal sealed partial class ServerPool : IPool, IDisposable
         // Servers, router and config live in one immutable snapshot (ServerPool.Topology.cs).
         InitializeTopology(config);
         Stats.Replicated = config.RoutesReads;
+        Stats.Redis = config.Redis;
         Discovery = PoolDiscovery.For(config);
     }
 

@@ -89,6 +89,9 @@ internal sealed class PoolStats : IDisposable
     // Replication groups (docs/redis.md "Replication groups"): shown only for pools that have them.
     private long _failovers;
 
+    /// <summary>A Redis pool: its servers show their dedicated connections (blocking commands, transactions, subscriptions).</summary>
+    public bool Redis { get; set; }
+
     /// <summary>The pool has replication groups (a <c>master</c> server or <c>sentinels:</c>).</summary>
     public bool Replicated { get; set; }
 

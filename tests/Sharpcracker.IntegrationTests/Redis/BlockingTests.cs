@@ -119,6 +119,10 @@ public sealed class BlockingTests(ITestOutputHelper output)
             Assert.True(await Poll.EventuallyAsync(async () => await BlockedClientsAsync(backend) == 1));
         }
         Assert.True(await Poll.EventuallyAsync(async () => await BlockedClientsAsync(backend) == 0 && await TransactionTests.ConnectedClientsAsync(direct) == baseline));
+        // The stats tell the same: one dedicated connection was opened, none is open now.
+        var stats = proxy.Host.Pools.Single().Stats.Servers.Single();
+        Assert.Equal(1, stats.DedicatedConnectionsOpened);
+        Assert.Equal(0, stats.DedicatedConnections);
         // An element pushed now stays in the list: nobody popped it for the client that left.
         using var producer = new RespConnection(proxy.Port);
         Assert.Equal(":1\r\n", await producer.CallAsync("RPUSH", "q", "kept"));
