@@ -265,4 +265,45 @@ public sealed class ReplicationRoutingTests
         using var master = new RespConnection(set.Master.Port);
         Assert.Contains((await master.CallAsync("CLIENT", "LIST")).Split('\n'), l => l.Contains("resp=3") && l.Contains("cmd=hset"));
     }
+    /// <summary>
+    /// Under read_policy replica, a transaction (reads included) and a blocking pop run on the
+    /// master, on its dedicated connections; replicas see none of them.
+    /// </summary>
+    [Fact]
+    public async Task TransactionsAndBlockingCommands_RunOnTheMaster_EvenWhenReadsGoToReplicas()
+    {
+        using var set = await RedisReplicaSet.StartAsync(replicas: 1);
+        var port = FreePort.Next();
+        var yaml = $"""
+            group:
+              listen: 127.0.0.1:{port}
+              redis: true
+              read_policy: replica
+              servers:
+                - 127.0.0.1:{set.Master.Port}:1 master
+                - 127.0.0.1:{set.Replicas.First().Port}:1 replica1
+
+            """;
+        await using var proxy = await TestProxy.StartAsync(yaml, port, threads: 1);
+        using var c = new RespConnection(port);
+        using var producer = new RespConnection(port);
+        await ResetStatsAsync(set);
+        Assert.Equal("+OK\r\n", await c.CallAsync("MULTI"));
+        Assert.Equal("+QUEUED\r\n", await c.CallAsync("GET", "tx"));
+        Assert.Equal("+QUEUED\r\n", await c.CallAsync("SET", "tx", "1"));
+        Assert.Equal("*2\r\n$-1\r\n+OK\r\n", await c.CallAsync("EXEC"));
+        await c.SendAsync(RespConnection.Encode("BLPOP", "jobs", "0"));
+        using (var master = new RespConnection(set.Master.Port))
+        {
+            Assert.True(await Poll.EventuallyAsync(async () => (await master.CallAsync("INFO", "clients")).Contains("blocked_clients:1")));
+        }
+        Assert.Equal(":1\r\n", await producer.CallAsync("RPUSH", "jobs", "j"));
+        Assert.Equal("*2\r\n$4\r\njobs\r\n$1\r\nj\r\n", await c.ReadReplyAsync());
+        var (execMaster, execReplicas) = await CallsAsync(set, "exec");
+        Assert.Equal(1, execMaster);
+        Assert.All(execReplicas, n => Assert.Equal(0, n));
+        var (blpopMaster, blpopReplicas) = await CallsAsync(set, "blpop");
+        Assert.Equal(1, blpopMaster);
+        Assert.All(blpopReplicas, n => Assert.Equal(0, n));
+    }
 }
