@@ -29,6 +29,18 @@ public sealed class ConfigLimitsTests
     }
 
     [Fact]
+    public void DedicatedConnections_RedisPoolsOnly_PositiveWith1024ByDefault()
+    {
+        Assert.Equal(1024, Parse("  redis: true\n").DedicatedConnections);
+        Assert.Equal(50, Parse("  redis: true\n  dedicated_connections: 50\n").DedicatedConnections);
+        var zero = Assert.Throws<ConfigException>(() => Parse("  redis: true\n  dedicated_connections: 0\n"));
+        Assert.Contains("\"dedicated_connections\"", zero.Message);
+        var memcached = Assert.Throws<ConfigException>(() => Parse("  dedicated_connections: 10\n"));
+        Assert.Contains("\"dedicated_connections\"", memcached.Message);
+        Assert.Contains("is only valid for a redis pool", memcached.Message);
+    }
+
+    [Fact]
     public void DiscoveryTimeout_IsMilliseconds_AndMustBePositive()
     {
         Assert.Equal(1500, Parse("  discovery_timeout: 1500\n").DiscoveryTimeoutMs);
