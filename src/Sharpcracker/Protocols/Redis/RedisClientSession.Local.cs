@@ -154,7 +154,7 @@ internal sealed partial class RedisClientSession
         EnqueueError($"SELECT {db} is not supported in proxy mode: this pool serves database {poolDb} (redis_db)");
     }
 
-    /// <summary>INFO [section]: the proxy's own sections (server, clients, pool with its servers and their twemproxy counters).</summary>
+    /// <summary>INFO [section]: the proxy's own sections (server, clients, pool with its servers and their twemproxy counters), plus the servers' keyspace.</summary>
     private void EnqueueInfo()
     {
         var uptime = (long)(DateTime.UtcNow - ProcessFacts.StartTime).TotalSeconds;
@@ -171,6 +171,7 @@ internal sealed partial class RedisClientSession
         sb.Append("connected_clients:").Append(_pool.CurrentClients).Append("\r\n");
         sb.Append("total_connections_received:").Append(_pool.TotalClients).Append("\r\n");
         sb.Append("rejected_connections:").Append(_pool.RejectedClients).Append("\r\n");
+        var clientsEnd = sb.Length; // the servers' blocked_clients goes here (RedisClientSession.Keyspace.cs)
         // Process-wide allocation counters, so "no allocation per request" can be checked from outside.
         sb.Append("\r\n# Memory\r\n");
         sb.Append("gc_allocated_bytes:").Append(GC.GetTotalAllocatedBytes(precise: false)).Append("\r\n");
@@ -201,6 +202,6 @@ internal sealed partial class RedisClientSession
         }
         // The proxy's view: twemproxy's pool and server counters, named as in the memcached "stats" reply.
         Stats.MemcachedStatsText.AppendRedisInfo(sb, _pool.Stats);
-        EnqueueText(sb.ToString());
+        DispatchInfo(sb.ToString(), clientsEnd);
     }
 }

@@ -140,7 +140,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             return false;
         }
         var sub = info;
-        if (info.Route is RedisRoute.SubcommandKey || info.Name is "client")
+        if (info.Route is RedisRoute.SubcommandKey or RedisRoute.FanoutSub || info.Name is "client")
         {
             sub = RedisCommandTable.Find(name, Arg(command, 1))!;
             if (sub is null)
@@ -158,6 +158,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         {
             EnqueueLocal(RedisReplies.NoAuth);
             return false;
+        }
+        if (_pool.Config.RedisRefuseCommands is { } refused && IsRefused(refused, info, sub))
+        {
+            return false; // redis_refuse_commands (RedisClientSession.Keyspace.cs)
         }
         _lastCommand = sub.Name;
         _lastCommandAt = Worker.Now;
@@ -236,6 +240,13 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 return false;
             case RedisRoute.Local:
                 return ExecuteLocal(command, info);
+            case RedisRoute.Scan:
+                DispatchScan(command);
+                return false;
+            case RedisRoute.Fanout:
+            case RedisRoute.FanoutSub:
+                DispatchFanout(command, sub);
+                return false;
             default:
                 EnqueueError($"unsupported command '{info.Name}' in proxy mode");
                 return false;
@@ -477,6 +488,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 break;
             case RedisRequestKind.Hello:
                 WriteHello(output, request);
+                break;
+            case RedisRequestKind.Fanout:
+                WriteMerged<FanoutSplit>(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered
