@@ -182,12 +182,6 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             EnqueueError(UnknownCommandText(command));
             return false;
         }
-        if (info.IsForkMasterOnly && groups is { Length: 1 } && info.Name is "scan")
-        {
-            // One shard: SCAN goes to its master (the fork's rule; replicas' buckets may differ).
-            ForwardAny(command);
-            return false;
-        }
         switch (info.Route)
         {
             case RedisRoute.Single:
