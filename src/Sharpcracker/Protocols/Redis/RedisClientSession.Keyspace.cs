@@ -95,6 +95,26 @@ internal sealed partial class RedisClientSession
     }
 
     /// <summary>
+    /// INFO keyspace, clients, all or everything (any of them among the sections asked for): the
+    /// servers' sections are wanted. A bare INFO (and INFO of the proxy's other sections) stays
+    /// the proxy's own, answered without waiting on any server: operators and tests poll it for
+    /// the proxy's counters, also while a server hangs.
+    /// </summary>
+    private bool AsksServerSections(ReadOnlySpan<byte> command)
+    {
+        for (var i = 1; i < _args.Count; i++)
+        {
+            var section = Arg(command, i);
+            if (Ascii.EqualsIgnoreCase(section, "keyspace"u8) || Ascii.EqualsIgnoreCase(section, "clients"u8)
+                || Ascii.EqualsIgnoreCase(section, "all"u8) || Ascii.EqualsIgnoreCase(section, "everything"u8))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
     /// INFO: the proxy's own <paramref name="text"/>, with blocked_clients (inserted at UTF-8 byte
     /// <paramref name="clientsEnd"/>, the end of the Clients section) and a Keyspace section summed
     /// over every shard's master that answers; the proxy's text alone when none is known.
