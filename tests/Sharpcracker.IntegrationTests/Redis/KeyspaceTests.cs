@@ -72,6 +72,9 @@ public sealed class KeyspaceTests
         return actual;
     }
 
+    /// <summary>A reply's whole content as one string (type, text, elements), to compare elements whose order differs.</summary>
+    private static string Flat(RespTree tree) => $"{tree.Type}{tree.Text}[{string.Join(",", tree.Elements.Select(Flat))}]";
+
     private static long Integer(string reply) => long.Parse(reply[1..^2], CultureInfo.InvariantCulture);
 
     [Fact]
@@ -214,6 +217,18 @@ public sealed class KeyspaceTests
         {
             await SameAsync(d, p, "FCALL", "ksget", "1", "sk:" + i);
         }
+        // Several libraries: each server lists them in its own hash order; the proxy's list has them all.
+        for (var i = 0; i < 6; i++)
+        {
+            await SameAsync(d, p, "FUNCTION", "LOAD", $"#!lua name=more{i}\nredis.register_function('more{i}', function() return {i} end)");
+        }
+        Assert.Equal(
+            RespTree.Parse(await d.CallAsync("FUNCTION", "LIST")).Elements.Select(Flat).Order(StringComparer.Ordinal),
+            RespTree.Parse(await p.CallAsync("FUNCTION", "LIST")).Elements.Select(Flat).Order(StringComparer.Ordinal));
+        for (var i = 0; i < 6; i++)
+        {
+            await SameAsync(d, p, "FUNCTION", "DELETE", $"more{i}");
+        }
         await SameAsync(d, p, "FUNCTION", "DELETE", "kslib");
         await SameAsync(d, p, "FUNCTION", "LIST");
         await SameAsync(d, p, "FUNCTION", "LOAD", library);
@@ -243,6 +258,65 @@ public sealed class KeyspaceTests
         await SameAsync(d, p, "SCRIPT", "KILL");
         await SameAsync(d, p, "FUNCTION", "KILL");
         Assert.Equal("-ERR unsupported command 'script|debug' in proxy mode\r\n", await p.CallAsync("SCRIPT", "DEBUG", "yes"));
+    }
+
+    [Fact]
+    public async Task Resp3_ThreeServers_SameRepliesAsOneServer()
+    {
+        using var direct = RedisServer.Start();
+        using var b1 = RedisServer.Start();
+        using var b2 = RedisServer.Start();
+        using var b3 = RedisServer.Start();
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port, b3.Port], "hash: murmur");
+        using var d = new RespConnection(direct.Port);
+        using var p = new RespConnection(proxy.Port);
+        Assert.StartsWith("%", await d.CallAsync("HELLO", "3"));
+        Assert.StartsWith("%", await p.CallAsync("HELLO", "3"));
+        Assert.Equal("_\r\n", await SameAsync(d, p, "RANDOMKEY")); // RESP3's null from every empty server
+        foreach (var write in Writes())
+        {
+            await SameAsync(d, p, write);
+        }
+        await SameAsync(d, p, "DBSIZE");
+        Assert.Equal(await KeysAsync(d, "ks:hash:*"), await KeysAsync(p, "ks:hash:*"));
+        Assert.Equal(Sorted(await ScanAllAsync(d, "TYPE", "list")), Sorted(await ScanAllAsync(p, "TYPE", "list")));
+        var sha = RespTree.Parse(await SameAsync(d, p, "SCRIPT", "LOAD", "return 1")).Text!;
+        await SameAsync(d, p, "SCRIPT", "EXISTS", sha, "0000000000000000000000000000000000000000");
+        await SameAsync(d, p, "CONFIG", "GET", "maxmemory-samples");
+        await SameAsync(d, p, "FUNCTION", "LIST");
+        await SameAsync(d, p, "SCAN", "x");
+        await SameAsync(d, p, "FLUSHALL");
+        await SameAsync(d, p, "DBSIZE");
+    }
+
+    [Fact]
+    public async Task Pipelined_FanoutsInterleavedWithKeyedCommands_RepliesInOrder()
+    {
+        using var b1 = RedisServer.Start();
+        using var b2 = RedisServer.Start();
+        await using var proxy = await TestProxy.StartRedisAsync([b1.Port, b2.Port], "hash: murmur");
+        using var p = new RespConnection(proxy.Port);
+        string[][] commands =
+        [
+            ["SET", "pa", "1"], ["SET", "pb", "2"], ["SET", "pc", "3"], ["DBSIZE"], ["GET", "pa"], ["KEYS", "p?"], ["SCAN", "zz"],
+            ["MGET", "pa", "pb", "pc"], ["FLUSHDB"], ["GET", "pb"], ["DBSIZE"], ["SET", "pd", "4"], ["DBSIZE"], ["RANDOMKEY"],
+        ];
+        await p.SendAsync([.. commands.SelectMany(c => RespConnection.Encode(c))]);
+        var replies = new List<string>();
+        foreach (var _ in commands)
+        {
+            replies.Add(await p.ReadReplyAsync());
+        }
+        Assert.Equal(":3\r\n", replies[3]);
+        Assert.Equal("$1\r\n1\r\n", replies[4]);
+        Assert.Equal(["pa", "pb", "pc"], Sorted(RespTree.Parse(replies[5]).Elements.Select(e => e.Text!)));
+        Assert.Equal("-ERR invalid cursor\r\n", replies[6]);
+        Assert.Equal("*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n", replies[7]);
+        Assert.Equal("+OK\r\n", replies[8]);
+        Assert.Equal("$-1\r\n", replies[9]);
+        Assert.Equal(":0\r\n", replies[10]);
+        Assert.Equal(":1\r\n", replies[12]);
+        Assert.Equal("$2\r\npd\r\n", replies[13]);
     }
 
     [Fact]

@@ -16,7 +16,10 @@ internal enum RedisFanout : byte
     Sum,
     /// <summary>FLUSHDB, FLUSHALL, SCRIPT FLUSH, CONFIG SET, …: +OK when every server said +OK.</summary>
     AllOk,
-    /// <summary>SCRIPT LOAD, FUNCTION LOAD / LIST: the one reply when every server gave the same bytes; an error when they differ.</summary>
+    /// <summary>
+    /// SCRIPT LOAD, FUNCTION LOAD / LIST: the first server's reply when every server gave the same
+    /// bytes (or, for an array, the same elements in another order); an error when they differ.
+    /// </summary>
     Same,
     /// <summary>SCRIPT EXISTS: 1 at a position only where every server said 1.</summary>
     ExistsAll,

@@ -72,7 +72,7 @@ internal static class RedisFanoutMerge
                     var first = fragments[0].Reply.Span;
                     foreach (var f in fragments)
                     {
-                        if (!f.Reply.Span.SequenceEqual(first))
+                        if (!f.Reply.Span.SequenceEqual(first) && !SameElements(f.Reply.Span, first))
                         {
                             output.Write("-ERR the servers' replies differ (a script, function or setting present on some servers only?); run the command on each server to see\r\n"u8);
                             return true;
@@ -126,6 +126,39 @@ internal static class RedisFanoutMerge
                 break;
         }
         return true;
+    }
+
+    /// <summary>
+    /// Two arrays with the same elements in another order (FUNCTION LIST: each server lists its
+    /// libraries in its own hash table's order).
+    /// </summary>
+    private static bool SameElements(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        if (a.IsEmpty || b.IsEmpty || a[0] != (byte)'*' || b[0] != (byte)'*' || a.Length != b.Length || ArrayCount(a) != ArrayCount(b))
+        {
+            return false;
+        }
+        return Elements(a).SequenceEqual(Elements(b), StringComparer.Ordinal);
+    }
+
+    /// <summary>An array's elements as Latin-1 strings, sorted (a comparison key, not for the client).</summary>
+    private static List<string> Elements(ReadOnlySpan<byte> array)
+    {
+        var count = ArrayCount(array);
+        var rest = array[(array.IndexOf((byte)'\n') + 1)..];
+        var elements = new List<string>();
+        for (var i = 0; i < count; i++)
+        {
+            var length = RespReplyFramer.ElementLength(rest);
+            if (length <= 0)
+            {
+                break;
+            }
+            elements.Add(Encoding.Latin1.GetString(rest[..length]));
+            rest = rest[length..];
+        }
+        elements.Sort(StringComparer.Ordinal);
+        return elements;
     }
 
     private static bool HasKey(ReadOnlySpan<byte> reply) => reply is [(byte)'$', not (byte)'-', ..];
