@@ -1,23 +1,25 @@
 import os
 rows=[l.split() for l in open('/tmp/cmds.txt')]
 local={'ping','echo','quit','select','hello','client','info','auth'}
-anyk={'command'}
+anyk={'command','time','lastsave'}
+fanout={'scan':'Scan','keys':'Fanout','dbsize':'Fanout','randomkey':'Fanout','flushall':'Fanout','flushdb':'Fanout','config':'FanoutSub','script':'FanoutSub','function':'FanoutSub'}
 split={'mget':'Mget','mset':'Mset','del':'SumKeys','unlink':'SumKeys','touch':'SumKeys','exists':'SumKeys'}
 evalk={'eval','evalsha','eval_ro','evalsha_ro','fcall','fcall_ro'}
 nk1={'zunion','zinter','zdiff','zintercard','sintercard','lmpop','zmpop'}
 destnk={'zunionstore','zinterstore','zdiffstore'}
 sortlike={'sort','sort_ro','georadius','georadiusbymember'}
 subkey={'object','xinfo','xgroup'}
-unsup={'blpop','brpop','brpoplpush','blmove','blmpop','bzpopmin','bzpopmax','bzmpop','subscribe','psubscribe','unsubscribe','punsubscribe','publish','pubsub','spublish','ssubscribe','sunsubscribe','multi','exec','discard','watch','unwatch','xread','xreadgroup','wait','move','migrate','restore-asking','pfdebug','pfselftest','keys','scan','randomkey','dbsize','flushall','flushdb','swapdb','reset'}
+unsup={'blpop','brpop','brpoplpush','blmove','blmpop','bzpopmin','bzpopmax','bzmpop','subscribe','psubscribe','unsubscribe','punsubscribe','publish','pubsub','spublish','ssubscribe','sunsubscribe','multi','exec','discard','watch','unwatch','xread','xreadgroup','wait','move','migrate','restore-asking','pfdebug','pfselftest','swapdb','reset'}
 out=[]
 for name,arity,first,last,step,mov,flags in [(r+[""])[:7] for r in rows]:
     first,last,step=int(first),int(last),int(step)
     if '|' in name:
         c=name.split('|')[0]
-        if c not in ('client','command','object','xinfo','xgroup'): continue
+        if c not in ('client','command','object','xinfo','xgroup','config','script','function'): continue
         kind='Sub'
     elif name in local: kind='Local'
     elif name in anyk: kind='Any'
+    elif name in fanout: kind=fanout[name]
     elif name in split: kind=split[name]
     elif name in unsup: kind='Unsupported'
     elif name in evalk: kind='Eval'

@@ -22,6 +22,7 @@ internal static partial class ConfigLoader
         "vbucket_map", "vbucket_map_file", "auth_file", "memcache_protocol",
         "read_policy", "sentinels", "sentinel_auth", "discovery_timeout", "health_check_interval",
         "dedicated_connections",
+        "redis_refuse_commands",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -212,6 +213,7 @@ internal static partial class ConfigLoader
             CheckRedisCluster(redis, hashTag, Int("redis_db") ?? 0, values.ContainsKey("hash"), Bad);
         }
         var (authFile, memcacheProtocol) = ParseMemcachedAccess(redis, Scalar, Bad, path);
+        var refuseCommands = ParseRefuseCommands(values, redis, Bad);
         var serverConnections = Int("server_connections") ?? 1;
         var dedicatedConnections = Positive("dedicated_connections");
         if (dedicatedConnections is not null && !redis)
@@ -277,6 +279,7 @@ internal static partial class ConfigLoader
             TcpKeepAlive = Bool("tcpkeepalive") ?? false,
             ReusePort = Bool("reuseport") ?? false,
             RedisAuth = redisAuth,
+            RedisRefuseCommands = refuseCommands,
             RedisDb = Int("redis_db") ?? 0,
             Preconnect = Bool("preconnect") ?? false,
             AutoEjectHosts = Bool("auto_eject_hosts") ?? false,

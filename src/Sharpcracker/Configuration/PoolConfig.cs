@@ -20,6 +20,11 @@ internal sealed record PoolConfig
     public bool TcpKeepAlive { get; init; }
     public bool ReusePort { get; init; }
     public string? RedisAuth { get; init; }
+    /// <summary>
+    /// redis_refuse_commands: lowercase command names ("flushall") and container subcommands
+    /// ("config|set") a Redis client gets an error for instead of the command; null when none.
+    /// </summary>
+    public System.Collections.Frozen.FrozenSet<string>? RedisRefuseCommands { get; init; }
     public int RedisDb { get; init; }
     public bool Preconnect { get; init; }
     public bool AutoEjectHosts { get; init; }

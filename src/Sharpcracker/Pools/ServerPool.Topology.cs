@@ -179,6 +179,7 @@ internal sealed partial class ServerPool
         Compare("tls certificate", a.Tls?.Context.Thumbprint, b.Tls?.Context.Thumbprint);
         Compare("server_tls", a.ServerTls is not null, b.ServerTls is not null);
         Compare("memcache_protocol", a.MemcacheProtocol, b.MemcacheProtocol);
+        Compare("redis_refuse_commands", RefusedText(a), RefusedText(b));
         if (a.AuthFile is null ? b.AuthFile is not null : !a.AuthFile.SameAs(b.AuthFile))
         {
             changes.Add($"auth_file {a.AuthFile?.ToString() ?? "none"} -> {b.AuthFile?.ToString() ?? "none"}"); // path and user count only
@@ -189,6 +190,9 @@ internal sealed partial class ServerPool
             changes.Add("vbucket map");
         }
     }
+
+    private static string? RefusedText(PoolConfig config)
+        => config.RedisRefuseCommands is { } names ? string.Join(",", names.Order(StringComparer.Ordinal)) : null;
 
     /// <summary>
     /// Closes removed servers once nothing is in flight on them. A session that loaded the old

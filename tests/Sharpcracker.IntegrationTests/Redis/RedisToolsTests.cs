@@ -51,8 +51,11 @@ public sealed class RedisToolsTests
         Assert.Equal("a\nb\nc", (await RunAsync("redis-cli", "-p", port, "LRANGE", "cli-list", "0", "-1")).Out.Trim());
         Assert.Equal("hello world\n\nhello world", (await RunAsync("redis-cli", "-p", port, "MGET", "cli-key", "nokey", "cli-key")).Out.Trim());
         Assert.Equal("PONG", (await RunAsync("redis-cli", "-p", port, "PING")).Out.Trim());
-        var unsupported = await RunAsync("redis-cli", "-p", port, "KEYS", "*");
-        Assert.Contains("unsupported command 'keys' in proxy mode", unsupported.Out + unsupported.Err);
+        var unsupported = await RunAsync("redis-cli", "-p", port, "SWAPDB", "0", "1");
+        Assert.Contains("unsupported command 'swapdb' in proxy mode", unsupported.Out + unsupported.Err);
+        // The keyspace over both servers: KEYS merged, --scan walks the one cursor to its end.
+        Assert.Equal("cli-key\ncli-list", string.Join("\n", (await RunAsync("redis-cli", "-p", port, "KEYS", "cli-*")).Out.Trim().Split('\n').Order(StringComparer.Ordinal)));
+        Assert.Equal("cli-key\ncli-list", string.Join("\n", (await RunAsync("redis-cli", "-p", port, "--scan", "--pattern", "cli-*")).Out.Trim().Split('\n').Order(StringComparer.Ordinal)));
         // Interactive-style use: several commands on stdin in one connection.
         var info = new ProcessStartInfo(InstalledProgram.Find("redis-cli"))
         {

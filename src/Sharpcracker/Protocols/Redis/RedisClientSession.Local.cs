@@ -50,7 +50,7 @@ internal sealed partial class RedisClientSession
                 Client(command);
                 return false;
             case "info":
-                EnqueueInfo();
+                EnqueueInfo(command);
                 return false;
             default:
                 EnqueueError($"unsupported command '{info.Name}' in proxy mode");
@@ -154,8 +154,8 @@ internal sealed partial class RedisClientSession
         EnqueueError($"SELECT {db} is not supported in proxy mode: this pool serves database {poolDb} (redis_db)");
     }
 
-    /// <summary>INFO [section]: the proxy's own sections (server, clients, pool with its servers and their twemproxy counters).</summary>
-    private void EnqueueInfo()
+    /// <summary>INFO [section]: the proxy's own sections (server, clients, pool with its servers and their twemproxy counters); with the servers' keyspace and blocked_clients when asked for.</summary>
+    private void EnqueueInfo(ReadOnlySpan<byte> command)
     {
         var uptime = (long)(DateTime.UtcNow - ProcessFacts.StartTime).TotalSeconds;
         var sb = new StringBuilder();
@@ -171,6 +171,7 @@ internal sealed partial class RedisClientSession
         sb.Append("connected_clients:").Append(_pool.CurrentClients).Append("\r\n");
         sb.Append("total_connections_received:").Append(_pool.TotalClients).Append("\r\n");
         sb.Append("rejected_connections:").Append(_pool.RejectedClients).Append("\r\n");
+        var clientsEnd = sb.Length; // the servers' blocked_clients goes here (RedisClientSession.Keyspace.cs)
         // Process-wide allocation counters, so "no allocation per request" can be checked from outside.
         sb.Append("\r\n# Memory\r\n");
         sb.Append("gc_allocated_bytes:").Append(GC.GetTotalAllocatedBytes(precise: false)).Append("\r\n");
@@ -201,6 +202,13 @@ internal sealed partial class RedisClientSession
         }
         // The proxy's view: twemproxy's pool and server counters, named as in the memcached "stats" reply.
         Stats.MemcachedStatsText.AppendRedisInfo(sb, _pool.Stats);
-        EnqueueText(sb.ToString());
+        if (AsksServerSections(command))
+        {
+            DispatchInfo(sb.ToString(), clientsEnd);
+        }
+        else
+        {
+            EnqueueText(sb.ToString());
+        }
     }
 }

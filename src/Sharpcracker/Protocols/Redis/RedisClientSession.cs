@@ -155,7 +155,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             return false;
         }
         var sub = info;
-        if (info.Route is RedisRoute.SubcommandKey || info.Name is "client")
+        if (info.Route is RedisRoute.SubcommandKey or RedisRoute.FanoutSub || info.Name is "client")
         {
             sub = RedisCommandTable.Find(name, Arg(command, 1))!;
             if (sub is null)
@@ -173,6 +173,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         {
             EnqueueLocal(RedisReplies.NoAuth);
             return false;
+        }
+        if (_pool.Config.RedisRefuseCommands is { } refused && IsRefused(refused, info, sub))
+        {
+            return false; // redis_refuse_commands (RedisClientSession.Keyspace.cs)
         }
         _lastCommand = sub.Name;
         _lastCommandAt = Worker.Now;
@@ -196,12 +200,6 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         {
             // The fork serves RENAME, RENAMENX, SCAN, BITOP and MSETNX only in pools with a master.
             EnqueueError(UnknownCommandText(command));
-            return false;
-        }
-        if (info.IsForkMasterOnly && groups is { Length: 1 } && info.Name is "scan")
-        {
-            // One shard: SCAN goes to its master (the fork's rule; replicas' buckets may differ).
-            ForwardAny(command);
             return false;
         }
         switch (info.Route)
@@ -256,6 +254,13 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 return false;
             case RedisRoute.Local:
                 return ExecuteLocal(command, info);
+            case RedisRoute.Scan:
+                DispatchScan(command);
+                return false;
+            case RedisRoute.Fanout:
+            case RedisRoute.FanoutSub:
+                DispatchFanout(command, sub);
+                return false;
             default:
                 EnqueueError($"unsupported command '{info.Name}' in proxy mode");
                 return false;
@@ -502,6 +507,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 break;
             case RedisRequestKind.Dedicated:
                 WriteDedicatedReply(output, request);
+                break;
+            case RedisRequestKind.Fanout:
+                WriteMerged<FanoutSplit>(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered

@@ -33,6 +33,17 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     public PoolServer? Server;
     public int Redirects;
 
+    /// <summary>Kind Fanout: how the servers' replies merge (RedisClientSession.Keyspace.cs).</summary>
+    public RedisFanout Fanout;
+
+    /// <summary>
+    /// Kind Fanout. Scan: the scanned server's index and how many servers the scan covers (the
+    /// cursor's layout). Info: where in Reply (the proxy's own text) blocked_clients goes, and the
+    /// client's protocol (2 or 3).
+    /// </summary>
+    public int FanoutIndex;
+    public int FanoutCount;
+
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => RespReplyFramer.Frame(data, ref scan, ref _frameRemaining);
 
     public override void OnReply(ReadOnlySpan<byte> reply)
@@ -55,5 +66,8 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
         Command.Clear();
         Server = null;
         Redirects = 0;
+        Fanout = RedisFanout.None;
+        FanoutIndex = 0;
+        FanoutCount = 0;
     }
 }

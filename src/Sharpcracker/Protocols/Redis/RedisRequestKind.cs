@@ -10,6 +10,8 @@ internal enum RedisRequestKind : byte
     /// <summary>Split over servers (or cluster slots) into Fragments; the merge depends on <see cref="RedisRequest.Route"/>.</summary>
     Split,
     Fragment,
+    /// <summary>Sent to several servers (SCAN, KEYS, FLUSHALL, INFO, …); merged by <see cref="RedisRequest.Fanout"/>.</summary>
+    Fanout,
     /// <summary>
     /// HELLO: a bare HELLO sent to a server for its version; the write loop answers the client's
     /// HELLO from it (<see cref="RedisRequest.Protover"/>) and switches the client's protocol.

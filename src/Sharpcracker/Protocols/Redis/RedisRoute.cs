@@ -42,4 +42,13 @@ internal enum RedisRoute : byte
     Unsupported,
     /// <summary>A subcommand row ("client|setname"): arity and key position of a container's subcommand.</summary>
     Sub,
+    /// <summary>SCAN: one cursor over every shard's master in turn (<see cref="ScanCursor"/>, RedisClientSession.Keyspace.cs).</summary>
+    Scan,
+    /// <summary>
+    /// KEYS, DBSIZE, RANDOMKEY, FLUSHDB, FLUSHALL and the CONFIG / SCRIPT / FUNCTION containers: sent
+    /// to every shard's master (or every server), the replies merged into one (<see cref="RedisFanout"/>).
+    /// </summary>
+    Fanout,
+    /// <summary>CONFIG, SCRIPT, FUNCTION: containers whose subcommands fan out (<see cref="Fanout"/>) or go to any one server.</summary>
+    FanoutSub,
 }
