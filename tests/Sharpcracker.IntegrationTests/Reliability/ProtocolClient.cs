@@ -57,10 +57,24 @@ public sealed class ProtocolClient : IDisposable
 
     public async Task<Reply> GetAsync(string key)
     {
+        await SendGetAsync(key);
+        return await ReadGetReplyAsync(key);
+    }
+
+    /// <summary>Sends a get without waiting for its reply (pipelining: read the replies in order with <see cref="ReadGetReplyAsync"/>).</summary>
+    public Task SendGetAsync(string key) => SendAsync(_protocol switch
+    {
+        WireProtocol.MemcachedText => Encoding.ASCII.GetBytes($"get {key}\r\n"),
+        WireProtocol.MemcachedBinary => BinaryPacket.Request(0x00, key),
+        _ => RespConnection.Encode("GET", key),
+    });
+
+    /// <summary>Reads the reply to a get of <paramref name="key"/> sent earlier.</summary>
+    public async Task<Reply> ReadGetReplyAsync(string key)
+    {
         switch (_protocol)
         {
             case WireProtocol.MemcachedText:
-                await SendAsync(Encoding.ASCII.GetBytes($"get {key}\r\n"));
                 var line = await ReadLineAsync();
                 if (line == "END")
                 {
@@ -75,16 +89,63 @@ public sealed class ProtocolClient : IDisposable
                 var end = await ReadLineAsync();
                 if (end != "END" || line.Split(' ')[1] != key)
                 {
-                    throw new InvalidDataException($"malformed get reply: {line} … {end}");
+                    throw new InvalidDataException($"malformed get reply for {key}: {line} … {end}");
                 }
                 return new Reply(ReplyKind.Value, Encoding.ASCII.GetString(data, 0, length));
             case WireProtocol.MemcachedBinary:
-                await SendAsync(BinaryPacket.Request(0x00, key));
                 return await ReadBinaryAsync();
             default:
-                await SendAsync(RespConnection.Encode("GET", key));
                 return await ReadRespAsync();
         }
+    }
+
+    /// <summary>Redis: any command with a simple reply (AUTH, SELECT).</summary>
+    public async Task<Reply> CommandAsync(params string[] args)
+    {
+        await SendAsync(RespConnection.Encode(args));
+        return await ReadRespAsync();
+    }
+
+    /// <summary>A get of several keys in one command (text <c>get k1 k2 …</c>, Redis MGET): the values in key order (null for a miss), or the one error.</summary>
+    public async Task<(string?[]? Values, string? Error)> MultiGetAsync(params string[] keys)
+    {
+        if (_protocol == WireProtocol.MemcachedText)
+        {
+            await SendAsync(Encoding.ASCII.GetBytes($"get {string.Join(' ', keys)}\r\n"));
+            var found = new Dictionary<string, string>(StringComparer.Ordinal);
+            while (true)
+            {
+                var line = await ReadLineAsync();
+                if (line == "END")
+                {
+                    return ([.. keys.Select(k => found.GetValueOrDefault(k))], null);
+                }
+                if (!line.StartsWith("VALUE ", StringComparison.Ordinal))
+                {
+                    return (null, TextError(line).Text);
+                }
+                var parts = line.Split(' ');
+                var data = await ReadBytesAsync(int.Parse(parts[3], CultureInfo.InvariantCulture) + 2);
+                found[parts[1]] = Encoding.ASCII.GetString(data, 0, data.Length - 2);
+            }
+        }
+        if (_protocol != WireProtocol.Redis)
+        {
+            throw new NotSupportedException("binary multi-gets are pipelined GETKQs, not one command");
+        }
+        await SendAsync(RespConnection.Encode(["MGET", .. keys]));
+        var header = await ReadLineAsync();
+        if (header[0] == '-')
+        {
+            return (null, header.StartsWith("-ERR ", StringComparison.Ordinal) ? header[5..] : header[1..]);
+        }
+        var values = new string?[int.Parse(header.AsSpan(1), CultureInfo.InvariantCulture)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var r = await ReadRespAsync();
+            values[i] = r.Kind == ReplyKind.Value ? r.Text : null;
+        }
+        return (values, null);
     }
 
     /// <summary>A text-protocol line that is not the expected answer: SERVER_ERROR's reason, or the whole line.</summary>
