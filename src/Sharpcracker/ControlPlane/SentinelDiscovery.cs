@@ -248,8 +248,9 @@ internal sealed class SentinelDiscovery
             {
                 var config = ServerConfig.FromEndpoint(endpoint, $"{endpoint}:1 {group}")
                     ?? throw new FormatException($"not a host:port address: '{endpoint}'");
-                _retiredStats.Remove(endpoint, out var earlier);
-                server = new PoolServer(_pool, servers.Count, config, _logger, _pool.Config, earlier.Stats);
+                // The same server named again (same address, same group): its counters go on.
+                var earlier = _retiredStats.Remove(endpoint, out var retired) && retired.Stats.Name == config.Name && retired.Stats.Pool == _pool.Stats ? retired.Stats : null;
+                server = new PoolServer(_pool, servers.Count, config, _logger, _pool.Config, earlier);
                 _servers[endpoint] = server;
             }
             // Sentinel's flags for a replica; a master Sentinel names is in its view by definition.

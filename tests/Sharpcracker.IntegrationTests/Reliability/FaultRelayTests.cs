@@ -14,7 +14,7 @@ namespace Sharpcracker.IntegrationTests.Reliability;
 /// </summary>
 public sealed class FaultRelayTests(ITestOutputHelper output)
 {
-    private const int TimeoutMs = 600;
+    private const int TimeoutMs = 1000;
 
     /// <summary>No answer may take this long: far above every timeout involved, far below the client's own read limit.</summary>
     private static readonly TimeSpan s_noHang = TimeSpan.FromSeconds(10);

@@ -37,7 +37,7 @@ internal sealed class RelayedPool : IAsyncDisposable
     /// <param name="timeoutMs">The pool's timeout.</param>
     /// <param name="serverArgs">Extra arguments of both servers (e.g. redis-server's --requirepass).</param>
     /// <param name="poolKeys">Extra pool keys, one a line.</param>
-    public static async Task<RelayedPool> StartAsync(WireProtocol protocol, int timeoutMs = 600, string[]? serverArgs = null, string poolKeys = "")
+    public static async Task<RelayedPool> StartAsync(WireProtocol protocol, int timeoutMs = 1000, string[]? serverArgs = null, string poolKeys = "")
     {
         ExternalProcess Start() => protocol == WireProtocol.Redis ? RedisServer.Start(serverArgs ?? []) : ExternalProcess.StartMemcached(serverArgs ?? []);
         var faulty = Start();

@@ -106,7 +106,8 @@ internal sealed class SoakChecker(Func<double> clock)
             {
                 state!.Uncertain.Add(version);
             }
-            if (faults.FirstOrDefault(f => f.Touches(pool.Name, owners, sent, answered)) is { } fault)
+            // Overlapping windows (a fault's grace and the next fault of the same server): the latest one is the cause.
+            if (faults.Where(f => f.Touches(pool.Name, owners, sent, answered)).MaxBy(f => f.Start) is { } fault)
             {
                 Add("explained/" + fault.Kind + "/" + reply.Text);
                 return SoakVerdict.ExplainedError;

@@ -228,8 +228,7 @@ internal static class SoakDriver
     /// nothing queued, every error the clients saw from the proxy counted once in forward_error,
     /// every forwarded request without a response among those errors, and the responses the
     /// servers gave no more than the answers the clients got (equal where no server left the pool:
-    /// a removed server's counters leave the stats port with it, and a failover starts the new
-    /// master's).
+    /// a removed server's counters leave the stats port with it).
     /// </summary>
     private static async Task<(List<string> Lines, List<string> Mismatches)> CheckCountersAsync(SoakCluster cluster, SoakChecker checker,
         Dictionary<string, Dictionary<string, long>> baseline)
@@ -255,8 +254,8 @@ internal static class SoakDriver
             var answers = checker.Count(pool.Name + "/server answers");
             var queued = servers.Sum(s => now[s + ".in_queue"] + now[s + ".out_queue"]);
             lines.Add($"{pool.Name} ({string.Join(", ", servers)}): requests {requests}, responses {responses}, forward_error {forwardError}, in/out queue {queued}; clients saw {answers} server answers and {proxyErrors} proxy errors");
-            // A reload removes a server's counters with it; a failover moves the group's to its new master's entry.
-            var reloaded = checker.Faults.Any(f => f.Pool == pool.Name && f.Kind is SoakFaultKind.Reload or SoakFaultKind.SentinelFailover);
+            // A reload removes a server's counters with it (a Sentinel failover does not: the demoted master keeps its own).
+            var reloaded = checker.Faults.Any(f => f.Pool == pool.Name && f.Kind == SoakFaultKind.Reload);
             if (queued != 0)
             {
                 mismatches.Add($"{pool.Name}: {queued} requests still queued after the run");

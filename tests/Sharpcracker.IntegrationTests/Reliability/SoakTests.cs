@@ -10,6 +10,7 @@ namespace Sharpcracker.IntegrationTests.Reliability;
 /// documented error inside a fault of its server, no acknowledged write to an undisturbed server is
 /// lost, and the stats port's counters add up.
 /// </summary>
+[Collection(nameof(SoakCollection))]
 public sealed class SoakTests(ITestOutputHelper output)
 {
     [Fact]
