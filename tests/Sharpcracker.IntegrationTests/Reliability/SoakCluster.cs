@@ -62,7 +62,7 @@ internal sealed class SoakCluster : IDisposable
             var rd = new SoakPool("rd", WireProtocol.Redis, FreePort.Next(), "redis: true\n" + keys, Base("rd"));
             var sentinels = "  sentinels:\n" + string.Concat(ha.Sentinels.Select(s => $"    - 127.0.0.1:{s.Port.ToString(CultureInfo.InvariantCulture)}\n"));
             var haPool = new SoakPool("ha", WireProtocol.Redis, FreePort.Next(), $"redis: true\ntimeout: {TimeoutMs}", [(Group, 6379)], sentinels);
-            var proxy = TestProxy.StartProcess(Yaml([mc, rd, haPool]), mc.Port);
+            var proxy = TestProxy.StartProcess(Yaml([mc, rd, haPool]), mc.Port, metrics: true);
             var cluster = new SoakCluster(servers, ha, mc, rd, haPool, proxy);
             proxy.WaitListening(rd.Port);
             proxy.WaitListening(haPool.Port);

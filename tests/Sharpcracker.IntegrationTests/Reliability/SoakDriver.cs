@@ -55,7 +55,7 @@ internal static class SoakDriver
         {
             while (!stopSampling.IsCancellationRequested)
             {
-                samples.Add(Sample(cluster.Proxy, (clock.Elapsed - start).TotalSeconds));
+                samples.Add(await SampleAsync(cluster.Proxy, (clock.Elapsed - start).TotalSeconds));
                 try
                 {
                     await Task.Delay(10000, stopSampling.Token);
@@ -92,7 +92,7 @@ internal static class SoakDriver
         await Task.Delay((int)GraceMs);
         stopLoad.Cancel();
         await Task.WhenAll(load);
-        samples.Add(Sample(cluster.Proxy, (clock.Elapsed - start).TotalSeconds));
+        samples.Add(await SampleAsync(cluster.Proxy, (clock.Elapsed - start).TotalSeconds));
         stopSampling.Cancel();
         await sampler;
 
@@ -185,7 +185,7 @@ internal static class SoakDriver
         }
     }
 
-    private static SoakSample Sample(TestProxy proxy, double seconds)
+    private static async Task<SoakSample> SampleAsync(TestProxy proxy, double seconds)
     {
         var threads = 0;
         foreach (var line in File.ReadLines($"/proc/{proxy.Pid}/status"))
@@ -195,7 +195,11 @@ internal static class SoakDriver
                 threads = int.Parse(line["Threads:".Length..].Trim(), CultureInfo.InvariantCulture);
             }
         }
-        return new SoakSample(seconds, proxy.ResidentBytes(), Directory.GetFileSystemEntries($"/proc/{proxy.Pid}/fd").Length, threads);
+        var (_, metrics) = await proxy.HttpGetAsync("/metrics");
+        long Metric(string prefix) => metrics.Split('\n').Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(l => (long)double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture)).FirstOrDefault();
+        return new SoakSample(seconds, proxy.ResidentBytes(), Directory.GetFileSystemEntries($"/proc/{proxy.Pid}/fd").Length, threads,
+            Metric("dotnet_gc_heap_bytes "), Metric("dotnet_gc_collections_total{generation=\"2\"}"));
     }
 
     /// <summary>Each pool's forward_error and its servers' requests, responses, in_queue and out_queue, from the stats port.</summary>
