@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Stats;
 
 namespace Sharpcracker.ControlPlane;
 
@@ -24,6 +25,12 @@ internal sealed class SentinelDiscovery
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _wake = new(0);
     private readonly Dictionary<string, PoolServer> _servers = new(StringComparer.Ordinal); // by "ip:port"
+    // Counters of servers Sentinel stopped naming, by "ip:port": during a failover the old master
+    // drops out of the view until Sentinel has demoted it, then returns as the same server, whose
+    // counters must go on (the stats port's counters never go back). Bounded: the oldest go first.
+    private readonly Dictionary<string, (ServerStats Stats, long Order)> _retiredStats = new(StringComparer.Ordinal);
+    private long _retirements;
+    private const int RetiredStatsLimit = 64;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RespClient> _sentinelClients = new(StringComparer.Ordinal);
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _subscribed = new(StringComparer.Ordinal);
     private long _failovers;
@@ -241,7 +248,9 @@ internal sealed class SentinelDiscovery
             {
                 var config = ServerConfig.FromEndpoint(endpoint, $"{endpoint}:1 {group}")
                     ?? throw new FormatException($"not a host:port address: '{endpoint}'");
-                server = new PoolServer(_pool, servers.Count, config, _logger, _pool.Config);
+                // The same server named again (same address, same group): its counters go on.
+                var earlier = _retiredStats.Remove(endpoint, out var retired) && retired.Stats.Name == config.Name && retired.Stats.Pool == _pool.Stats ? retired.Stats : null;
+                server = new PoolServer(_pool, servers.Count, config, _logger, _pool.Config, earlier);
                 _servers[endpoint] = server;
             }
             // Sentinel's flags for a replica; a master Sentinel names is in its view by definition.
@@ -290,9 +299,20 @@ internal sealed class SentinelDiscovery
         foreach (var server in removed)
         {
             _servers.Remove(server.Config.EndpointText);
+            Retire(server);
         }
         _pool.CloseRemoved(removed);
         return true;
+    }
+
+    /// <summary>Keeps a removed server's counters for its return (<see cref="_retiredStats"/>).</summary>
+    private void Retire(PoolServer server)
+    {
+        _retiredStats[server.Config.EndpointText] = (server.Stats, ++_retirements);
+        if (_retiredStats.Count > RetiredStatsLimit)
+        {
+            _retiredStats.Remove(_retiredStats.MinBy(r => r.Value.Order).Key);
+        }
     }
 
     /// <summary>AUTH for a sentinel: sentinel_auth is "password" or "user password".</summary>

@@ -35,14 +35,18 @@ internal sealed class PoolServer
 
     /// <param name="poolConfig">The pool settings this server starts with (a config reload passes
     /// the new settings before the pool has switched to them).</param>
-    public PoolServer(IPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig)
+    /// <param name="stats">The counters of an earlier object for the same server, which go on from
+    /// where they were (a server Sentinel named again); null for new counters.</param>
+    public PoolServer(IPool pool, int index, ServerConfig config, ILogger logger, PoolConfig poolConfig, Stats.ServerStats? stats = null)
     {
         Pool = pool;
         Index = index;
         Config = config;
         _logger = logger;
         Health = new ServerHealth(poolConfig.AutoEjectHosts && ReplicationStatus.MayEject(poolConfig, config), poolConfig.ServerFailureLimit, poolConfig.ServerRetryTimeoutMs);
-        Stats = new Stats.ServerStats(pool.Stats, config.Name) { Replication = Replication };
+        Debug.Assert(stats is null || (stats.Pool == pool.Stats && stats.Name == config.Name), "counters are carried over only to the same server of the same pool");
+        Stats = stats ?? new Stats.ServerStats(pool.Stats, config.Name);
+        Stats.Replication = Replication;
         _byWorker = new ServerConnection[]?[pool.Workers?.Count ?? 1];
         _alternateByWorker = new ServerConnection[]?[_byWorker.Length];
         _connectionsPerWorker = Math.Max(1, poolConfig.ServerConnections);
