@@ -196,7 +196,6 @@ public sealed class RedisProxyTests
     }
 
     [Theory]
-    [InlineData("SUBSCRIBE ch", "subscribe")]
     [InlineData("MULTI", "multi")]
     [InlineData("KEYS *", "keys")]
     [InlineData("SCAN 0", "scan")]

@@ -140,7 +140,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             return false;
         }
         var sub = info;
-        if (info.Route is RedisRoute.SubcommandKey || info.Name is "client")
+        if (info.Route is RedisRoute.SubcommandKey || info.Name is "client" or "pubsub")
         {
             sub = RedisCommandTable.Find(name, Arg(command, 1))!;
             if (sub is null)
@@ -166,6 +166,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             // An auth_file @readonly user: redis-server's refusal for a user without the command.
             EnqueueError($"this user has no permissions to run the '{sub.Name}' command", prefix: "NOPERM ");
             return false;
+        }
+        if (AnsweredInSubscribedMode(command, info, sub))
+        {
+            return false; // RESP2 subscribed mode (RedisClientSession.PubSub.cs)
         }
         var topology = _pool.Topology;
         var groups = topology.Groups;
@@ -236,6 +240,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 return false;
             case RedisRoute.Local:
                 return ExecuteLocal(command, info);
+            case RedisRoute.PubSub:
+                ExecutePubSub(command, info, sub);
+                return false;
             default:
                 EnqueueError($"unsupported command '{info.Name}' in proxy mode");
                 return false;
@@ -477,6 +484,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 break;
             case RedisRequestKind.Hello:
                 WriteHello(output, request);
+                break;
+            case RedisRequestKind.PubSub:
+                WritePubSub(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered

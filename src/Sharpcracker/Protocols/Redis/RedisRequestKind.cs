@@ -15,6 +15,11 @@ internal enum RedisRequestKind : byte
     /// HELLO from it (<see cref="RedisRequest.Protover"/>) and switches the client's protocol.
     /// </summary>
     Hello,
+    /// <summary>
+    /// SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE: Reply holds the confirmations, written once the
+    /// subscription connections confirmed (RedisClientSession.PubSub.cs).
+    /// </summary>
+    PubSub,
     /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
     Quit,
 }
