@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Sharpcracker.Configuration;
+using Sharpcracker.Hosting;
 
 namespace Sharpcracker.IntegrationTests.Redis;
 
@@ -238,6 +241,58 @@ public sealed class PubSubTests
         finally
         {
             server.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Reload_ServersAddedAndRemoved_EveryChannelMovesToItsNewServer_ClientsStaySubscribed()
+    {
+        using var s1 = RedisServer.Start();
+        using var s2 = RedisServer.Start();
+        using var s3 = RedisServer.Start();
+        var port = FreePort.Next();
+        static string Yaml(int port, params ExternalProcess[] servers)
+            => $"pool:\n  listen: 127.0.0.1:{port}\n  redis: true\n  hash: fnv1a_64\n  distribution: ketama\n  servers:\n"
+                + string.Concat(servers.Select(s => $"    - 127.0.0.1:{s.Port}:1 r{s.Port}\n"));
+        var path = Path.Combine(Path.GetTempPath(), $"pubsub-reload-{Guid.NewGuid():N}.yml");
+        File.WriteAllText(path, Yaml(port, s1, s2));
+        try
+        {
+            await using var proxy = await TestProxy.StartAsync(File.ReadAllText(path), port);
+            await using var reloader = new ConfigReloader(proxy.Host, () => ConfigLoader.LoadFile(path), [path], NullLogger.Instance);
+            using var sub = new RespConnection(port);
+            using var pub = new RespConnection(port);
+            var channels = Enumerable.Range(0, 24).Select(i => $"moving-{i}").ToArray();
+            await sub.SendAsync(RespConnection.Encode(["SUBSCRIBE", .. channels]));
+            for (var i = 0; i < channels.Length; i++)
+            {
+                Assert.Equal($"*3\r\n{Bulk("subscribe")}{Bulk(channels[i])}:{i + 1}\r\n", await sub.ReadReplyAsync());
+            }
+            async Task EveryChannelHeardAsync(string round)
+            {
+                foreach (var channel in channels)
+                {
+                    // Messages published while a channel moves are lost (as for a client of the
+                    // server); once PUBLISH counts a receiver, the message reaches the subscriber.
+                    Assert.True(await Poll.EventuallyAsync(async () => await pub.CallAsync("PUBLISH", channel, round) == ":1\r\n"), $"{channel} subscribed after {round}");
+                    Assert.Equal(Message(channel, round), await sub.ReadReplyAsync());
+                }
+            }
+            await EveryChannelHeardAsync("start");
+            foreach (var (round, servers) in new[] { ("added", new[] { s1, s2, s3 }), ("removed", new[] { s2, s3 }) })
+            {
+                File.WriteAllText(path, Yaml(port, servers));
+                Assert.True(await reloader.ReloadAsync("test"));
+                await EveryChannelHeardAsync(round);
+            }
+            // Nothing is left on the removed server, and each channel is subscribed once.
+            using var removed = new RespConnection(s1.Port);
+            Assert.True(await Poll.EventuallyAsync(async () => await removed.CallAsync("PUBSUB", "CHANNELS") == "*0\r\n"), "the removed server has no subscription left");
+            Assert.Equal($"*{channels.Length}\r\n", (await pub.CallAsync("PUBSUB", "CHANNELS", "moving-*"))[..5]);
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 
