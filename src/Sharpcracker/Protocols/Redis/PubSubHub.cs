@@ -109,7 +109,7 @@ internal sealed class PubSubHub
         foreach (var link in channel.Links)
         {
             link.Channels.Remove(channel);
-            Send(link, PubSubFrames.Verb(channel.Kind, subscribe: false), channel.Name);
+            Send(link, channel, subscribe: false);
         }
         channel.Links.Clear();
     }
@@ -136,10 +136,14 @@ internal sealed class PubSubHub
         if (frame[0] == (byte)'-')
         {
             // A refused command (a MOVED for a shard channel whose slot moved, an ACL refusal): it
-            // takes the place of its confirmation; the tick routes again.
+            // takes the place of its confirmation. A refused subscription leaves the link and is
+            // routed again at the next tick (to the slot's new owner once the map knows it).
             _logger.PubSubCommandRefused(_pool.Name, link.Server.Name, System.Text.Encoding.UTF8.GetString(frame.TrimEnd("\r\n"u8)));
-            _needsRoute = true;
-            Ack(link);
+            if (Ack(link) is { Subscribe: true, Channel: var refused } && refused.Links.Remove(link))
+            {
+                link.Channels.Remove(refused);
+                _needsRoute = true;
+            }
             return;
         }
         if (!PubSubFrames.TryRead(frame, out var count, out var kind, out var first, out _))
@@ -160,7 +164,7 @@ internal sealed class PubSubHub
             case 4 when kind.SequenceEqual("pong"u8):
                 return;
         }
-        if (link.Acked >= link.Sent && kind.SequenceEqual("sunsubscribe"u8))
+        if (kind.SequenceEqual("sunsubscribe"u8) && !ExpectsUnsubscribe(link, PubSubKind.Shard, first))
         {
             // Unasked: the server gave up the slot of this shard channel (a cluster slot move).
             // Routed again at the next tick, once the slot map knows the new owner.
@@ -174,6 +178,10 @@ internal sealed class PubSubHub
         }
         Ack(link);
     }
+
+    /// <summary>Whether the next confirmation <paramref name="link"/> expects is an unsubscribe of <paramref name="name"/>.</summary>
+    private static bool ExpectsUnsubscribe(PubSubLink link, PubSubKind kind, ReadOnlySpan<byte> name)
+        => link.Pending.TryPeek(out var next) && !next.Subscribe && next.Channel.Kind == kind && next.Channel.Name.AsSpan().SequenceEqual(name);
 
     private void Deliver(PubSubKind kind, ReadOnlySpan<byte> name, ReadOnlySpan<byte> frame)
     {
@@ -190,14 +198,17 @@ internal sealed class PubSubHub
         }
     }
 
-    private static void Ack(PubSubLink link)
+    /// <summary>One confirmation (or refusal) arrived: the command it answers; waiting SUBSCRIBEs whose turn came are released.</summary>
+    private static (PubSubChannel Channel, bool Subscribe)? Ack(PubSubLink link)
     {
         link.Acked++;
+        (PubSubChannel, bool)? answered = link.Pending.TryDequeue(out var command) ? command : null;
         while (link.Barriers.TryPeek(out var barrier) && barrier.Target <= link.Acked)
         {
             link.Barriers.Dequeue();
             Release(barrier.Request);
         }
+        return answered;
     }
 
     /// <summary>
@@ -209,6 +220,7 @@ internal sealed class PubSubHub
     {
         link.Sent = 0;
         link.Acked = 0;
+        link.Pending.Clear();
         while (link.Barriers.TryDequeue(out var barrier))
         {
             Release(barrier.Request);
@@ -230,17 +242,18 @@ internal sealed class PubSubHub
     }
 
     /// <summary>One command for one channel on an open link (one frame comes back); nothing while it is down (reopened with all its channels).</summary>
-    private void Send(PubSubLink link, ReadOnlySpan<byte> verb, ReadOnlySpan<byte> name)
+    private void Send(PubSubLink link, PubSubChannel channel, bool subscribe)
     {
         if (!link.IsOpen)
         {
             return;
         }
         _scratch.Clear();
-        PubSubFrames.WriteCommand(_scratch, verb, name);
+        PubSubFrames.WriteCommand(_scratch, PubSubFrames.Verb(channel.Kind, subscribe), channel.Name);
         if (link.Connection!.WriteToStream(_scratch.Span))
         {
             link.Sent++;
+            link.Pending.Enqueue((channel, subscribe));
         }
     }
 
@@ -266,9 +279,11 @@ internal sealed class PubSubHub
             }
         }
         _scratch.Clear();
+        link.Pending.Clear();
         foreach (var channel in link.Channels)
         {
             PubSubFrames.WriteCommand(_scratch, PubSubFrames.Verb(channel.Kind, subscribe: true), channel.Name);
+            link.Pending.Enqueue((channel, true));
         }
         link.Sent = link.Channels.Count;
         link.Acked = 0;
@@ -296,7 +311,7 @@ internal sealed class PubSubHub
         link.IdleTicks = 0;
         if (link.IsOpen)
         {
-            Send(link, PubSubFrames.Verb(channel.Kind, subscribe: true), channel.Name);
+            Send(link, channel, subscribe: true);
         }
         else if (link.DownSince == 0)
         {
@@ -308,7 +323,7 @@ internal sealed class PubSubHub
     {
         link.Channels.Remove(channel);
         channel.Links.Remove(link);
-        Send(link, PubSubFrames.Verb(channel.Kind, subscribe: false), channel.Name);
+        Send(link, channel, subscribe: false);
     }
 
     // ---- routing ----

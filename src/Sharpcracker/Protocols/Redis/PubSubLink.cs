@@ -39,6 +39,13 @@ internal sealed class PubSubLink : ServerRequest
     public long Sent;
     public long Acked;
 
+    /// <summary>
+    /// The commands sent and not yet confirmed, in order: the channel each was for and whether
+    /// it was a subscribe. A refusal is matched to its channel, and an
+    /// unasked SUNSUBSCRIBE (a slot moved away) is told from a confirmation.
+    /// </summary>
+    public readonly Queue<(PubSubChannel Channel, bool Subscribe)> Pending = new();
+
     /// <summary>Client SUBSCRIBE commands waiting for <see cref="Acked"/> to reach their target, in target order.</summary>
     public readonly Queue<(long Target, RedisRequest Request)> Barriers = new();
 

@@ -15,17 +15,19 @@ namespace Sharpcracker.Protocols.Redis;
 internal sealed partial class RedisClientSession
 {
     private PubSubHub? _hub;
-    // The client's subscriptions by kind (PubSubKind as index), made on first use.
-    private Dictionary<byte[], PubSubListener>[]? _subscriptions;
+    // The client's subscriptions by kind (PubSubKind as index), each made on first use (memory per
+    // subscriber: a client of one channel holds one small dictionary).
+    private Dictionary<byte[], PubSubListener>?[]? _subscriptions;
 
-    /// <summary>Channels and patterns (SUBSCRIBE's and PSUBSCRIBE's count).</summary>
-    private int ClassicSubscriptionCount => _subscriptions is { } s ? s[0].Count + s[1].Count : 0;
+    private int CountOf(PubSubKind kind) => _subscriptions?[(int)kind]?.Count ?? 0;
 
+    /// <summary>SUBSCRIBE's and PSUBSCRIBE's count: channels and patterns; SSUBSCRIBE's: shard channels.</summary>
     private int SubscriptionCount(PubSubKind kind)
-        => kind == PubSubKind.Shard ? _subscriptions?[2].Count ?? 0 : ClassicSubscriptionCount;
+        => kind == PubSubKind.Shard ? CountOf(kind) : CountOf(PubSubKind.Channel) + CountOf(PubSubKind.Pattern);
 
     /// <summary>RESP2 subscribed mode: any subscription of any kind (RESP3 clients may send any command).</summary>
-    private bool InSubscribedMode => !_resp3 && _subscriptions is { } s && s[0].Count + s[1].Count + s[2].Count > 0;
+    private bool InSubscribedMode => !_resp3 && _subscriptions is not null
+        && CountOf(PubSubKind.Channel) + CountOf(PubSubKind.Pattern) + CountOf(PubSubKind.Shard) > 0;
 
     /// <summary>
     /// RESP2 subscribed mode lets only (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and RESET
@@ -111,7 +113,7 @@ internal sealed partial class RedisClientSession
     }
 
     private Dictionary<byte[], PubSubListener> SubscriptionsOf(PubSubKind kind)
-        => (_subscriptions ??= [new(ByteStringComparer.Instance), new(ByteStringComparer.Instance), new(ByteStringComparer.Instance)])[(int)kind];
+        => (_subscriptions ??= new Dictionary<byte[], PubSubListener>?[3])[(int)kind] ??= new(ByteStringComparer.Instance);
 
     /// <summary>
     /// One confirmation per argument, in order (a channel already subscribed is confirmed again,
@@ -148,13 +150,13 @@ internal sealed partial class RedisClientSession
         if (_args.Count == 1)
         {
             // Everything of this kind, one confirmation each; with none, one with a null name.
-            if (_subscriptions is null || _subscriptions[(int)kind].Count == 0)
+            if (CountOf(kind) == 0)
             {
                 PubSubFrames.WriteConfirmation(request.Reply, _resp3, verb, default, nullName: true, SubscriptionCount(kind));
             }
             else
             {
-                var mine = _subscriptions[(int)kind];
+                var mine = _subscriptions![(int)kind]!;
                 foreach (var listener in mine.Values.ToArray())
                 {
                     mine.Remove(listener.Channel.Name);
@@ -207,6 +209,10 @@ internal sealed partial class RedisClientSession
         }
         foreach (var mine in _subscriptions)
         {
+            if (mine is null)
+            {
+                continue;
+            }
             foreach (var listener in mine.Values)
             {
                 _hub!.Unsubscribe(listener);
