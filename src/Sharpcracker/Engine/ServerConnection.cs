@@ -509,6 +509,12 @@ internal sealed partial class ServerConnection : IEventHandler, IFlushable
                 Desync("reply out of step with requests");
                 return;
             }
+            if (head.IsStream)
+            {
+                DeliverToStream(head, data[..length]); // stays at the head (ServerConnection.Push.cs)
+                delivered = true;
+                continue;
+            }
             _inflight.Dequeue();
             _inflightCount = _inflight.Count;
             _worker.Inflight--;

@@ -23,6 +23,13 @@ internal abstract class ServerRequest : CountedRequest
     public const long NoTimeout = -1;
 
     /// <summary>
+    /// A stream (a pub/sub subscription): it stays at the head of its connection's FIFO and every
+    /// framed reply is handed to its <see cref="OnReply"/> without dequeuing it; it leaves the FIFO
+    /// only when the connection fails (ServerConnection.Push.cs).
+    /// </summary>
+    public virtual bool IsStream => false;
+
+    /// <summary>
     /// Length of the complete reply at the start of data, 0 if more bytes are needed, -1 if malformed.
     /// <paramref name="scan"/> is framer state owned by the connection's read loop (not the request,
     /// which may be recycled while a failing read loop still looks at it).

@@ -196,7 +196,6 @@ public sealed class RedisProxyTests
     }
 
     [Theory]
-    [InlineData("SUBSCRIBE ch", "subscribe")]
     [InlineData("MONITOR", "monitor")]
     [InlineData("SWAPDB 0 1", "swapdb")]
     [InlineData("SCRIPT DEBUG yes", "script|debug")]

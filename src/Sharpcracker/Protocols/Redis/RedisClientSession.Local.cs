@@ -15,7 +15,11 @@ internal sealed partial class RedisClientSession
         switch (info.Name)
         {
             case "ping":
-                if (argc == 1)
+                if (argc > 2)
+                {
+                    EnqueueError(ArityText(info)); // redis-server's pingCommand checks it itself (arity -1)
+                }
+                else if (argc == 1)
                 {
                     EnqueueLocal(RedisReplies.Pong);
                 }

@@ -305,6 +305,13 @@ internal sealed partial class RedisClientSession
         {
             return false; // refused by the ordinary route, which fails the transaction
         }
+        if (info.Route == RedisRoute.PubSub)
+        {
+            // Run by EXEC on the dedicated connection, a SUBSCRIBE would leave it in subscribed
+            // mode and its messages away from the per-worker subscriptions: not queued.
+            EnqueueError("Command not allowed inside a transaction");
+            return true;
+        }
         if (!CollectKeys(command, info, sub))
         {
             if (_pinned is null)
@@ -466,9 +473,13 @@ internal sealed partial class RedisClientSession
         ReleasePinned();
     }
 
-    /// <summary>The client's socket closed: a connection holding its block, MULTI or WATCH is closed, never reused.</summary>
+    /// <summary>
+    /// The client's socket closed: its subscriptions are dropped (RedisClientSession.PubSub.cs), and
+    /// a connection holding its block, MULTI or WATCH is closed, never reused.
+    /// </summary>
     protected override void OnClosed()
     {
+        DropSubscriptions();
         if (_blockingOn is { } blocking && blocking != _pinned)
         {
             blocking.Server.CloseDedicated(blocking);
@@ -517,7 +528,10 @@ internal sealed partial class RedisClientSession
         var argc = _args.Count;
         switch (info.Route)
         {
-            case RedisRoute.Single or RedisRoute.KeyRange or RedisRoute.Mget or RedisRoute.Mset or RedisRoute.SumKeys or RedisRoute.Transaction:
+            case RedisRoute.Single:
+                _keyArgs.Add(1); // PUBLISH's channel too: it is placed like a key
+                break;
+            case RedisRoute.KeyRange or RedisRoute.Mget or RedisRoute.Mset or RedisRoute.SumKeys or RedisRoute.Transaction:
                 AddKeyRange(info.FirstKey, info.LastKey, info.Step);
                 break;
             case RedisRoute.Eval:

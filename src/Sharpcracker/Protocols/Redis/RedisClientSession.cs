@@ -155,7 +155,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             return false;
         }
         var sub = info;
-        if (info.Route is RedisRoute.SubcommandKey or RedisRoute.FanoutSub || info.Name is "client")
+        if (info.Route is RedisRoute.SubcommandKey or RedisRoute.FanoutSub || info.Name is "client" or "pubsub")
         {
             sub = RedisCommandTable.Find(name, Arg(command, 1))!;
             if (sub is null)
@@ -185,6 +185,10 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             // An auth_file @readonly user: redis-server's refusal for a user without the command.
             EnqueueError($"this user has no permissions to run the '{sub.Name}' command", prefix: "NOPERM ");
             return false;
+        }
+        if (AnsweredInSubscribedMode(command, info, sub))
+        {
+            return false; // RESP2 subscribed mode (RedisClientSession.PubSub.cs)
         }
         var topology = _pool.Topology;
         var groups = topology.Groups;
@@ -260,6 +264,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             case RedisRoute.Fanout:
             case RedisRoute.FanoutSub:
                 DispatchFanout(command, sub);
+                return false;
+            case RedisRoute.PubSub:
+                ExecutePubSub(command, info, sub);
                 return false;
             default:
                 EnqueueError($"unsupported command '{info.Name}' in proxy mode");
@@ -510,6 +517,9 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
                 break;
             case RedisRequestKind.Fanout:
                 WriteMerged<FanoutSplit>(output, request);
+                break;
+            case RedisRequestKind.PubSub:
+                WritePubSub(output, request);
                 break;
         }
         return true; // Redis has no noreply: every command is answered

@@ -44,6 +44,15 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     public int FanoutIndex;
     public int FanoutCount;
 
+    /// <summary>Kind PubSub: subscription connections' frames still awaited before the reply may be written (PubSubHub).</summary>
+    public int PubSubWaits;
+
+    /// <summary>Kind PubSub: subscriptions that start receiving once this reply is written (made on first use, kept with the request).</summary>
+    public List<PubSubListener>? PubSubJoins;
+
+    /// <summary>Kind PubSub, a PUBSUB query: its subcommand, which says how the servers' replies merge.</summary>
+    public RedisCommandInfo? Subcommand;
+
     public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => RespReplyFramer.Frame(data, ref scan, ref _frameRemaining);
 
     public override void OnReply(ReadOnlySpan<byte> reply)
@@ -69,5 +78,8 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
         Fanout = RedisFanout.None;
         FanoutIndex = 0;
         FanoutCount = 0;
+        PubSubWaits = 0;
+        PubSubJoins?.Clear();
+        Subcommand = null;
     }
 }

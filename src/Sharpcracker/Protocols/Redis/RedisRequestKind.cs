@@ -23,6 +23,11 @@ internal enum RedisRequestKind : byte
     /// client holds nothing more on it.
     /// </summary>
     Dedicated,
+    /// <summary>
+    /// SUBSCRIBE / PSUBSCRIBE / SSUBSCRIBE: Reply holds the confirmations, written once the
+    /// subscription connections confirmed (RedisClientSession.PubSub.cs).
+    /// </summary>
+    PubSub,
     /// <summary>Close the client once everything before it has been written (after writing Reply).</summary>
     Quit,
 }

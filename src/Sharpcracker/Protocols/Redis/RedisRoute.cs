@@ -29,6 +29,8 @@ internal enum RedisRoute : byte
     SubcommandKey,
     /// <summary>No key: forwarded to any live server (COMMAND).</summary>
     Any,
+    /// <summary>SUBSCRIBE, UNSUBSCRIBE, their P and S forms, PUBSUB: the worker's pub/sub hub (RedisClientSession.PubSub.cs).</summary>
+    PubSub,
     /// <summary>Answered by the proxy itself.</summary>
     Local,
     /// <summary>

@@ -155,7 +155,8 @@ public sealed class RespParserUnitTests
         Assert.Equal(RedisRoute.Mget, RedisCommandTable.Find("mget"u8)!.Route);
         Assert.Equal(RedisRoute.SumKeys, RedisCommandTable.Find("EXISTS"u8)!.Route);
         Assert.Equal(RedisRoute.KeyRange, RedisCommandTable.Find("sinter"u8)!.Route);
-        Assert.Equal(RedisRoute.Unsupported, RedisCommandTable.Find("subscribe"u8)!.Route);
+        Assert.Equal(RedisRoute.PubSub, RedisCommandTable.Find("subscribe"u8)!.Route);
+        Assert.Equal(RedisRoute.Unsupported, RedisCommandTable.Find("swapdb"u8)!.Route);
         Assert.Equal(3, RedisCommandTable.Find("client"u8, "SETNAME"u8)!.Arity);
         Assert.Null(RedisCommandTable.Find("nosuch"u8));
         Assert.Null(RedisCommandTable.Find("client"u8, "nosuch"u8));
