@@ -35,6 +35,7 @@ internal static class RedisCommandNames
         "multi", "object", "object|encoding", "object|freq", "object|help", "object|idletime",
         "object|refcount", "persist", "pexpire", "pexpireat", "pexpiretime", "pfadd", "pfcount", "pfdebug",
         "pfmerge", "pfselftest", "ping", "psetex", "psubscribe", "psync", "pttl", "publish", "pubsub",
+        "pubsub|channels", "pubsub|help", "pubsub|numpat", "pubsub|numsub", "pubsub|shardchannels", "pubsub|shardnumsub",
         "punsubscribe", "quit", "randomkey", "readonly", "readwrite", "rename", "renamenx", "replconf",
         "replicaof", "reset", "restore", "restore-asking", "role", "rpop", "rpoplpush", "rpush", "rpushx",
         "sadd", "save", "scan", "scard", "script", "script|debug", "script|exists", "script|flush",
