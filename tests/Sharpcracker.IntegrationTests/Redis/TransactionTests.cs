@@ -198,6 +198,33 @@ public sealed class TransactionTests
         }
     }
 
+    [Fact]
+    public async Task ClientList_ShowsTransactionsBlockedAndSubscribedClients_AsRedisServer()
+    {
+        using var backend = RedisServer.Start();
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
+        using var inMulti = new RespConnection(proxy.Port);
+        using var blocked = new RespConnection(proxy.Port);
+        using var subscriber = new RespConnection(proxy.Port);
+        using var observer = new RespConnection(proxy.Port);
+        Assert.Equal("+OK\r\n", await inMulti.CallAsync("CLIENT", "SETNAME", "tx"));
+        Assert.Equal("+OK\r\n", await blocked.CallAsync("CLIENT", "SETNAME", "blocked"));
+        Assert.Equal("+OK\r\n", await subscriber.CallAsync("CLIENT", "SETNAME", "sub"));
+        Assert.Equal("+OK\r\n", await inMulti.CallAsync("MULTI"));
+        Assert.Equal("+QUEUED\r\n", await inMulti.CallAsync("SET", "a", "1"));
+        Assert.Equal("+QUEUED\r\n", await inMulti.CallAsync("GET", "a"));
+        await blocked.SendAsync(RespConnection.Encode("BLPOP", "q", "0"));
+        Assert.StartsWith("*3\r\n$9\r\nsubscribe\r\n", await subscriber.CallAsync("SUBSCRIBE", "news"));
+        var lines = await Poll.UntilAsync(async () =>
+        {
+            var list = (await observer.CallAsync("CLIENT", "LIST")).Split('\n');
+            return list.Any(l => l.Contains(" name=blocked ") && l.Contains(" flags=b ")) ? list : null;
+        }, TimeSpan.FromSeconds(20), "the blocked client listed with flags=b");
+        Assert.Contains(lines, l => l.Contains(" name=tx ") && l.Contains(" flags=x ") && l.Contains(" multi=2 "));
+        Assert.Contains(lines, l => l.Contains(" name=sub ") && l.Contains(" flags=P ") && l.Contains(" sub=1 psub=0 ssub=0 "));
+        Assert.Contains(lines, l => l.Contains(" flags=N ") && l.Contains(" multi=-1 ") && l.Contains(" cmd=client|list "));
+    }
+
     private static ExternalProcess StartOnPort(int port) => ExternalProcess.Start("redis-server",
         ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"], port);
 

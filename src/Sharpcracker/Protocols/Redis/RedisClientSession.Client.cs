@@ -198,9 +198,13 @@ internal sealed partial class RedisClientSession
         {
             // Closed by its own worker meanwhile: listed without addresses.
         }
-        var flags = _noEvict ? "e" : "N"; // redis-server's letters; N: none
+        // redis-server's letters in its order: P subscribed, x inside MULTI, b blocked, e no-evict; N: none.
+        var flags = string.Concat(
+            CountOf(PubSubKind.Channel) + CountOf(PubSubKind.Pattern) + CountOf(PubSubKind.Shard) > 0 ? "P" : "",
+            _inMulti ? "x" : "", _blockingOn is not null ? "b" : "", _noEvict ? "e" : "");
+        flags = flags.Length == 0 ? "N" : flags;
         return string.Create(CultureInfo.InvariantCulture,
-            $"id={_id} addr={_remoteAddress} laddr={_localAddress} fd={Fd} name={_clientName} age={(now - _connectedAt) / 1000} idle={(now - _lastCommandAt) / 1000} flags={flags} db={_pool.Config.RedisDb} sub=0 psub=0 ssub=0 multi={(_inMulti ? _queuedInMulti : -1)} cmd={_lastCommand} user={_userName ?? "default"} redir=-1 resp={(_resp3 ? 3 : 2)} lib-name={_libName} lib-ver={_libVersion} proxy=sharpcracker pool={_pool.Name}\n");
+            $"id={_id} addr={_remoteAddress} laddr={_localAddress} fd={Fd} name={_clientName} age={(now - _connectedAt) / 1000} idle={(now - _lastCommandAt) / 1000} flags={flags} db={_pool.Config.RedisDb} sub={CountOf(PubSubKind.Channel)} psub={CountOf(PubSubKind.Pattern)} ssub={CountOf(PubSubKind.Shard)} multi={(_inMulti ? _queuedInMulti : -1)} cmd={_lastCommand} user={_userName ?? "default"} redir=-1 resp={(_resp3 ? 3 : 2)} lib-name={_libName} lib-ver={_libVersion} proxy=sharpcracker pool={_pool.Name}\n");
     }
 
     private static string AddressText(EndPoint? endpoint) => endpoint switch
