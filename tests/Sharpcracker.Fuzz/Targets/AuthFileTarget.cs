@@ -12,7 +12,7 @@ namespace Sharpcracker.Fuzz;
 /// </summary>
 internal sealed partial class AuthFileTarget : FuzzTarget
 {
-    private static readonly string s_path = Path.Combine(Directory.CreateTempSubdirectory("sharpcracker-fuzz-").FullName, "auth");
+    private static readonly string s_path = Path.Combine(FuzzScratch.Folder("auth"), "auth");
 
     public override string Name => "auth-file";
 

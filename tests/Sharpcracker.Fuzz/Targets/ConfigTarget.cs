@@ -14,7 +14,7 @@ namespace Sharpcracker.Fuzz;
 /// </summary>
 internal sealed class ConfigTarget : FuzzTarget
 {
-    private static readonly string s_path = Path.Combine(Directory.CreateTempSubdirectory("sharpcracker-fuzz-").FullName, "fuzz.yml");
+    private static readonly string s_path = Path.Combine(FuzzScratch.Folder("config"), "fuzz.yml");
 
     public override string Name => "config-yaml";
 

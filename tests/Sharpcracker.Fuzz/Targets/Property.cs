@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Sharpcracker.Fuzz;
 
@@ -10,6 +11,14 @@ internal static class Property
         if (!condition)
         {
             throw new FuzzPropertyException(what);
+        }
+    }
+
+    public static void That([DoesNotReturnIf(false)] bool condition, [InterpolatedStringHandlerArgument(nameof(condition))] ref PropertyMessage what)
+    {
+        if (!condition)
+        {
+            throw new FuzzPropertyException(what.ToStringAndClear());
         }
     }
 
