@@ -56,6 +56,13 @@ internal static partial class ConfigLoader
             }
             throw new ConfigException($"conf: '{path}' is not valid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}");
         }
+        catch (Exception e) when (e is InvalidOperationException or ArgumentException)
+        {
+            // YamlDotNet 16.3 throws these, not YamlException, for some malformed text (found by
+            // fuzzing: " : 0", a stray '[' inside a block mapping); a bad file must be a
+            // ConfigException naming it, never an unhandled exception at start or reload.
+            throw new ConfigException($"conf: '{path}' is not valid YAML: {e.Message}");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root || root.Children.Count == 0)
         {
             throw new ConfigException($"conf: '{path}' has no pools");

@@ -222,6 +222,8 @@ public sealed class RedisProxyTests
     [InlineData("*abc\r\nping\r\n")]
     [InlineData("*2\r\nx\r\nping\r\n")]
     [InlineData("*1\r\n$x\r\n")]
+    [InlineData("*1\r\n\u00e9\r\nping\r\n")] // found by fuzzing: the byte itself comes back, not its UTF-8
+    [InlineData("*1\r\n\rx\nping\r\n")] // CR where '$' belongs: redis-server writes a space
     [InlineData("*1\r\n$-1\r\n")]
     [InlineData("*1\r\n$600000000\r\n")]
     [InlineData("*99999999999\r\n")]
@@ -241,6 +243,25 @@ public sealed class RedisProxyTests
         var expected = await ExchangeAsync(direct.Port, input + "QUIT\r\n");
         var actual = await ExchangeAsync(proxy.Port, input + "QUIT\r\n");
         Assert.Equal(RedisDifferentialTests.Show(expected), RedisDifferentialTests.Show(actual));
+    }
+
+    /// <summary>
+    /// redis-server finds a count or length line's '\r' with strchr, so a NUL before it hides the
+    /// line end: it waits, and past 64 KiB answers "too big … count string" (not "invalid … length").
+    /// </summary>
+    [Theory]
+    [InlineData("*1\0\r\n$4\r\nping\r\n")]
+    [InlineData("*1\r\n$4\0\r\nping\r\n")]
+    public async Task NulBeforeLineEnd_HidesItLikeRedisServer(string head)
+    {
+        using var direct = RedisServer.Start();
+        using var backend = RedisServer.Start();
+        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
+        var input = head + new string('x', 70 * 1024);
+        var expected = await ExchangeAsync(direct.Port, input);
+        var actual = await ExchangeAsync(proxy.Port, input);
+        Assert.StartsWith("-ERR Protocol error: too big", expected);
+        Assert.Equal(expected, actual);
     }
 
     [Fact]

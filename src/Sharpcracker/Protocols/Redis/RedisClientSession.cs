@@ -327,17 +327,20 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         EndLocal(request);
     }
 
-    /// <summary>Writes <paramref name="errorText"/> as -ERR (or +OK for QUIT) after everything before it, then closes.</summary>
-    private void EnqueueQuit(string? errorText, bool ok = false)
+    /// <summary>
+    /// Writes <paramref name="protocolError"/> (a <see cref="RespRequestParser"/> error, Latin-1) as -ERR
+    /// (or +OK for QUIT) after everything before it, then closes.
+    /// </summary>
+    private void EnqueueQuit(string? protocolError, bool ok = false)
     {
         var request = Rent(RedisRequestKind.Quit);
         if (ok)
         {
             request.Reply.Write(RedisReplies.Ok);
         }
-        else if (errorText is not null)
+        else if (protocolError is not null)
         {
-            RedisReplies.WriteError(request.Reply, errorText);
+            RedisReplies.WriteProtocolError(request.Reply, protocolError);
         }
         EnqueueDone(request);
     }

@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.Text;
 using Sharpcracker.Common;
 
@@ -50,5 +51,29 @@ internal static class RedisReplies
         }
         output.Write(bytes);
         output.Write(Crlf);
+    }
+
+    /// <summary>
+    /// "-ERR text\r\n" for a <see cref="RespRequestParser"/> error, whose text is Latin-1: one char
+    /// per byte, so the byte a client sent where redis-server expected '$' comes back as that one
+    /// byte, as redis-server's '%c' writes it (found by fuzzing: UTF-8 made two bytes of 0x80-0xFF).
+    /// CR and LF become spaces, as in <see cref="WriteError"/>.
+    /// </summary>
+    public static void WriteProtocolError(ByteBuffer output, string text)
+    {
+        Debug.Assert(text.All(c => c <= '\u00ff'), "a parser error is Latin-1");
+        output.Write("-ERR "u8);
+        var span = output.GetSpan(text.Length + 2);
+        var n = Encoding.Latin1.GetBytes(text, span);
+        for (var i = 0; i < n; i++)
+        {
+            if (span[i] is (byte)'\r' or (byte)'\n')
+            {
+                span[i] = (byte)' ';
+            }
+        }
+        span[n] = (byte)'\r';
+        span[n + 1] = (byte)'\n';
+        output.Advance(n + 2);
     }
 }

@@ -39,7 +39,9 @@ internal static class RespReplyFramer
                 scan = pos;
                 return 0;
             }
-            if (nl < 1 || rest[nl - 1] != (byte)'\r')
+            // A line is a type byte, its text and CRLF: a bare CRLF has no type and is malformed
+            // (found by fuzzing: it used to slice rest[1..0] and throw).
+            if (nl < 2 || rest[nl - 1] != (byte)'\r')
             {
                 return -1;
             }

@@ -39,7 +39,7 @@ internal static class RespRequestParser
         needed = 0;
         error = null;
         args.Reset(inline: false);
-        var cr = data.IndexOf((byte)'\r');
+        var cr = LineEnd(data);
         if (cr < 0)
         {
             if (data.Length > InlineMax)
@@ -79,7 +79,7 @@ internal static class RespRequestParser
                 return RespParseStatus.NeedMore;
             }
             var rest = data[pos..];
-            cr = rest.IndexOf((byte)'\r');
+            cr = LineEnd(rest);
             if (cr < 0)
             {
                 if (rest.Length > InlineMax)
@@ -122,6 +122,17 @@ internal static class RespRequestParser
         }
         consumed = pos;
         return RespParseStatus.Command;
+    }
+
+    /// <summary>
+    /// The '\r' that ends a count or length line, as redis-server finds it with strchr: a NUL byte
+    /// before it hides it (-1), so such a line waits for more input and fails only as "too big"
+    /// past 64 KiB, like redis-server's.
+    /// </summary>
+    private static int LineEnd(ReadOnlySpan<byte> data)
+    {
+        var end = data.IndexOfAny((byte)'\r', (byte)0);
+        return end >= 0 && data[end] == (byte)'\r' ? end : -1;
     }
 
     private static RespParseStatus ParseInline(ReadOnlySpan<byte> data, RespArgs args, out int consumed, out long needed, out string? error)

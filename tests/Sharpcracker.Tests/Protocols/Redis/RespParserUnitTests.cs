@@ -38,6 +38,8 @@ public sealed class RespParserUnitTests
     [InlineData("*2\r\n$3\r\nget\r\n")]
     [InlineData("*2\r")]
     [InlineData("*")]
+    [InlineData("*1\0\r\n$4\r\nping\r\n")] // a NUL hides the line end from redis-server's strchr: it waits
+    [InlineData("*1\r\n$4\0\r\nping\r\n")]
     [InlineData("get k")]
     [InlineData("get k\r")]
     public void IncompleteInputNeedsMore(string input)
