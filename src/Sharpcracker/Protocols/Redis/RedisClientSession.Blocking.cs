@@ -26,13 +26,13 @@ internal sealed partial class RedisClientSession
         if (blockMs is null)
         {
             // XREAD / XREADGROUP without BLOCK: an ordinary read of its streams' server.
-            if (_keyArgs.Count == 0)
+            if (KeyArgs.Count == 0)
             {
                 ForwardByKey(command, Arg(command, 1)); // no STREAMS: the server answers the syntax error
             }
             else
             {
-                ForwardSameServer(command, info, _keyArgs[0], _keyArgs[^1], 1);
+                ForwardSameServer(command, info, KeyArgs[0], KeyArgs[^1], 1);
             }
             return true;
         }
@@ -41,7 +41,7 @@ internal sealed partial class RedisClientSession
             _waitForReplies = true; // every command before it is answered first: it blocks after them, as on one server
             return true;
         }
-        var server = RouteKey(_keyArgs.Count > 0 ? Arg(command, _keyArgs[0]) : default, read: false);
+        var server = RouteKey(KeyArgs.Count > 0 ? Arg(command, KeyArgs[0]) : default, read: false);
         if (server is null)
         {
             EnqueueNoServer();
@@ -160,7 +160,7 @@ internal sealed partial class RedisClientSession
                         {
                             for (var k = 0; k < count; k++)
                             {
-                                _keyArgs.Add(i + 1 + k);
+                                KeyArgs.Add(i + 1 + k);
                             }
                         }
                         return;

@@ -34,11 +34,18 @@ internal sealed partial class RedisClientSession
     private int _queuedInMulti;
     /// <summary>Set by Execute: the command must wait until every reply before it is written; Process leaves it unparsed.</summary>
     private bool _waitForReplies;
-    /// <summary>Commands without a key queued in MULTI before its server was known, as RESP, with their ends.</summary>
-    private readonly ByteBuffer _preamble = new();
-    private readonly List<int> _preambleEnds = [];
+    /// <summary>
+    /// Commands without a key queued in MULTI before its server was known, as RESP, with their ends;
+    /// made on first use, like <see cref="KeyArgs"/> (a client that never uses MULTI holds neither).
+    /// </summary>
+    private ByteBuffer? _preambleBytes;
+    private List<int>? _preambleEndList;
+    private List<int>? _keyArgList;
+
+    private ByteBuffer Preamble => _preambleBytes ??= new ByteBuffer();
+    private List<int> PreambleEnds => _preambleEndList ??= [];
     /// <summary>Argument positions of the command's keys (<see cref="CollectKeys"/>); cold paths only.</summary>
-    private readonly List<int> _keyArgs = [];
+    private List<int> KeyArgs => _keyArgList ??= [];
 
     private static ReadOnlySpan<byte> MultiCommand => "*1\r\n$5\r\nMULTI\r\n"u8;
     private static ReadOnlySpan<byte> DiscardCommand => "*1\r\n$7\r\nDISCARD\r\n"u8;
@@ -164,7 +171,7 @@ internal sealed partial class RedisClientSession
                 _waitForReplies = true;
                 return;
             }
-            var server = RouteKey(Arg(command, _keyArgs[0]), read: false);
+            var server = RouteKey(Arg(command, KeyArgs[0]), read: false);
             if (server is null)
             {
                 EnqueueNoServer();
@@ -203,7 +210,7 @@ internal sealed partial class RedisClientSession
             }
             return;
         }
-        if (_pinned is null && _preambleEnds.Count > 0 && !_multiAborted && !_watchLost)
+        if (_pinned is null && _preambleEndList is { Count: > 0 } && !_multiAborted && !_watchLost)
         {
             // Only commands without a key: the transaction runs on any server, after what came before.
             if (QueuedCount > 0)
@@ -284,8 +291,8 @@ internal sealed partial class RedisClientSession
         _watchLost = false;
         _watching = false;
         _queuedInMulti = 0;
-        _preamble.Clear();
-        _preambleEnds.Clear();
+        _preambleBytes?.Clear();
+        _preambleEndList?.Clear();
     }
 
     /// <summary>A command inside MULTI: queued on the transaction's server, held until it is known, or refused.</summary>
@@ -317,8 +324,8 @@ internal sealed partial class RedisClientSession
             if (_pinned is null)
             {
                 // Server not known yet: answered now, sent after MULTI once it is.
-                ClientCommand.Write(_preamble, new ClientCommand(command, _args, null));
-                _preambleEnds.Add(_preamble.Length);
+                ClientCommand.Write(Preamble, new ClientCommand(command, _args, null));
+                PreambleEnds.Add(Preamble.Length);
                 EnqueueLocal(Queued);
             }
             else
@@ -335,7 +342,7 @@ internal sealed partial class RedisClientSession
                 _waitForReplies = true;
                 return true;
             }
-            var server = RouteKey(Arg(command, _keyArgs[0]), read: false);
+            var server = RouteKey(Arg(command, KeyArgs[0]), read: false);
             if (server is null)
             {
                 EnqueueNoServer();
@@ -370,13 +377,13 @@ internal sealed partial class RedisClientSession
         var pinned = _pinned!;
         pinned.Enqueue(new DiscardedReply(this), MultiCommand);
         var start = 0;
-        foreach (var end in _preambleEnds)
+        foreach (var end in PreambleEnds)
         {
-            pinned.Enqueue(new DiscardedReply(this), _preamble.Span[start..end]);
+            pinned.Enqueue(new DiscardedReply(this), Preamble.Span[start..end]);
             start = end;
         }
-        _preamble.Clear();
-        _preambleEnds.Clear();
+        Preamble.Clear();
+        PreambleEnds.Clear();
     }
 
     /// <summary>Rents a dedicated connection to <paramref name="server"/> for the transaction; false (and the error queued) at the limit.</summary>
@@ -508,10 +515,10 @@ internal sealed partial class RedisClientSession
         EndLocal(request);
     }
 
-    /// <summary>Every key of the command (positions in <see cref="_keyArgs"/>) is on <paramref name="server"/>.</summary>
+    /// <summary>Every key of the command (positions in <see cref="KeyArgs"/>) is on <paramref name="server"/>.</summary>
     private bool AllKeysOn(ReadOnlySpan<byte> command, PoolServer server)
     {
-        foreach (var i in _keyArgs)
+        foreach (var i in KeyArgs)
         {
             if (RouteKey(Arg(command, i), read: false) != server)
             {
@@ -521,15 +528,15 @@ internal sealed partial class RedisClientSession
         return true;
     }
 
-    /// <summary>The positions of the command's keys into <see cref="_keyArgs"/>; false when it has none.</summary>
+    /// <summary>The positions of the command's keys into <see cref="KeyArgs"/>; false when it has none.</summary>
     private bool CollectKeys(ReadOnlySpan<byte> command, RedisCommandInfo info, RedisCommandInfo sub)
     {
-        _keyArgs.Clear();
+        KeyArgs.Clear();
         var argc = _args.Count;
         switch (info.Route)
         {
             case RedisRoute.Single:
-                _keyArgs.Add(1); // PUBLISH's channel too: it is placed like a key
+                KeyArgs.Add(1); // PUBLISH's channel too: it is placed like a key
                 break;
             case RedisRoute.KeyRange or RedisRoute.Mget or RedisRoute.Mset or RedisRoute.SumKeys or RedisRoute.Transaction:
                 AddKeyRange(info.FirstKey, info.LastKey, info.Step);
@@ -541,31 +548,31 @@ internal sealed partial class RedisClientSession
                 AddNumKeys(command, numKeysAt: 1);
                 break;
             case RedisRoute.DestNumKeys:
-                _keyArgs.Add(1);
+                KeyArgs.Add(1);
                 AddNumKeys(command, numKeysAt: 2);
                 break;
             case RedisRoute.SortStore:
-                _keyArgs.Add(1);
+                KeyArgs.Add(1);
                 for (var i = 2; i + 1 < argc; i++)
                 {
                     var a = Arg(command, i);
                     if (Ascii.EqualsIgnoreCase(a, "store"u8) || Ascii.EqualsIgnoreCase(a, "storedist"u8))
                     {
-                        _keyArgs.Add(i + 1);
+                        KeyArgs.Add(i + 1);
                     }
                 }
                 break;
             case RedisRoute.SubcommandKey:
                 if (sub.FirstKey > 0 && sub.FirstKey < argc)
                 {
-                    _keyArgs.Add(sub.FirstKey);
+                    KeyArgs.Add(sub.FirstKey);
                 }
                 break;
             case RedisRoute.Blocking:
                 AddBlockingKeys(command, info);
                 break;
         }
-        return _keyArgs.Count > 0;
+        return KeyArgs.Count > 0;
     }
 
     private void AddKeyRange(int first, int last, int step)
@@ -578,7 +585,7 @@ internal sealed partial class RedisClientSession
         last = last < 0 ? argc + last : last;
         for (var i = first; i <= last && i < argc; i += Math.Max(step, 1))
         {
-            _keyArgs.Add(i);
+            KeyArgs.Add(i);
         }
     }
 
@@ -589,7 +596,7 @@ internal sealed partial class RedisClientSession
         {
             for (var i = 0; i < n; i++)
             {
-                _keyArgs.Add(numKeysAt + 1 + i);
+                KeyArgs.Add(numKeysAt + 1 + i);
             }
         }
     }

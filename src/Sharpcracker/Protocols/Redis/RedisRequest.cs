@@ -26,8 +26,16 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     /// <summary>Kind Hello: the protocol the client asked for (2 or 3).</summary>
     public byte Protover;
 
-    /// <summary>redis_cluster pools: the command's bytes as sent, kept for a MOVED/ASK retry; empty otherwise.</summary>
-    public readonly ByteBuffer Command = new();
+    private ByteBuffer? _command;
+
+    /// <summary>
+    /// redis_cluster pools: the command's bytes as sent, kept for a MOVED/ASK retry; made on first
+    /// use (a request of any other pool never holds one: memory per client).
+    /// </summary>
+    public ByteBuffer Command => _command ??= new ByteBuffer();
+
+    /// <summary>The command's bytes are kept (a redis_cluster pool's request): a redirect may be followed.</summary>
+    public bool KeepsCommand => _command is { Length: > 0 };
 
     /// <summary>redis_cluster pools: the server the command was last sent to, and how often it was redirected.</summary>
     public PoolServer? Server;
@@ -58,7 +66,7 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
     public override void OnReply(ReadOnlySpan<byte> reply)
     {
         // A redis_cluster redirect is followed instead of delivered (RedisClientSession.Cluster.cs).
-        if (Command.Length > 0 && reply.Length > 4 && reply[0] == (byte)'-' && _owner.TryRedirect(this, reply))
+        if (KeepsCommand && reply.Length > 4 && reply[0] == (byte)'-' && _owner.TryRedirect(this, reply))
         {
             return;
         }
@@ -72,7 +80,7 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
         Kind = RedisRequestKind.Local;
         Route = RedisRoute.None;
         Protover = 0;
-        Command.Clear();
+        _command?.Clear();
         Server = null;
         Redirects = 0;
         Fanout = RedisFanout.None;

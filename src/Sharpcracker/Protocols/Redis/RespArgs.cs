@@ -11,8 +11,9 @@ internal sealed class RespArgs
 {
     public int Count;
     public bool Inline;
-    public int[] Starts = new int[16];
-    public int[] Lengths = new int[16];
+    // Four fit GET/SET and most commands; longer ones grow them once per client (memory per client).
+    public int[] Starts = new int[4];
+    public int[] Lengths = new int[4];
     public readonly ByteBuffer Owned = new();
 
     public void Reset(bool inline)
