@@ -75,6 +75,15 @@ internal sealed class RedisRequest : ClientRequest<RedisRequest>
 
     public override void Reset()
     {
+        if (Kind is RedisRequestKind.Local or RedisRequestKind.PubSub or RedisRequestKind.Hello)
+        {
+            // Replies the proxy writes itself (PING, SUBSCRIBE's confirmations, …) are rare on a
+            // client that sends them: the buffer goes back to the pool instead of staying with an
+            // idle client or a subscriber (memory per client). Forwarded and split replies, the
+            // hot path, keep theirs.
+            Reply.Release();
+            PubSubJoins = null;
+        }
         base.Reset();
         _frameRemaining = 0;
         Kind = RedisRequestKind.Local;
