@@ -4,9 +4,11 @@ namespace Sharpcracker.IntegrationTests.Infrastructure;
 public static class RedisServer
 {
     /// <summary>A redis-server on a free loopback port, no persistence; extra arguments appended (e.g. --requirepass).</summary>
-    public static ExternalProcess Start(params string[] extra)
+    public static ExternalProcess Start(params string[] extra) => StartOnPort(FreePort.Next(), extra);
+
+    /// <summary>The same on a given port (a server restarted where it was).</summary>
+    public static ExternalProcess StartOnPort(int port, params string[] extra)
     {
-        var port = FreePort.Next();
         var args = new List<string>
         {
             "--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",

@@ -154,7 +154,7 @@ public sealed class BlockingTests(ITestOutputHelper output)
     public async Task ServerDiesUnderABlockedClient_ItGetsAnError_AndBlocksAgainOnceTheServerIsBack()
     {
         var port = FreePort.Next();
-        var server = StartOnPort(port);
+        var server = RedisServer.StartOnPort(port);
         try
         {
             await using var proxy = await TestProxy.StartRedisAsync([port]);
@@ -168,7 +168,7 @@ public sealed class BlockingTests(ITestOutputHelper output)
             var failed = await c.ReadReplyAsync();
             Assert.StartsWith("-", failed);
             output.WriteLine("blocked client got: " + failed.Trim());
-            server = StartOnPort(port);
+            server = RedisServer.StartOnPort(port);
             var popped = await Poll.UntilAsync(async () =>
             {
                 using var producer = new RespConnection(port);
@@ -184,8 +184,6 @@ public sealed class BlockingTests(ITestOutputHelper output)
         }
     }
 
-    private static ExternalProcess StartOnPort(int port) => ExternalProcess.Start("redis-server",
-        ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"], port);
 
     internal static async Task<int> BlockedClientsAsync(ExternalProcess server)
     {

@@ -131,7 +131,7 @@ public sealed class TransactionTests
     public async Task ServerDiesInsideMulti_CommandsFail_ExecAborts_NextTransactionRunsOnTheRestartedServer()
     {
         var port = FreePort.Next();
-        var server = StartOnPort(port);
+        var server = RedisServer.StartOnPort(port);
         try
         {
             await using var proxy = await TestProxy.StartRedisAsync([port], "timeout: 2000");
@@ -142,7 +142,7 @@ public sealed class TransactionTests
             var failed = await c.CallAsync("SET", "k", "2");
             Assert.StartsWith("-", failed);
             Assert.Equal("-EXECABORT Transaction discarded because of previous errors.\r\n", await c.CallAsync("EXEC"));
-            server = StartOnPort(port);
+            server = RedisServer.StartOnPort(port);
             using var direct = new RespConnection(port);
             // Nothing of the lost transaction ran on the new server, and a new transaction commits there.
             var committed = await Poll.UntilAsync(async () =>
@@ -225,8 +225,6 @@ public sealed class TransactionTests
         Assert.Contains(lines, l => l.Contains(" flags=N ") && l.Contains(" multi=-1 ") && l.Contains(" cmd=client|list "));
     }
 
-    private static ExternalProcess StartOnPort(int port) => ExternalProcess.Start("redis-server",
-        ["--port", port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "no", "--loglevel", "warning"], port);
 
     /// <summary>The server's connected_clients, less the connection asking.</summary>
     internal static async Task<int> ConnectedClientsAsync(RespConnection direct)
