@@ -165,7 +165,11 @@ public sealed class TransactionTests
     public async Task ClientLeavesInsideMultiOrWatch_ItsConnectionIsClosed_IdleOnesAreReused()
     {
         using var backend = RedisServer.Start();
-        await using var proxy = await TestProxy.StartRedisAsync([backend.Port]);
+        // One worker: every client shares its server connections and its idle dedicated ones, so
+        // the server's client count says exactly what was opened and closed (with two workers a
+        // client of the other one would open connections of its own).
+        var port = FreePort.Next();
+        await using var proxy = await TestProxy.StartAsync(TestProxy.OnePool("pool", port, [backend.Port], "redis: true", "r"), port, threads: 1);
         using var direct = new RespConnection(backend.Port);
         using (var warm = new RespConnection(proxy.Port))
         {
