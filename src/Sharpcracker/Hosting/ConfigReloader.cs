@@ -46,8 +46,12 @@ internal sealed class ConfigReloader : IAsyncDisposable
         });
     }
 
-    /// <summary>Starts polling the watched files (--watch-config).</summary>
-    public void Watch() => _watchLoop ??= Task.Run(WatchLoopAsync);
+    /// <summary>
+    /// Starts polling the watched files (--watch-config). <paramref name="loadedFingerprint"/> is
+    /// the files' <see cref="FingerprintOf"/> taken before the running configuration was read: an
+    /// edit made while the proxy was starting (before this loop first runs) is still a change.
+    /// </summary>
+    public void Watch(string? loadedFingerprint) => _watchLoop ??= Task.Run(() => WatchLoopAsync(loadedFingerprint ?? FingerprintOf(_watchedFiles)));
 
     /// <summary>Re-reads the configuration and applies it. True when applied.</summary>
     public Task<bool> ReloadAsync(string trigger) => ApplyAsync(_load, trigger);
@@ -81,9 +85,8 @@ internal sealed class ConfigReloader : IAsyncDisposable
         }
     }
 
-    private async Task WatchLoopAsync()
+    private async Task WatchLoopAsync(string applied)
     {
-        var applied = Fingerprint();
         string? candidate = null;
         while (!_stop.IsCancellationRequested)
         {
@@ -95,7 +98,7 @@ internal sealed class ConfigReloader : IAsyncDisposable
             {
                 return;
             }
-            var now = Fingerprint();
+            var now = FingerprintOf(_watchedFiles);
             if (now == applied)
             {
                 candidate = null;
@@ -113,11 +116,11 @@ internal sealed class ConfigReloader : IAsyncDisposable
         }
     }
 
-    /// <summary>Contents hash of every watched file ("missing" for an unreadable one).</summary>
-    private string Fingerprint()
+    /// <summary>Contents hash of every file ("missing" for an unreadable one).</summary>
+    public static string FingerprintOf(IReadOnlyList<string> files)
     {
         var parts = new List<string>();
-        foreach (var file in _watchedFiles)
+        foreach (var file in files)
         {
             try
             {

@@ -44,6 +44,16 @@ internal sealed class LiveConfig : IAsyncDisposable
         return new LiveConfig(moxi.Description, moxi.Build, moxi.Files, moxi);
     }
 
+    /// <summary>The watched files' contents hash taken just before <see cref="LoadFirst"/> read them.</summary>
+    private string? _loadedFingerprint;
+
+    /// <summary>The first read of the configuration, its files' fingerprint taken first (--watch-config compares with it).</summary>
+    public ProxyConfig LoadFirst()
+    {
+        _loadedFingerprint = Files.Count > 0 ? ConfigReloader.FingerprintOf(Files) : null;
+        return Load();
+    }
+
     /// <summary>Starts reloading on SIGHUP, --watch-config and the HTTP stream, against a started host.</summary>
     public void Start(ProxyHost host, bool watch)
     {
@@ -52,7 +62,7 @@ internal sealed class LiveConfig : IAsyncDisposable
         _reloader.HandleSighup();
         if (watch && Files.Count > 0)
         {
-            _reloader.Watch();
+            _reloader.Watch(_loadedFingerprint);
         }
         if (Moxi is { StreamUrls.Count: > 0 } moxi)
         {

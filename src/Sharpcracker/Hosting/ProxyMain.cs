@@ -45,7 +45,7 @@ internal static class ProxyMain
         try
         {
             live = LiveConfig.FromOptions(options);
-            config = live.Load();
+            config = live.LoadFirst();
         }
         catch (ArgumentException e)
         {
