@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Sharpcracker.Configuration;
@@ -13,6 +14,10 @@ internal sealed class LiveConfig : IAsyncDisposable
 {
     private ConfigReloader? _reloader;
     private VBucketStreamClient? _stream;
+    // SIGHUP between the listeners opening and the reloader's own handler (Start): remembered, and
+    // the reload run by Start, so a reload asked for while the proxy starts is never lost.
+    private PosixSignalRegistration? _earlySighup;
+    private volatile bool _sighupBeforeStart;
 
     private LiveConfig(string name, Func<ProxyConfig> load, IReadOnlyList<string> files, MoxiConfigSource? moxi)
     {
@@ -54,12 +59,30 @@ internal sealed class LiveConfig : IAsyncDisposable
         return Load();
     }
 
+    /// <summary>Before the host starts: a SIGHUP from now on is remembered until <see cref="Start"/> can reload.</summary>
+    public void CatchEarlySighup()
+    {
+        if (!OperatingSystem.IsWindows())
+        {
+            _earlySighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                _sighupBeforeStart = true;
+            });
+        }
+    }
+
     /// <summary>Starts reloading on SIGHUP, --watch-config and the HTTP stream, against a started host.</summary>
     public void Start(ProxyHost host, bool watch)
     {
         var loggerFactory = host.Services.GetRequiredService<ILoggerFactory>();
         _reloader = new ConfigReloader(host, Load, Files, loggerFactory.CreateLogger("Sharpcracker.Config"));
         _reloader.HandleSighup();
+        _earlySighup?.Dispose();
+        if (_sighupBeforeStart)
+        {
+            _ = _reloader.ReloadAsync("SIGHUP"); // sent while the proxy was starting
+        }
         if (watch && Files.Count > 0)
         {
             _reloader.Watch(_loadedFingerprint);
@@ -78,6 +101,7 @@ internal sealed class LiveConfig : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _earlySighup?.Dispose();
         if (_stream is not null)
         {
             await _stream.DisposeAsync().ConfigureAwait(false);

@@ -145,6 +145,7 @@ internal static class ProxyMain
                 Console.Error.WriteLine($"sharpcracker: warning: {limitNote}");
             }
             await using var host = new ProxyHost(config, ConfigureLogging, options.Threads > 0 ? options.Threads : config.Global?.WorkerThreads ?? 0, timings);
+            live.CatchEarlySighup(); // clients (and operators) may act as soon as a port opens
             await host.StartAsync();
             statsServers = StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new ProxyHostView(host));
             foreach (var pool in config.Pools)
