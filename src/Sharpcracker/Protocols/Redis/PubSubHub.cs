@@ -91,8 +91,13 @@ internal sealed class PubSubHub
         return new PubSubListener(session, channel);
     }
 
-    /// <summary>A client's subscription ends: no more messages; the channel is unsubscribed upstream when it was the last.</summary>
-    public void Unsubscribe(PubSubListener listener)
+    /// <summary>
+    /// A client's subscription ends: no more messages; the channel is unsubscribed upstream when it
+    /// was the last. <paramref name="waiting"/> — the client's UNSUBSCRIBE, when it asked — then
+    /// waits for the server's confirmation, so a PUBLISH sent after the client's confirmation no
+    /// longer counts the proxy's subscription (as redis-server no longer counts the client).
+    /// </summary>
+    public void Unsubscribe(PubSubListener listener, RedisRequest? waiting = null)
     {
         if (listener.Dropped)
         {
@@ -110,6 +115,11 @@ internal sealed class PubSubHub
         {
             link.Channels.Remove(channel);
             Send(link, channel, subscribe: false);
+            if (waiting is not null && link.IsOpen && link.Acked < link.Sent)
+            {
+                link.Barriers.Enqueue((link.Sent, waiting));
+                waiting.PubSubWaits++;
+            }
         }
         channel.Links.Clear();
     }

@@ -142,10 +142,14 @@ internal sealed partial class RedisClientSession
         PubSubHub.Release(request);
     }
 
-    /// <summary>Answered at once: the client stops receiving now; the worker unsubscribes upstream when it was the channel's last client.</summary>
+    /// <summary>The client stops receiving now; the worker unsubscribes upstream when it was the channel's last client.</summary>
     private void Unsubscribe(ReadOnlySpan<byte> command, PubSubKind kind)
     {
-        var request = BeginLocal();
+        // Answered once the server confirmed the upstream unsubscribe of a channel this was the
+        // last client of (PubSubHub.Unsubscribe); at once otherwise.
+        var request = Rent(RedisRequestKind.PubSub);
+        Enqueue(request);
+        request.PubSubWaits = 1; // the loop's own share: the reply cannot be released half written
         var verb = PubSubFrames.Verb(kind, subscribe: false);
         if (_args.Count == 1)
         {
@@ -160,7 +164,7 @@ internal sealed partial class RedisClientSession
                 foreach (var listener in mine.Values.ToArray())
                 {
                     mine.Remove(listener.Channel.Name);
-                    _hub!.Unsubscribe(listener);
+                    _hub!.Unsubscribe(listener, request);
                     PubSubFrames.WriteConfirmation(request.Reply, _resp3, verb, listener.Channel.Name, nullName: false, SubscriptionCount(kind));
                 }
             }
@@ -173,12 +177,13 @@ internal sealed partial class RedisClientSession
                 var name = Arg(command, i);
                 if (mine.Remove(name, out _, out var listener))
                 {
-                    _hub!.Unsubscribe(listener);
+                    _hub!.Unsubscribe(listener, request);
                 }
                 PubSubFrames.WriteConfirmation(request.Reply, _resp3, verb, name, nullName: false, SubscriptionCount(kind));
             }
         }
-        EndLocal(request);
+        CountReplyBytes(request.Reply.Length);
+        PubSubHub.Release(request);
     }
 
     /// <summary>Write loop: a SUBSCRIBE's confirmations, then its new subscriptions start receiving (still subscribed ones only).</summary>
