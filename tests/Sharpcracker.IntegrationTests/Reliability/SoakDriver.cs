@@ -170,13 +170,28 @@ internal static class SoakDriver
                 {
                     var before = await cluster.ReplicaSet.SentinelMasterPortAsync(SoakCluster.Group);
                     var fault = checker.Begin(kind, pool.Name, new HashSet<string> { SoakCluster.Group }, $"master was {before}", _ => true);
+                    // SENTINEL FAILOVER is asked again until the sentinels name a new master: an accepted
+                    // one can still abort (the demoted master of the last failover not yet seen as a
+                    // good replica: -failover-abort-no-good-slave), and -INPROG / -NOGOODSLAVE come
+                    // while the last one settles.
+                    // Asked again only after an accepted one has surely ended (twice the sentinels'
+                    // failover-timeout of 5 s), so a finished failover is never followed by another.
+                    var askedAt = DateTime.MinValue;
+                    var accepted = false;
                     await Poll.UntilAsync(async () =>
                     {
-                        using var s = new RespConnection(cluster.ReplicaSet.Sentinels[0].Port);
-                        return await s.CallAsync("SENTINEL", "FAILOVER", SoakCluster.Group) == "+OK\r\n" ? "" : null; // -INPROG while the last one settles
-                    }, TimeSpan.FromSeconds(60), "SENTINEL FAILOVER accepted");
-                    await Poll.UntilAsync(async () => await cluster.ReplicaSet.SentinelMasterPortAsync(SoakCluster.Group) != before ? "" : null,
-                        TimeSpan.FromSeconds(60), "the sentinels name a new master");
+                        if (await cluster.ReplicaSet.SentinelMasterPortAsync(SoakCluster.Group) != before)
+                        {
+                            return "";
+                        }
+                        if (!accepted || DateTime.UtcNow - askedAt > TimeSpan.FromSeconds(12))
+                        {
+                            using var s = new RespConnection(cluster.ReplicaSet.Sentinels[0].Port);
+                            accepted = await s.CallAsync("SENTINEL", "FAILOVER", SoakCluster.Group) == "+OK\r\n";
+                            askedAt = DateTime.UtcNow;
+                        }
+                        return null;
+                    }, TimeSpan.FromSeconds(90), "the sentinels name a new master");
                     // The proxy follows +switch-master at once; the grace covers its connections to the new master and the old one's demotion.
                     fault.End = checker.Now + 2 * GraceMs;
                     await RedisReplicaSet.WaitLinkedAsync(before); // the old master, a replica now: ready for the next failover
