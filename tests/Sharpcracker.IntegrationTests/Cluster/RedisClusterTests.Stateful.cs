@@ -1,3 +1,4 @@
+using Sharpcracker.IntegrationTests.Differential;
 using Sharpcracker.IntegrationTests.Redis;
 
 namespace Sharpcracker.IntegrationTests.Cluster;
@@ -12,16 +13,7 @@ public sealed partial class RedisClusterTests
         await using var proxy = await StartProxyAsync();
         using var d = new RespConnection(direct.Port);
         using var p = new RespConnection(proxy.Port);
-        var mismatches = new List<string>();
-        foreach (var command in TransactionTests.Sequence)
-        {
-            var expected = await d.CallAsync(command);
-            var actual = await p.CallAsync(command);
-            if (expected != actual)
-            {
-                mismatches.Add($"{string.Join(' ', command)}: direct {expected.Replace("\r\n", "\\r\\n")} proxy {actual.Replace("\r\n", "\\r\\n")}");
-            }
-        }
+        var mismatches = await RedisDifferentialTests.MismatchesAsync(d, p, TransactionTests.Sequence.Select(c => new Differential.RedisCorpus.Command(c, SameServerOnly: false)));
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
 

@@ -89,16 +89,7 @@ public sealed class BlockingTests(ITestOutputHelper output)
         ];
         using var d = new RespConnection(direct.Port);
         using var p = new RespConnection(proxy.Port);
-        var mismatches = new List<string>();
-        foreach (var command in commands)
-        {
-            var expected = await d.CallAsync(command);
-            var actual = await p.CallAsync(command);
-            if (expected != actual)
-            {
-                mismatches.Add($"{string.Join(' ', command)}: direct {expected.Replace("\r\n", "\\r\\n")} proxy {actual.Replace("\r\n", "\\r\\n")}");
-            }
-        }
+        var mismatches = await Differential.RedisDifferentialTests.MismatchesAsync(d, p, commands.Select(c => new Differential.RedisCorpus.Command(c, SameServerOnly: false)));
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
 

@@ -65,16 +65,7 @@ public sealed class TransactionTests
     {
         using var direct = new RespConnection(directPort);
         using var proxied = new RespConnection(proxyPort);
-        var mismatches = new List<string>();
-        foreach (var command in Sequence)
-        {
-            var expected = await direct.CallAsync(command);
-            var actual = await proxied.CallAsync(command);
-            if (expected != actual)
-            {
-                mismatches.Add($"{string.Join(' ', command)}: direct {Show(expected)} proxy {Show(actual)}");
-            }
-        }
+        var mismatches = await Differential.RedisDifferentialTests.MismatchesAsync(direct, proxied, Sequence.Select(c => new Differential.RedisCorpus.Command(c, SameServerOnly: false)));
         Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
     }
 
