@@ -101,6 +101,53 @@ public sealed class RedisReplicaSet : IDisposable
     }, TimeSpan.FromSeconds(30), $"replica on {port} linked");
 
     /// <summary>
+    /// Until the master the sentinels demoted (on <paramref name="port"/>) is linked as a replica of
+    /// the new one. The sentinels convert it on an INFO refresh (every 10 s) at least 8 s after it
+    /// was first seen still claiming the master role, and only while the new master looks sane, so
+    /// one missed refresh makes it 20–30 s before the sync even starts: hence 60 s, and on timeout
+    /// the state of both nodes and the sentinel's view, so a failure says which step did not happen.
+    /// </summary>
+    public async Task WaitDemotedLinkedAsync(int port, string name)
+    {
+        try
+        {
+            await Poll.UntilAsync(async () =>
+            {
+                try
+                {
+                    using var c = new RespConnection(port);
+                    var info = await c.CallAsync("INFO", "replication");
+                    return info.Contains("master_link_status:up", StringComparison.Ordinal) ? info : null;
+                }
+                catch (System.Net.Sockets.SocketException)
+                {
+                    return null;
+                }
+            }, TimeSpan.FromSeconds(60), $"demoted master on {port} linked");
+        }
+        catch (TimeoutException e)
+        {
+            async Task<string> Ask(int p, params string[] command)
+            {
+                try
+                {
+                    using var c = new RespConnection(p);
+                    return (await c.CallAsync(command)).Replace("\r\n", " ", StringComparison.Ordinal);
+                }
+                catch (Exception x) when (x is System.Net.Sockets.SocketException or IOException)
+                {
+                    return x.Message;
+                }
+            }
+            var sentinel = _sentinels[0].Port;
+            var master = await SentinelMasterPortAsync(name);
+            throw new TimeoutException($"{e.Message}; its INFO replication: {await Ask(port, "INFO", "replication")}; "
+                + $"the new master {master}: {await Ask(master, "INFO", "replication")}; sentinel {sentinel} on the replicas: "
+                + await Ask(sentinel, "SENTINEL", "replicas", name), e);
+        }
+    }
+
+    /// <summary>
     /// Three sentinels monitoring the master as <paramref name="name"/> (quorum 2, down-after
     /// <paramref name="downAfterMs"/>) — and the masters of <paramref name="others"/> under their
     /// names — each from a fresh config file, optionally with <c>requirepass</c>; returns when each

@@ -194,7 +194,7 @@ internal static class SoakDriver
                     }, TimeSpan.FromSeconds(90), "the sentinels name a new master");
                     // The proxy follows +switch-master at once; the grace covers its connections to the new master and the old one's demotion.
                     fault.End = checker.Now + 2 * GraceMs;
-                    await RedisReplicaSet.WaitLinkedAsync(before); // the old master, a replica now: ready for the next failover
+                    await cluster.ReplicaSet.WaitDemotedLinkedAsync(before, SoakCluster.Group); // the old master, a replica now: ready for the next failover
                     return fault;
                 }
         }

@@ -302,7 +302,7 @@ public sealed class SentinelFailoverTests(ITestOutputHelper output)
             recoveries[^1] = gap.To - (long)switchedAt;
             output.WriteLine($"failover {round + 1}: {before} -> {after}; writes refused for {gap.To - gap.From} ms, acknowledged again {gap.To - (long)switchedAt} ms after the first +switch-master (negative: before it); write errors {load.Replies.Count(r => r.Write && !r.Ok)}; acknowledged {load.Acked.Count}, missing on the new master {lost}");
             // The demoted master must be linked as a replica again before the next round.
-            await RedisReplicaSet.WaitLinkedAsync(before);
+            await set.WaitDemotedLinkedAsync(before, Group);
         }
         output.WriteLine($"writes acknowledged again after the first +switch-master (ms): {string.Join(", ", recoveries)}");
         var stats = Sharpcracker.Stats.StatsRegistry.Pools.Single(p => p.Name == "harepeat");
