@@ -7,12 +7,23 @@ public sealed class TextAllocationTests
     /// process with its own allocation counter (memcached "stats"), over pipelined sets and
     /// multi-gets split across two servers. Any per-request object would cost at least 24 bytes.
     /// </summary>
-    [Fact]
-    public async Task SteadyStateTraffic_AllocatesNothingPerRequest()
+    /// <param name="route">Empty: a plain pool; else the route of a listener over pools "a" (both servers) and "b" (the second one) (docs/routes.md).</param>
+    [Theory]
+    [InlineData("")]
+    [InlineData("prefix: {\"x:\": b, \"a\": a}\n    default: b")]
+    [InlineData("failover: [a, b]")]
+    [InlineData("replicated: [a, b]")]
+    [InlineData("shadow: b\n    primary: a")]
+    public async Task SteadyStateTraffic_AllocatesNothingPerRequest(string route)
     {
         using var s1 = ExternalProcess.StartMemcached();
         using var s2 = ExternalProcess.StartMemcached();
-        using var proxy = TestProxy.StartMemcachedProcess([s1.Port, s2.Port], "", "-v", "4");
+        var port = FreePort.Next();
+        var yaml = $"a:\n  servers:\n    - 127.0.0.1:{s1.Port}:1\n    - 127.0.0.1:{s2.Port}:1\nb:\n  servers:\n    - 127.0.0.1:{s2.Port}:1\n"
+            + $"front:\n  listen: 127.0.0.1:{port}\n  route:\n    {route}\n";
+        using var proxy = route.Length == 0
+            ? TestProxy.StartMemcachedProcess([s1.Port, s2.Port], "", "-v", "4")
+            : TestProxy.StartProcess(yaml, port, false, "-v", "4");
         using var connection = new McConnection(proxy.Port);
         var batch = new System.Text.StringBuilder();
         for (var i = 0; i < 100; i++)

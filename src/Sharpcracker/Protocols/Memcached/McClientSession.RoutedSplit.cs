@@ -49,12 +49,10 @@ internal sealed partial class McClientSession
             }
             else
             {
-                // One key through a failover, replicated or warm-up terminal: its bytes kept to send again.
-                var key = root.Key(0).ToArray();
-                root.KeyBytes.Clear();
-                root.KeyCount = 0;
-                root.KeyBytes.Write(key);
-                root.AddKey(0, key.Length);
+                // One key (a complex terminal's key has a target of its own) through a failover,
+                // replicated or warm-up terminal: Key(0) stays in KeyBytes, the bytes are kept to send again.
+                System.Diagnostics.Debug.Assert(root.KeyCount == 1, "a failover, replicated or warm-up target holds one key");
+                var key = root.Key(0);
                 if (node is ReplicatedRoute r)
                 {
                     root.RouteStart = (byte)r.FirstReplica(key, _id);
