@@ -163,6 +163,46 @@ internal sealed class PoolServer
     public int Index { get; internal set; }
     /// <summary>A reload may change the name or weight of a kept server, never its endpoint.</summary>
     public ServerConfig Config { get; internal set; }
+
+    private ServerMissedWrites? _missedWrites;
+
+    /// <summary>Set while routes hold this server out because it missed writes (docs/routes.md); null otherwise. One volatile read on the routed request path.</summary>
+    public ServerMissedWrites? MissedWrites => Volatile.Read(ref _missedWrites);
+
+    /// <summary>Removed by a reload or shut down: the missed-writes cleaner stops.</summary>
+    public bool IsClosed => _closed;
+
+    /// <summary>
+    /// Any thread: holds the server out of routes until the keys it missed are deleted on it;
+    /// the first hold starts the cleaner (<see cref="ServerMissedWrites.CleanAsync"/>).
+    /// </summary>
+    public ServerMissedWrites HoldForMissedWrites()
+    {
+        if (Volatile.Read(ref _missedWrites) is { } current)
+        {
+            return current;
+        }
+        var created = new ServerMissedWrites(this);
+        if (Interlocked.CompareExchange(ref _missedWrites, created, null) is { } won)
+        {
+            return won;
+        }
+        _logger.LogInformation("server {Server} of pool {Pool}: held out of routes until the writes it missed are deleted on it", Name, Pool.Name);
+        _ = Task.Run(() => created.CleanAsync(_logger, CancellationToken.None));
+        return created;
+    }
+
+    /// <summary>Any thread: records that <paramref name="key"/> was written elsewhere while this server failed (empty: the hold alone).</summary>
+    public void MissedWrite(ReadOnlySpan<byte> key)
+    {
+        while (!HoldForMissedWrites().TryAdd(key))
+        {
+            // The cleaner released that hold between the read and the add: hold again.
+        }
+    }
+
+    /// <summary>The cleaner, once no key is left: routes use the server again.</summary>
+    internal void ReleaseMissedWrites(ServerMissedWrites log) => Interlocked.CompareExchange(ref _missedWrites, null, log);
     public string Name => Config.Name;
     public Stats.ServerStats Stats { get; }
 

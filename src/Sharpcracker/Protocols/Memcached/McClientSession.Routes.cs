@@ -128,16 +128,40 @@ internal sealed partial class McClientSession
         var pools = ((IChildPools)node).Pools;
         var last = node is WarmUpRoute ? (request.RouteOperation == RouteOperation.Get ? 2 : 1) : pools.Length;
         var skipEjected = node is ReplicatedRoute || (node is FailoverRoute f && (f.Errors & FailoverErrors.Ejected) != 0);
+        var write = request.RouteOperation is RouteOperation.Update or RouteOperation.Delete;
         for (var attempt = first ? 0 : request.RouteAttempt + 1; attempt < last; attempt++)
         {
             var pool = pools[(request.RouteStart + attempt) % pools.Length];
-            if (pool.Route(key) is { } server && !(skipEjected && (server.Health.IsEjected || server.Health.IsProbing) && attempt + 1 < last))
+            if (pool.Route(key) is not { } server)
             {
-                request.RouteAttempt = (byte)attempt;
-                return server;
+                continue;
             }
+            // A server that missed writes is skipped until they are deleted on it (its old values
+            // must not be read); an ejected or probing one where the route says so. The last pool
+            // is tried whatever its state. A write that skips a server is one more it missed.
+            if (attempt + 1 < last && (server.MissedWrites is not null || (skipEjected && (server.Health.IsEjected || server.Health.IsProbing))))
+            {
+                if (write && node is FailoverRoute)
+                {
+                    server.MissedWrite(key);
+                }
+                continue;
+            }
+            request.RouteAttempt = (byte)attempt;
+            return server;
         }
         return null;
+    }
+
+    /// <summary>The server the request was just sent to failed it: it is held out of the route until what it missed is deleted on it.</summary>
+    private static void HoldFailedServer(McRequest request, ReadOnlySpan<byte> key)
+    {
+        var pools = ((IChildPools)request.Route!).Pools;
+        if (request.Route is WarmUpRoute || pools[(request.RouteStart + request.RouteAttempt) % pools.Length].Route(key) is not { } failed)
+        {
+            return;
+        }
+        failed.MissedWrite(request.RouteOperation is RouteOperation.Update or RouteOperation.Delete ? key : default);
     }
 
     /// <summary>Worker thread, from <see cref="McRequest.OnReply"/>: counts the reply and sends the request on where its route says; false when the reply is the client's.</summary>
@@ -152,8 +176,8 @@ internal sealed partial class McClientSession
             switch (node)
             {
                 case WarmUpRoute warm when miss && request.RouteAttempt == 0:
-                    return TrySendAgain(request, node, worker);
-                case ReplicatedRoute { ReadFailoverOnMiss: true } when miss && TrySendAgain(request, node, worker):
+                    return TrySendAgain(request, node, worker, failed: false);
+                case ReplicatedRoute { ReadFailoverOnMiss: true } when miss && TrySendAgain(request, node, worker, failed: false):
                     return true;
                 case WarmUpRoute warm when !miss && request.RouteAttempt == 1:
                     Fill(warm, request, reply, worker);
@@ -162,12 +186,12 @@ internal sealed partial class McClientSession
             node.Counters.Add(worker, miss ? RouteCounter.Misses : RouteCounter.Hits);
             return false;
         }
-        if (error && node is FailoverRoute { Errors: var errors } && (errors & FailoverErrors.ServerError) != 0 && TrySendAgain(request, node, worker))
+        if (error && node is FailoverRoute { Errors: var errors } && (errors & FailoverErrors.ServerError) != 0 && TrySendAgain(request, node, worker, failed: true))
         {
             return true;
         }
         if (error && node is ReplicatedRoute && request.RouteOperation != RouteOperation.Update && request.RouteOperation != RouteOperation.Delete
-            && TrySendAgain(request, node, worker))
+            && TrySendAgain(request, node, worker, failed: true))
         {
             return true;
         }
@@ -195,7 +219,7 @@ internal sealed partial class McClientSession
             ReplicatedRoute => FailoverErrors.All,
             _ => FailoverErrors.None,
         };
-        if ((errors & kind) != 0 && TrySendAgain(request, node, worker))
+        if ((errors & kind) != 0 && TrySendAgain(request, node, worker, failed: true))
         {
             return true;
         }
@@ -203,13 +227,23 @@ internal sealed partial class McClientSession
         return false;
     }
 
-    private bool TrySendAgain(McRequest request, RouteNode node, int worker)
+    /// <param name="failed">The server answered with a failure (held, <see cref="HoldFailedServer"/>), not a miss.</param>
+    private bool TrySendAgain(McRequest request, RouteNode node, int worker, bool failed)
     {
         if (IsAborted || node is not IChildPools || (node is ReplicatedRoute && request.RouteOperation is RouteOperation.Update or RouteOperation.Delete))
         {
             return false;
         }
-        if (NextServer(request, request.Key(0), first: false) is not { } server)
+        var key = request.Key(0);
+        if (request.RouteAttempt + 1 >= ((IChildPools)node).Pools.Length || IsAborted)
+        {
+            return false;
+        }
+        if (failed)
+        {
+            HoldFailedServer(request, key);
+        }
+        if (NextServer(request, key, first: false) is not { } server)
         {
             return false;
         }
@@ -246,6 +280,8 @@ internal sealed partial class McClientSession
     {
         var kind = root.Kind;
         root.Kind = McRequestKind.ReplicatedWrite;
+        root.KeyBytes.Write(key); // a replica that fails the write is held with this key (WriteReplicated)
+        root.AddKey(0, key.Length);
         var pools = route.Pools;
         for (var i = 0; i < pools.Length; i++)
         {
@@ -287,8 +323,9 @@ internal sealed partial class McClientSession
         McRequest? firstGood = null;
         McRequest? firstBad = null;
         var good = 0;
-        foreach (var fragment in root.Fragments)
+        for (var i = 0; i < root.Fragments.Count; i++)
         {
+            var fragment = root.Fragments[i];
             var ok = fragment.Error is null && !IsServerError(fragment, fragment.Reply.Span);
             if (ok)
             {
@@ -298,6 +335,8 @@ internal sealed partial class McClientSession
             else
             {
                 firstBad ??= fragment;
+                // This replica missed the write: held out of reads until the key is deleted on it.
+                route.Pools[i].Route(root.Key(0))?.MissedWrite(root.Key(0));
             }
         }
         var chosen = route.WritePolicy == ReplicaWritePolicy.First ? root.Fragments[0] : good >= route.Needed ? firstGood! : firstBad!;

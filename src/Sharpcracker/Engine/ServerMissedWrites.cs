@@ -1,0 +1,203 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.Extensions.Logging;
+
+namespace Sharpcracker.Engine;
+
+/// <summary>
+/// A memcached server that missed writes (docs/routes.md, "A server that comes back"): a route
+/// sent a key's update or delete elsewhere (a failover's gutter, or a replica that could not be
+/// reached) while this server failed. Until every such key is deleted on it, the server is held:
+/// routes send its keys elsewhere, so its old values are never read. A cleaner on the thread pool
+/// waits until the server answers again, deletes the keys (or flushes the server when more than
+/// <see cref="MaxKeys"/> were missed), and releases the hold only once no key is left.
+/// Any thread: workers add keys under the lock (a failure path); the hot path reads <see cref="PoolServer.MissedWrites"/> only.
+/// </summary>
+internal sealed class ServerMissedWrites
+{
+    /// <summary>Keys remembered per server; past this the server is flushed instead (a long outage under heavy writes).</summary>
+    public const int MaxKeys = 65536;
+
+    /// <summary>Between attempts to reach the server, and after it first answers before the deletes (it may still be running commands a timed-out connection left in its socket).</summary>
+    public static readonly TimeSpan RetryDelay = TimeSpan.FromMilliseconds(500);
+
+    private readonly object _lock = new();
+    private readonly PoolServer _server;
+    private HashSet<string> _keys = new(StringComparer.Ordinal);
+    private bool _overflow;
+    private bool _released;
+
+    public ServerMissedWrites(PoolServer server)
+    {
+        _server = server;
+    }
+
+    /// <summary>Keys still to delete (approximate: for stats and the status page).</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _overflow ? MaxKeys : _keys.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Worker thread: <paramref name="key"/> was written elsewhere while this server was held (an
+    /// empty key: nothing to delete, the hold alone). False when the cleaner released this hold
+    /// meanwhile: the caller holds the server again (<see cref="PoolServer.HoldForMissedWrites"/>).
+    /// </summary>
+    public bool TryAdd(ReadOnlySpan<byte> key)
+    {
+        lock (_lock)
+        {
+            if (_released)
+            {
+                return false;
+            }
+            if (_overflow || key.IsEmpty)
+            {
+                return true;
+            }
+            if (_keys.Count >= MaxKeys)
+            {
+                _overflow = true;
+                _keys.Clear();
+                return true;
+            }
+            _keys.Add(Encoding.Latin1.GetString(key));
+            return true;
+        }
+    }
+
+    /// <summary>The cleaner: until the server is clean or closed (removed by a reload, shutdown).</summary>
+    public async Task CleanAsync(ILogger logger, CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested && !_server.IsClosed)
+        {
+            await Task.Delay(RetryDelay, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            try
+            {
+                using var socket = await ConnectAsync(stopping).ConfigureAwait(false);
+                using var stream = new NetworkStream(socket);
+                using var reader = new StreamReader(stream, Encoding.Latin1);
+                await SendAsync(stream, "version\r\n", stopping).ConfigureAwait(false);
+                if ((await ReadLineAsync(reader, stopping).ConfigureAwait(false))?.StartsWith("VERSION ", StringComparison.Ordinal) != true)
+                {
+                    continue;
+                }
+                await Task.Delay(RetryDelay, stopping).ConfigureAwait(false);
+                while (true)
+                {
+                    HashSet<string> keys;
+                    bool flush;
+                    lock (_lock)
+                    {
+                        if (_keys.Count == 0 && !_overflow)
+                        {
+                            _released = true;
+                            _server.ReleaseMissedWrites(this);
+                            return;
+                        }
+                        keys = _keys;
+                        flush = _overflow;
+                        _keys = new HashSet<string>(StringComparer.Ordinal);
+                        _overflow = false;
+                    }
+                    if (!await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
+                    {
+                        Restore(keys, flush);
+                        break;
+                    }
+                    logger.LogInformation("server {Server}: {What} after it missed writes", _server.Name, flush ? "flushed" : $"{keys.Count} keys deleted");
+                }
+            }
+            catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+            {
+                // Not back yet (or gone again): try later.
+            }
+        }
+    }
+
+    private void Restore(HashSet<string> keys, bool flush)
+    {
+        lock (_lock)
+        {
+            _overflow |= flush;
+            if (!_overflow)
+            {
+                _keys.UnionWith(keys);
+            }
+        }
+    }
+
+    /// <summary>Deletes every key (pipelined in batches, each reply DELETED or NOT_FOUND), or flush_all; false when the server did not say so.</summary>
+    private static async Task<bool> ApplyAsync(NetworkStream stream, StreamReader reader, HashSet<string> keys, bool flush, CancellationToken stopping)
+    {
+        if (flush)
+        {
+            await SendAsync(stream, "flush_all\r\n", stopping).ConfigureAwait(false);
+            return await ReadLineAsync(reader, stopping).ConfigureAwait(false) == "OK";
+        }
+        var batch = new StringBuilder();
+        var pending = 0;
+        foreach (var key in keys)
+        {
+            batch.Append("delete ").Append(key).Append("\r\n");
+            pending++;
+            if (pending == 100 || pending == keys.Count)
+            {
+                await SendAsync(stream, batch.ToString(), stopping).ConfigureAwait(false);
+                for (; pending > 0; pending--)
+                {
+                    if (await ReadLineAsync(reader, stopping).ConfigureAwait(false) is not ("DELETED" or "NOT_FOUND"))
+                    {
+                        return false;
+                    }
+                }
+                batch.Clear();
+            }
+        }
+        return true;
+    }
+
+    private async Task<Socket> ConnectAsync(CancellationToken stopping)
+    {
+        var config = _server.Config;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(TimeSpan.FromSeconds(1));
+        if (config.IsUnix)
+        {
+            var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await unix.ConnectAsync(new UnixDomainSocketEndPoint(config.UnixPath!), timeout.Token).ConfigureAwait(false);
+            return unix;
+        }
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            await socket.ConnectAsync(config.Host!, config.Port, timeout.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        return socket;
+    }
+
+    private static async Task SendAsync(NetworkStream stream, string text, CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(text), timeout.Token).ConfigureAwait(false);
+    }
+
+    private static async Task<string?> ReadLineAsync(StreamReader reader, CancellationToken stopping)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        timeout.CancelAfter(TimeSpan.FromSeconds(5));
+        return await reader.ReadLineAsync(timeout.Token).ConfigureAwait(false);
+    }
+}
