@@ -1,0 +1,145 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Sharpcracker.RouteCheck;
+
+/// <summary>
+/// The cost of shadow traffic to the primary. One sharpcracker process with two listeners over the
+/// same two primary memcached servers: "plain" (a pool with its own listener, no shadow) and
+/// "front" (<c>{shadow: sh, shadow_fraction: 1.0, primary: main}</c>, every key also sent to a
+/// one-server shadow pool). Closed-loop load (half sets, half gets) on each in interleaved rounds:
+/// plain, shadow healthy, shadow SIGSTOPped; medians of throughput and p99; the proxy's RSS.
+/// </summary>
+internal sealed class ShadowPhase(RouteCheckOptions options)
+{
+    private const int Keys = 10000;
+
+    public string Run()
+    {
+        var primaries = new List<ChildProcess>();
+        ChildProcess? shadow = null;
+        try
+        {
+            primaries.Add(ChildProcess.StartMemcached("m1", LoopbackPorts.Next()));
+            primaries.Add(ChildProcess.StartMemcached("m2", LoopbackPorts.Next()));
+            shadow = ChildProcess.StartMemcached("sh", LoopbackPorts.Next());
+            var plainPort = LoopbackPorts.Next();
+            var frontPort = LoopbackPorts.Next();
+            var ports = primaries.Select(p => p.Port).ToArray();
+            var yaml = Yaml.Pool("plain", plainPort, ports, Yaml.Ketama)
+                + Yaml.Pool("main", 0, ports, Yaml.Ketama)
+                + Yaml.Pool("sh", 0, [shadow.Port], "timeout: 400")
+                + Yaml.Front("front", frontPort, "shadow: sh", "shadow_fraction: 1.0", "primary: main");
+            var header = $"""
+                ## 3. Shadow traffic
+
+                Primary pool: 2 memcached (ketama); shadow pool `sh`: 1 memcached; `{"{"}shadow: sh, shadow_fraction: 1.0, primary: main{"}"}`.
+                One proxy process, two listeners over the same primary servers: `plain` (a pool, no route) and `front` (the shadow route).
+                Closed loop, {options.LoadConnections} connections, one request at a time each, half sets (100 B) half gets over {Keys} keys,
+                {options.RunSeconds:0} s a run, {options.Rounds} interleaved rounds (plain, shadow healthy, shadow SIGSTOPped); medians.
+
+
+                """;
+            ProxyProcess proxy;
+            try
+            {
+                proxy = ProxyProcess.Start("sharpcracker shadow", options.ScBin, yaml, frontPort, options.ScArgs);
+            }
+            catch (InvalidOperationException e)
+            {
+                return header + $"n/a: the proxy refused the configuration:\n```\n{e.Message.Trim()}\n```\n";
+            }
+            using (proxy)
+            {
+                Console.Error.WriteLine("routecheck: shadow");
+                var run = TimeSpan.FromSeconds(options.RunSeconds);
+                ThroughputLoad.Run(plainPort, "sh:", Keys, options.LoadConnections, TimeSpan.FromSeconds(1));
+                ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, TimeSpan.FromSeconds(1));
+                var rssStart = proxy.Child.ResidentBytes();
+                var rssMax = rssStart;
+                var results = new Dictionary<string, List<ThroughputResult>> { ["no shadow (plain pool)"] = [], ["shadow healthy"] = [], ["shadow SIGSTOPped"] = [] };
+                for (var round = 0; round < options.Rounds; round++)
+                {
+                    results["no shadow (plain pool)"].Add(ThroughputLoad.Run(plainPort, "sh:", Keys, options.LoadConnections, run));
+                    results["shadow healthy"].Add(ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, run));
+                    rssMax = Math.Max(rssMax, proxy.Child.ResidentBytes());
+                    shadow.Stop();
+                    try
+                    {
+                        results["shadow SIGSTOPped"].Add(ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, run));
+                        rssMax = Math.Max(rssMax, proxy.Child.ResidentBytes());
+                    }
+                    finally
+                    {
+                        shadow.Continue();
+                    }
+                }
+                var rssEnd = proxy.Child.ResidentBytes();
+                var table = new MarkdownTable("primary traffic", "requests/s (median)", "p50 µs (median)", "p99 µs (median)", "errors (all rounds)", "requests/s per round");
+                foreach (var (label, runs) in results)
+                {
+                    table.Add(label, Median(runs.Select(r => r.PerSecond)), Median(runs.Select(r => r.P50Micros)), Median(runs.Select(r => r.P99Micros)),
+                        runs.Sum(r => r.Errors), string.Join(" / ", runs.Select(r => r.PerSecond.ToString("0", CultureInfo.InvariantCulture))));
+                }
+                var died = proxy.Child.HasExited ? $"\nThe proxy EXITED during the run:\n```\n{proxy.LogTail()}\n```\n" : "";
+                return header + table + $"""
+
+                    Proxy RSS: {Mib(rssStart)} MiB after warm-up, {Mib(rssMax)} MiB at most during the rounds, {Mib(rssEnd)} MiB at the end.
+                    Stats port, counters whose name has "shadow": {ShadowCounters(proxy.ReadStats())}
+                    {died}
+                    """;
+            }
+        }
+        finally
+        {
+            foreach (var p in primaries)
+            {
+                p.Dispose();
+            }
+            shadow?.Dispose();
+        }
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Mib(long bytes) => (bytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
+
+    /// <summary>Every number in the stats document under a name containing "shadow", as path=value.</summary>
+    private static string ShadowCounters(string? stats)
+    {
+        if (stats is null)
+        {
+            return "(the stats port did not answer)";
+        }
+        try
+        {
+            using var doc = JsonDocument.Parse(stats);
+            var found = new List<string>();
+            Walk(doc.RootElement, "", found);
+            return found.Count == 0 ? "none" : string.Join(", ", found.Select(f => $"`{f}`"));
+        }
+        catch (JsonException)
+        {
+            return "(not JSON)";
+        }
+    }
+
+    private static void Walk(JsonElement element, string path, List<string> found)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            foreach (var p in element.EnumerateObject())
+            {
+                Walk(p.Value, path.Length == 0 ? p.Name : path + "." + p.Name, found);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Number && path.Contains("shadow", StringComparison.OrdinalIgnoreCase))
+        {
+            found.Add($"{path}={element.GetRawText()}");
+        }
+    }
+}

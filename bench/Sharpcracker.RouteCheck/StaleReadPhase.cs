@@ -1,0 +1,108 @@
+using System.Text;
+
+namespace Sharpcracker.RouteCheck;
+
+/// <summary>
+/// Stale reads after a flap. Three memcached servers (ketama, fnv1a_64) and a one-server gutter
+/// pool. A <see cref="VerifyingLoad"/> (2,000 keys, half reads) runs through each configuration in
+/// turn while the second server is SIGSTOPped for the outage and SIGCONTed: (a) auto_eject_hosts
+/// with rehash under twemproxy and under sharpcracker, on the same file and the same servers;
+/// (b) sharpcracker with a failover route from the cache pool (no ejection) to the gutter pool.
+/// The servers are flushed before each configuration.
+/// </summary>
+internal sealed class StaleReadPhase(RouteCheckOptions options)
+{
+    private const int Keys = 2000;
+
+    public string Run()
+    {
+        var cache = new List<ChildProcess>();
+        ChildProcess? gutter = null;
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                cache.Add(ChildProcess.StartMemcached("cache" + i, LoopbackPorts.Next()));
+            }
+            gutter = ChildProcess.StartMemcached("gutter", LoopbackPorts.Next());
+            var ports = cache.Select(c => c.Port).ToArray();
+            var victim = cache[1];
+            var configurations = new (string Label, string Executable, Func<int, string> Yaml)[]
+            {
+                ("(a) twemproxy, auto_eject + rehash", options.Nutcracker, listen => Yaml.Pool("alpha", listen, ports, Yaml.EjectRehash)),
+                ("(a) sharpcracker, auto_eject + rehash", options.ScBin, listen => Yaml.Pool("alpha", listen, ports, Yaml.EjectRehash)),
+                ("(b) sharpcracker, failover route to gutter", options.ScBin, listen => FailoverYaml(listen, ports, gutter.Port)),
+            };
+            var table = new MarkdownTable("configuration", "window", "reads", "stale", "misses", "read errors", "hit %", "writes ok", "write errors", "unacked seen");
+            var sweep = new MarkdownTable("configuration", "stale keys at end", "missing keys at end", "errors at end", "requests/s before → outage → after");
+            var notes = new StringBuilder();
+            foreach (var (label, executable, yaml) in configurations)
+            {
+                Memcached.FlushAll([.. cache, gutter]);
+                var listen = LoopbackPorts.Next();
+                ProxyProcess proxy;
+                try
+                {
+                    proxy = ProxyProcess.Start(label, executable, yaml(listen), listen, executable == options.ScBin ? options.ScArgs : []);
+                }
+                catch (InvalidOperationException e)
+                {
+                    table.Add(label, "n/a", "", "", "", "", "", "", "", "");
+                    notes.Append($"- {label}: n/a, the proxy refused the configuration:\n```\n{e.Message.Trim()}\n```\n");
+                    continue;
+                }
+                using (proxy)
+                {
+                    Console.Error.WriteLine($"routecheck: stale reads: {label}");
+                    var load = new VerifyingLoad(listen, "stale:", Keys, options.Connections, options.Rate, 0.5, OutageSchedule.Windows.Length);
+                    var preloadFailed = load.Preload();
+                    OutageSchedule.Run(load, options, victim.Stop, victim.Continue);
+                    var seconds = new[] { options.BeforeSeconds, options.OutageSeconds, options.AfterSeconds };
+                    var rates = new List<string>();
+                    for (var w = 0; w < OutageSchedule.Windows.Length; w++)
+                    {
+                        var t = load.Totals(w);
+                        table.Add(label, OutageSchedule.Windows[w], t.Reads, t.Stale, t.Misses, t.ReadErrors, t.HitPercent, t.WritesOk, t.WriteErrors, t.Unacknowledged);
+                        rates.Add(((t.Reads + t.Writes) / seconds[w]).ToString("0", System.Globalization.CultureInfo.InvariantCulture));
+                    }
+                    var (stale, missing, errors) = OutageSchedule.Sweep(load, listen, Keys);
+                    sweep.Add(label, stale, missing, errors, string.Join(" → ", rates));
+                    notes.Append($"- {label}: errors seen: {load.ErrorSummary()}");
+                    notes.Append(preloadFailed > 0 ? $"; {preloadFailed} preload sets failed\n" : "\n");
+                    if (proxy.Child.HasExited)
+                    {
+                        notes.Append($"- {label}: the proxy EXITED during the run:\n```\n{proxy.LogTail()}\n```\n");
+                    }
+                }
+            }
+            return $"""
+                ## 1. Stale reads after a flap
+
+                3 memcached servers (ketama, fnv1a_64, timeout 400 ms), one SIGSTOPped for {options.OutageSeconds:0} s then SIGCONTed;
+                verifying client: {Keys} keys, {options.Connections} connections, {options.Rate:0} requests/s paced, half sets of a per-key increasing version, half gets.
+                Windows: before ({options.BeforeSeconds:0} s), outage ({options.OutageSeconds:0} s), after (the {options.AfterSeconds:0} s after SIGCONT).
+                Stale = a read older than the key's last acknowledged write; unacked seen = a read of a write that had failed or timed out.
+                (a) auto_eject_hosts: true, server_failure_limit 1, server_retry_timeout 2000; (b) the cache pool without ejection, `failover: [cache, gutter]`, failover_ttl 60, failover_errors [connect, timeout, ejected, server_error], gutter = 1 server.
+
+                {table}
+                After the load stopped, every key read once through the same proxy:
+
+                {sweep}
+                {notes}
+                """;
+        }
+        finally
+        {
+            foreach (var c in cache)
+            {
+                c.Dispose();
+            }
+            gutter?.Dispose();
+        }
+    }
+
+    private static string FailoverYaml(int listen, int[] cache, int gutter)
+        => Yaml.Pool("cache", 0, cache, Yaml.Ketama)
+            + Yaml.Pool("gutter", 0, [gutter], "timeout: 400")
+            + Yaml.Front("front", listen, "failover: [cache, gutter]", "failover_ttl: 60", "failover_errors: [connect, timeout, ejected, server_error]");
+}
