@@ -134,6 +134,9 @@ internal sealed partial class ChildProcess : IDisposable
 
     public void Continue() => Send(SigCont);
 
+    /// <summary>SIGSTOP without waiting for it to take effect (a duty cycle of stops and continues: a slow server).</summary>
+    public void StopNoWait() => Send(SigStop);
+
     /// <summary>SIGKILL and wait for the exit (bounded).</summary>
     public void Kill()
     {

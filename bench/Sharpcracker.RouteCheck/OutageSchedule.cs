@@ -8,6 +8,9 @@ internal static class OutageSchedule
 {
     public static readonly string[] Windows = ["before", "outage", "after"];
 
+    /// <summary>Seconds the schedule lasts, with room for a slow start or stop.</summary>
+    public static int Seconds(RouteCheckOptions options) => (int)Math.Ceiling(options.BeforeSeconds + options.OutageSeconds + options.AfterSeconds) + 10;
+
     public static void Run(VerifyingLoad load, RouteCheckOptions options, Action begin, Action end)
     {
         load.Start();

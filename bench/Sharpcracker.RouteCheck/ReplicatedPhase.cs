@@ -46,7 +46,7 @@ internal sealed class ReplicatedPhase(RouteCheckOptions options)
             using (proxy)
             {
                 Console.Error.WriteLine("routecheck: replicated pool");
-                var load = new VerifyingLoad(listen, "rep:", Keys, options.Connections, options.Rate, 0.9, OutageSchedule.Windows.Length);
+                var load = new VerifyingLoad(listen, "rep:", Keys, options.Connections, options.Rate, 0.9, OutageSchedule.Windows.Length, OutageSchedule.Seconds(options));
                 var preloadFailed = load.Preload();
                 var keys = Enumerable.Range(0, Keys).Select(load.Key).ToArray();
                 var preloaded = replicas.Select(r => Memcached.CountPresent(r.Port, keys)).ToArray();
@@ -73,6 +73,7 @@ internal sealed class ReplicatedPhase(RouteCheckOptions options)
                 return header + table + "\n" + holds + $"""
 
                     Every key read once through the route at the end: {stale} stale, {missing} missing, {errors} errors (of {Keys}).
+                    Per second: {load.Timeline()}.
                     Errors seen: {load.ErrorSummary()}{(preloadFailed > 0 ? $"; {preloadFailed.ToString(CultureInfo.InvariantCulture)} preload sets failed" : "")}.
                     {died}
                     """;

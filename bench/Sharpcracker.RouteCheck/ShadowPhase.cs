@@ -8,7 +8,7 @@ namespace Sharpcracker.RouteCheck;
 /// same two primary memcached servers: "plain" (a pool with its own listener, no shadow) and
 /// "front" (<c>{shadow: sh, shadow_fraction: 1.0, primary: main}</c>, every key also sent to a
 /// one-server shadow pool). Closed-loop load (half sets, half gets) on each in interleaved rounds:
-/// plain, shadow healthy, shadow SIGSTOPped; medians of throughput and p99; the proxy's RSS.
+/// plain, shadow healthy, slow (stopped 45 ms of every 50) and SIGSTOPped, then dead (SIGKILLed); medians of throughput and p99; the proxy's RSS.
 /// </summary>
 internal sealed class ShadowPhase(RouteCheckOptions options)
 {
@@ -36,7 +36,7 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
                 Primary pool: 2 memcached (ketama); shadow pool `sh`: 1 memcached; `{"{"}shadow: sh, shadow_fraction: 1.0, primary: main{"}"}`.
                 One proxy process, two listeners over the same primary servers: `plain` (a pool, no route) and `front` (the shadow route).
                 Closed loop, {options.LoadConnections} connections, one request at a time each, half sets (100 B) half gets over {Keys} keys,
-                {options.RunSeconds:0} s a run, {options.Rounds} interleaved rounds (plain, shadow healthy, shadow SIGSTOPped); medians.
+                {options.RunSeconds:0} s a run, {options.Rounds} interleaved rounds (plain, shadow healthy, slow, SIGSTOPped), then one run with the shadow server dead; medians.
 
 
                 """;
@@ -57,23 +57,33 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
                 ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, TimeSpan.FromSeconds(1));
                 var rssStart = proxy.Child.ResidentBytes();
                 var rssMax = rssStart;
-                var results = new Dictionary<string, List<ThroughputResult>> { ["no shadow (plain pool)"] = [], ["shadow healthy"] = [], ["shadow SIGSTOPped"] = [] };
+                const string Plain = "no shadow (plain pool)", Healthy = "shadow healthy", Slow = "shadow slow (SIGSTOPped 45 ms of every 50)", Stopped = "shadow SIGSTOPped", Dead = "shadow dead (SIGKILLed; one run after the rounds)";
+                var results = new Dictionary<string, List<ThroughputResult>> { [Plain] = [], [Healthy] = [], [Slow] = [], [Stopped] = [], [Dead] = [] };
+                void Measure(string label)
+                {
+                    results[label].Add(ThroughputLoad.Run(label == Plain ? plainPort : frontPort, "sh:", Keys, options.LoadConnections, run));
+                    rssMax = Math.Max(rssMax, proxy.Child.ResidentBytes());
+                }
                 for (var round = 0; round < options.Rounds; round++)
                 {
-                    results["no shadow (plain pool)"].Add(ThroughputLoad.Run(plainPort, "sh:", Keys, options.LoadConnections, run));
-                    results["shadow healthy"].Add(ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, run));
-                    rssMax = Math.Max(rssMax, proxy.Child.ResidentBytes());
+                    Measure(Plain);
+                    Measure(Healthy);
+                    using (new SlowServer(shadow, 45, 50))
+                    {
+                        Measure(Slow);
+                    }
                     shadow.Stop();
                     try
                     {
-                        results["shadow SIGSTOPped"].Add(ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, run));
-                        rssMax = Math.Max(rssMax, proxy.Child.ResidentBytes());
+                        Measure(Stopped);
                     }
                     finally
                     {
                         shadow.Continue();
                     }
                 }
+                shadow.Kill();
+                Measure(Dead);
                 var rssEnd = proxy.Child.ResidentBytes();
                 var table = new MarkdownTable("primary traffic", "requests/s (median)", "p50 µs (median)", "p99 µs (median)", "errors (all rounds)", "requests/s per round");
                 foreach (var (label, runs) in results)

@@ -54,7 +54,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                 using (proxy)
                 {
                     Console.Error.WriteLine($"routecheck: stale reads: {label}");
-                    var load = new VerifyingLoad(listen, "stale:", Keys, options.Connections, options.Rate, 0.5, OutageSchedule.Windows.Length);
+                    var load = new VerifyingLoad(listen, "stale:", Keys, options.Connections, options.Rate, 0.5, OutageSchedule.Windows.Length, OutageSchedule.Seconds(options));
                     var preloadFailed = load.Preload();
                     OutageSchedule.Run(load, options, victim.Stop, victim.Continue);
                     var seconds = new[] { options.BeforeSeconds, options.OutageSeconds, options.AfterSeconds };
@@ -67,6 +67,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                     }
                     var (stale, missing, errors) = OutageSchedule.Sweep(load, listen, Keys);
                     sweep.Add(label, stale, missing, errors, string.Join(" → ", rates));
+                    notes.Append($"- {label}: {load.Timeline()}\n");
                     notes.Append($"- {label}: errors seen: {load.ErrorSummary()}");
                     notes.Append(preloadFailed > 0 ? $"; {preloadFailed} preload sets failed\n" : "\n");
                     if (proxy.Child.HasExited)

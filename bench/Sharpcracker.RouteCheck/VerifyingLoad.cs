@@ -26,11 +26,19 @@ internal sealed class VerifyingLoad
     private readonly WindowCounts[][] _counts;
     private readonly ConcurrentDictionary<string, long> _errors = new();
     private readonly List<Thread> _threads = [];
+    private readonly long[][] _stalePerSecond;
+    private readonly long[][] _missesPerSecond;
+    private readonly long[][] _errorsPerSecond;
+    private readonly List<int> _windowStarts = [];
+    private long _startTimestamp;
     private volatile int _window;
     private volatile bool _stopping;
 
-    public VerifyingLoad(int port, string prefix, int keys, int connections, double rate, double readFraction, int windows, int timeoutMs = 5000)
+    public VerifyingLoad(int port, string prefix, int keys, int connections, double rate, double readFraction, int windows, int seconds, int timeoutMs = 5000)
     {
+        _stalePerSecond = [.. Enumerable.Range(0, connections).Select(_ => new long[seconds + 1])];
+        _missesPerSecond = [.. Enumerable.Range(0, connections).Select(_ => new long[seconds + 1])];
+        _errorsPerSecond = [.. Enumerable.Range(0, connections).Select(_ => new long[seconds + 1])];
         _port = port;
         _prefix = prefix;
         _keys = keys;
@@ -78,6 +86,7 @@ internal sealed class VerifyingLoad
 
     public void Start()
     {
+        _startTimestamp = Stopwatch.GetTimestamp();
         for (var c = 0; c < _connections; c++)
         {
             var connection = c;
@@ -88,7 +97,37 @@ internal sealed class VerifyingLoad
     }
 
     /// <summary>Requests from now on count into <paramref name="window"/>.</summary>
-    public void Enter(int window) => _window = window;
+    public void Enter(int window)
+    {
+        _window = window;
+        _windowStarts.Add(Second);
+    }
+
+    /// <summary>The whole seconds since <see cref="Start"/>, capped at the last slot of the per-second counts.</summary>
+    private int Second => Math.Min((int)Stopwatch.GetElapsedTime(_startTimestamp).TotalSeconds, _stalePerSecond[0].Length - 1);
+
+    /// <summary>
+    /// Stale reads, misses and errors (reads and writes) per second since the start, a "|" where a
+    /// window began: "stale 0 0 | 0 12 | 30 0".
+    /// </summary>
+    public string Timeline()
+    {
+        var last = Second;
+        string Series(long[][] perConnection)
+        {
+            var cells = new List<string>();
+            for (var s = 0; s <= last; s++)
+            {
+                if (_windowStarts.Contains(s))
+                {
+                    cells.Add("|");
+                }
+                cells.Add(perConnection.Sum(c => c[s]).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            }
+            return string.Join(' ', cells);
+        }
+        return $"stale/s: {Series(_stalePerSecond)}; misses/s: {Series(_missesPerSecond)}; errors/s: {Series(_errorsPerSecond)}";
+    }
 
     public void Stop()
     {
@@ -137,6 +176,8 @@ internal sealed class VerifyingLoad
             }
             var k = connection + random.Next(owned) * _connections;
             var counts = _counts[_window][connection];
+            var second = Second;
+            var (stale, misses, errors) = (counts.Stale, counts.Misses, counts.ReadErrors + counts.WriteErrors);
             if (random.NextDouble() < _readFraction)
             {
                 Read(client, k, counts);
@@ -145,6 +186,9 @@ internal sealed class VerifyingLoad
             {
                 Write(client, k, counts);
             }
+            _stalePerSecond[connection][second] += counts.Stale - stale;
+            _missesPerSecond[connection][second] += counts.Misses - misses;
+            _errorsPerSecond[connection][second] += counts.ReadErrors + counts.WriteErrors - errors;
         }
     }
 
