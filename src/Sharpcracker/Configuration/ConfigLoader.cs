@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sharpcracker.Configuration.Routes;
 using Sharpcracker.Routing;
 using Sharpcracker.Routing.Hashing;
 using YamlDotNet.Core;
@@ -23,6 +24,7 @@ internal static partial class ConfigLoader
         "read_policy", "sentinels", "sentinel_auth", "discovery_timeout", "health_check_interval",
         "dedicated_connections",
         "redis_refuse_commands",
+        "route",
     ];
 
     public static ProxyConfig LoadFile(string path)
@@ -88,6 +90,13 @@ internal static partial class ConfigLoader
             }
             pools.Add(ParsePool(path, poolName, poolNode, forkLayout));
         }
+        var routePools = pools.Where(p => p.ServesRoutesOnly).ToList();
+        pools.RemoveAll(p => p.ServesRoutesOnly);
+        if (pools.Count == 0)
+        {
+            throw new ConfigException($"conf: '{path}' has no pool with \"listen:\"");
+        }
+        CheckRoutes(path, pools, routePools);
 
         for (var i = 0; i < pools.Count; i++)
         {
@@ -101,7 +110,8 @@ internal static partial class ConfigLoader
         }
         // twemproxy keeps pools (and servers) sorted by name: shorter first, then byte order.
         pools.Sort((a, b) => CompareNames(a.Name, b.Name));
-        return new ProxyConfig(path, pools) { Global = global, Warnings = warnings };
+        routePools.Sort((a, b) => CompareNames(a.Name, b.Name));
+        return new ProxyConfig(path, pools) { Global = global, Warnings = warnings, RoutePools = routePools };
     }
 
     private static PoolConfig ParsePool(string path, string pool, YamlMappingNode node, bool forkLayout = false)
@@ -191,8 +201,23 @@ internal static partial class ConfigLoader
             };
         }
 
-        var listenText = Scalar("listen") ?? throw new ConfigException($"conf: '{path}': pool '{pool}': directive \"listen:\" is missing");
-        var listen = ParseListen(listenText) ?? throw Bad("listen", $"has an invalid \"hostname:port\" format string: '{listenText}'");
+        // A pool without listen serves routes only; a pool with route: serves none of its own (docs/routes.md).
+        var listenText = Scalar("listen");
+        RouteConfig? route = null;
+        if (values.TryGetValue("route", out var routeNode))
+        {
+            if (listenText is null)
+            {
+                throw Bad("route", "needs \"listen:\": a pool without listen serves routes, it has none of its own");
+            }
+            if (values.ContainsKey("servers"))
+            {
+                throw Bad("route", "cannot be combined with \"servers:\": a listener that routes sends to the pools its route names");
+            }
+            route = ParseRoute(path, pool, routeNode);
+        }
+        var listen = listenText is null ? ListenAddress.None
+            : ParseListen(listenText) ?? throw Bad("listen", $"has an invalid \"hostname:port\" format string: '{listenText}'");
 
         var hash = HashKind.Fnv1a_64;
         if (Scalar("hash") is { } hashName && !KeyHasher.TryParse(hashName, out hash))
@@ -232,6 +257,28 @@ internal static partial class ConfigLoader
             throw Bad("server_connections", "cannot be 0");
         }
 
+        if (route is not null)
+        {
+            return new PoolConfig
+            {
+                Name = pool,
+                Listen = listen,
+                Route = route,
+                TimeoutMs = Int("timeout"),
+                Backlog = Int("backlog") ?? 512,
+                ClientConnections = forkLayout ? Positive("client_connections") ?? ForkClientConnections : Int("client_connections") ?? 0,
+                Redis = redis,
+                TcpKeepAlive = Bool("tcpkeepalive") ?? false,
+                ReusePort = Bool("reuseport") ?? false,
+                RequestSizeLimit = ByteLimit("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
+                ClientOutputLimit = ByteLimit("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
+                Servers = [],
+                Tls = ParseTlsKeys(path, pool, values).Listener,
+                AuthFile = authFile,
+                MemcacheProtocol = memcacheProtocol,
+                ForkLayout = forkLayout,
+            };
+        }
         if (!values.TryGetValue("servers", out var serversNode))
         {
             throw new ConfigException($"conf: '{path}': pool '{pool}': directive \"servers:\" is missing");

@@ -7,7 +7,12 @@ namespace Sharpcracker.Configuration;
 internal sealed record PoolConfig
 {
     public required string Name { get; init; }
+    /// <summary><see cref="ListenAddress.None"/> for a pool that serves routes only.</summary>
     public required ListenAddress Listen { get; init; }
+    /// <summary>A listener that routes (docs/routes.md): its requests go where this tree says; it has no servers of its own.</summary>
+    public Routes.RouteConfig? Route { get; init; }
+    /// <summary>No listen: the pool is reached only through routes.</summary>
+    public bool ServesRoutesOnly => ReferenceEquals(Listen, ListenAddress.None);
     public HashKind Hash { get; init; } = HashKind.Fnv1a_64;
     public string? HashTag { get; init; }
     public DistributionKind Distribution { get; init; } = DistributionKind.Ketama;

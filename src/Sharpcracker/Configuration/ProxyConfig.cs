@@ -8,4 +8,6 @@ internal sealed record ProxyConfig(string FilePath, IReadOnlyList<PoolConfig> Po
     public GlobalConfig? Global { get; init; }
     /// <summary>Settings read but not applied (one line each), logged once at start and by -t.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>Pools without <c>listen</c>: they serve the listeners' routes only (docs/routes.md).</summary>
+    public IReadOnlyList<PoolConfig> RoutePools { get; init; } = [];
 }

@@ -5,6 +5,8 @@ using Sharpcracker.Configuration;
 using Sharpcracker.ControlPlane;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Configuration.Routes;
+using Sharpcracker.Pools.Routes;
 using Sharpcracker.Protocols.Memcached;
 using Sharpcracker.Protocols.Redis;
 
@@ -25,6 +27,8 @@ internal sealed class ProxyHost : IAsyncDisposable
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
     private readonly List<ServerPool> _initialPools = [];
     private readonly Dictionary<string, PoolListener> _listeners = new(StringComparer.Ordinal);
+    // Pools without listen, by name: reached only through the listeners' routes (docs/routes.md).
+    private readonly Dictionary<string, ServerPool> _routePools = new(StringComparer.Ordinal);
     private readonly List<Task> _retiring = [];
     private readonly WorkerGroup _workers;
 
@@ -50,6 +54,22 @@ internal sealed class ProxyHost : IAsyncDisposable
         foreach (var poolConfig in config.Pools)
         {
             _initialPools.Add(NewPool(poolConfig));
+        }
+        foreach (var poolConfig in config.RoutePools)
+        {
+            _routePools[poolConfig.Name] = NewPool(poolConfig);
+        }
+        BindRoutes(_initialPools);
+    }
+
+    /// <summary>Gives every listener that routes the tree of its config, over the pools there are now.</summary>
+    private void BindRoutes(IEnumerable<ServerPool> listeners)
+    {
+        var listening = listeners.ToList();
+        ServerPool Find(string name) => _routePools.TryGetValue(name, out var pool) ? pool : listening.First(p => p.Name == name);
+        foreach (var pool in listening)
+        {
+            pool.SetRoutes(pool.Config.Route is { } route ? RouteTree.Build(route, Find, _workers.Count) : null);
         }
     }
 
@@ -79,7 +99,8 @@ internal sealed class ProxyHost : IAsyncDisposable
         return pool;
     }
 
-    internal IEnumerable<ServerPool> Pools => _listeners.Values.Select(l => l.Pool);
+    /// <summary>Every pool: the listeners' (in listen order), then those that serve routes only.</summary>
+    internal IEnumerable<ServerPool> Pools => _listeners.Values.Select(l => l.Pool).Concat(_routePools.Values);
 
     /// <exception cref="IOException">A pool's address cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -101,7 +122,7 @@ internal sealed class ProxyHost : IAsyncDisposable
             _listeners.Clear();
             throw;
         }
-        foreach (var pool in _initialPools)
+        foreach (var pool in _initialPools.Concat(_routePools.Values))
         {
             if (pool.Config.Preconnect)
             {
@@ -167,6 +188,29 @@ internal sealed class ProxyHost : IAsyncDisposable
             }
 
             var changes = new List<string>();
+            // Pools that serve routes, matched by name: kept ones take their new settings, new
+            // ones start, removed ones retire once no tree names them.
+            var retiredRoutePools = _routePools.Values.Where(p => !config.RoutePools.Any(c => c.Name == p.Name)).ToList();
+            foreach (var poolConfig in config.RoutePools)
+            {
+                PoolTopology.Validate(poolConfig);
+                if (_routePools.TryGetValue(poolConfig.Name, out var routePool))
+                {
+                    foreach (var change in routePool.ApplyConfig(poolConfig))
+                    {
+                        changes.Add($"pool '{poolConfig.Name}': {change}");
+                    }
+                }
+                else
+                {
+                    _routePools[poolConfig.Name] = NewPool(poolConfig);
+                    if (poolConfig.Preconnect)
+                    {
+                        _routePools[poolConfig.Name].Preconnect();
+                    }
+                    changes.Add($"+pool '{poolConfig.Name}' (routes only)");
+                }
+            }
             foreach (var (listener, poolConfig) in kept)
             {
                 var oldName = listener.Pool.Name;
@@ -183,6 +227,24 @@ internal sealed class ProxyHost : IAsyncDisposable
                     listener.Pool.Preconnect();
                 }
                 changes.Add($"+pool '{listener.Pool.Name}' on {listener.Pool.Config.Listen.Text}");
+            }
+            var routesBefore = _listeners.Values.Select(l => l.Pool).Where(p => p.Routes is not null).ToDictionary(p => p.Name, p => p.Routes!.Config);
+            BindRoutes(kept.Select(k => k.Listener.Pool).Concat(started.Select(l => l.Pool)));
+            foreach (var pool in kept.Select(k => k.Listener.Pool).Where(p => p.Config.Route is not null))
+            {
+                if (!routesBefore.TryGetValue(pool.Name, out var before) || !RouteConfigEquality.Same(before, pool.Config.Route!))
+                {
+                    changes.Add($"pool '{pool.Name}': route changed");
+                }
+            }
+            foreach (var pool in retiredRoutePools)
+            {
+                _routePools.Remove(pool.Name);
+                changes.Add($"-pool '{pool.Name}' (routes only)");
+                lock (_retiring)
+                {
+                    _retiring.Add(RetireRoutePoolAsync(pool));
+                }
             }
             foreach (var listener in removed)
             {
@@ -212,6 +274,14 @@ internal sealed class ProxyHost : IAsyncDisposable
         _logger.PoolClosed(listener.Pool.Name, listener.Pool.Config.Listen.Text);
     }
 
+    /// <summary>A pool no route names any more: requests the old trees sent there get their replies first.</summary>
+    private async Task RetireRoutePoolAsync(ServerPool pool)
+    {
+        await Task.Delay(Timings.RemovedPoolCloseDeadline).ConfigureAwait(false);
+        pool.Dispose();
+        _logger.PoolClosed(pool.Name, "(routes only)");
+    }
+
     public Task WaitForShutdownAsync() => _app.WaitForShutdownAsync();
 
     public Task StopAsync() => _app.StopAsync();
@@ -234,6 +304,11 @@ internal sealed class ProxyHost : IAsyncDisposable
                 listener.Pool.Dispose();
             }
             _listeners.Clear();
+            foreach (var pool in _routePools.Values)
+            {
+                pool.Dispose();
+            }
+            _routePools.Clear();
             Task[] retiring;
             lock (_retiring)
             {

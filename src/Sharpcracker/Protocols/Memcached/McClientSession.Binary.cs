@@ -201,6 +201,19 @@ internal sealed partial class McClientSession
 
     private void DispatchBinary(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
     {
+        if (_pool.Routes is { } tree)
+        {
+            var routed = RentBinary(frame, McRequestKind.Binary);
+            routed.StatsClass = StatsClassOf(routed.BinaryForward);
+            var outcome = DispatchRouted(tree, routed, OperationOfBinary(McBinary.Loud(frame.Opcode)), packet.Slice(frame.KeyOffset, frame.KeyLength),
+                new BinaryPacket(packet, McBinary.Loud(frame.Opcode)));
+            if (outcome != Routed.Sent)
+            {
+                _pool.Stats.ForwardErrors(1);
+                EnqueueBinaryError(frame, McBinary.InternalError);
+            }
+            return;
+        }
         var server = _pool.Route(packet.Slice(frame.KeyOffset, frame.KeyLength));
         if (server is null)
         {
@@ -218,6 +231,11 @@ internal sealed partial class McClientSession
     /// <summary>VERSION goes to the server text's version goes to (the one the empty key maps to), so the body is memcached's own.</summary>
     private void DispatchBinaryVersion(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
     {
+        if (_pool.Routes is not null)
+        {
+            DispatchBinary(packet, frame); // the empty key, operation "other": where the tree sends it
+            return;
+        }
         var server = _pool.Route(default);
         if (server is null)
         {
@@ -239,7 +257,7 @@ internal sealed partial class McClientSession
     private void DispatchBinaryToEveryServer(ReadOnlySpan<byte> packet, in McBinaryFrame frame)
     {
         var root = RentBinary(frame, McRequestKind.BinaryToEveryServer);
-        var servers = _pool.Topology.Servers;
+        var servers = _pool.Routes is { } tree ? tree.AllServers() : _pool.Topology.Servers;
         var split = new BinaryToEveryServerSplit(this, servers, packet);
         SplitToEveryServer(root, servers.Length, ref split);
     }

@@ -28,6 +28,21 @@ internal sealed partial class McClientSession
         ReadOnlySpan<byte> routeKey = decoded[..0];
         // The parser checked that the key decodes (memcached answers an error otherwise).
         routeKey = command.Meta.Base64Key ? decoded[..McBase64.Decode(key, decoded)] : key;
+        if (_pool.Routes is { } tree)
+        {
+            var routed = Rent(McRequestKind.Meta);
+            routed.MetaQuiet = command.Meta.Quiet;
+            var outcome = DispatchRouted(tree, routed, OperationOf(command.Kind), routeKey, new MetaCommand(line, in command, in data));
+            if (outcome == Routed.NoRoute)
+            {
+                EnqueueNoRoute();
+            }
+            else if (outcome == Routed.NoServer)
+            {
+                EnqueueNoServer();
+            }
+            return;
+        }
         var server = _pool.Route(routeKey);
         if (server is null)
         {

@@ -30,6 +30,11 @@ internal sealed partial class McClientSession
             }
             pos += len + 1;
         }
+        if (_pool.Routes is { } tree)
+        {
+            DispatchRoutedRetrieval(tree, line, command, root);
+            return;
+        }
         // One topology snapshot for the whole command: its indices stay valid under a reload.
         var topology = _pool.Topology;
         var split = new RetrievalSplit(this, topology, root, line[..command.KeysStart]);
@@ -56,7 +61,7 @@ internal sealed partial class McClientSession
     {
         var root = Rent(McRequestKind.AdminSplit);
         root.Noreply = command.Noreply;
-        var servers = _pool.Topology.Servers;
+        var servers = _pool.Routes is { } tree ? tree.AllServers() : _pool.Topology.Servers;
         var split = new AdminSplit(this, servers, line[..command.ForwardLength]);
         SplitToEveryServer(root, servers.Length, ref split);
     }

@@ -194,6 +194,25 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
 
     private void DispatchSingle(ReadOnlySpan<byte> line, in McCommand command, ReadOnlySpan<byte> key, in ReadOnlySequence<byte> data)
     {
+        if (_pool.Routes is { } tree)
+        {
+            var routed = Rent(McRequestKind.Single);
+            routed.Noreply = command.Noreply;
+            routed.StatsClass = McCommandClass.Of(command.Kind);
+            var outcome = DispatchRouted(tree, routed, OperationOf(command.Kind), key, new TextCommand(line[..command.ForwardLength], in data));
+            if (outcome != Routed.Sent && !command.Noreply)
+            {
+                if (outcome == Routed.NoRoute)
+                {
+                    EnqueueNoRoute();
+                }
+                else
+                {
+                    EnqueueNoServer();
+                }
+            }
+            return;
+        }
         var server = _pool.Route(key);
         if (server is null)
         {
@@ -266,6 +285,8 @@ internal sealed partial class McClientSession : ClientSession<McRequest>
                 return WriteMerged<RetrievalSplit>(output, request);
             case McRequestKind.AdminSplit:
                 return !request.Noreply && WriteMerged<AdminSplit>(output, request);
+            case McRequestKind.ReplicatedWrite:
+                return WriteReplicated(output, request);
             default:
                 return false;
         }

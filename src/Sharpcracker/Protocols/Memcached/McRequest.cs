@@ -1,5 +1,6 @@
 using Sharpcracker.Common;
 using Sharpcracker.Engine;
+using Sharpcracker.Pools.Routes;
 
 namespace Sharpcracker.Protocols.Memcached;
 
@@ -49,16 +50,51 @@ internal sealed class McRequest : ClientRequest<McRequest>
 
     public ReadOnlySpan<byte> Key(int i) => KeyBytes.Span.Slice(KeyStarts[i], KeyLengths[i]);
 
-    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Kind switch
+    // A listener that routes (McClientSession.Routes.cs): the terminal this request went to, its
+    // operation, how many of the terminal's pools it has tried, where a replicated read started,
+    // and (failover, replicated, warm-up) its key in KeyBytes and its bytes to send again.
+    public RouteNode? Route;
+    public RouteOperation RouteOperation;
+    public byte RouteAttempt;
+    public byte RouteStart;
+    private ByteBuffer? _command;
+
+    /// <summary>The bytes sent to the server, kept to send again (made on first use: plain pools never need one).</summary>
+    public ByteBuffer Command => _command ??= new ByteBuffer();
+
+    /// <summary>A fragment of a replicated write whose replica had no server: it fails at once with <paramref name="reason"/>.</summary>
+    public void FailUnsent(string reason)
+    {
+        Error = reason;
+        Complete();
+    }
+
+    /// <summary>How the reply to a request of <paramref name="kind"/> ends (shared with the route's discarded copies).</summary>
+    public static int Frame(McRequestKind kind, McMetaQuiet quiet, byte binaryForward, ReadOnlySpan<byte> data, ref int scan) => kind switch
     {
         McRequestKind.Retrieval or McRequestKind.RetrievalFragment => McReplyFramer.FrameRetrieval(data, ref scan),
-        McRequestKind.Meta => McMetaReplyFramer.Frame(data, MetaQuiet),
-        McRequestKind.Binary or McRequestKind.BinaryToEveryServerFragment => McBinary.FrameReply(data, BinaryForward),
+        McRequestKind.Meta => McMetaReplyFramer.Frame(data, quiet),
+        McRequestKind.Binary or McRequestKind.BinaryToEveryServerFragment => McBinary.FrameReply(data, binaryForward),
         _ => McReplyFramer.FrameLine(data),
     };
 
+    public override int TryFrame(ReadOnlySpan<byte> data, ref int scan) => Frame(Kind, MetaQuiet, BinaryForward, data, ref scan);
+
+    public override void OnFailure(ServerFailure failure)
+    {
+        if (Route is not null && _session.OnRoutedFailure(this, failure))
+        {
+            return; // sent again to the route's next pool
+        }
+        base.OnFailure(failure);
+    }
+
     public override void OnReply(ReadOnlySpan<byte> reply)
     {
+        if (Route is not null && _session.OnRoutedReply(this, reply))
+        {
+            return; // sent again to the route's next pool
+        }
         if (Noreply && Kind == McRequestKind.Single)
         {
             Complete(); // the client asked for no reply
@@ -125,5 +161,10 @@ internal sealed class McRequest : ClientRequest<McRequest>
         BinaryHidden = false;
         KeyBytes.Clear();
         KeyCount = 0;
+        Route = null;
+        RouteOperation = RouteOperation.Other;
+        RouteAttempt = 0;
+        RouteStart = 0;
+        _command?.Clear();
     }
 }

@@ -24,4 +24,6 @@ internal enum McRequestKind : byte
     /// <summary>A binary FLUSH, or a STAT reset / detail on|off, split to every server; one reply back. Fragments are BinaryToEveryServerFragments.</summary>
     BinaryToEveryServer,
     BinaryToEveryServerFragment,
+    /// <summary>A write through a replicated route: one fragment per replica (each of the client's own kind), one reply by the route's write policy.</summary>
+    ReplicatedWrite,
 }
