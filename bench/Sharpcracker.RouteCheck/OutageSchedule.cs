@@ -30,17 +30,21 @@ internal static class OutageSchedule
         }
     }
 
-    /// <summary>Reads every key once through <paramref name="port"/> after the load: keys read stale, missing, failing.</summary>
-    public static (int Stale, int Missing, int Errors) Sweep(VerifyingLoad load, int port, int keys)
+    /// <summary>
+    /// Reads every key once through <paramref name="port"/> after the load: keys read stale (with
+    /// the value read), missing, failing.
+    /// </summary>
+    public static (List<(int Key, long Read)> Stale, int Missing, int Errors) Sweep(VerifyingLoad load, int port, int keys)
     {
         using var client = new TextClient(port, 5000);
-        int stale = 0, missing = 0, errors = 0;
+        var stale = new List<(int, long)>();
+        int missing = 0, errors = 0;
         for (var k = 0; k < keys; k++)
         {
             switch (client.Get(load.Key(k), out var value))
             {
                 case ReplyKind.Hit when value < load.AckedVersion(k):
-                    stale++;
+                    stale.Add((k, value));
                     break;
                 case ReplyKind.Hit:
                     break;

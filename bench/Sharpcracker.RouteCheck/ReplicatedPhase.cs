@@ -72,7 +72,7 @@ internal sealed class ReplicatedPhase(RouteCheckOptions options)
                 var died = proxy.Child.HasExited ? $"\nThe proxy EXITED during the run:\n```\n{proxy.LogTail()}\n```\n" : "";
                 return header + table + "\n" + holds + $"""
 
-                    Every key read once through the route at the end: {stale} stale, {missing} missing, {errors} errors (of {Keys}).
+                    Every key read once through the route at the end: {stale.Count} stale, {missing} missing, {errors} errors (of {Keys}).
                     Per second: {load.Timeline()}.
                     Errors seen: {load.ErrorSummary()}{(preloadFailed > 0 ? $"; {preloadFailed.ToString(CultureInfo.InvariantCulture)} preload sets failed" : "")}.
                     {died}

@@ -11,7 +11,7 @@ internal sealed class RouteCheckOptions
           --nutcracker PATH    twemproxy (default: nutcracker on PATH or /usr/sbin)
           --phases LIST        stale,replicated,shadow (default: all three)
           --threads N          sharpcracker's worker threads (default: its own)
-          --before S           seconds of load before the outage (5)
+          --before S           seconds of load before the outage (3)
           --outage S           seconds a server is stopped or dead (10)
           --after S            seconds measured after it is back (10)
           --rate N             requests a second of the verifying client, all connections (4000)
@@ -25,7 +25,7 @@ internal sealed class RouteCheckOptions
     public string Nutcracker { get; private set; } = "";
     public HashSet<string> Phases { get; private set; } = ["stale", "replicated", "shadow"];
     public int? Threads { get; private set; }
-    public double BeforeSeconds { get; private set; } = 5;
+    public double BeforeSeconds { get; private set; } = 3;
     public double OutageSeconds { get; private set; } = 10;
     public double AfterSeconds { get; private set; } = 10;
     public double Rate { get; private set; } = 4000;

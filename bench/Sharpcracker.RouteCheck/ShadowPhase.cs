@@ -4,11 +4,13 @@ using System.Text.Json;
 namespace Sharpcracker.RouteCheck;
 
 /// <summary>
-/// The cost of shadow traffic to the primary. One sharpcracker process with two listeners over the
-/// same two primary memcached servers: "plain" (a pool with its own listener, no shadow) and
-/// "front" (<c>{shadow: sh, shadow_fraction: 1.0, primary: main}</c>, every key also sent to a
-/// one-server shadow pool). Closed-loop load (half sets, half gets) on each in interleaved rounds:
-/// plain, shadow healthy, slow (stopped 45 ms of every 50) and SIGSTOPped, then dead (SIGKILLed); medians of throughput and p99; the proxy's RSS.
+/// The cost of shadow traffic to the primary. One sharpcracker process with three listeners over the
+/// same two primary memcached servers: "plain" (a pool with its own listener, no shadow), "routed"
+/// (<c>route: main</c>: the route layer, no shadow) and "front" (<c>{shadow: sh, shadow_fraction:
+/// 1.0, primary: main}</c>, every key also sent to a one-server shadow pool). Closed-loop load
+/// (half sets, half gets) on each in interleaved rounds: plain, routed, shadow healthy, slow
+/// (stopped 45 ms of every 50) and SIGSTOPped; then one run with the shadow dead (SIGKILLed).
+/// Medians of throughput and p99; the proxy's RSS.
 /// </summary>
 internal sealed class ShadowPhase(RouteCheckOptions options)
 {
@@ -25,18 +27,20 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
             shadow = ChildProcess.StartMemcached("sh", LoopbackPorts.Next());
             var plainPort = LoopbackPorts.Next();
             var frontPort = LoopbackPorts.Next();
+            var routedPort = LoopbackPorts.Next();
             var ports = primaries.Select(p => p.Port).ToArray();
             var yaml = Yaml.Pool("plain", plainPort, ports, Yaml.Ketama)
                 + Yaml.Pool("main", 0, ports, Yaml.Ketama)
                 + Yaml.Pool("sh", 0, [shadow.Port], "timeout: 400")
-                + Yaml.Front("front", frontPort, "shadow: sh", "shadow_fraction: 1.0", "primary: main");
+                + Yaml.Front("front", frontPort, "shadow: sh", "shadow_fraction: 1.0", "primary: main")
+                + Yaml.FrontToPool("routed", routedPort, "main");
             var header = $"""
                 ## 3. Shadow traffic
 
                 Primary pool: 2 memcached (ketama); shadow pool `sh`: 1 memcached; `{"{"}shadow: sh, shadow_fraction: 1.0, primary: main{"}"}`.
-                One proxy process, two listeners over the same primary servers: `plain` (a pool, no route) and `front` (the shadow route).
+                One proxy process, three listeners over the same primary servers: `plain` (a pool, no route), `routed` (`route: main`, the route layer without a shadow) and `front` (the shadow route).
                 Closed loop, {options.LoadConnections} connections, one request at a time each, half sets (100 B) half gets over {Keys} keys,
-                {options.RunSeconds:0} s a run, {options.Rounds} interleaved rounds (plain, shadow healthy, slow, SIGSTOPped), then one run with the shadow server dead; medians.
+                {options.RunSeconds:0} s a run, {options.Rounds} interleaved rounds (plain, routed, shadow healthy, slow, SIGSTOPped), then one run with the shadow server dead; medians.
 
 
                 """;
@@ -54,19 +58,21 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
                 Console.Error.WriteLine("routecheck: shadow");
                 var run = TimeSpan.FromSeconds(options.RunSeconds);
                 ThroughputLoad.Run(plainPort, "sh:", Keys, options.LoadConnections, TimeSpan.FromSeconds(1));
+                ThroughputLoad.Run(routedPort, "sh:", Keys, options.LoadConnections, TimeSpan.FromSeconds(1));
                 ThroughputLoad.Run(frontPort, "sh:", Keys, options.LoadConnections, TimeSpan.FromSeconds(1));
                 var rssStart = proxy.Child.ResidentBytes();
                 var rssMax = rssStart;
-                const string Plain = "no shadow (plain pool)", Healthy = "shadow healthy", Slow = "shadow slow (SIGSTOPped 45 ms of every 50)", Stopped = "shadow SIGSTOPped", Dead = "shadow dead (SIGKILLed; one run after the rounds)";
-                var results = new Dictionary<string, List<ThroughputResult>> { [Plain] = [], [Healthy] = [], [Slow] = [], [Stopped] = [], [Dead] = [] };
+                const string Plain = "no shadow (plain pool)", Routed = "no shadow (route: main)", Healthy = "shadow healthy", Slow = "shadow slow (SIGSTOPped 45 ms of every 50)", Stopped = "shadow SIGSTOPped", Dead = "shadow dead (SIGKILLed; one run after the rounds)";
+                var results = new Dictionary<string, List<ThroughputResult>> { [Plain] = [], [Routed] = [], [Healthy] = [], [Slow] = [], [Stopped] = [], [Dead] = [] };
                 void Measure(string label)
                 {
-                    results[label].Add(ThroughputLoad.Run(label == Plain ? plainPort : frontPort, "sh:", Keys, options.LoadConnections, run));
+                    results[label].Add(ThroughputLoad.Run(label == Plain ? plainPort : label == Routed ? routedPort : frontPort, "sh:", Keys, options.LoadConnections, run));
                     rssMax = Math.Max(rssMax, proxy.Child.ResidentBytes());
                 }
                 for (var round = 0; round < options.Rounds; round++)
                 {
                     Measure(Plain);
+                    Measure(Routed);
                     Measure(Healthy);
                     using (new SlowServer(shadow, 45, 50))
                     {

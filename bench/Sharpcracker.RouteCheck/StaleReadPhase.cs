@@ -66,7 +66,11 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                         rates.Add(((t.Reads + t.Writes) / seconds[w]).ToString("0", System.Globalization.CultureInfo.InvariantCulture));
                     }
                     var (stale, missing, errors) = OutageSchedule.Sweep(load, listen, Keys);
-                    sweep.Add(label, stale, missing, errors, string.Join(" → ", rates));
+                    sweep.Add(label, stale.Count, missing, errors, string.Join(" → ", rates));
+                    if (stale.Count > 0)
+                    {
+                        notes.Append($"- {label}: {Explain(load, stale, victim, [.. cache.Where(c => c != victim), gutter])}\n");
+                    }
                     notes.Append($"- {label}: {load.Timeline()}\n");
                     notes.Append($"- {label}: errors seen: {load.ErrorSummary()}");
                     notes.Append(preloadFailed > 0 ? $"; {preloadFailed} preload sets failed\n" : "\n");
@@ -99,6 +103,46 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                 c.Dispose();
             }
             gutter?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Where the stale keys' values live, asked of the servers directly: how many of them the
+    /// stopped server holds at exactly the stale version, and how many have their acknowledged
+    /// version on one of the other servers (a rehash target or the gutter).
+    /// </summary>
+    private static string Explain(VerifyingLoad load, List<(int Key, long Read)> stale, ChildProcess victim, ChildProcess[] others)
+    {
+        using var onVictim = new TextClient(victim.Port, 5000);
+        var clients = others.Select(o => (o.Name, Client: new TextClient(o.Port, 5000))).ToArray();
+        try
+        {
+            var fromVictim = 0;
+            var ackedOn = new Dictionary<string, int>();
+            foreach (var (k, read) in stale)
+            {
+                if (onVictim.Get(load.Key(k), out var held) == ReplyKind.Hit && held == read)
+                {
+                    fromVictim++;
+                }
+                foreach (var (name, client) in clients)
+                {
+                    if (client.Get(load.Key(k), out var other) == ReplyKind.Hit && other == load.AckedVersion(k))
+                    {
+                        ackedOn[name] = ackedOn.GetValueOrDefault(name) + 1;
+                    }
+                }
+            }
+            var where = ackedOn.Count == 0 ? "on no other server" : string.Join(", ", ackedOn.OrderBy(a => a.Key).Select(a => $"{a.Value} on {a.Key}"));
+            return $"of the {stale.Count} keys stale at the end, the stopped server ({victim.Name}) holds exactly the stale value of {fromVictim}; "
+                + $"their acknowledged version is {where}";
+        }
+        finally
+        {
+            foreach (var (_, client) in clients)
+            {
+                client.Dispose();
+            }
         }
     }
 

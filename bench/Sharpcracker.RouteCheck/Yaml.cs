@@ -20,6 +20,10 @@ internal static class Yaml
     public static string Front(string name, int listen, params string[] routeLines)
         => $"{name}:\n  listen: 127.0.0.1:{listen}\n  route:\n" + string.Concat(routeLines.Select(l => $"    {l}\n"));
 
+    /// <summary>A listener whose route is one pool (the route layer with nothing to decide).</summary>
+    public static string FrontToPool(string name, int listen, string pool)
+        => $"{name}:\n  listen: 127.0.0.1:{listen}\n  route: {pool}\n";
+
     public static readonly string[] Ketama = ["hash: fnv1a_64", "distribution: ketama", "timeout: 400"];
 
     public static readonly string[] EjectRehash = [.. Ketama, "auto_eject_hosts: true", "server_failure_limit: 1", "server_retry_timeout: 2000"];
