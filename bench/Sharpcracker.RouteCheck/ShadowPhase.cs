@@ -28,6 +28,7 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
             var plainPort = LoopbackPorts.Next();
             var frontPort = LoopbackPorts.Next();
             var routedPort = LoopbackPorts.Next();
+            var metricsPort = LoopbackPorts.Next();
             var ports = primaries.Select(p => p.Port).ToArray();
             var yaml = Yaml.Pool("plain", plainPort, ports, Yaml.Ketama)
                 + Yaml.Pool("main", 0, ports, Yaml.Ketama)
@@ -47,7 +48,7 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
             ProxyProcess proxy;
             try
             {
-                proxy = ProxyProcess.Start("sharpcracker shadow", options.ScBin, yaml, frontPort, options.ScArgs);
+                proxy = ProxyProcess.Start("sharpcracker shadow", options.ScBin, yaml, frontPort, [.. options.ScArgs, "--metrics-port", metricsPort.ToString(CultureInfo.InvariantCulture)]);
             }
             catch (InvalidOperationException e)
             {
@@ -101,7 +102,8 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
                 return header + table + $"""
 
                     Proxy RSS: {Mib(rssStart)} MiB after warm-up, {Mib(rssMax)} MiB at most during the rounds, {Mib(rssEnd)} MiB at the end.
-                    Stats port, counters whose name has "shadow": {ShadowCounters(proxy.ReadStats())}
+                    Stats port, counters whose name has "shadow": {ShadowCounters(proxy.ReadStats())}.
+                    /metrics, lines with "shadow": {MetricsLines(metricsPort)}
                     {died}
                     """;
             }
@@ -113,6 +115,22 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
                 p.Dispose();
             }
             shadow?.Dispose();
+        }
+    }
+
+    /// <summary>The /metrics samples whose line mentions "shadow", or why there are none.</summary>
+    private static string MetricsLines(int port)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var body = http.GetStringAsync($"http://127.0.0.1:{port}/metrics").GetAwaiter().GetResult();
+            var lines = body.Split('\n').Where(l => !l.StartsWith('#') && l.Contains("shadow", StringComparison.OrdinalIgnoreCase)).ToArray();
+            return lines.Length == 0 ? "none" : string.Join(", ", lines.Select(l => $"`{l.Trim()}`"));
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+        {
+            return $"(/metrics did not answer: {e.InnerException?.Message ?? e.Message})";
         }
     }
 

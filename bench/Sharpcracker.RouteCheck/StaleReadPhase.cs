@@ -33,7 +33,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                 ("(a) sharpcracker, auto_eject + rehash", options.ScBin, listen => Yaml.Pool("alpha", listen, ports, Yaml.EjectRehash)),
                 ("(b) sharpcracker, failover route to gutter", options.ScBin, listen => FailoverYaml(listen, ports, gutter.Port)),
             };
-            var table = new MarkdownTable("configuration", "window", "reads", "stale", "misses", "read errors", "hit %", "writes ok", "write errors", "unacked seen");
+            var table = new MarkdownTable("configuration", "window", "reads", "stale", "stale with a pre-outage value", "misses", "read errors", "hit %", "writes ok", "write errors", "unacked seen");
             var sweep = new MarkdownTable("configuration", "stale keys at end", "missing keys at end", "errors at end", "requests/s before → outage → after");
             var notes = new StringBuilder();
             foreach (var (label, executable, yaml) in configurations)
@@ -47,7 +47,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                 }
                 catch (InvalidOperationException e)
                 {
-                    table.Add(label, "n/a", "", "", "", "", "", "", "", "");
+                    table.Add(label, "n/a", "", "", "", "", "", "", "", "", "");
                     notes.Append($"- {label}: n/a, the proxy refused the configuration:\n```\n{e.Message.Trim()}\n```\n");
                     continue;
                 }
@@ -62,7 +62,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                     for (var w = 0; w < OutageSchedule.Windows.Length; w++)
                     {
                         var t = load.Totals(w);
-                        table.Add(label, OutageSchedule.Windows[w], t.Reads, t.Stale, t.Misses, t.ReadErrors, t.HitPercent, t.WritesOk, t.WriteErrors, t.Unacknowledged);
+                        table.Add(label, OutageSchedule.Windows[w], t.Reads, t.Stale, t.StalePreOutage, t.Misses, t.ReadErrors, t.HitPercent, t.WritesOk, t.WriteErrors, t.Unacknowledged);
                         rates.Add(((t.Reads + t.Writes) / seconds[w]).ToString("0", System.Globalization.CultureInfo.InvariantCulture));
                     }
                     var (stale, missing, errors) = OutageSchedule.Sweep(load, listen, Keys);
@@ -86,7 +86,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                 3 memcached servers (ketama, fnv1a_64, timeout 400 ms), one SIGSTOPped for {options.OutageSeconds:0} s then SIGCONTed;
                 verifying client: {Keys} keys, {options.Connections} connections, {options.Rate:0} requests/s paced, half sets of a per-key increasing version, half gets.
                 Windows: before ({options.BeforeSeconds:0} s), outage ({options.OutageSeconds:0} s), after (the {options.AfterSeconds:0} s after SIGCONT).
-                Stale = a read older than the key's last acknowledged write; unacked seen = a read of a write that had failed or timed out.
+                Stale = a read older than the key's last acknowledged write; with a pre-outage value = no newer than what was acknowledged when the server was stopped; unacked seen = a read of a write that had failed or timed out.
                 (a) auto_eject_hosts: true, server_failure_limit 1, server_retry_timeout 2000; (b) the cache pool without ejection, `failover: [cache, gutter]`, failover_ttl 60, failover_errors [connect, timeout, ejected, server_error], gutter = 1 server.
 
                 {table}

@@ -31,6 +31,7 @@ internal sealed class VerifyingLoad
     private readonly long[][] _errorsPerSecond;
     private readonly List<int> _windowStarts = [];
     private long _startTimestamp;
+    private long[]? _ackedAtOutage;
     private volatile int _window;
     private volatile bool _stopping;
 
@@ -99,6 +100,11 @@ internal sealed class VerifyingLoad
     /// <summary>Requests from now on count into <paramref name="window"/>.</summary>
     public void Enter(int window)
     {
+        if (window == 1)
+        {
+            // Each element is read whole (64-bit); a write in flight on another connection may or may not be in the copy.
+            _ackedAtOutage = (long[])_acked.Clone();
+        }
         _window = window;
         _windowStarts.Add(Second);
     }
@@ -199,6 +205,10 @@ internal sealed class VerifyingLoad
         {
             case ReplyKind.Hit when value < _acked[k]:
                 counts.Stale++;
+                if (_ackedAtOutage is { } before && value <= before[k])
+                {
+                    counts.StalePreOutage++;
+                }
                 break;
             case ReplyKind.Hit:
                 counts.Fresh++;

@@ -14,6 +14,9 @@ internal sealed class WindowCounts
     /// <summary>Hits whose value is older than the last acknowledged write of the key.</summary>
     public long Stale;
 
+    /// <summary>Stale hits whose value is no newer than what was acknowledged when the outage began (a value from before it).</summary>
+    public long StalePreOutage;
+
     /// <summary>Hits showing a write the client was never told succeeded (it failed or timed out but was applied).</summary>
     public long Unacknowledged;
 
@@ -30,6 +33,7 @@ internal sealed class WindowCounts
         Reads += other.Reads;
         Fresh += other.Fresh;
         Stale += other.Stale;
+        StalePreOutage += other.StalePreOutage;
         Unacknowledged += other.Unacknowledged;
         Misses += other.Misses;
         ReadErrors += other.ReadErrors;
