@@ -230,10 +230,10 @@ internal static partial class ConfigLoader
 
     /// <summary>
     /// Every pool a route names exists, has servers (is not itself a listener that routes) and
-    /// speaks the listener's protocol; Redis listeners route by prefix and shadow only; a pool
-    /// without listen is named by some route (else it would serve nothing).
+    /// speaks the listener's protocol; only memcached listeners route (docs/routes.md).
     /// </summary>
-    private static void CheckRoutes(string path, List<PoolConfig> listeners, List<PoolConfig> routePools)
+    /// <returns>Warnings: pools without listen that no route names.</returns>
+    private static List<string> CheckRoutes(string path, List<PoolConfig> listeners, List<PoolConfig> routePools)
     {
         var byName = listeners.Concat(routePools).ToDictionary(p => p.Name, StringComparer.Ordinal);
         var named = new HashSet<string>(StringComparer.Ordinal);
@@ -242,10 +242,8 @@ internal static partial class ConfigLoader
             CheckNode(listener, listener.Route!);
             named.UnionWith(listener.Route!.PoolNames());
         }
-        foreach (var unused in routePools.Where(p => !named.Contains(p.Name)))
-        {
-            throw new ConfigException($"conf: '{path}': pool '{unused.Name}' has no \"listen:\" and no route names it: it would serve nothing");
-        }
+        return [.. routePools.Where(p => !named.Contains(p.Name))
+            .Select(p => $"pool '{p.Name}' has no \"listen:\" and no route names it: it serves nothing (kept, so a reload can route to it)")];
 
         void CheckNode(PoolConfig listener, RouteConfig node)
         {

@@ -96,7 +96,7 @@ internal static partial class ConfigLoader
         {
             throw new ConfigException($"conf: '{path}' has no pool with \"listen:\"");
         }
-        CheckRoutes(path, pools, routePools);
+        warnings = [.. warnings, .. CheckRoutes(path, pools, routePools)];
 
         for (var i = 0; i < pools.Count; i++)
         {
