@@ -74,6 +74,10 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                     notes.Append($"- {label}: {load.Timeline()}\n");
                     notes.Append($"- {label}: errors seen: {load.ErrorSummary()}");
                     notes.Append(preloadFailed > 0 ? $"; {preloadFailed} preload sets failed\n" : "\n");
+                    if (executable == options.ScBin && label.StartsWith("(b)", StringComparison.Ordinal))
+                    {
+                        notes.Append($"- {label}: on the gutter server afterwards: {GutterTtls(load, gutter)}\n");
+                    }
                     if (proxy.Child.HasExited)
                     {
                         notes.Append($"- {label}: the proxy EXITED during the run:\n```\n{proxy.LogTail()}\n```\n");
@@ -144,6 +148,27 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
                 client.Dispose();
             }
         }
+    }
+
+    /// <summary>How many keys the gutter holds and their remaining TTLs (every write was sent with TTL 0 = never expires).</summary>
+    private static string GutterTtls(VerifyingLoad load, ChildProcess gutter)
+    {
+        using var client = new TextClient(gutter.Port, 5000);
+        var ttls = new List<long>();
+        var never = 0;
+        var unreadable = 0;
+        for (var k = 0; k < Keys; k++)
+        {
+            switch (client.RemainingTtl(load.Key(k)))
+            {
+                case null: unreadable++; break;
+                case -2: break;
+                case -1: never++; break;
+                case { } ttl: ttls.Add(ttl); break;
+            }
+        }
+        var range = ttls.Count == 0 ? "" : $", remaining TTL {ttls.Min()}-{ttls.Max()} s";
+        return $"{ttls.Count + never} of {Keys} keys{range}; {never} without expiry{(unreadable > 0 ? $"; {unreadable} unreadable (mg t: {client.LastError})" : "")}";
     }
 
     private static string FailoverYaml(int listen, int[] cache, int gutter)

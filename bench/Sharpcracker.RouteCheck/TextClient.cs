@@ -120,6 +120,34 @@ internal sealed class TextClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// <c>mg key t</c>: the item's remaining TTL in seconds, -1 when it never expires, -2 when the
+    /// server does not hold it, null when the reply is not one of those.
+    /// </summary>
+    public long? RemainingTtl(string key)
+    {
+        var n = Encoding.ASCII.GetBytes($"mg {key} t\r\n", _output);
+        if (!Send(n))
+        {
+            return null;
+        }
+        var line = ReadLine();
+        if (line == "EN")
+        {
+            return -2;
+        }
+        if (line is not null && line.StartsWith("HD ", StringComparison.Ordinal))
+        {
+            var flag = line.Split(' ').FirstOrDefault(f => f.StartsWith('t'));
+            if (flag is not null && long.TryParse(flag.AsSpan(1), System.Globalization.CultureInfo.InvariantCulture, out var ttl))
+            {
+                return ttl;
+            }
+        }
+        LastError = line ?? LastError;
+        return null;
+    }
+
     /// <summary><c>flush_all</c>; true on OK.</summary>
     public bool FlushAll()
     {
