@@ -15,20 +15,18 @@ internal static class Memcached
         }
     }
 
-    /// <summary>How many of <paramref name="keys"/> the server on <paramref name="port"/> holds, asked 100 keys a request.</summary>
-    public static int CountPresent(int port, IReadOnlyList<string> keys)
+    /// <summary>What the server on <paramref name="port"/> holds of <paramref name="keys"/> (key → number), asked 100 keys a request.</summary>
+    public static Dictionary<string, long> Values(int port, IReadOnlyList<string> keys)
     {
         using var client = new TextClient(port, 5000);
-        var present = 0;
+        var values = new Dictionary<string, long>(StringComparer.Ordinal);
         for (var i = 0; i < keys.Count; i += 100)
         {
-            var hits = client.CountHits(keys.Skip(i).Take(100));
-            if (hits < 0)
+            if (!client.GetMany(keys.Skip(i).Take(100), values))
             {
                 throw new InvalidOperationException($"multi-get on port {port} failed: {client.LastError}");
             }
-            present += hits;
         }
-        return present;
+        return values;
     }
 }

@@ -29,6 +29,7 @@ foreach (var (name, phase) in new (string, Func<string>)[]
 {
     ("stale", () => new StaleReadPhase(options).Run()),
     ("replicated", () => new ReplicatedPhase(options).Run()),
+    ("replicated-flap", () => new ReplicatedPhase(options).RunFlap()),
     ("shadow", () => new ShadowPhase(options).Run()),
 })
 {

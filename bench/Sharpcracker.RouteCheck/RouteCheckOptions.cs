@@ -9,7 +9,7 @@ internal sealed class RouteCheckOptions
         Usage: sharpcracker-routecheck --sc-bin PATH [options]
           --sc-bin PATH        the sharpcracker executable (required)
           --nutcracker PATH    twemproxy (default: nutcracker on PATH or /usr/sbin)
-          --phases LIST        stale,replicated,shadow (default: all three)
+          --phases LIST        stale,replicated,shadow (default: all three); also replicated-flap
           --threads N          sharpcracker's worker threads (default: its own)
           --before S           seconds of load before the outage (3)
           --outage S           seconds a server is stopped or dead (10)
@@ -64,7 +64,7 @@ internal sealed class RouteCheckOptions
         {
             throw new ArgumentException("--sc-bin must name the built sharpcracker executable");
         }
-        if (o.Phases.Except(["stale", "replicated", "shadow"]).FirstOrDefault() is { } unknown)
+        if (o.Phases.Except(["stale", "replicated", "replicated-flap", "shadow"]).FirstOrDefault() is { } unknown)
         {
             throw new ArgumentException($"unknown phase {unknown}");
         }

@@ -90,33 +90,32 @@ internal sealed class TextClient : IDisposable
         return ReadLine() == "END" ? ReplyKind.Hit : Fail("no END after VALUE");
     }
 
-    /// <summary>One <c>get k1 k2 …</c>: how many of <paramref name="keys"/> the server holds (-1 when the connection broke).</summary>
-    public int CountHits(IEnumerable<string> keys)
+    /// <summary>One <c>get k1 k2 …</c>: adds each key the server holds, with its number (-1 when not one), to <paramref name="into"/>; false when the connection broke.</summary>
+    public bool GetMany(IEnumerable<string> keys, Dictionary<string, long> into)
     {
         var n = Encoding.ASCII.GetBytes("get " + string.Join(' ', keys) + "\r\n", _output);
         if (!Send(n))
         {
-            return -1;
+            return false;
         }
-        var hits = 0;
         while (true)
         {
             var line = ReadLine();
             if (line is null)
             {
-                return -1;
+                return false;
             }
             if (line == "END")
             {
-                return hits;
+                return true;
             }
             var fields = line.Split(' ');
-            if (fields.Length < 4 || fields[0] != "VALUE" || !int.TryParse(fields[3], out var bytes) || !ReadBlock(bytes + 2, out _))
+            if (fields.Length < 4 || fields[0] != "VALUE" || !int.TryParse(fields[3], out var bytes) || !ReadBlock(bytes + 2, out var data))
             {
                 Fail("bad reply to a multi-get: " + line);
-                return -1;
+                return false;
             }
-            hits++;
+            into[fields[1]] = Utf8Parser.TryParse(data.AsSpan(0, bytes).TrimEnd((byte)' '), out long value, out _) ? value : -1;
         }
     }
 

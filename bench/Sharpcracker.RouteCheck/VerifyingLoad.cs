@@ -32,6 +32,7 @@ internal sealed class VerifyingLoad
     private readonly List<int> _windowStarts = [];
     private long _startTimestamp;
     private long[]? _ackedAtOutage;
+    private int _stopSecond = -1;
     private volatile int _window;
     private volatile bool _stopping;
 
@@ -118,7 +119,7 @@ internal sealed class VerifyingLoad
     /// </summary>
     public string Timeline()
     {
-        var last = Second;
+        var last = _stopSecond >= 0 ? _stopSecond : Second;
         string Series(long[][] perConnection)
         {
             var cells = new List<string>();
@@ -137,6 +138,7 @@ internal sealed class VerifyingLoad
 
     public void Stop()
     {
+        _stopSecond = Second;
         _stopping = true;
         foreach (var thread in _threads)
         {
