@@ -27,6 +27,14 @@ internal static partial class ConfigLoader
         "route",
     ];
 
+    /// <summary>Keys about a pool's servers: refused on a listener that routes (it has none).</summary>
+    private static readonly string[] s_serverSideKeys =
+    [
+        "hash", "hash_tag", "distribution", "preconnect", "auto_eject_hosts", "server_connections", "server_retry_timeout",
+        "server_failure_limit", "server_inflight_limit", "vbucket_map", "vbucket_map_file", "read_policy", "sentinels",
+        "sentinel_auth", "discovery_timeout", "health_check_interval", "redis_auth", "redis_db", "dedicated_connections",
+    ];
+
     public static ProxyConfig LoadFile(string path)
     {
         string text;
@@ -94,7 +102,8 @@ internal static partial class ConfigLoader
         pools.RemoveAll(p => p.ServesRoutesOnly);
         if (pools.Count == 0)
         {
-            throw new ConfigException($"conf: '{path}' has no pool with \"listen:\"");
+            // twemproxy's own complaint for its one-pool file: the first pool lacks listen.
+            throw new ConfigException($"conf: '{path}': pool '{routePools[0].Name}': directive \"listen:\" is missing");
         }
         warnings = [.. warnings, .. CheckRoutes(path, pools, routePools)];
 
@@ -213,6 +222,11 @@ internal static partial class ConfigLoader
             if (values.ContainsKey("servers"))
             {
                 throw Bad("route", "cannot be combined with \"servers:\": a listener that routes sends to the pools its route names");
+            }
+            // Server-side keys belong to the pools the route names; here they would do nothing.
+            foreach (var key in s_serverSideKeys.Where(values.ContainsKey))
+            {
+                throw Bad(key, "applies to a pool with servers; set it on the pools the route names");
             }
             route = ParseRoute(path, pool, routeNode);
         }
