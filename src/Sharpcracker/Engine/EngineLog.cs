@@ -68,4 +68,10 @@ internal static partial class EngineLog
 
     [LoggerMessage(EventId = 1017, Level = LogLevel.Error, Message = "worker {Worker}: flush failed")]
     internal static partial void WorkerFlushFailed(this ILogger logger, Exception exception, int worker);
+
+    [LoggerMessage(EventId = 1018, Level = LogLevel.Warning, Message = "pool {Pool}: server {Server} held out of routes until the writes it missed are deleted on it")]
+    internal static partial void ServerHeldForMissedWrites(this ILogger logger, string pool, string server);
+
+    [LoggerMessage(EventId = 1019, Level = LogLevel.Information, Message = "server {Server}: {What} (writes it missed while held)")]
+    internal static partial void ServerMissedWritesCleaned(this ILogger logger, string server, string what);
 }

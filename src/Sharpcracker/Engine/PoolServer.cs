@@ -187,7 +187,7 @@ internal sealed class PoolServer
         {
             return won;
         }
-        _logger.LogInformation("server {Server} of pool {Pool}: held out of routes until the writes it missed are deleted on it", Name, Pool.Name);
+        _logger.ServerHeldForMissedWrites(Pool.Name, Name);
         _ = Task.Run(() => created.CleanAsync(_logger, CancellationToken.None));
         return created;
     }

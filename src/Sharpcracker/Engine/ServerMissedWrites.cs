@@ -26,11 +26,19 @@ internal sealed class ServerMissedWrites
     private HashSet<string> _keys = new(StringComparer.Ordinal);
     private bool _overflow;
     private bool _released;
+    private volatile bool _draining;
 
     public ServerMissedWrites(PoolServer server)
     {
         _server = server;
     }
+
+    /// <summary>
+    /// The server answers again and the cleaner is deleting what it missed: writes go to it again
+    /// (so the list stops growing; a delete that then removes a newer value costs a miss, never a
+    /// stale read), reads still go elsewhere until the hold is released. A new failure ends it.
+    /// </summary>
+    public bool Draining => _draining;
 
     /// <summary>Keys still to delete (approximate: for stats and the status page).</summary>
     public int Pending
@@ -57,6 +65,7 @@ internal sealed class ServerMissedWrites
             {
                 return false;
             }
+            _draining = false; // while draining, only a failure adds a key: the server is failing again
             if (_overflow || key.IsEmpty)
             {
                 return true;
@@ -89,6 +98,10 @@ internal sealed class ServerMissedWrites
                     continue;
                 }
                 await Task.Delay(RetryDelay, stopping).ConfigureAwait(false);
+                lock (_lock)
+                {
+                    _draining = true;
+                }
                 while (true)
                 {
                     HashSet<string> keys;
@@ -106,12 +119,17 @@ internal sealed class ServerMissedWrites
                         _keys = new HashSet<string>(StringComparer.Ordinal);
                         _overflow = false;
                     }
-                    if (!await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
+                    // Twice, a second apart: a write the server took before it stopped but runs only
+                    // now (left in the socket of a connection the proxy closed on a timeout, or in its
+                    // accept queue) must not outlive the delete.
+                    if (!await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false)
+                        || !await DelayedAsync(stopping).ConfigureAwait(false)
+                        || !await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
                     {
                         Restore(keys, flush);
                         break;
                     }
-                    logger.LogInformation("server {Server}: {What} after it missed writes", _server.Name, flush ? "flushed" : $"{keys.Count} keys deleted");
+                    logger.ServerMissedWritesCleaned(_server.Name, flush ? "flushed" : $"{keys.Count} keys deleted");
                 }
             }
             catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
@@ -119,6 +137,12 @@ internal sealed class ServerMissedWrites
                 // Not back yet (or gone again): try later.
             }
         }
+    }
+
+    private static async Task<bool> DelayedAsync(CancellationToken stopping)
+    {
+        await Task.Delay(2 * RetryDelay, stopping).ConfigureAwait(false);
+        return true;
     }
 
     private void Restore(HashSet<string> keys, bool flush)
@@ -143,11 +167,13 @@ internal sealed class ServerMissedWrites
         }
         var batch = new StringBuilder();
         var pending = 0;
+        var left = keys.Count;
         foreach (var key in keys)
         {
             batch.Append("delete ").Append(key).Append("\r\n");
             pending++;
-            if (pending == 100 || pending == keys.Count)
+            left--;
+            if (pending == 100 || left == 0)
             {
                 await SendAsync(stream, batch.ToString(), stopping).ConfigureAwait(false);
                 for (; pending > 0; pending--)

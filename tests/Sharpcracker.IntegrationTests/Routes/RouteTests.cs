@@ -178,6 +178,51 @@ public sealed class RouteTests
     }
 
     [Fact]
+    public async Task Failover_StoppedServerComesBack_WritesItMissedAreDeletedOnIt_NoOldValueEverRead()
+    {
+        using var main = ExternalProcess.StartMemcached();
+        using var gutter = ExternalProcess.StartMemcached();
+        var port = FreePort.Next();
+        var yaml = Pool("cache", main.Port).Replace("timeout: 500", "timeout: 300", StringComparison.Ordinal)
+            + Pool("gutter", gutter.Port) + Listener(port, "failover: [cache, gutter]");
+        await using var proxy = await TestProxy.StartAsync(yaml, port);
+        using var client = new McConnection(proxy.Port);
+        const int Keys = 150; // more than one batch of the cleaner's deletes
+        for (var i = 0; i < Keys; i++)
+        {
+            Assert.Equal("STORED\r\n", await Ask(client, $"set m{i} 0 0 3\r\nold\r\n"));
+        }
+        main.Signal("STOP");
+        try
+        {
+            for (var i = 0; i < Keys; i++)
+            {
+                Assert.Equal("STORED\r\n", await Ask(client, $"set m{i} 0 0 3\r\nnew\r\n")); // the first times out, the rest skip the held server
+            }
+            Assert.NotNull(proxy.Host.Pools.Single(p => p.Name == "cache").Servers[0].MissedWrites);
+        }
+        finally
+        {
+            main.Signal("CONT");
+        }
+        // Until the cleaner has deleted every key it missed, reads go to the gutter; after, to the
+        // main server, which no longer has the old values: never "old".
+        var cache = proxy.Host.Pools.Single(p => p.Name == "cache").Servers[0];
+        var reads = 0;
+        while (cache.MissedWrites is not null || reads < Keys)
+        {
+            var reply = await Ask(client, $"get m{reads % Keys}\r\n");
+            Assert.DoesNotContain("old", reply, StringComparison.Ordinal);
+            reads++;
+            Assert.True(reads < 100_000, "the server is still held");
+        }
+        for (var i = 0; i < Keys; i++)
+        {
+            Assert.Equal("END", await Direct(main.Port, $"get m{i}\r\n"));
+        }
+    }
+
+    [Fact]
     public async Task Replicated_OneReplicaKilledUnderLoad_MajorityWritesAndReadsKeepSucceeding()
     {
         using var r1 = ExternalProcess.StartMemcached();

@@ -58,6 +58,10 @@ internal sealed partial class McClientSession
                     root.RouteStart = (byte)r.FirstReplica(key, _id);
                 }
                 var first = NextServer(root, key, first: true)!;
+                if (root.RouteAttempt > 0 && node is not WarmUpRoute)
+                {
+                    node.Counters.Add(Worker.Index, RouteCounter.Failovers); // the first pool's server was skipped (held, ejected)
+                }
                 TextCommand.Write(root.Command, new TextCommand(line));
                 Enqueue(root);
                 ForwardTo(ConnectionTo(first), root, new RequestBytes(root.Command.Span));
@@ -169,6 +173,10 @@ internal sealed partial class McClientSession
             fragment.Command.Write(bytes);
             fragment.Command.Write(McReplies.Crlf);
             var first = NextServer(fragment, bytes, first: true) ?? ((IChildPools)node).Pools[0].Route(bytes)!;
+            if (fragment.RouteAttempt > 0 && node is not WarmUpRoute)
+            {
+                node.Counters.Add(session.Worker.Index, RouteCounter.Failovers); // the first pool's server was skipped (held, ejected)
+            }
             return session.ConnectionTo(first);
         }
 

@@ -93,9 +93,17 @@ internal sealed partial class McClientSession
                     {
                         return Fail(Routed.NoServer);
                     }
+                    if (request.RouteAttempt > 0 && node is not WarmUpRoute)
+                    {
+                        node.Counters.Add(worker, RouteCounter.Failovers); // the first pool's server was skipped (held, ejected)
+                    }
                     request.KeyBytes.Write(key);
                     request.AddKey(0, key.Length);
                     TWriter.Write(request.Command, in writer);
+                    if (request.RouteAttempt > 0 && node is FailoverRoute { FailoverTtl: > 0 } failover && operation == RouteOperation.Update)
+                    {
+                        McTtlCap.Apply(request, failover.FailoverTtl); // the first pool was skipped: this is a failover write
+                    }
                     Enqueue(request);
                     ForwardTo(server.ConnectionFor(Worker, _id, dialect), request, new RequestBytes(request.Command.Span));
                     break;
@@ -139,7 +147,8 @@ internal sealed partial class McClientSession
             // A server that missed writes is skipped until they are deleted on it (its old values
             // must not be read); an ejected or probing one where the route says so. The last pool
             // is tried whatever its state. A write that skips a server is one more it missed.
-            if (attempt + 1 < last && (server.MissedWrites is not null || (skipEjected && (server.Health.IsEjected || server.Health.IsProbing))))
+            if (attempt + 1 < last && (server.MissedWrites is { } missed && !(write && missed.Draining)
+                || (skipEjected && (server.Health.IsEjected || server.Health.IsProbing))))
             {
                 if (write && node is FailoverRoute)
                 {
