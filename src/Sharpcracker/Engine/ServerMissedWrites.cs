@@ -34,11 +34,33 @@ internal sealed class ServerMissedWrites
     }
 
     /// <summary>
-    /// The server answers again and the cleaner is deleting what it missed: writes go to it again
-    /// (so the list stops growing; a delete that then removes a newer value costs a miss, never a
-    /// stale read), reads still go elsewhere until the hold is released. A new failure ends it.
+    /// The server answers again and the cleaner is deleting what it missed. Writes go to it again
+    /// (each takes its key off the list: the server now has the newest value), so the list only
+    /// shrinks and the hold ends however busy the server is; a read goes to it unless its key is
+    /// still on the list. A new failure ends draining (<see cref="TryAdd"/>).
     /// </summary>
     public bool Draining => _draining;
+
+    /// <summary>Any thread, while draining: whether <paramref name="key"/> still waits for its delete (a read of it goes elsewhere). Allocates: only during a drain.</summary>
+    public bool IsPending(ReadOnlySpan<byte> key)
+    {
+        lock (_lock)
+        {
+            return _overflow || _keys.Contains(Encoding.Latin1.GetString(key));
+        }
+    }
+
+    /// <summary>Any thread, while draining: a write of <paramref name="key"/> goes to the server, which will hold its newest value.</summary>
+    public void WrittenWhileDraining(ReadOnlySpan<byte> key)
+    {
+        lock (_lock)
+        {
+            if (_keys.Count > 0)
+            {
+                _keys.Remove(Encoding.Latin1.GetString(key));
+            }
+        }
+    }
 
     /// <summary>Keys still to delete (approximate: for stats and the status page).</summary>
     public int Pending
@@ -108,16 +130,18 @@ internal sealed class ServerMissedWrites
                     bool flush;
                     lock (_lock)
                     {
+                        if (!_draining)
+                        {
+                            break; // failed again: wait until it answers
+                        }
                         if (_keys.Count == 0 && !_overflow)
                         {
                             _released = true;
                             _server.ReleaseMissedWrites(this);
                             return;
                         }
-                        keys = _keys;
+                        keys = [.. _keys];
                         flush = _overflow;
-                        _keys = new HashSet<string>(StringComparer.Ordinal);
-                        _overflow = false;
                     }
                     // Twice, a second apart: a write the server took before it stopped but runs only
                     // now (left in the socket of a connection the proxy closed on a timeout, or in its
@@ -126,8 +150,15 @@ internal sealed class ServerMissedWrites
                         || !await DelayedAsync(stopping).ConfigureAwait(false)
                         || !await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
                     {
-                        Restore(keys, flush);
                         break;
+                    }
+                    lock (_lock)
+                    {
+                        if (_draining)
+                        {
+                            _keys.ExceptWith(keys);
+                            _overflow &= !flush;
+                        }
                     }
                     logger.ServerMissedWritesCleaned(_server.Name, flush ? "flushed" : $"{keys.Count} keys deleted");
                 }
@@ -143,18 +174,6 @@ internal sealed class ServerMissedWrites
     {
         await Task.Delay(2 * RetryDelay, stopping).ConfigureAwait(false);
         return true;
-    }
-
-    private void Restore(HashSet<string> keys, bool flush)
-    {
-        lock (_lock)
-        {
-            _overflow |= flush;
-            if (!_overflow)
-            {
-                _keys.UnionWith(keys);
-            }
-        }
     }
 
     /// <summary>Deletes every key (pipelined in batches, each reply DELETED or NOT_FOUND), or flush_all; false when the server did not say so.</summary>

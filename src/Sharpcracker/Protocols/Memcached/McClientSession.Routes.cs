@@ -147,8 +147,22 @@ internal sealed partial class McClientSession
             // A server that missed writes is skipped until they are deleted on it (its old values
             // must not be read); an ejected or probing one where the route says so. The last pool
             // is tried whatever its state. A write that skips a server is one more it missed.
-            if (attempt + 1 < last && (server.MissedWrites is { } missed && !(write && missed.Draining)
-                || (skipEjected && (server.Health.IsEjected || server.Health.IsProbing))))
+            if (attempt + 1 < last && server.MissedWrites is { } missed)
+            {
+                if (missed.Draining && write)
+                {
+                    // The server takes writes again; the key leaves the list when it confirms (OnRoutedReply).
+                }
+                else if (!missed.Draining || missed.IsPending(key))
+                {
+                    if (write && node is FailoverRoute)
+                    {
+                        server.MissedWrite(key);
+                    }
+                    continue;
+                }
+            }
+            else if (attempt + 1 < last && skipEjected && (server.Health.IsEjected || server.Health.IsProbing))
             {
                 if (write && node is FailoverRoute)
                 {
@@ -208,8 +222,26 @@ internal sealed partial class McClientSession
         {
             node.Counters.Add(worker, RouteCounter.Errors);
         }
+        else if (node is FailoverRoute && request.RouteOperation is RouteOperation.Update or RouteOperation.Delete && WroteValue(request, reply))
+        {
+            // A draining server confirmed the key's newest value (or its absence): reads may go to it.
+            var pools = ((IChildPools)node).Pools;
+            if (pools[request.RouteAttempt].Route(request.Key(0)) is { MissedWrites: { Draining: true } missed })
+            {
+                missed.WrittenWhileDraining(request.Key(0));
+            }
+        }
         return false;
     }
+
+    /// <summary>A reply that leaves the server with the request's value or without the key: stored, deleted, not found.</summary>
+    private static bool WroteValue(McRequest request, ReadOnlySpan<byte> reply) => request.Kind switch
+    {
+        McRequestKind.Binary => McBinary.Status(reply) == McBinary.Success && McBinary.Loud(request.BinaryForward) is McBinary.Set or McBinary.Delete
+            || McBinary.Status(reply) == McBinary.KeyNotFound && request.BinaryForward == McBinary.Delete,
+        McRequestKind.Meta => reply.StartsWith("HD"u8) || reply.StartsWith("NF"u8),
+        _ => reply.SequenceEqual("STORED\r\n"u8) || reply.SequenceEqual("DELETED\r\n"u8) || reply.SequenceEqual("NOT_FOUND\r\n"u8),
+    };
 
     /// <summary>Worker thread, from <see cref="McRequest.OnFailure"/>: a connection failure or timeout sends the request on where its route says.</summary>
     internal bool OnRoutedFailure(McRequest request, ServerFailure failure)
@@ -340,6 +372,10 @@ internal sealed partial class McClientSession
             {
                 good++;
                 firstGood ??= fragment;
+                if (route.Pools[i].Route(root.Key(0)) is { MissedWrites: { Draining: true } draining })
+                {
+                    draining.WrittenWhileDraining(root.Key(0));
+                }
             }
             else
             {
