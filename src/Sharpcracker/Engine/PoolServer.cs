@@ -195,6 +195,10 @@ internal sealed class PoolServer
     /// <summary>Any thread: records that <paramref name="key"/> was written elsewhere while this server failed (empty: the hold alone).</summary>
     public void MissedWrite(ReadOnlySpan<byte> key)
     {
+        if (Pool.Config.ServerTls is not null)
+        {
+            return; // the cleaner speaks plaintext: a TLS server is never held (docs/routes.md)
+        }
         while (!HoldForMissedWrites().TryAdd(key))
         {
             // The cleaner released that hold between the read and the add: hold again.
