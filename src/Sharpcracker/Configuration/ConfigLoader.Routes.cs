@@ -1,5 +1,6 @@
 using System.Globalization;
 using Sharpcracker.Configuration.Routes;
+using Sharpcracker.Routing;
 using YamlDotNet.RepresentationModel;
 
 namespace Sharpcracker.Configuration;
@@ -232,6 +233,15 @@ internal static partial class ConfigLoader
     /// Every pool a route names exists, has servers (is not itself a listener that routes) and
     /// speaks the listener's protocol; only memcached listeners route (docs/routes.md).
     /// </summary>
+    private static string Kind(RouteConfig node) => node switch
+    {
+        FailoverRouteConfig => "failover",
+        ReplicatedRouteConfig => "replicated",
+        WarmUpRouteConfig => "warm_up",
+        OperationRouteConfig => "operation",
+        _ => "this route",
+    };
+
     /// <returns>Warnings: pools without listen that no route names.</returns>
     private static List<string> CheckRoutes(string path, List<PoolConfig> listeners, List<PoolConfig> routePools)
     {
@@ -247,9 +257,27 @@ internal static partial class ConfigLoader
 
         void CheckNode(PoolConfig listener, RouteConfig node)
         {
-            if (listener.Redis)
+            if (listener.Redis && node is not (PoolRouteConfig or PrefixRouteConfig or ShadowRouteConfig))
             {
-                throw new ConfigException($"conf: '{path}': pool '{listener.Name}': route (line {node.Line}): routes serve memcached listeners (Redis listeners: not yet, docs/routes.md)");
+                throw new ConfigException($"conf: '{path}': pool '{listener.Name}': route (line {node.Line}): a Redis listener routes by prefix and shadows; {Kind(node)} serves memcached listeners (docs/routes.md)");
+            }
+            switch (node)
+            {
+                case PrefixRouteConfig prefix:
+                    foreach (var child in prefix.Prefixes.Select(p => p.Value).Append(prefix.Default).OfType<RouteConfig>())
+                    {
+                        CheckNode(listener, child);
+                    }
+                    break;
+                case OperationRouteConfig operation:
+                    foreach (var child in new[] { operation.Gets, operation.Updates, operation.Deletes, operation.Default }.OfType<RouteConfig>())
+                    {
+                        CheckNode(listener, child);
+                    }
+                    break;
+                case ShadowRouteConfig shadow:
+                    CheckNode(listener, shadow.Primary);
+                    break;
             }
             foreach (var name in node.PoolNames())
             {
@@ -264,6 +292,10 @@ internal static partial class ConfigLoader
                 if (target.Redis != listener.Redis)
                 {
                     throw new ConfigException($"conf: '{path}': pool '{listener.Name}': route (line {node.Line}) names pool '{name}', which speaks {(target.Redis ? "redis" : "memcached")}");
+                }
+                if (target.Redis && (target.Replication != ReplicationMode.None || target.Distribution is DistributionKind.RedisCluster))
+                {
+                    throw new ConfigException($"conf: '{path}': pool '{listener.Name}': route (line {node.Line}) names pool '{name}': a Redis route names plain sharded pools (no replication group, Sentinel or redis_cluster)");
                 }
             }
         }

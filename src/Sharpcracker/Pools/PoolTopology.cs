@@ -89,6 +89,23 @@ internal sealed partial class PoolTopology
         _router = new KeyRouter(config.Hash, tag, config.Distribution, members);
     }
 
+    /// <summary>
+    /// A Redis listener that routes (docs/routes.md): its servers are those of the pools its
+    /// route names, one after another, and a key's index comes from the route. Clients of the
+    /// listener then use every piece of Redis handling (splits, fan-out, transactions, pub/sub) as
+    /// over one pool.
+    /// </summary>
+    public PoolTopology(PoolConfig config, CompositeKeyRoute composite)
+    {
+        Config = config;
+        Servers = composite.Servers;
+        Composite = composite;
+        _policy = ReadPolicy.Master;
+    }
+
+    /// <summary>Set for a Redis listener that routes; null otherwise.</summary>
+    public CompositeKeyRoute? Composite { get; }
+
     public PoolConfig Config { get; }
 
     /// <summary>Redis AUTH / SELECT / READONLY (and HELLO 3 for RESP3) for new server connections of a dialect; null when none.</summary>
@@ -130,7 +147,9 @@ internal sealed partial class PoolTopology
     /// requests with <see cref="RouteIndex(ReadOnlySpan{byte}, bool)"/>.
     /// </summary>
     public int RouteIndex(ReadOnlySpan<byte> key)
-        => _router is not null ? _router.Route(key) : _slotServers is not null ? RouteSlot(RedisClusterSlotMap.Slot(key)) : _vbuckets!.Route(key);
+        => _router is not null ? _router.Route(key)
+            : Composite is not null ? Composite.RouteIndex(key)
+            : _slotServers is not null ? RouteSlot(RedisClusterSlotMap.Slot(key)) : _vbuckets!.Route(key);
 
     /// <summary>The server for a key, or null when the pool has no live server for it (a replication group's master).</summary>
     public PoolServer? Route(ReadOnlySpan<byte> key) => Route(key, read: false);

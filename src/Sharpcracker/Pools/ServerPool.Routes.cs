@@ -11,5 +11,16 @@ internal sealed partial class ServerPool
     public RouteTree? Routes => _routes;
 
     /// <summary>Start and reload (off the workers): the tree the listener's next requests take.</summary>
-    public void SetRoutes(RouteTree? routes) => _routes = routes;
+    public void SetRoutes(RouteTree? routes)
+    {
+        _routes = routes;
+        if (routes is not null && Config.Redis)
+        {
+            // Redis: the route becomes the listener's topology (PoolTopology.Composite).
+            lock (_topologyLock)
+            {
+                _topology = new PoolTopology(_topology.Config, new CompositeKeyRoute(routes));
+            }
+        }
+    }
 }

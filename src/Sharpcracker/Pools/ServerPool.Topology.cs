@@ -25,7 +25,9 @@ internal sealed partial class ServerPool
     /// <summary>A snapshot for <paramref name="config"/>, with the handshake the pool's protocol wants for it.</summary>
     private PoolTopology NewTopology(PoolConfig config, PoolServer[] servers, Func<PoolServer, bool> isLive,
         RedisClusterSlotMap? clusterMap = null, ReplicationGroup[]? sentinelGroups = null)
-        => new(config, (_protocol?.HandshakeFor(config, ServerDialect.Default), _protocol?.HandshakeFor(config, ServerDialect.Alternate)), servers, isLive, clusterMap, sentinelGroups);
+        => _topology?.Composite is { } composite && config.Route is not null
+            ? new(config, composite) // a Redis listener that routes keeps routing until its new tree is bound
+            : new(config, (_protocol?.HandshakeFor(config, ServerDialect.Default), _protocol?.HandshakeFor(config, ServerDialect.Alternate)), servers, isLive, clusterMap, sentinelGroups);
 
     private void InitializeTopology(PoolConfig config)
     {

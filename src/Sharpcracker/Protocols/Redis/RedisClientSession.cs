@@ -195,6 +195,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         // A redis_cluster pool routes with its session snapshot; under a replica read policy it has groups per master.
         _replicated = groups is not null || (_cluster && _routing.ClusterGroups is not null);
         _read = _replicated && ReplicaReads.IsRead(info, sub, topology.ForkReads);
+        // A listener that routes copies writes to its shadow pools (ShadowWrite); reads are not copied.
+        _shadowsWrite = topology.Composite is not null && !ReplicaReads.IsRead(info, sub, forkRule: false);
         if ((_pinned is not null || _inMulti || info.Route is RedisRoute.Blocking or RedisRoute.Transaction)
             && ExecuteStateful(command, info, sub, out var stop))
         {
@@ -357,6 +359,39 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             return;
         }
         Forward(command, server);
+        if (_shadowsWrite && _pool.Routes is { } routes)
+        {
+            ShadowWrite(routes, command, key);
+        }
+    }
+
+    private readonly Stack<RedisShadowCopy> _shadowCopies = new();
+    private bool _shadowsWrite; // the current command is a write on a listener that routes
+
+    /// <summary>
+    /// A listener that routes: a single-key write whose key is in a shadow route's fraction is
+    /// also sent to the shadow pool, its reply dropped; bounded per worker like memcached's copies
+    /// (docs/routes.md). Reads are not copied (mirroring, as Envoy's redis_proxy does it).
+    /// </summary>
+    private void ShadowWrite(Pools.Routes.RouteTree routes, ReadOnlySpan<byte> command, ReadOnlySpan<byte> key)
+    {
+        Pools.Routes.ShadowRoute? shadow = null;
+        routes.Root.Select(key, Pools.Routes.RouteOperation.Update, ref shadow);
+        if (shadow is null)
+        {
+            return;
+        }
+        var worker = Worker.Index;
+        if (shadow.Shadow.Route(key) is not { } target || !shadow.TryBeginCopy(worker))
+        {
+            shadow.Counters.Add(worker, Pools.Routes.RouteCounter.ShadowDropped);
+            return;
+        }
+        var copy = _shadowCopies.TryPop(out var free) ? free : new RedisShadowCopy(_shadowCopies);
+        copy.Set(shadow, worker);
+        shadow.Counters.Add(worker, Pools.Routes.RouteCounter.ShadowSent);
+        // Never pauses the client: a saturated shadow connection is the shadow's problem.
+        ConnectionTo(target, _dialect).Enqueue(copy, new ClientCommand(command, _args, null));
     }
 
     private void ForwardAny(ReadOnlySpan<byte> command) => ForwardByKey(command, default);
