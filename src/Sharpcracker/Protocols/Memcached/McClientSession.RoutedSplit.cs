@@ -14,13 +14,17 @@ namespace Sharpcracker.Protocols.Memcached;
 internal sealed partial class McClientSession
 {
     /// <summary>One target of the command being split: a server (pool terminals), or one key through a failover, replicated or warm-up terminal. Read loop only; cleared per command.</summary>
-    private readonly List<(PoolServer? Server, RouteNode Node, int Key)> _slots = [];
-    private readonly List<(ShadowRoute Shadow, int Key)> _shadowKeys = [];
+    // Made on a routed listener's first split: a plain pool's idle clients stay small.
+    private List<(PoolServer? Server, RouteNode Node, int Key)>? _slotList;
+    private List<(ShadowRoute Shadow, int Key)>? _shadowKeyList;
+
+    private List<(PoolServer? Server, RouteNode Node, int Key)> Slots => _slotList ??= [];
+    private List<(ShadowRoute Shadow, int Key)> ShadowKeys => _shadowKeyList ??= [];
 
     private void DispatchRoutedRetrieval(RouteTree tree, ReadOnlySpan<byte> line, in McCommand command, McRequest root)
     {
-        _slots.Clear();
-        _shadowKeys.Clear();
+        Slots.Clear();
+        ShadowKeys.Clear();
         var prefix = line[..command.KeysStart];
         var split = new RoutedRetrievalSplit(this, tree, root, prefix);
         var outcome = Split(root, ref split, out var only);
@@ -29,13 +33,13 @@ internal sealed partial class McClientSession
             EnqueueNoServer();
             return;
         }
-        foreach (var (shadow, k) in _shadowKeys)
+        foreach (var (shadow, k) in ShadowKeys)
         {
             SendRetrievalCopy(shadow, prefix, root.Key(k));
         }
         if (outcome == SplitOutcome.OneTarget)
         {
-            var (server, node, _) = _slots[only];
+            var (server, node, _) = Slots[only];
             root.Kind = McRequestKind.Retrieval;
             root.StatsClass = Stats.CommandClass.Retrieval;
             root.Route = node;
@@ -103,9 +107,9 @@ internal sealed partial class McClientSession
             node.Counters.Add(worker, RouteCounter.Requests);
             if (shadow is not null)
             {
-                session._shadowKeys.Add((shadow, key));
+                session.ShadowKeys.Add((shadow, key));
             }
-            var slots = session._slots;
+            var slots = session.Slots;
             target = server = -1;
             switch (node)
             {
@@ -155,7 +159,7 @@ internal sealed partial class McClientSession
 
         public ServerConnection ConnectionFor(McRequest fragment, int server)
         {
-            var (target, node, key) = session._slots[server];
+            var (target, node, key) = session.Slots[server];
             fragment.Route = node;
             fragment.RouteOperation = RouteOperation.Get;
             if (target is not null)

@@ -20,7 +20,8 @@ namespace Sharpcracker.Protocols.Memcached;
 /// </summary>
 internal sealed partial class McClientSession
 {
-    private readonly Stack<DiscardedCopy> _copies = new();
+    private Stack<DiscardedCopy>? _copyStack; // made on first use: a plain pool's idle clients stay small
+    private Stack<DiscardedCopy> Copies => _copyStack ??= new();
 
     /// <summary>What a routed dispatch did; the caller answers the two failures in its protocol.</summary>
     private enum Routed : byte
@@ -427,7 +428,7 @@ internal sealed partial class McClientSession
 
     private DiscardedCopy RentCopy(McRequestKind kind, McMetaQuiet quiet, byte binaryForward, ShadowRoute? shadow, int worker)
     {
-        var copy = _copies.TryPop(out var free) ? free : new DiscardedCopy(_copies);
+        var copy = Copies.TryPop(out var free) ? free : new DiscardedCopy(Copies);
         copy.Set(kind, quiet, binaryForward, shadow, worker);
         return copy;
     }

@@ -365,7 +365,8 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
         }
     }
 
-    private readonly Stack<RedisShadowCopy> _shadowCopies = new();
+    private Stack<RedisShadowCopy>? _shadowCopyStack; // made on first use: idle clients stay small
+    private Stack<RedisShadowCopy> ShadowCopies => _shadowCopyStack ??= new();
     private bool _shadowsWrite; // the current command is a write on a listener that routes
 
     /// <summary>
@@ -387,7 +388,7 @@ internal sealed partial class RedisClientSession : ClientSession<RedisRequest>
             shadow.Counters.Add(worker, Pools.Routes.RouteCounter.ShadowDropped);
             return;
         }
-        var copy = _shadowCopies.TryPop(out var free) ? free : new RedisShadowCopy(_shadowCopies);
+        var copy = ShadowCopies.TryPop(out var free) ? free : new RedisShadowCopy(ShadowCopies);
         copy.Set(shadow, worker);
         shadow.Counters.Add(worker, Pools.Routes.RouteCounter.ShadowSent);
         // Never pauses the client: a saturated shadow connection is the shadow's problem.
