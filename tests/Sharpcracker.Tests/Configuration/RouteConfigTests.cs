@@ -103,9 +103,9 @@ public sealed class RouteConfigTests
     }
 
     [Fact]
-    public void RedisListenerOrMixedProtocols_Refused()
+    public void MixedProtocols_Refused()
     {
-        Assert.Contains("routes serve memcached listeners", Error("cache", "  redis: true\n"), StringComparison.Ordinal);
+        Assert.Contains("names pool 'cache', which speaks memcached", Error("cache", "  redis: true\n"), StringComparison.Ordinal);
         var mixed = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(Pools + "rd:\n  redis: true\n  servers:\n    - 127.0.0.1:6379:1\nfront:\n  listen: 127.0.0.1:1\n  route: rd\n", Path)).Message;
         Assert.Contains("names pool 'rd', which speaks redis", mixed, StringComparison.Ordinal);
     }
