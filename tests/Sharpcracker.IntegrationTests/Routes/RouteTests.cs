@@ -314,6 +314,26 @@ public sealed class RouteTests
     }
 
     [Fact]
+    public async Task Reload_AddsAndRemovesPoolsWithoutListen_ClientStaysConnected()
+    {
+        using var a = ExternalProcess.StartMemcached();
+        using var b = ExternalProcess.StartMemcached();
+        var port = FreePort.Next();
+        await using var proxy = await TestProxy.StartAsync(Pool("pa", a.Port) + Listener(port, "pa"), port);
+        using var client = new McConnection(proxy.Port);
+        Assert.Equal("STORED\r\n", await Ask(client, "set k 0 0 1\r\na\r\n"));
+        var added = await proxy.Host.ApplyAsync(ConfigLoader.Parse(Pool("pa", a.Port) + Pool("pb", b.Port) + Listener(port, "failover: [pb, pa]"), "test.yml"));
+        Assert.Contains("+pool 'pb' (routes only)", added);
+        Assert.Contains("pool 'front': route changed", added);
+        Assert.Equal("STORED\r\n", await Ask(client, "set k 0 0 1\r\nb\r\n"));
+        Assert.Equal("VALUE k 0 1|b|END", await Direct(b.Port, "get k\r\n"));
+        var removed = await proxy.Host.ApplyAsync(ConfigLoader.Parse(Pool("pa", a.Port) + Listener(port, "pa"), "test.yml"));
+        Assert.Contains("-pool 'pb' (routes only)", removed);
+        Assert.Equal("VALUE k 0 1\r\na\r\nEND\r\n", await Ask(client, "get k\r\n")); // the same client, on pa again
+        Assert.DoesNotContain(proxy.Host.Pools, p => p.Name == "pb");
+    }
+
+    [Fact]
     public async Task Reload_ChangesTheTreeWhileClientsSend_NoClientDropped_NoErrors()
     {
         using var a = ExternalProcess.StartMemcached();
