@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using Sharpcracker.Testing;
 
 namespace Sharpcracker.RouteCheck;
 
@@ -34,7 +35,7 @@ internal sealed class ProxyProcess : IDisposable
         var directory = Directory.CreateTempSubdirectory("routecheck");
         var conf = Path.Combine(directory.FullName, "nutcracker.yml");
         File.WriteAllText(conf, yaml);
-        var stats = LoopbackPorts.Next();
+        var stats = FreePort.Next();
         List<string> args = ["-c", conf, "-s", stats.ToString(CultureInfo.InvariantCulture), "-a", "127.0.0.1", "-o", Path.Combine(directory.FullName, "proxy.log")];
         args.AddRange(extraArgs);
         try

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sharpcracker.Testing;
 
 namespace Sharpcracker.RouteCheck;
 
@@ -41,9 +42,9 @@ internal sealed class ReplicatedPhase(RouteCheckOptions options)
         {
             for (var i = 0; i < 3; i++)
             {
-                replicas[i] = ChildProcess.StartMemcached("r" + (i + 1), LoopbackPorts.Next());
+                replicas[i] = ChildProcess.StartMemcached("r" + (i + 1), FreePort.Next());
             }
-            var listen = LoopbackPorts.Next();
+            var listen = FreePort.Next();
             var yaml = string.Concat(replicas.Select(r => Yaml.Pool(r.Name, 0, [r.Port], "timeout: 400")))
                 + Yaml.Front("front", listen, "replicated: [r1, r2, r3]", "write_policy: majority", $"read_failover_on_miss: {(onMiss ? "true" : "false")}");
             var header = $"### {(flap ? "r2 SIGSTOPped, " : "")}read_failover_on_miss: {(onMiss ? "true" : "false")}\n\n";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Sharpcracker.Testing;
 
 namespace Sharpcracker.RouteCheck;
 
@@ -22,13 +23,13 @@ internal sealed class ShadowPhase(RouteCheckOptions options)
         ChildProcess? shadow = null;
         try
         {
-            primaries.Add(ChildProcess.StartMemcached("m1", LoopbackPorts.Next()));
-            primaries.Add(ChildProcess.StartMemcached("m2", LoopbackPorts.Next()));
-            shadow = ChildProcess.StartMemcached("sh", LoopbackPorts.Next());
-            var plainPort = LoopbackPorts.Next();
-            var frontPort = LoopbackPorts.Next();
-            var routedPort = LoopbackPorts.Next();
-            var metricsPort = LoopbackPorts.Next();
+            primaries.Add(ChildProcess.StartMemcached("m1", FreePort.Next()));
+            primaries.Add(ChildProcess.StartMemcached("m2", FreePort.Next()));
+            shadow = ChildProcess.StartMemcached("sh", FreePort.Next());
+            var plainPort = FreePort.Next();
+            var frontPort = FreePort.Next();
+            var routedPort = FreePort.Next();
+            var metricsPort = FreePort.Next();
             var ports = primaries.Select(p => p.Port).ToArray();
             var yaml = Yaml.Pool("plain", plainPort, ports, Yaml.Ketama)
                 + Yaml.Pool("main", 0, ports, Yaml.Ketama)

@@ -1,4 +1,5 @@
 using System.Text;
+using Sharpcracker.Testing;
 
 namespace Sharpcracker.RouteCheck;
 
@@ -22,9 +23,9 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
         {
             for (var i = 0; i < 3; i++)
             {
-                cache.Add(ChildProcess.StartMemcached("cache" + i, LoopbackPorts.Next()));
+                cache.Add(ChildProcess.StartMemcached("cache" + i, FreePort.Next()));
             }
-            gutter = ChildProcess.StartMemcached("gutter", LoopbackPorts.Next());
+            gutter = ChildProcess.StartMemcached("gutter", FreePort.Next());
             var ports = cache.Select(c => c.Port).ToArray();
             var victim = cache[1];
             var configurations = new (string Label, string Executable, Func<int, string> Yaml)[]
@@ -39,7 +40,7 @@ internal sealed class StaleReadPhase(RouteCheckOptions options)
             foreach (var (label, executable, yaml) in configurations)
             {
                 Memcached.FlushAll([.. cache, gutter]);
-                var listen = LoopbackPorts.Next();
+                var listen = FreePort.Next();
                 ProxyProcess proxy;
                 try
                 {

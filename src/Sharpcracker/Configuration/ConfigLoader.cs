@@ -271,27 +271,28 @@ internal static partial class ConfigLoader
             throw Bad("server_connections", "cannot be 0");
         }
 
+        // What every pool has, a listener that routes included (it has nothing else).
+        var common = new PoolConfig
+        {
+            Name = pool,
+            Listen = listen,
+            Route = route,
+            TimeoutMs = Int("timeout"),
+            Backlog = Int("backlog") ?? 512,
+            ClientConnections = forkLayout ? Positive("client_connections") ?? ForkClientConnections : Int("client_connections") ?? 0,
+            Redis = redis,
+            TcpKeepAlive = Bool("tcpkeepalive") ?? false,
+            ReusePort = Bool("reuseport") ?? false,
+            RequestSizeLimit = ByteLimit("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
+            ClientOutputLimit = ByteLimit("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
+            Servers = [],
+            AuthFile = authFile,
+            MemcacheProtocol = memcacheProtocol,
+            ForkLayout = forkLayout,
+        };
         if (route is not null)
         {
-            return new PoolConfig
-            {
-                Name = pool,
-                Listen = listen,
-                Route = route,
-                TimeoutMs = Int("timeout"),
-                Backlog = Int("backlog") ?? 512,
-                ClientConnections = forkLayout ? Positive("client_connections") ?? ForkClientConnections : Int("client_connections") ?? 0,
-                Redis = redis,
-                TcpKeepAlive = Bool("tcpkeepalive") ?? false,
-                ReusePort = Bool("reuseport") ?? false,
-                RequestSizeLimit = ByteLimit("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
-                ClientOutputLimit = ByteLimit("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
-                Servers = [],
-                Tls = ParseTlsKeys(path, pool, values).Listener,
-                AuthFile = authFile,
-                MemcacheProtocol = memcacheProtocol,
-                ForkLayout = forkLayout,
-            };
+            return common with { Tls = ParseTlsKeys(path, pool, values).Listener };
         }
         if (!values.TryGetValue("servers", out var serversNode))
         {
@@ -333,19 +334,11 @@ internal static partial class ConfigLoader
         {
             servers.Sort((a, b) => CompareNames(a.Name, b.Name));
         }
-        return new PoolConfig
+        return common with
         {
-            Name = pool,
-            Listen = listen,
             Hash = hash,
             HashTag = hashTag,
             Distribution = distribution,
-            TimeoutMs = Int("timeout"),
-            Backlog = Int("backlog") ?? 512,
-            ClientConnections = forkLayout ? Positive("client_connections") ?? ForkClientConnections : Int("client_connections") ?? 0,
-            Redis = redis,
-            TcpKeepAlive = Bool("tcpkeepalive") ?? false,
-            ReusePort = Bool("reuseport") ?? false,
             RedisAuth = redisAuth,
             RedisRefuseCommands = refuseCommands,
             RedisDb = Int("redis_db") ?? 0,
@@ -354,8 +347,6 @@ internal static partial class ConfigLoader
             ServerConnections = serverConnections,
             ServerRetryTimeoutMs = Int("server_retry_timeout") ?? 30000,
             ServerFailureLimit = Int("server_failure_limit") ?? 2,
-            RequestSizeLimit = ByteLimit("request_size_limit") ?? PoolConfig.DefaultRequestSizeLimit,
-            ClientOutputLimit = ByteLimit("client_output_limit") ?? PoolConfig.DefaultClientOutputLimit,
             ServerInflightLimit = Positive("server_inflight_limit") ?? PoolConfig.DefaultServerInflightLimit,
             DiscoveryTimeoutMs = Positive("discovery_timeout") ?? PoolConfig.DefaultDiscoveryTimeoutMs,
             HealthCheckIntervalMs = Positive("health_check_interval"),
@@ -365,13 +356,10 @@ internal static partial class ConfigLoader
             Tls = tls,
             ServerTls = serverTls,
             TlsHandshakeTimeoutMs = tlsHandshakeTimeout,
-            AuthFile = authFile,
-            MemcacheProtocol = memcacheProtocol,
             Replication = replication.Mode,
             ReadPolicy = replication.Policy,
             Sentinels = replication.Sentinels,
             SentinelAuth = Scalar("sentinel_auth"),
-            ForkLayout = forkLayout,
         };
     }
 
