@@ -176,7 +176,7 @@ internal sealed class ServerMissedWrites
         return true;
     }
 
-    /// <summary>Deletes every key (pipelined in batches, each reply DELETED or NOT_FOUND), or flush_all; false when the server did not say so.</summary>
+    /// <summary>Deletes every key (pipelined in batches; each reply DELETED or NOT_FOUND, or HD or NF for a meta delete), or flush_all; false when the server did not say so.</summary>
     private static async Task<bool> ApplyAsync(NetworkStream stream, StreamReader reader, HashSet<string> keys, bool flush, CancellationToken stopping)
     {
         if (flush)
@@ -189,7 +189,15 @@ internal sealed class ServerMissedWrites
         var left = keys.Count;
         foreach (var key in keys)
         {
-            batch.Append("delete ").Append(key).Append("\r\n");
+            if (key.Any(c => c <= ' ' || c >= (char)0x7f))
+            {
+                // A binary or base64 meta client's key the text protocol cannot carry: meta delete with a base64 key.
+                batch.Append("md ").Append(Convert.ToBase64String(Encoding.Latin1.GetBytes(key))).Append(" b\r\n");
+            }
+            else
+            {
+                batch.Append("delete ").Append(key).Append("\r\n");
+            }
             pending++;
             left--;
             if (pending == 100 || left == 0)
@@ -197,7 +205,7 @@ internal sealed class ServerMissedWrites
                 await SendAsync(stream, batch.ToString(), stopping).ConfigureAwait(false);
                 for (; pending > 0; pending--)
                 {
-                    if (await ReadLineAsync(reader, stopping).ConfigureAwait(false) is not ("DELETED" or "NOT_FOUND"))
+                    if (await ReadLineAsync(reader, stopping).ConfigureAwait(false) is not ("DELETED" or "NOT_FOUND" or "HD" or "NF"))
                     {
                         return false;
                     }
