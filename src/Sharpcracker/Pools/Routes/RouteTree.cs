@@ -75,6 +75,10 @@ internal sealed class RouteTree
             _ => throw new ArgumentOutOfRangeException(nameof(config), config, "route type"),
         };
         node.Path = config is PoolRouteConfig pc ? $"{path}:{pc.Pool}" : $"{path}:{node.Kind}";
+        if (node is PrefixRoute { Default: null } prefix)
+        {
+            prefix.Children[^1].Child.Path = path + ".default:none";
+        }
         if (node is IChildPools or ShadowRoute)
         {
             for (var i = 0; i < node.Children.Count; i++)
