@@ -35,7 +35,7 @@ internal static class RouteTreeJson
                 break;
             case FailoverRoute f:
                 w.WriteNumber("failover_ttl", f.FailoverTtl);
-                w.WriteString("failover_errors", f.Errors.ToString().ToLowerInvariant());
+                RoutedAnswer.WriteErrors(w, f.Errors);
                 break;
             case ReplicatedRoute r:
                 w.WriteString("write_policy", r.WritePolicy.ToString().ToLowerInvariant());

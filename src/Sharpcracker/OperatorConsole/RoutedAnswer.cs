@@ -98,7 +98,10 @@ internal sealed record RoutedAnswer(PoolConfig Listener, byte[] Key, bool Offlin
         }
     }
 
-    private static string ErrorsText(FailoverErrors errors)
+    private static string ErrorsText(FailoverErrors errors) => ErrorNames(errors) is { Count: > 0 } names ? string.Join(", ", names) : "nothing";
+
+    /// <summary>The errors a failover route fails over on, as failover_errors names them.</summary>
+    internal static List<string> ErrorNames(FailoverErrors errors)
     {
         var names = new List<string>();
         foreach (var (flag, name) in new[] { (FailoverErrors.Connect, "connect"), (FailoverErrors.Timeout, "timeout"), (FailoverErrors.Ejected, "ejected"), (FailoverErrors.ServerError, "server_error") })
@@ -108,7 +111,17 @@ internal sealed record RoutedAnswer(PoolConfig Listener, byte[] Key, bool Offlin
                 names.Add(name);
             }
         }
-        return names.Count == 0 ? "nothing" : string.Join(", ", names);
+        return names;
+    }
+
+    internal static void WriteErrors(Utf8JsonWriter w, FailoverErrors errors)
+    {
+        w.WriteStartArray("failover_errors");
+        foreach (var name in ErrorNames(errors))
+        {
+            w.WriteStringValue(name);
+        }
+        w.WriteEndArray();
     }
 
     private static string PolicyText(ReplicatedRoute r) => r.WritePolicy switch
@@ -147,7 +160,7 @@ internal sealed record RoutedAnswer(PoolConfig Listener, byte[] Key, bool Offlin
             switch (d.Terminal)
             {
                 case FailoverRoute f:
-                    w.WriteString("failover_errors", ErrorsText(f.Errors));
+                    WriteErrors(w, f.Errors);
                     w.WriteNumber("failover_ttl", f.FailoverTtl);
                     break;
                 case ReplicatedRoute r:

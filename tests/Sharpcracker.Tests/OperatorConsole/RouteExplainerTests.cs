@@ -234,6 +234,7 @@ public sealed class RouteExplainerTests : IDisposable
         Assert.Equal("any", d.GetProperty("operation").GetString());
         Assert.Equal("route:prefix -> \"u:\" -> failover", d.GetProperty("path").GetString());
         Assert.Equal("gutter", d.GetProperty("now").GetString());
+        Assert.Equal(["connect", "timeout", "ejected", "server_error"], d.GetProperty("failover_errors").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(["now", "next"], d.GetProperty("pools").EnumerateArray().Select(p => p.GetProperty("use").GetString()));
         Assert.Equal("127.0.0.1:5", d.GetProperty("pools")[1].GetProperty("server").GetProperty("address").GetString());
         Assert.Equal(answer.Text(), json.GetProperty("explanation").GetString());
