@@ -195,6 +195,71 @@ public sealed partial class ConsoleRoutesSeenTests
         Assert.StartsWith("pool gutter (memcached, no listen: serves routes only)\n", plain);
     }
 
+    [Fact]
+    public async Task Ready_FollowsTheRoutes_AShadowPoolNeverMattersAndAReplicatedRouteNeedsItsWritePolicy()
+    {
+        using var cache = ExternalProcess.StartMemcached();
+        var gutter = ExternalProcess.StartMemcached();
+        var shadow = ExternalProcess.StartMemcached();
+        try
+        {
+            var listen = FreePort.Next();
+            var yaml = $"""
+                cache:
+                  servers:
+                    - 127.0.0.1:{cache.Port}:1 c1
+                gutter:
+                  servers:
+                    - 127.0.0.1:{gutter.Port}:1 g1
+                sh:
+                  servers:
+                    - 127.0.0.1:{shadow.Port}:1 s1
+                front:
+                  listen: 127.0.0.1:{listen}
+                  route:
+                    prefix:
+                      "s:": {"{"}shadow: sh, primary: cache{"}"}
+                      "r:": {"{"}replicated: [cache, gutter, sh], write_policy: majority{"}"}
+                    default: cache
+
+                """;
+            using var proxy = TestProxy.StartProcess(yaml, listen, metrics: true);
+            proxy.WaitListening(proxy.MetricsPort);
+            Assert.Contains("pool front: ready: routes:", await ConsoleKit.WaitReadyAsync(proxy.MetricsPort, 200));
+
+            // The shadow pool's server stops and fails: the listener stays ready (2 of 3 replicas are enough for majority).
+            shadow.Dispose();
+            await FailAsync(proxy.MetricsPort, listen, "sh", "s1", "set r:1 0 0 1\r\nv\r\n");
+            var ready = await ConsoleKit.WaitReadyAsync(proxy.MetricsPort, 200, "pool sh: not ready: serves routes only;");
+            Assert.Contains("pool front: ready: routes:", ready);
+
+            // A second replica fails: one of three is below the majority.
+            gutter.Dispose();
+            await FailAsync(proxy.MetricsPort, listen, "gutter", "g1", "set r:2 0 0 1\r\nv\r\n");
+            var notReady = await ConsoleKit.WaitReadyAsync(proxy.MetricsPort, 503, "pool front: not ready:");
+            Assert.Contains("pool front: not ready: routes: route.prefix[\"r:\"]:replicated: pool gutter: ", notReady);
+            Assert.DoesNotContain("route.prefix[\"s:\"]", notReady); // the shadow's primary (cache) is up
+        }
+        finally
+        {
+            gutter.Dispose();
+            shadow.Dispose();
+        }
+    }
+
+    /// <summary>Sends <paramref name="request"/> through the listener until the server's state is no longer up (bounded).</summary>
+    private static Task FailAsync(int metricsPort, int listen, string pool, string server, string request)
+        => Poll.UntilAsync(async () =>
+        {
+            using (var client = new McConnection(listen))
+            {
+                await client.SendAsync(request);
+                await client.ReadLineAsync(); // STORED (the policy met) or SERVER_ERROR
+            }
+            var state = await ConsoleKit.ServerStateAsync(metricsPort, pool, server);
+            return state == "up" ? null : state;
+        }, TimeSpan.FromSeconds(30), $"{pool} {server} never left up");
+
     /// <summary>sharpcracker with <paramref name="args"/>, bounded; its stdout (exit code 0 required).</summary>
     private static async Task<string> RunAsync(string[] args)
     {
