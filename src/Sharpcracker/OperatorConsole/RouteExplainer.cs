@@ -85,16 +85,16 @@ internal static class RouteExplainer
                 {
                     var start = replicated.FirstReplica(key, 0);
                     var order = Enumerable.Range(0, replicated.Pools.Length).Select(i => replicated.Pools[(start + i) % replicated.Pools.Length]);
-                    return (InOrder(order, _ => "replica", key, now, replicated.Pools.Length, skipEjected: true), start);
+                    return (InOrder(order, _ => "replica", key, now, replicated.Pools.Length, skipEjected: true, write: false), start);
                 }
             case FailoverRoute failover:
                 return (InOrder(failover.Pools, i => i == 0 ? "normal" : "failover", key, now, failover.Pools.Length,
-                    skipEjected: (failover.Errors & FailoverErrors.Ejected) != 0), null);
+                    skipEjected: (failover.Errors & FailoverErrors.Ejected) != 0, write: operation is RouteOperation.Update or RouteOperation.Delete), null);
             case WarmUpRoute warm:
                 {
                     // Gets try cold then warm; anything else goes to cold only (operation null: any, shown as a get).
                     var last = operation is null or RouteOperation.Get ? 2 : 1;
-                    var choices = InOrder(warm.Pools, i => i == 0 ? "cold" : "warm", key, now, last, skipEjected: false);
+                    var choices = InOrder(warm.Pools, i => i == 0 ? "cold" : "warm", key, now, last, skipEjected: false, write: operation is RouteOperation.Update or RouteOperation.Delete);
                     if (last == 1)
                     {
                         choices.Add(Choice("warm", warm.Warm, key, now, RouteUse.Unused));
@@ -107,7 +107,8 @@ internal static class RouteExplainer
     }
 
     /// <summary>The session's order: the first pool with a server (and, with <paramref name="skipEjected"/>, one not ejected or probing unless it is the last) takes the request.</summary>
-    private static List<RoutePoolChoice> InOrder(IEnumerable<ServerPool> pools, Func<int, string> role, byte[] key, long now, int last, bool skipEjected)
+    /// <param name="write">An update or delete (a server held for missed writes takes writes while its hold drains).</param>
+    private static List<RoutePoolChoice> InOrder(IEnumerable<ServerPool> pools, Func<int, string> role, byte[] key, long now, int last, bool skipEjected, bool write)
     {
         var choices = new List<RoutePoolChoice>();
         var taken = false;
@@ -121,6 +122,8 @@ internal static class RouteExplainer
                 {
                     choice = choice with { Use = RouteUse.NoServer };
                 }
+                // To add with main's PoolServer.MissedWrites (the session skips a held server unless
+                // `write` and the hold drains): RouteUse.Held, before the ejection test.
                 else if (skipEjected && (server.Health.IsEjected || server.Health.IsProbing) && i + 1 < last)
                 {
                     choice = choice with { Use = RouteUse.Skipped };

@@ -23,6 +23,7 @@ internal sealed record RoutePoolChoice(string Role, ServerPool Pool, PoolServer?
         RouteUse.Now => "<- now",
         RouteUse.Next => "next",
         RouteUse.Skipped => "skipped now (its server is ejected or being probed)",
+        RouteUse.Held => "skipped now (held: the writes it missed are being deleted on it)",
         RouteUse.NoServer => "skipped now (no server)",
         RouteUse.Every => "written",
         RouteUse.Unused => "not for this operation",

@@ -9,6 +9,8 @@ internal enum RouteUse : byte
     Next,
     /// <summary>Its server for the key is ejected or being probed back: a request skips it now.</summary>
     Skipped,
+    /// <summary>Its server for the key is held out of routes until the writes it missed are deleted on it (main's PoolServer.MissedWrites; set once merged).</summary>
+    Held,
     /// <summary>The pool has no server for the key now (every server ejected).</summary>
     NoServer,
     /// <summary>A replicated update or delete: sent to every replica.</summary>

@@ -240,6 +240,7 @@ internal sealed record RoutedAnswer(PoolConfig Listener, byte[] Key, bool Offlin
         RouteUse.Now => "now",
         RouteUse.Next => "next",
         RouteUse.Skipped => "skipped",
+        RouteUse.Held => "held",
         RouteUse.NoServer => "no_server",
         RouteUse.Every => "every",
         RouteUse.Unused => "unused",
