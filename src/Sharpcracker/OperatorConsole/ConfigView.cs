@@ -34,15 +34,24 @@ internal static partial class ConfigView
             {
                 Line(sb, "listen", Scalar(p.Listen.Text));
             }
+            // A listener that routes has no server-side keys: they belong to the pools its route names.
+            var own = p.Route is null;
+            void Server(string key, string value)
+            {
+                if (own)
+                {
+                    Line(sb, key, value);
+                }
+            }
             if (p.Distribution != DistributionKind.RedisCluster)
             {
-                Line(sb, "hash", KeyHasher.Name(p.Hash)); // a cluster pool has no hash (Redis's CRC16 slots)
+                Server("hash", KeyHasher.Name(p.Hash)); // a cluster pool has no hash (Redis's CRC16 slots)
             }
             if (p.HashTag is { } tag)
             {
-                Line(sb, "hash_tag", Quoted(tag));
+                Server("hash_tag", Quoted(tag));
             }
-            Line(sb, "distribution", DistributionKinds.Name(p.Distribution));
+            Server("distribution", DistributionKinds.Name(p.Distribution));
             if (p.TimeoutMs is { } timeout)
             {
                 Line(sb, "timeout", Number(timeout));
@@ -52,30 +61,30 @@ internal static partial class ConfigView
             Line(sb, "redis", Bool(p.Redis));
             if (p.RedisAuth is not null)
             {
-                Line(sb, "redis_auth", Quoted(Redacted));
+                Server("redis_auth", Quoted(Redacted));
             }
-            Line(sb, "redis_db", Number(p.RedisDb));
+            Server("redis_db", Number(p.RedisDb));
             Line(sb, "tcpkeepalive", Bool(p.TcpKeepAlive));
             Line(sb, "reuseport", Bool(p.ReusePort));
-            Line(sb, "preconnect", Bool(p.Preconnect));
-            Line(sb, "auto_eject_hosts", Bool(p.AutoEjectHosts));
-            Line(sb, "server_connections", Number(p.ServerConnections));
-            Line(sb, "server_retry_timeout", Number(p.ServerRetryTimeoutMs));
-            Line(sb, "server_failure_limit", Number(p.ServerFailureLimit));
+            Server("preconnect", Bool(p.Preconnect));
+            Server("auto_eject_hosts", Bool(p.AutoEjectHosts));
+            Server("server_connections", Number(p.ServerConnections));
+            Server("server_retry_timeout", Number(p.ServerRetryTimeoutMs));
+            Server("server_failure_limit", Number(p.ServerFailureLimit));
             Line(sb, "request_size_limit", Number(p.RequestSizeLimit));
             Line(sb, "client_output_limit", Number(p.ClientOutputLimit));
-            Line(sb, "server_inflight_limit", Number(p.ServerInflightLimit));
+            Server("server_inflight_limit", Number(p.ServerInflightLimit));
             if (p.Redis)
             {
-                Line(sb, "dedicated_connections", Number(p.DedicatedConnections));
+                Server("dedicated_connections", Number(p.DedicatedConnections));
             }
             if (p.Sentinels is not null || p.Distribution == DistributionKind.RedisCluster || p.VBucketStream)
             {
-                Line(sb, "discovery_timeout", Number(p.DiscoveryTimeoutMs)); // only where servers are discovered
+                Server("discovery_timeout", Number(p.DiscoveryTimeoutMs)); // only where servers are discovered
             }
             if (p.HealthCheckIntervalMs is { } healthCheck)
             {
-                Line(sb, "health_check_interval", Number(healthCheck));
+                Server("health_check_interval", Number(healthCheck));
             }
             if (!p.Redis)
             {
@@ -87,9 +96,9 @@ internal static partial class ConfigView
             }
             if (p.ReadPolicy is { } policy)
             {
-                Line(sb, "read_policy", ReplicationNames.Name(policy));
+                Server("read_policy", ReplicationNames.Name(policy));
             }
-            if (p.Sentinels is { } sentinels)
+            if (p.Sentinels is { } sentinels && own)
             {
                 sb.Append("  sentinels:\n");
                 foreach (var sentinel in sentinels)
@@ -99,10 +108,10 @@ internal static partial class ConfigView
             }
             if (p.SentinelAuth is not null)
             {
-                Line(sb, "sentinel_auth", Quoted(Redacted));
+                Server("sentinel_auth", Quoted(Redacted));
             }
             AppendTls(sb, p);
-            if (p.VBuckets is { } map)
+            if (p.VBuckets is { } map && own)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  # vbucket map: {map.VBucketCount} vBuckets over {map.ServerCount} servers (not shown)\n");
             }

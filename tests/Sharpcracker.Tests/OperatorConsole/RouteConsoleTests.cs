@@ -49,11 +49,18 @@ public sealed class RouteConsoleTests
         var text = ConfigView.Render(config);
         Assert.Contains("cache:\n  # no listen: serves the listeners' routes only\n", text);
         Assert.DoesNotContain("listen: \"\"", text);
+        // The listener's own keys only: server-side keys belong to the pools its route names.
+        var front = text[text.IndexOf("front:\n", StringComparison.Ordinal)..text.IndexOf("  route:\n", StringComparison.Ordinal)];
+        Assert.Contains("  listen: 127.0.0.1:1\n", front);
+        Assert.Contains("  client_connections: ", front);
+        Assert.DoesNotContain("  hash:", front);
+        Assert.DoesNotContain("  auto_eject_hosts:", front);
+        Assert.DoesNotContain("  server_connections:", front);
         var back = ConfigLoader.Parse(text, "view.yml");
         Assert.Equal(config.RoutePools.Select(p => p.Name), back.RoutePools.Select(p => p.Name));
         Assert.Equal(config.RoutePools.Select(p => p.Servers[0].Text), back.RoutePools.Select(p => p.Servers[0].Text));
-        var front = Assert.Single(back.Pools);
-        Assert.True(RouteConfigEquality.Same(config.Pools[0].Route!, front.Route!), RouteConfigEquality.Canonical(front.Route!));
+        var loaded = Assert.Single(back.Pools);
+        Assert.True(RouteConfigEquality.Same(config.Pools[0].Route!, loaded.Route!), RouteConfigEquality.Canonical(loaded.Route!));
     }
 
     [Fact]
