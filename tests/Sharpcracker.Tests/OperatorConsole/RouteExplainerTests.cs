@@ -267,7 +267,7 @@ public sealed class RouteExplainerTests : IDisposable
 
             """);
         Assert.Equal(
-            ["route.prefix[\"f:\"]:failover", "route.prefix[\"s:\"]:shadow", "route.prefix[\"s:\"]:shadow.primary[0]:gutter", "route.default:none"],
+            ["route.prefix[\"f:\"]:failover", "route.prefix[\"s:\"]:shadow", "route.prefix[\"s:\"].primary:gutter", "route.default:none"],
             RouteStats.CountingNodes(tree).Select(n => n.Path));
     }
 }

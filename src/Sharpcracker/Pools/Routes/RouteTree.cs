@@ -84,7 +84,8 @@ internal sealed class RouteTree
             for (var i = 0; i < node.Children.Count; i++)
             {
                 var (label, child) = node.Children[i];
-                if (child is PoolRoute leaf)
+                // A shadow's primary is a route of its own (built above with its path), not a listed pool.
+                if (child is PoolRoute leaf && !(node is ShadowRoute && label == "primary"))
                 {
                     leaf.Path = $"{node.Path}.{label}[{i}]:{leaf.Pool.Name}";
                 }
