@@ -247,6 +247,80 @@ public sealed partial class ConsoleRoutesSeenTests
         }
     }
 
+    [Fact]
+    public async Task Route_NamesThePoolThatAnswers_ReplicatedReadStartAndFailoverPastAnEjectedPool()
+    {
+        using var r0 = ExternalProcess.StartMemcached();
+        using var r1 = ExternalProcess.StartMemcached();
+        using var r2 = ExternalProcess.StartMemcached();
+        int[] backends = [r0.Port, r1.Port, r2.Port];
+        var (replicated, failover, dead) = (FreePort.Next(), FreePort.Next(), FreePort.Next()); // nothing listens on dead
+        var yaml = $"""
+            p0:
+              servers:
+                - 127.0.0.1:{r0.Port}:1 a
+            p1:
+              servers:
+                - 127.0.0.1:{r1.Port}:1 b
+            p2:
+              servers:
+                - 127.0.0.1:{r2.Port}:1 c
+            gone:
+              auto_eject_hosts: true
+              server_failure_limit: 1
+              server_retry_timeout: 600000
+              servers:
+                - 127.0.0.1:{dead}:1 d
+            rep:
+              listen: 127.0.0.1:{replicated}
+              route: {"{"}replicated: [p0, p1, p2]{"}"}
+            fo:
+              listen: 127.0.0.1:{failover}
+              route: {"{"}failover: [gone, p1]{"}"}
+
+            """;
+        using var proxy = TestProxy.StartProcess(yaml, replicated, metrics: true);
+        proxy.WaitListening(proxy.MetricsPort);
+        proxy.WaitListening(failover);
+
+        // Each backend holds its own value for the key: the one a get returns names the replica it read.
+        var starts = new HashSet<string>();
+        for (var i = 0; i < 12; i++)
+        {
+            var key = $"rk{i}";
+            for (var b = 0; b < backends.Length; b++)
+            {
+                await LiveConfig.LiveConfigKit.SetThroughAsync(backends[b], key, $"p{b}");
+            }
+            var answer = await ConsoleKit.JsonAsync(proxy.MetricsPort, $"/route?pool=rep&key={key}");
+            var decision = answer.GetProperty("decisions")[0];
+            var now = decision.GetProperty("now").GetString();
+            Assert.Equal($"p{decision.GetProperty("read_starts_at").GetInt32()}", now);
+            starts.Add(now!);
+            using var client = new McConnection(replicated);
+            Assert.Equal($"VALUE {key} 0 2\r\n{now}\r\nEND\r\n", await client.RoundTripAsync($"get {key}\r\n", $"VALUE {key} 0 2\r\n{now}\r\nEND\r\n"));
+        }
+
+        Assert.True(starts.Count >= 2, "every key started at " + string.Join(", ", starts));
+
+        // The first pool's only server is refused once and ejected: /route says the gutter takes the key now, and it does.
+        await LiveConfig.LiveConfigKit.SetThroughAsync(r1.Port, "fk", "gt");
+        var before = await ConsoleKit.JsonAsync(proxy.MetricsPort, "/route?pool=fo&key=fk");
+        Assert.Equal("gone", before.GetProperty("decisions")[0].GetProperty("now").GetString());
+        using (var client = new McConnection(failover))
+        {
+            Assert.Equal("VALUE fk 0 2\r\ngt\r\nEND\r\n", await client.RoundTripAsync("get fk\r\n", "VALUE fk 0 2\r\ngt\r\nEND\r\n"));
+        }
+        await ConsoleKit.WaitStateAsync(proxy.MetricsPort, "gone", "d", "ejected");
+        var (_, text) = await ConsoleKit.GetAsync(proxy.MetricsPort, "/route?pool=fo&key=fk&format=text");
+        Assert.Contains("1. gone (normal): no server available (with every server in service: d)  skipped now (no server)\n", text);
+        Assert.Contains($"2. p1 (failover): server b 127.0.0.1:{r1.Port} (index 0), up  <- now\n", text);
+        using (var client = new McConnection(failover))
+        {
+            Assert.Equal("VALUE fk 0 2\r\ngt\r\nEND\r\n", await client.RoundTripAsync("get fk\r\n", "VALUE fk 0 2\r\ngt\r\nEND\r\n"));
+        }
+    }
+
     /// <summary>Sends <paramref name="request"/> through the listener until the server's state is no longer up (bounded).</summary>
     private static Task FailAsync(int metricsPort, int listen, string pool, string server, string request)
         => Poll.UntilAsync(async () =>
