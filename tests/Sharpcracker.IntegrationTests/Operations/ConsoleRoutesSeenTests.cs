@@ -321,6 +321,44 @@ public sealed partial class ConsoleRoutesSeenTests
         }
     }
 
+    [Fact]
+    public async Task KeysNoPrefixTakes_AreCountedOnTheNoneNode_FromEveryWorker()
+    {
+        using var cache = ExternalProcess.StartMemcached();
+        var listen = FreePort.Next();
+        var yaml = $"""
+            cache:
+              servers:
+                - 127.0.0.1:{cache.Port}:1 c1
+            front:
+              listen: 127.0.0.1:{listen}
+              route:
+                prefix:
+                  "u:": cache
+
+            """;
+        using var proxy = TestProxy.StartProcess(yaml, listen, metrics: true, "--threads", "4");
+        proxy.WaitListening(proxy.MetricsPort);
+        // Eight clients open at once are spread over the four workers; each counts on its own line.
+        var clients = Enumerable.Range(0, 8).Select(_ => new McConnection(listen)).ToList();
+        try
+        {
+            foreach (var client in clients)
+            {
+                Assert.Equal("SERVER_ERROR no route for key\r\n", await client.RoundTripAsync("delete other\r\n", "SERVER_ERROR no route for key\r\n"));
+                Assert.Equal("END\r\n", await client.RoundTripAsync("get u:1\r\n", "END\r\n"));
+            }
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+        await WaitMetricsAsync(proxy.MetricsPort,
+            ("sharpcracker_route_requests_total", "route.default:none", 8),
+            ("sharpcracker_route_errors_total", "route.default:none", 8),
+            ("sharpcracker_route_requests_total", "route.prefix[\\\"u:\\\"]:cache", 8));
+    }
+
     /// <summary>Sends <paramref name="request"/> through the listener until the server's state is no longer up (bounded).</summary>
     private static Task FailAsync(int metricsPort, int listen, string pool, string server, string request)
         => Poll.UntilAsync(async () =>
