@@ -42,6 +42,8 @@ internal sealed class CommandLineOptions
     public byte[]? RouteKey { get; private set; }
     /// <summary>--pool NAME: the pool --route answers for (default: every pool).</summary>
     public string? RoutePool { get; private set; }
+    /// <summary>--route-op get|update|delete|other: the one operation class --route answers for a listener that routes (default: each class its tree tells apart).</summary>
+    public string? RouteOperation { get; private set; }
 
     private static readonly Dictionary<string, char> s_long = new(StringComparer.Ordinal)
     {
@@ -65,6 +67,7 @@ internal sealed class CommandLineOptions
         ["route"] = RouteFlag,
         ["route-base64"] = RouteBase64Flag,
         ["pool"] = PoolFlag,
+        ["route-op"] = RouteOpFlag,
     };
 
     // Long-only flags: characters no argument can bundle.
@@ -73,8 +76,9 @@ internal sealed class CommandLineOptions
     private const char RouteBase64Flag = '\u0004';
     private const char PoolFlag = '\u0005';
     private const char ThreadsFlag = '\u0006';
+    private const char RouteOpFlag = '\u0007';
 
-    private const string FlagsWithValue = "voc saipmzZ\u0001\u0003\u0004\u0005\u0006";
+    private const string FlagsWithValue = "voc saipmzZ\u0001\u0003\u0004\u0005\u0006\u0007";
 
     /// <summary>Parses the arguments; throws <see cref="ArgumentException"/> with a user-facing message.</summary>
     public static CommandLineOptions Parse(IReadOnlyList<string> rawArgs)
@@ -160,6 +164,10 @@ internal sealed class CommandLineOptions
                 case RouteFlag: o.RouteKey = System.Text.Encoding.UTF8.GetBytes(value!); break;
                 case RouteBase64Flag: o.RouteKey = Base64(value!); break;
                 case PoolFlag: o.RoutePool = value; break;
+                case RouteOpFlag:
+                    o.RouteOperation = value is "get" or "update" or "delete" or "other" ? value
+                        : throw new ArgumentException($"option route-op value '{value}' is not one of get, update, delete, other");
+                    break;
                 default:
                     throw new ArgumentException($"invalid option -- '{flag}'");
             }
@@ -252,6 +260,7 @@ internal sealed class CommandLineOptions
               --threads=N        : worker threads, each an event loop with its own server connections (default: {Engine.WorkerGroup.DefaultCount}, the processors)
           --route KEY [--pool P] : print the server KEY maps to under the configuration (and why), then exit
           --route-base64 KEY     : the same for a binary key given in base64
+          --route-op OP          : with --route, a listener that routes: only get, update, delete or other
           -z PORT=HOST[:PORT],…  : moxi-style: listen on PORT, ketama over the listed memcached servers
           -z ./FILE | -z /FILE   : moxi-style: lines "PORT = <vBucketServerMap JSON object>"
           -z url=http://H:P/PATH : moxi-style: follow a streaming vBucket config (also a bare http:// argument)

@@ -73,7 +73,7 @@ internal static class ProxyMain
         }
         if (options.RouteKey is { } routeKey)
         {
-            return PrintRoute(config, routeKey, options.RoutePool);
+            return PrintRoute(config, routeKey, options.RoutePool, options.RouteOperation);
         }
 
         if (options.Daemonize && !Daemon.IsChild)
@@ -150,7 +150,12 @@ internal static class ProxyMain
             statsServers = StatsServers.Start(options.StatsAddress, options.StatsPort, options.MetricsPort, opsLogger, new ProxyHostView(host));
             foreach (var pool in config.Pools)
             {
-                Console.Error.WriteLine($"sharpcracker-{ProcessFacts.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
+                var serves = pool.Route is { } route ? $"routes over {string.Join(", ", route.PoolNames().Distinct())}" : $"{pool.Servers.Count} servers";
+                Console.Error.WriteLine($"sharpcracker-{ProcessFacts.Version}: pool '{pool.Name}' listening on {pool.Listen.Text} ({(pool.Redis ? "redis" : "memcached")}, {serves})");
+            }
+            foreach (var pool in config.RoutePools)
+            {
+                Console.Error.WriteLine($"sharpcracker-{ProcessFacts.Version}: pool '{pool.Name}' serves routes only ({(pool.Redis ? "redis" : "memcached")}, {pool.Servers.Count} servers)");
             }
             await using var liveConfig = live;
             live.Start(host, options.WatchConfig);
@@ -180,18 +185,23 @@ internal static class ProxyMain
     }
 
     /// <summary>
-    /// --route: where the key goes in each pool (or <paramref name="poolName"/>) with every server in
-    /// service, through the proxy's own routing code; no listener is opened and nothing is contacted.
+    /// --route: where the key goes in each listening pool (or <paramref name="poolName"/>, which may
+    /// also name a pool that serves routes only) with every server in service, through the proxy's
+    /// own routing code; a listener that routes shows its whole decision (docs/routes.md). No
+    /// listener is opened and nothing is contacted.
     /// </summary>
-    private static int PrintRoute(ProxyConfig config, byte[] key, string? poolName)
+    private static int PrintRoute(ProxyConfig config, byte[] key, string? poolName, string? operation)
     {
-        var pools = config.Pools.Where(p => poolName is null || p.Name == poolName).ToList();
+        var pools = poolName is null ? config.Pools.ToList() : config.Pools.Concat(config.RoutePools).Where(p => p.Name == poolName).ToList();
         if (pools.Count == 0)
         {
-            Console.Error.WriteLine($"sharpcracker: no pool '{poolName}' in the configuration; pools: {string.Join(", ", config.Pools.Select(p => p.Name))}");
+            Console.Error.WriteLine($"sharpcracker: no pool '{poolName}' in the configuration; pools: {string.Join(", ", config.Pools.Concat(config.RoutePools).Select(p => p.Name))}");
             return 1;
         }
-        Console.Out.Write(string.Join("\n", pools.Select(p => OperatorConsole.RouteLookup.Offline(p, key).Text())));
+        var op = operation is null ? null : OperatorConsole.ConsoleRoutes.ParseOperation(operation);
+        Console.Out.Write(string.Join("\n", pools.Select(p => p.Route is null
+            ? OperatorConsole.RouteLookup.Offline(p, key).Text()
+            : OperatorConsole.RouteLookup.OfflineRoutes(config, p, key, op).Text())));
         return 0;
     }
 }

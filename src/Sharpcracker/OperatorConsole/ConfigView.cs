@@ -23,19 +23,35 @@ internal static partial class ConfigView
         var sb = new StringBuilder();
         sb.Append("# effective configuration of sharpcracker (").Append(MaskUrlCredentials(config.FilePath))
           .Append("); secrets redacted\n");
-        foreach (var p in config.Pools)
+        foreach (var p in config.Pools.Concat(config.RoutePools))
         {
             sb.Append(Scalar(p.Name)).Append(":\n");
-            Line(sb, "listen", Scalar(p.Listen.Text));
+            if (p.ServesRoutesOnly)
+            {
+                sb.Append("  # no listen: serves the listeners' routes only\n");
+            }
+            else
+            {
+                Line(sb, "listen", Scalar(p.Listen.Text));
+            }
+            // A listener that routes has no server-side keys: they belong to the pools its route names.
+            var own = p.Route is null;
+            void Server(string key, string value)
+            {
+                if (own)
+                {
+                    Line(sb, key, value);
+                }
+            }
             if (p.Distribution != DistributionKind.RedisCluster)
             {
-                Line(sb, "hash", KeyHasher.Name(p.Hash)); // a cluster pool has no hash (Redis's CRC16 slots)
+                Server("hash", KeyHasher.Name(p.Hash)); // a cluster pool has no hash (Redis's CRC16 slots)
             }
             if (p.HashTag is { } tag)
             {
-                Line(sb, "hash_tag", Quoted(tag));
+                Server("hash_tag", Quoted(tag));
             }
-            Line(sb, "distribution", DistributionKinds.Name(p.Distribution));
+            Server("distribution", DistributionKinds.Name(p.Distribution));
             if (p.TimeoutMs is { } timeout)
             {
                 Line(sb, "timeout", Number(timeout));
@@ -45,30 +61,30 @@ internal static partial class ConfigView
             Line(sb, "redis", Bool(p.Redis));
             if (p.RedisAuth is not null)
             {
-                Line(sb, "redis_auth", Quoted(Redacted));
+                Server("redis_auth", Quoted(Redacted));
             }
-            Line(sb, "redis_db", Number(p.RedisDb));
+            Server("redis_db", Number(p.RedisDb));
             Line(sb, "tcpkeepalive", Bool(p.TcpKeepAlive));
             Line(sb, "reuseport", Bool(p.ReusePort));
-            Line(sb, "preconnect", Bool(p.Preconnect));
-            Line(sb, "auto_eject_hosts", Bool(p.AutoEjectHosts));
-            Line(sb, "server_connections", Number(p.ServerConnections));
-            Line(sb, "server_retry_timeout", Number(p.ServerRetryTimeoutMs));
-            Line(sb, "server_failure_limit", Number(p.ServerFailureLimit));
+            Server("preconnect", Bool(p.Preconnect));
+            Server("auto_eject_hosts", Bool(p.AutoEjectHosts));
+            Server("server_connections", Number(p.ServerConnections));
+            Server("server_retry_timeout", Number(p.ServerRetryTimeoutMs));
+            Server("server_failure_limit", Number(p.ServerFailureLimit));
             Line(sb, "request_size_limit", Number(p.RequestSizeLimit));
             Line(sb, "client_output_limit", Number(p.ClientOutputLimit));
-            Line(sb, "server_inflight_limit", Number(p.ServerInflightLimit));
+            Server("server_inflight_limit", Number(p.ServerInflightLimit));
             if (p.Redis)
             {
-                Line(sb, "dedicated_connections", Number(p.DedicatedConnections));
+                Server("dedicated_connections", Number(p.DedicatedConnections));
             }
             if (p.Sentinels is not null || p.Distribution == DistributionKind.RedisCluster || p.VBucketStream)
             {
-                Line(sb, "discovery_timeout", Number(p.DiscoveryTimeoutMs)); // only where servers are discovered
+                Server("discovery_timeout", Number(p.DiscoveryTimeoutMs)); // only where servers are discovered
             }
             if (p.HealthCheckIntervalMs is { } healthCheck)
             {
-                Line(sb, "health_check_interval", Number(healthCheck));
+                Server("health_check_interval", Number(healthCheck));
             }
             if (!p.Redis)
             {
@@ -80,9 +96,9 @@ internal static partial class ConfigView
             }
             if (p.ReadPolicy is { } policy)
             {
-                Line(sb, "read_policy", ReplicationNames.Name(policy));
+                Server("read_policy", ReplicationNames.Name(policy));
             }
-            if (p.Sentinels is { } sentinels)
+            if (p.Sentinels is { } sentinels && own)
             {
                 sb.Append("  sentinels:\n");
                 foreach (var sentinel in sentinels)
@@ -92,12 +108,17 @@ internal static partial class ConfigView
             }
             if (p.SentinelAuth is not null)
             {
-                Line(sb, "sentinel_auth", Quoted(Redacted));
+                Server("sentinel_auth", Quoted(Redacted));
             }
             AppendTls(sb, p);
-            if (p.VBuckets is { } map)
+            if (p.VBuckets is { } map && own)
             {
                 sb.Append(CultureInfo.InvariantCulture, $"  # vbucket map: {map.VBucketCount} vBuckets over {map.ServerCount} servers (not shown)\n");
+            }
+            if (p.Route is { } route)
+            {
+                AppendRoute(sb, "  ", "route", route); // a listener that routes has no servers of its own
+                continue;
             }
             sb.Append("  servers:\n");
             foreach (var s in p.Servers)
@@ -106,6 +127,73 @@ internal static partial class ConfigView
             }
         }
         return sb.ToString();
+    }
+
+    /// <summary>A route node as the loader reads it (docs/routes.md), every setting with its effective value.</summary>
+    private static void AppendRoute(StringBuilder sb, string indent, string key, Configuration.Routes.RouteConfig route)
+    {
+        if (route is Configuration.Routes.PoolRouteConfig pool)
+        {
+            sb.Append(indent).Append(key).Append(": ").Append(Scalar(pool.Pool)).Append('\n');
+            return;
+        }
+        sb.Append(indent).Append(key).Append(":\n");
+        var inner = indent + "  ";
+        string List(IEnumerable<string> names) => "[" + string.Join(", ", names.Select(Quoted)) + "]";
+        switch (route)
+        {
+            case Configuration.Routes.PrefixRouteConfig p:
+                sb.Append(inner).Append("prefix:\n");
+                foreach (var (prefix, child) in p.Prefixes)
+                {
+                    AppendRoute(sb, inner + "  ", Quoted(prefix), child);
+                }
+                if (p.Default is { } fallback)
+                {
+                    AppendRoute(sb, inner, "default", fallback);
+                }
+                break;
+            case Configuration.Routes.OperationRouteConfig o:
+                sb.Append(inner).Append("operation:\n");
+                foreach (var (name, child) in new[] { ("gets", o.Gets), ("updates", o.Updates), ("deletes", o.Deletes) })
+                {
+                    if (child is not null)
+                    {
+                        AppendRoute(sb, inner + "  ", name, child);
+                    }
+                }
+                if (o.Default is { } other)
+                {
+                    AppendRoute(sb, inner, "default", other);
+                }
+                break;
+            case Configuration.Routes.FailoverRouteConfig f:
+                sb.Append(inner).Append("failover: ").Append(List(f.Children)).Append('\n');
+                sb.Append(inner).Append("failover_ttl: ").Append(Number(f.FailoverTtl)).Append('\n');
+                sb.Append(inner).Append("failover_errors: ").Append(List(new[]
+                {
+                    (Configuration.Routes.FailoverErrors.Connect, "connect"), (Configuration.Routes.FailoverErrors.Timeout, "timeout"),
+                    (Configuration.Routes.FailoverErrors.Ejected, "ejected"), (Configuration.Routes.FailoverErrors.ServerError, "server_error"),
+                }.Where(e => (f.Errors & e.Item1) != 0).Select(e => e.Item2))).Append('\n');
+                break;
+            case Configuration.Routes.ReplicatedRouteConfig r:
+                sb.Append(inner).Append("replicated: ").Append(List(r.Replicas)).Append('\n');
+                sb.Append(inner).Append("write_policy: ").Append(r.WritePolicy.ToString().ToLowerInvariant()).Append('\n');
+                sb.Append(inner).Append("read_from: ").Append(r.ReadFrom.ToString().ToLowerInvariant()).Append('\n');
+                sb.Append(inner).Append("read_failover_on_miss: ").Append(Bool(r.ReadFailoverOnMiss)).Append('\n');
+                break;
+            case Configuration.Routes.ShadowRouteConfig s:
+                sb.Append(inner).Append("shadow: ").Append(Scalar(s.Shadow)).Append('\n');
+                sb.Append(inner).Append("shadow_fraction: ").Append(s.Fraction.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+                AppendRoute(sb, inner, "primary", s.Primary);
+                break;
+            case Configuration.Routes.WarmUpRouteConfig w:
+                sb.Append(inner).Append("warm_up:\n");
+                sb.Append(inner).Append("  cold: ").Append(Scalar(w.Cold)).Append('\n');
+                sb.Append(inner).Append("  warm: ").Append(Scalar(w.Warm)).Append('\n');
+                sb.Append(inner).Append("fill_ttl: ").Append(Number(w.FillTtl)).Append('\n');
+                break;
+        }
     }
 
     /// <summary>The TLS keys of a pool that has TLS on either side (file paths as loaded, absolute).</summary>

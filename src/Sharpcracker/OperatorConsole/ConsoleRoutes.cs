@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Sharpcracker.Pools.Routes;
 
 namespace Sharpcracker.OperatorConsole;
 
@@ -13,7 +14,7 @@ namespace Sharpcracker.OperatorConsole;
 internal static class ConsoleRoutes
 {
     /// <summary>Paths answered here, for the 404 text.</summary>
-    public const string Paths = "/ /api/status /healthz /ready /route?pool=P&key=K /config /metrics";
+    public const string Paths = "/ /api/status /healthz /ready /route?pool=P&key=K[&op=get|update|delete|other] /config /metrics";
 
     // The page carries its script and style inline; this forbids anything from elsewhere.
     private const string PageHeaders =
@@ -64,10 +65,11 @@ internal static class ConsoleRoutes
         }
         else
         {
-            return HttpReply.Text(400, "usage: /route?pool=NAME&key=KEY (or key64=BASE64 for a binary key; format=text for plain text)\n");
+            return HttpReply.Text(400, "usage: /route?pool=NAME&key=KEY (or key64=BASE64 for a binary key; op=get|update|delete|other for one operation of a listener that routes; format=text for plain text)\n");
         }
         var pools = view.Pools;
-        var poolName = Get("pool") ?? (pools.Count == 1 ? pools[0].Name : null);
+        var listening = pools.Where(p => !p.Config.ServesRoutesOnly).ToList();
+        var poolName = Get("pool") ?? (listening.Count == 1 ? listening[0].Name : null);
         if (poolName is null)
         {
             return HttpReply.Text(400, $"pool= is required: {string.Join(", ", pools.Select(p => p.Name))}\n");
@@ -77,18 +79,44 @@ internal static class ConsoleRoutes
         {
             return HttpReply.Text(404, $"no pool '{poolName}'; pools: {string.Join(", ", pools.Select(p => p.Name))}\n");
         }
-        var answer = RouteLookup.Live(pool, key);
-        if (Get("format") == "text")
+        RouteOperation? operation = null;
+        if (Get("op") is { } op)
         {
-            return HttpReply.Text(200, answer.Text());
+            if (ParseOperation(op) is not { } parsed)
+            {
+                return HttpReply.Text(400, $"op '{op}' is not one of get, update, delete, other\n");
+            }
+            operation = parsed;
         }
         var buffer = new ArrayBufferWriter<byte>();
+        string text;
         using (var w = new Utf8JsonWriter(buffer, JsonText.WriterOptions))
         {
-            answer.WriteJson(w);
+            if (pool.Routes is { } tree)
+            {
+                var routed = RouteLookup.LiveRoutes(pool, tree, key, operation);
+                text = routed.Text();
+                routed.WriteJson(w);
+            }
+            else
+            {
+                var answer = RouteLookup.Live(pool, key);
+                text = answer.Text();
+                answer.WriteJson(w);
+            }
         }
-        return new HttpReply(200, HttpReply.Json, buffer.WrittenSpan.ToArray());
+        return Get("format") == "text" ? HttpReply.Text(200, text) : new HttpReply(200, HttpReply.Json, buffer.WrittenSpan.ToArray());
     }
+
+    /// <summary>An operation class as /route's op= and <c>--route-op</c> name it.</summary>
+    internal static RouteOperation? ParseOperation(string name) => name switch
+    {
+        "get" => RouteOperation.Get,
+        "update" => RouteOperation.Update,
+        "delete" => RouteOperation.Delete,
+        "other" => RouteOperation.Other,
+        _ => null,
+    };
 
     /// <summary>name=value pairs, percent-decoded to bytes (a key may be any bytes); the first of a repeated name wins.</summary>
     internal static Dictionary<string, byte[]> ParseQuery(string query)

@@ -10,7 +10,7 @@ internal interface IProxyView
     /// <summary>The configuration served now (the last one applied by a reload).</summary>
     ProxyConfig Config { get; }
 
-    /// <summary>The pools that listen now, in the configuration's pool order.</summary>
+    /// <summary>The pools that listen now, in the configuration's pool order, then the pools that serve routes only (no listen address; <see cref="Configuration.PoolConfig.ServesRoutesOnly"/>).</summary>
     IReadOnlyList<ServerPool> Pools { get; }
 
     /// <summary>Current clients and requests forwarded so far, per worker.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Pools.Routes;
 using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
@@ -132,10 +133,49 @@ internal static class PrometheusExposition
         {
             w.Sample("sharpcracker_pool_ready", "pool", pool.Pool, pool.Ready ? 1 : 0);
         }
+        RouteFamilies(w, pools);
         w.Family("sharpcracker_config_reloads_total", "counter", "Configuration reloads applied.");
         w.Sample("sharpcracker_config_reloads_total", ConfigReloadCounters.Reloads);
         w.Family("sharpcracker_config_reload_failures_total", "counter", "Configuration reloads refused (the old configuration kept running).");
         w.Sample("sharpcracker_config_reload_failures_total", ConfigReloadCounters.Failures);
+    }
+
+    /// <summary>
+    /// Listeners that route (docs/routes.md): one family per route counter, a sample per node that
+    /// counts it, labelled by the listener pool, the node's path and its kind. Nothing without such a listener.
+    /// </summary>
+    private static void RouteFamilies(Writer w, IReadOnlyList<ServerPool> pools)
+    {
+        var trees = pools.Where(p => p.Routes is not null).Select(p => (p.Name, Tree: p.Routes!)).ToList();
+        if (trees.Count == 0)
+        {
+            return;
+        }
+        foreach (var counter in RouteStats.All)
+        {
+            var name = $"sharpcracker_route_{RouteStats.Name(counter)}_total";
+            w.Family(name, "counter", counter switch
+            {
+                RouteCounter.Requests => "Requests the route node sent (counted at the terminal: pool, failover, replicated, warm_up, none).",
+                RouteCounter.Hits => "Retrievals the route node answered with a value.",
+                RouteCounter.Misses => "Retrievals the route node answered without a value.",
+                RouteCounter.Failovers => "Requests sent again to a later pool (failover), replica (replicated read) or to warm (warm-up).",
+                RouteCounter.Errors => "Requests that reached the client as an error after every pool of the node was tried (none: keys no prefix takes).",
+                RouteCounter.ShadowSent => "Copies a shadow node sent to its shadow pool.",
+                RouteCounter.ShadowDropped => "Copies a shadow node dropped (its in-flight bound reached, or no shadow server).",
+                _ => "Warm-up: warm hits added to cold.",
+            });
+            foreach (var (pool, tree) in trees)
+            {
+                foreach (var node in RouteStats.CountingNodes(tree))
+                {
+                    if (RouteStats.Counted(node).Contains(counter))
+                    {
+                        w.Labelled(name, $"pool=\"{Escape(pool)}\",node=\"{Escape(node.Path)}\",kind=\"{node.Kind}\"", node.Counters.Total(counter));
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>The worker threads: how many, and each one's clients and forwarded requests.</summary>

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using Sharpcracker.ControlPlane;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Pools.Routes;
 
 namespace Sharpcracker.OperatorConsole;
 
 /// <summary>
-/// /ready: every configured pool listens and has at least one server it can reach. A server that
+/// /ready: every configured pool listens and has at least one server it can reach (a listener
+/// that routes: each of its routes has a pool that can serve, <see cref="RouteReadyAsync"/>). A server that
 /// is up (no failure since its last reply) counts. When a pool has none, its servers that are not
 /// ejected get one probe each (the re-admission probe: memcached <c>version</c>, Redis
 /// <c>PING</c>), because without auto_eject_hosts nothing else would find out that a failed server
@@ -21,7 +23,19 @@ internal static class Readiness
     public static async Task<ReadinessReport> CheckAsync(IProxyView view, bool probe, CancellationToken cancellationToken)
     {
         var pools = view.Pools;
-        var byListen = pools.ToDictionary(p => p.Config.Listen.Text, StringComparer.Ordinal);
+        // Pools that serve routes only have no listen address (all share ListenAddress.None): matched by name.
+        var byListen = pools.Where(p => !p.Config.ServesRoutesOnly).ToDictionary(p => p.Config.Listen.Text, StringComparer.Ordinal);
+        var routePools = pools.Where(p => p.Config.ServesRoutesOnly).ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var checkedPools = new Dictionary<ServerPool, PoolReadiness>();
+        async Task<PoolReadiness> Check(ServerPool pool)
+        {
+            if (!checkedPools.TryGetValue(pool, out var result))
+            {
+                result = await CheckPoolAsync(pool, probe, cancellationToken).ConfigureAwait(false);
+                checkedPools[pool] = result;
+            }
+            return result;
+        }
         var results = new List<PoolReadiness>();
         foreach (var config in view.Config.Pools)
         {
@@ -30,9 +44,85 @@ internal static class Readiness
                 results.Add(new PoolReadiness(config.Name, false, $"not listening on {config.Listen.Text}"));
                 continue;
             }
-            results.Add(await CheckPoolAsync(pool, probe, cancellationToken).ConfigureAwait(false));
+            if (pool.Routes is { } tree)
+            {
+                var failing = new List<string>();
+                await RouteReadyAsync(tree.Root, Check, failing).ConfigureAwait(false);
+                results.Add(new PoolReadiness(pool.Name, failing.Count == 0, failing.Count == 0
+                    ? $"routes: every route has a pool that can serve ({string.Join(", ", tree.Pools().Select(p => p.Name))})"
+                    : "routes: " + string.Join("; ", failing)));
+                continue;
+            }
+            results.Add(await Check(pool).ConfigureAwait(false));
         }
-        return new ReadinessReport(results.Count > 0 && results.All(r => r.Ready), results);
+        var ready = results.Count > 0 && results.All(r => r.Ready);
+        // Pools that serve routes only are listed for the console, but count only through the listeners' routes.
+        foreach (var config in view.Config.RoutePools)
+        {
+            if (!routePools.TryGetValue(config.Name, out var pool))
+            {
+                results.Add(new PoolReadiness(config.Name, false, "serves routes only; not started"));
+                continue;
+            }
+            var result = await Check(pool).ConfigureAwait(false);
+            results.Add(result with { Reason = "serves routes only; " + result.Reason });
+        }
+        return new ReadinessReport(ready, results);
+    }
+
+    /// <summary>
+    /// Whether a route node can serve: a pool when it has a server up; failover when one of its
+    /// pools can; replicated when as many replicas can as its write policy needs; warm-up when cold
+    /// can (every write goes there); shadow as its primary (a shadow pool never fails a client);
+    /// prefix and operation when every child can. What fails is added to <paramref name="failing"/>.
+    /// </summary>
+    private static async Task<bool> RouteReadyAsync(RouteNode node, Func<ServerPool, Task<PoolReadiness>> check, List<string> failing)
+    {
+        switch (node)
+        {
+            case PoolRoute p:
+                {
+                    var r = await check(p.Pool).ConfigureAwait(false);
+                    if (!r.Ready)
+                    {
+                        failing.Add($"{node.Path}: pool {p.Pool.Name}: {r.Reason}");
+                    }
+                    return r.Ready;
+                }
+            case IChildPools c:
+                {
+                    var results = new List<PoolReadiness>();
+                    foreach (var pool in c.Pools)
+                    {
+                        results.Add(await check(pool).ConfigureAwait(false));
+                    }
+                    var up = results.Count(r => r.Ready);
+                    var needed = node switch
+                    {
+                        ReplicatedRoute r => r.Needed,
+                        _ => 1,
+                    };
+                    var ready = node is WarmUpRoute ? results[0].Ready : up >= needed;
+                    if (!ready)
+                    {
+                        failing.Add($"{node.Path}: " + string.Join(", ", results.Where(r => !r.Ready).Select(r => $"pool {r.Pool}: {r.Reason}")));
+                    }
+                    return ready;
+                }
+            case ShadowRoute s:
+                return await RouteReadyAsync(s.Primary, check, failing).ConfigureAwait(false);
+            case NoRoute:
+                return true;
+            default:
+                {
+                    var all = true;
+                    foreach (var (_, child) in node.Children)
+                    {
+                        all &= await RouteReadyAsync(child, check, failing).ConfigureAwait(false);
+                    }
+                    return all;
+                }
+        }
     }
 
     /// <summary>

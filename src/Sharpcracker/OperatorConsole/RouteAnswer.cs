@@ -24,7 +24,7 @@ internal sealed record RouteAnswer(PoolConfig Pool, byte[] Key, RouteExplanation
     {
         var sb = new StringBuilder();
         var pool = Pool;
-        sb.Append(CultureInfo.InvariantCulture, $"pool {pool.Name} ({(pool.Redis ? "redis" : "memcached")}, listen {pool.Listen.Text})\n");
+        sb.Append(CultureInfo.InvariantCulture, $"pool {pool.Name} ({(pool.Redis ? "redis" : "memcached")}, {(pool.ServesRoutesOnly ? "no listen: serves routes only" : "listen " + pool.Listen.Text)})\n");
         sb.Append(CultureInfo.InvariantCulture, $"key: {Show(Key)} ({Key.Length} bytes)\n");
         if (Explanation is null && pool.VBuckets is null)
         {
@@ -137,5 +137,5 @@ internal sealed record RouteAnswer(PoolConfig Pool, byte[] Key, RouteExplanation
     internal static string Show(byte[] bytes)
         => IsPrintable(bytes) ? $"'{Encoding.ASCII.GetString(bytes)}'" : $"base64:{Convert.ToBase64String(bytes)}";
 
-    private static bool IsPrintable(byte[] bytes) => bytes.All(b => b is > 0x20 and < 0x7f);
+    internal static bool IsPrintable(byte[] bytes) => bytes.All(b => b is > 0x20 and < 0x7f);
 }

@@ -1,6 +1,8 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using Sharpcracker.Configuration;
 using Sharpcracker.Engine;
 using Sharpcracker.Pools;
+using Sharpcracker.Pools.Routes;
 using Sharpcracker.Routing;
 
 namespace Sharpcracker.OperatorConsole;
@@ -20,6 +22,42 @@ internal static class RouteLookup
     {
         var topology = AllInService(config);
         return Answer(topology, key, topology);
+    }
+
+    /// <summary>A listener that routes: the key's decision through its live tree (ejections and server states now).</summary>
+    public static RoutedAnswer LiveRoutes(ServerPool listener, RouteTree tree, byte[] key, RouteOperation? operation)
+        => RouteExplainer.Explain(listener, tree, key, operation, offline: false);
+
+    /// <summary>
+    /// A listener that routes, from <paramref name="config"/> alone (no proxy running): its tree built
+    /// over pools of the file's servers that route but serve nothing (no workers, no connections),
+    /// every server in service; the same <see cref="RouteExplainer"/> as the live answer.
+    /// </summary>
+    public static RoutedAnswer OfflineRoutes(ProxyConfig config, PoolConfig listener, byte[] key, RouteOperation? operation)
+    {
+        var route = listener.Route ?? throw new ArgumentException($"pool '{listener.Name}' does not route", nameof(listener));
+        var pools = new Dictionary<string, ServerPool>(StringComparer.Ordinal);
+        try
+        {
+            ServerPool Find(string name)
+            {
+                if (!pools.TryGetValue(name, out var pool))
+                {
+                    pool = new ServerPool(config.Pools.Concat(config.RoutePools).First(p => p.Name == name), NullLogger.Instance);
+                    pools[name] = pool;
+                }
+                return pool;
+            }
+            using var self = new ServerPool(listener, NullLogger.Instance);
+            return RouteExplainer.Explain(self, RouteTree.Build(route, Find, workers: 1), key, operation, offline: true);
+        }
+        finally
+        {
+            foreach (var pool in pools.Values)
+            {
+                pool.Dispose();
+            }
+        }
     }
 
     /// <summary>

@@ -7,9 +7,23 @@ namespace Sharpcracker.OperatorConsole;
 /// <summary>What the stats port and the metrics port answer.</summary>
 internal static class StatsEndpoints
 {
-    /// <summary>twemproxy's stats port: the JSON document on connect, then close; nothing is read.</summary>
-    public static Task ServeStatsPortAsync(Socket client, CancellationToken cancellationToken)
-        => StatsTcpListener.SendAllAndShutdownAsync(client, TwemproxyStatsJson.Render(StatsRegistry.Pools), cancellationToken);
+    /// <summary>twemproxy's stats port: the JSON document on connect, then close; nothing is read. With <paramref name="view"/>, listeners that route carry their route counters.</summary>
+    public static Task ServeStatsPortAsync(Socket client, IProxyView? view, CancellationToken cancellationToken)
+        => StatsTcpListener.SendAllAndShutdownAsync(client, TwemproxyStatsJson.Render(StatsRegistry.Pools, RouteTrees(view)), cancellationToken);
+
+    /// <summary>The route trees of the listeners that route, by pool name.</summary>
+    internal static Dictionary<string, Pools.Routes.RouteTree> RouteTrees(IProxyView? view)
+    {
+        var trees = new Dictionary<string, Pools.Routes.RouteTree>(StringComparer.Ordinal);
+        foreach (var pool in view?.Pools ?? [])
+        {
+            if (pool.Routes is { } tree)
+            {
+                trees.TryAdd(pool.Name, tree);
+            }
+        }
+        return trees;
+    }
 
     private const int MaxRequestHead = 8192;
 

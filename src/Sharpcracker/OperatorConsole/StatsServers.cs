@@ -32,7 +32,7 @@ internal sealed class StatsServers : IAsyncDisposable
         StatsTcpListener? stats = null;
         try
         {
-            stats = StatsTcpListener.Start(address, statsPort, "stats", StatsEndpoints.ServeStatsPortAsync, logger);
+            stats = StatsTcpListener.Start(address, statsPort, "stats", (client, ct) => StatsEndpoints.ServeStatsPortAsync(client, view, ct), logger);
             logger.StatsListening(address, statsPort);
         }
         catch (SocketException e)

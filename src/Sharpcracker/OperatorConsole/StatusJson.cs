@@ -101,7 +101,8 @@ internal static class StatusJson
         var stats = pool.Stats;
         w.WriteStartObject();
         w.WriteString("name", pool.Name);
-        w.WriteString("listen", config.Listen.Text);
+        w.WriteString("listen", config.Listen.Text); // "" for a pool that serves routes only
+        w.WriteBoolean("routes_only", config.ServesRoutesOnly);
         w.WriteString("protocol", config.Redis ? "redis" : "memcached");
         w.WriteString("distribution", DistributionKinds.Name(config.Distribution));
         w.WriteString("hash", KeyHasher.Name(config.Hash));
@@ -124,6 +125,10 @@ internal static class StatusJson
         w.WriteNumber("server_ejects", stats.ServerEjects);
         w.WriteNumber("forward_error", stats.ForwardError);
         w.WriteNumber("fragments", stats.Fragments);
+        if (pool.Routes is { } tree)
+        {
+            RouteTreeJson.Write(w, tree);
+        }
 
         var counts = new long[CommandClasses.Count][];
         var sums = new long[CommandClasses.Count];

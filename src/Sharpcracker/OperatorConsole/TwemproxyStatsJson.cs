@@ -1,6 +1,7 @@
 using System.Text;
 using Sharpcracker.Common;
 using Sharpcracker.Engine;
+using Sharpcracker.Pools.Routes;
 using Sharpcracker.Stats;
 
 namespace Sharpcracker.OperatorConsole;
@@ -15,9 +16,10 @@ internal static class TwemproxyStatsJson
 {
     public const string Service = "sharpcracker";
 
-    public static byte[] Render(IReadOnlyList<PoolStats> pools) => Encoding.UTF8.GetBytes(RenderText(pools));
+    /// <param name="routes">The route trees of listeners that route, by pool name (docs/routes.md): each counting node's counters are numbers in the listener's object.</param>
+    public static byte[] Render(IReadOnlyList<PoolStats> pools, IReadOnlyDictionary<string, RouteTree>? routes = null) => Encoding.UTF8.GetBytes(RenderText(pools, routes));
 
-    public static string RenderText(IReadOnlyList<PoolStats> pools)
+    public static string RenderText(IReadOnlyList<PoolStats> pools, IReadOnlyDictionary<string, RouteTree>? routes = null)
     {
         var now = DateTimeOffset.UtcNow;
         var totals = ConnectionTotals.Of(pools);
@@ -48,6 +50,19 @@ internal static class TwemproxyStatsJson
             if (pool.Replicated)
             {
                 sb.Append(", \"failovers\":").Append(pool.Failovers);
+            }
+            if (routes is not null && routes.TryGetValue(pool.Name, out var tree))
+            {
+                // Flat numbers named "<node path> <counter>": twemproxy's parsers read a pool's
+                // numbers as pool counters and its objects as servers, so a nested object would
+                // be taken for a server.
+                foreach (var node in RouteStats.CountingNodes(tree))
+                {
+                    foreach (var counter in RouteStats.Counted(node))
+                    {
+                        sb.Append(", ").Append(Quote(node.Path + " " + RouteStats.Name(counter))).Append(':').Append(node.Counters.Total(counter));
+                    }
+                }
             }
             var first = true;
             foreach (var server in pool.Servers)

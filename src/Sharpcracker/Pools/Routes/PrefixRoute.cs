@@ -11,6 +11,7 @@ internal sealed class PrefixRoute : RouteNode
 {
     private readonly byte[][] _prefixes;
     private readonly RouteNode[] _routes;
+    private readonly NoRoute? _none; // the terminal of a key no prefix matches, without a default
 
     public PrefixRoute(IEnumerable<(string Prefix, RouteNode Route)> prefixes, RouteNode? fallback, int workers)
         : base("prefix", workers)
@@ -19,7 +20,8 @@ internal sealed class PrefixRoute : RouteNode
         _prefixes = [.. ordered.Select(p => Encoding.ASCII.GetBytes(p.Prefix))];
         _routes = [.. ordered.Select(p => p.Route)];
         Default = fallback;
-        Children = [.. ordered.Select(p => ($"\"{p.Prefix}\"", p.Route)), .. fallback is null ? Array.Empty<(string, RouteNode)>() : [("default", fallback)]];
+        _none = fallback is null ? new NoRoute(workers) : null;
+        Children = [.. ordered.Select(p => ($"\"{p.Prefix}\"", p.Route)), fallback is null ? ("no match", (RouteNode)_none!) : ("default", fallback)];
     }
 
     public RouteNode? Default { get; }
@@ -36,6 +38,6 @@ internal sealed class PrefixRoute : RouteNode
                 return _routes[i].Select(key, operation, ref shadow);
             }
         }
-        return Default is { } fallback ? fallback.Select(key, operation, ref shadow) : NoRoute.Instance;
+        return Default is { } fallback ? fallback.Select(key, operation, ref shadow) : _none!;
     }
 }

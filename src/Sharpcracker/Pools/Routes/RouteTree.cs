@@ -75,12 +75,17 @@ internal sealed class RouteTree
             _ => throw new ArgumentOutOfRangeException(nameof(config), config, "route type"),
         };
         node.Path = config is PoolRouteConfig pc ? $"{path}:{pc.Pool}" : $"{path}:{node.Kind}";
+        if (node is PrefixRoute { Default: null } prefix)
+        {
+            prefix.Children[^1].Child.Path = path + ".default:none";
+        }
         if (node is IChildPools or ShadowRoute)
         {
             for (var i = 0; i < node.Children.Count; i++)
             {
                 var (label, child) = node.Children[i];
-                if (child is PoolRoute leaf)
+                // A shadow's primary is a route of its own (built above with its path), not a listed pool.
+                if (child is PoolRoute leaf && !(node is ShadowRoute && label == "primary"))
                 {
                     leaf.Path = $"{node.Path}.{label}[{i}]:{leaf.Pool.Name}";
                 }
