@@ -122,8 +122,12 @@ internal static class RouteExplainer
                 {
                     choice = choice with { Use = RouteUse.NoServer };
                 }
-                // To add with main's PoolServer.MissedWrites (the session skips a held server unless
-                // `write` and the hold drains): RouteUse.Held, before the ejection test.
+                // As the session decides (McClientSession.NextServer): a server held for missed writes
+                // is skipped, except while its hold drains for a write or a key already cleaned.
+                else if (i + 1 < last && server.MissedWrites is { } missed && !(missed.Draining && (write || !missed.IsPending(key))))
+                {
+                    choice = choice with { Use = RouteUse.Held };
+                }
                 else if (skipEjected && (server.Health.IsEjected || server.Health.IsProbing) && i + 1 < last)
                 {
                     choice = choice with { Use = RouteUse.Skipped };

@@ -14,6 +14,8 @@ namespace Sharpcracker.Protocols.Memcached;
 internal sealed partial class McClientSession
 {
     /// <summary>One target of the command being split: a server (pool terminals), or one key through a failover, replicated or warm-up terminal. Read loop only; cleared per command.</summary>
+    private bool _noRoute; // the split stopped at a key no route takes (not at a key without a server)
+
     // Made on a routed listener's first split: a plain pool's idle clients stay small.
     private List<(PoolServer? Server, RouteNode Node, int Key)>? _slotList;
     private List<(ShadowRoute Shadow, int Key)>? _shadowKeyList;
@@ -27,10 +29,18 @@ internal sealed partial class McClientSession
         ShadowKeys.Clear();
         var prefix = line[..command.KeysStart];
         var split = new RoutedRetrievalSplit(this, tree, root, prefix);
+        _noRoute = false;
         var outcome = Split(root, ref split, out var only);
         if (outcome == SplitOutcome.NoServer)
         {
-            EnqueueNoServer();
+            if (_noRoute)
+            {
+                EnqueueNoRoute();
+            }
+            else
+            {
+                EnqueueNoServer();
+            }
             return;
         }
         foreach (var (shadow, k) in ShadowKeys)
@@ -147,7 +157,8 @@ internal sealed partial class McClientSession
                         return true;
                     }
                 default:
-                    return false; // no route for the key: the command is answered as with no server
+                    session._noRoute = true; // no route for the key: the whole command is answered so
+                    return false;
             }
         }
 
