@@ -14,7 +14,7 @@ internal sealed class ShadowRoute : RouteNode
     public const int MaxInFlightPerWorker = 256;
 
     private readonly ulong _limit; // keys whose hash is below this are copied
-    private readonly int[] _inFlight; // per worker, padded: [worker * 16]
+    private readonly int[] _inFlight; // per worker, padded: [(worker + 1) * 32], clear of the array's header line
 
     public ShadowRoute(RouteNode primary, ServerPool shadow, double fraction, int workers)
         : base("shadow", workers)
@@ -23,7 +23,7 @@ internal sealed class ShadowRoute : RouteNode
         Shadow = shadow;
         Fraction = fraction;
         _limit = fraction >= 1 ? ulong.MaxValue : (ulong)(fraction * 4294967296.0);
-        _inFlight = new int[(Math.Max(workers, 1) + 1) * 16];
+        _inFlight = new int[(Math.Max(workers, 1) + 2) * 32];
         Children = [("primary", primary), ("shadow", new PoolRoute(shadow, workers) { Path = "shadow" })];
     }
 
@@ -45,7 +45,7 @@ internal sealed class ShadowRoute : RouteNode
     /// <summary>Worker thread: takes an in-flight slot for one copy; false when the bound is reached.</summary>
     public bool TryBeginCopy(int worker)
     {
-        ref var n = ref _inFlight[worker * 16];
+        ref var n = ref _inFlight[(worker + 1) * 32];
         if (n >= MaxInFlightPerWorker)
         {
             return false;
@@ -55,5 +55,5 @@ internal sealed class ShadowRoute : RouteNode
     }
 
     /// <summary>Worker thread: a copy's reply (or failure) came back.</summary>
-    public void EndCopy(int worker) => _inFlight[worker * 16]--;
+    public void EndCopy(int worker) => _inFlight[(worker + 1) * 32]--;
 }
