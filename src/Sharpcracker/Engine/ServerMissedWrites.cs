@@ -146,9 +146,12 @@ internal sealed class ServerMissedWrites
                     // Twice, a second apart: a write the server took before it stopped but runs only
                     // now (left in the socket of a connection the proxy closed on a timeout, or in its
                     // accept queue) must not outlive the delete.
-                    if (!await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false)
-                        || !await DelayedAsync(stopping).ConfigureAwait(false)
-                        || !await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
+                    if (!await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
+                    {
+                        break;
+                    }
+                    await Task.Delay(2 * RetryDelay, stopping).ConfigureAwait(false);
+                    if (!await ApplyAsync(stream, reader, keys, flush, stopping).ConfigureAwait(false))
                     {
                         break;
                     }
@@ -168,12 +171,6 @@ internal sealed class ServerMissedWrites
                 // Not back yet (or gone again): try later.
             }
         }
-    }
-
-    private static async Task<bool> DelayedAsync(CancellationToken stopping)
-    {
-        await Task.Delay(2 * RetryDelay, stopping).ConfigureAwait(false);
-        return true;
     }
 
     /// <summary>Deletes every key (pipelined in batches; each reply DELETED or NOT_FOUND, or HD or NF for a meta delete), or flush_all; false when the server did not say so.</summary>
