@@ -77,10 +77,12 @@ public sealed class RedisReplicaSet : IDisposable
         }
     }
 
-    /// <summary>The master the sentinels name now ("ip:port").</summary>
-    public async Task<int> SentinelMasterPortAsync(string name)
+    /// <summary>The port of the master the first sentinel names now.</summary>
+    public Task<int> SentinelMasterPortAsync(string name) => SentinelMasterPortAsync(_sentinels[0].Port, name);
+
+    private static async Task<int> SentinelMasterPortAsync(int sentinel, string name)
     {
-        using var c = new RespConnection(_sentinels[0].Port);
+        using var c = new RespConnection(sentinel);
         var reply = await c.CallAsync("SENTINEL", "get-master-addr-by-name", name);
         return int.Parse(reply.Split("\r\n")[4], CultureInfo.InvariantCulture);
     }
@@ -101,29 +103,33 @@ public sealed class RedisReplicaSet : IDisposable
     }, TimeSpan.FromSeconds(30), $"replica on {port} linked");
 
     /// <summary>
-    /// Until the master the sentinels demoted (on <paramref name="port"/>) is linked as a replica of
-    /// the new one. The sentinels convert it on an INFO refresh (every 10 s) at least 8 s after it
-    /// was first seen still claiming the master role, and only while the new master looks sane, so
-    /// one missed refresh makes it 20–30 s before the sync even starts: hence 60 s, and on timeout
-    /// the state of both nodes and the sentinel's view, so a failure says which step did not happen.
+    /// Until the set is ready for another failover, and returns its master's port: every sentinel
+    /// names the same master, which reports role:master, and every other running node reports its
+    /// link to it up and is seen by every sentinel as a replica of it that reports role slave with
+    /// its link ok. The last condition matters: a sentinel that last saw the node claiming the master
+    /// role (its INFO refresh of a replica comes every 10 s) takes a promotion of that node for a
+    /// replica gone astray and converts it back (+convert-to-slave) before the leader's new
+    /// configuration reaches it; the promotion then aborts or, once the leader has switched, is
+    /// undone by a second failover some 20 s later. The demoted master is converted on an INFO
+    /// refresh at least 8 s after it was first seen still claiming the master role, so one missed
+    /// refresh makes it 20–30 s before its sync starts: hence 60 s. On timeout the message has each
+    /// node's INFO replication and each sentinel's view, so a failure says which step did not happen.
     /// </summary>
-    public async Task WaitDemotedLinkedAsync(int port, string name)
+    public async Task<int> WaitSettledAsync(string name)
     {
         try
         {
-            await Poll.UntilAsync(async () =>
+            return (int)await Poll.UntilAsync(async () =>
             {
                 try
                 {
-                    using var c = new RespConnection(port);
-                    var info = await c.CallAsync("INFO", "replication");
-                    return info.Contains("master_link_status:up", StringComparison.Ordinal) ? info : null;
+                    return await SettledMasterAsync(name) is { } master ? (object)master : null;
                 }
-                catch (System.Net.Sockets.SocketException)
+                catch (Exception x) when (x is System.Net.Sockets.SocketException or IOException)
                 {
                     return null;
                 }
-            }, TimeSpan.FromSeconds(60), $"demoted master on {port} linked");
+            }, TimeSpan.FromSeconds(60), $"{name} settled for another failover");
         }
         catch (TimeoutException e)
         {
@@ -139,12 +145,85 @@ public sealed class RedisReplicaSet : IDisposable
                     return x.Message;
                 }
             }
-            var sentinel = _sentinels[0].Port;
-            var master = await SentinelMasterPortAsync(name);
-            throw new TimeoutException($"{e.Message}; its INFO replication: {await Ask(port, "INFO", "replication")}; "
-                + $"the new master {master}: {await Ask(master, "INFO", "replication")}; sentinel {sentinel} on the replicas: "
-                + await Ask(sentinel, "SENTINEL", "replicas", name), e);
+            var text = e.Message;
+            foreach (var node in Nodes.OfType<ExternalProcess>())
+            {
+                text += $"; node {node.Port}: {await Ask(node.Port, "INFO", "replication")}";
+            }
+            foreach (var s in _sentinels)
+            {
+                text += $"; sentinel {s.Port}: master {await Ask(s.Port, "SENTINEL", "get-master-addr-by-name", name)}, replicas {await Ask(s.Port, "SENTINEL", "replicas", name)}";
+            }
+            throw new TimeoutException(text, e);
         }
+    }
+
+    /// <summary>The master's port when <see cref="WaitSettledAsync"/>'s conditions hold now, else null.</summary>
+    private async Task<int?> SettledMasterAsync(string name)
+    {
+        int? master = null;
+        foreach (var s in _sentinels)
+        {
+            var named = await SentinelMasterPortAsync(s.Port, name);
+            if (master is not null && named != master)
+            {
+                return null;
+            }
+            master = named;
+        }
+        if (master is not { } m)
+        {
+            return null;
+        }
+        using (var c = new RespConnection(m))
+        {
+            if (!(await c.CallAsync("INFO", "replication")).Contains("role:master", StringComparison.Ordinal))
+            {
+                return null;
+            }
+        }
+        foreach (var node in Nodes.OfType<ExternalProcess>().Where(n => n.Port != m))
+        {
+            using (var c = new RespConnection(node.Port))
+            {
+                var info = await c.CallAsync("INFO", "replication");
+                if (!info.Contains("master_link_status:up", StringComparison.Ordinal) || !info.Contains($"master_port:{m}\r\n", StringComparison.Ordinal))
+                {
+                    return null;
+                }
+            }
+            foreach (var s in _sentinels)
+            {
+                using var c = new RespConnection(s.Port);
+                var seen = Records(await c.CallAsync("SENTINEL", "replicas", name)).FirstOrDefault(r => r.GetValueOrDefault("port") == node.Port.ToString(CultureInfo.InvariantCulture));
+                if (seen is null || seen.GetValueOrDefault("role-reported") != "slave" || seen.GetValueOrDefault("master-link-status") != "ok"
+                    || seen.GetValueOrDefault("master-port") != m.ToString(CultureInfo.InvariantCulture))
+                {
+                    return null;
+                }
+            }
+        }
+        return m;
+    }
+
+    /// <summary>The records of a RESP2 array of flat field/value arrays (SENTINEL replicas) rendered as text.</summary>
+    private static List<Dictionary<string, string>> Records(string reply)
+    {
+        var lines = reply.Split("\r\n");
+        var records = new List<Dictionary<string, string>>();
+        var i = 1; // past "*N"
+        while (i < lines.Length && lines[i].StartsWith('*'))
+        {
+            var fields = int.Parse(lines[i][1..], CultureInfo.InvariantCulture);
+            var record = new Dictionary<string, string>(StringComparer.Ordinal);
+            i++;
+            for (var f = 0; f < fields / 2; f++, i += 4)
+            {
+                record[lines[i + 1]] = lines[i + 3]; // "$len", field, "$len", value
+            }
+            records.Add(record);
+        }
+        return records;
     }
 
     /// <summary>

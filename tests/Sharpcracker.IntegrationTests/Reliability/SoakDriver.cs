@@ -194,7 +194,13 @@ internal static class SoakDriver
                     }, TimeSpan.FromSeconds(90), "the sentinels name a new master");
                     // The proxy follows +switch-master at once; the grace covers its connections to the new master and the old one's demotion.
                     fault.End = checker.Now + 2 * GraceMs;
-                    await cluster.ReplicaSet.WaitDemotedLinkedAsync(before, SoakCluster.Group); // the old master, a replica now: ready for the next failover
+                    // Ready for the next failover only once every sentinel has seen the old master as a
+                    // linked replica: one that still remembers it claiming the master role undoes its
+                    // next promotion (see WaitSettledAsync).
+                    if (await cluster.ReplicaSet.WaitSettledAsync(SoakCluster.Group) == before)
+                    {
+                        throw new InvalidOperationException($"the sentinels went back to {before} after naming a new master");
+                    }
                     return fault;
                 }
         }
