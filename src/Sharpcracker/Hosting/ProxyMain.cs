@@ -39,6 +39,12 @@ internal static class ProxyMain
             return 0;
         }
 
+        // Before LiveConfig's reloader and LogControl register SIGHUP (see UnignoreSigHup).
+        if (!OperatingSystem.IsWindows())
+        {
+            Common.Interop.Libc.UnignoreSigHup();
+        }
+
         // The YAML file, or moxi-style -z sources (Hosting/LiveConfig.cs).
         LiveConfig? live = null;
         ProxyConfig config;

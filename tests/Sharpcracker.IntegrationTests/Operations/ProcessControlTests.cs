@@ -67,6 +67,31 @@ public sealed class ProcessControlTests
     }
 
     [Fact]
+    public async Task UnderNohup_SighupStillReachesTheProxy_AsNutcrackersDoes()
+    {
+        // nohup starts the proxy with SIGHUP ignored; nutcracker's handler replaces that, so the
+        // operator's `kill -HUP` after `nohup nutcracker … &` reloads and reopens the log.
+        using var backend = ExternalProcess.StartMemcached();
+        var port = FreePort.Next();
+        var dir = Directory.CreateTempSubdirectory("sc-nohup");
+        var log = Path.Combine(dir.FullName, "sc.log");
+        try
+        {
+            using var proxy = TestProxy.StartProcessUnder(["nohup"], OnePool(port, backend.Port), port, "-o", log);
+            var ignored = ulong.Parse(File.ReadLines($"/proc/{proxy.Pid}/status").Single(l => l.StartsWith("SigIgn:", StringComparison.Ordinal))[7..].Trim(),
+                System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True((ignored & 1) == 0, $"SIGHUP still ignored (SigIgn {ignored:x})");
+            proxy.Signal("HUP");
+            Assert.True(await Poll.EventuallyAsync(() => File.Exists(log) && ReadShared(log).Contains("signal 1 (SIGHUP) received")), "SIGHUP did not reach the proxy under nohup");
+            Assert.False(proxy.Process.HasExited, "SIGHUP must not stop the process");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Sighup_ReopensTheLogFile()
     {
         using var backend = ExternalProcess.StartMemcached();

@@ -58,6 +58,32 @@ internal static unsafe partial class Libc
     [LibraryImport("libc", SetLastError = true)]
     public static partial int setsid();
 
+    private const int SigHup = 1;
+    private const nint SigDfl = 0;
+    private const nint SigIgn = 1;
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int sigaction(int signum, void* act, void* oldact);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint signal(int signum, nint handler);
+
+    /// <summary>
+    /// Sets SIGHUP back to its default action when the process started with it ignored, and says
+    /// whether it did. nohup starts its command that way, and .NET delivers no signal that was
+    /// ignored at start to a <see cref="System.Runtime.InteropServices.PosixSignalRegistration"/>;
+    /// so `nohup sharpcracker …` would neither reload nor reopen its log on SIGHUP, where nutcracker
+    /// (whose sigaction replaces the inherited SIG_IGN) does. Call it before anything registers
+    /// SIGHUP: only SIG_IGN is replaced, a handler already there is left alone.
+    /// </summary>
+    public static bool UnignoreSigHup()
+    {
+        // Only the handler, the first member of struct sigaction in glibc and musl, is read; the
+        // buffer is larger than either's struct (152 bytes on x86-64 glibc).
+        var old = stackalloc byte[512];
+        return sigaction(SigHup, null, old) == 0 && *(nint*)old == SigIgn && signal(SigHup, SigDfl) != -1;
+    }
+
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int open(string path, int flags);
 
