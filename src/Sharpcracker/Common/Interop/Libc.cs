@@ -4,10 +4,10 @@ namespace Sharpcracker.Common.Interop;
 
 /// <summary>
 /// Every native call of the proxy. The worker loop's: epoll, eventfd and accept4, which .NET has
-/// no allocation-free, exception-free form of (engine.md §2); the daemon's (setsid, open, dup2)
-/// and max_openfiles' (getrlimit, setrlimit). Everything else goes through
-/// <see cref="System.Net.Sockets.Socket"/>'s synchronous span methods, which neither throw nor
-/// allocate on a non-blocking socket. "libc" resolves through the runtime's PAL on glibc and musl.
+/// no allocation-free, exception-free form of (engine.md §2); the daemon's (setsid, open, dup2),
+/// max_openfiles' (getrlimit, setrlimit) and start-up's SIGHUP check (sigaction, signal).
+/// Everything else goes through <see cref="System.Net.Sockets.Socket"/>'s synchronous span
+/// methods, which neither throw nor allocate on a non-blocking socket. "libc" resolves through the runtime's PAL on glibc and musl.
 /// </summary>
 internal static unsafe partial class Libc
 {
@@ -69,19 +69,21 @@ internal static unsafe partial class Libc
     private static partial nint signal(int signum, nint handler);
 
     /// <summary>
-    /// Sets SIGHUP back to its default action when the process started with it ignored, and says
-    /// whether it did. nohup starts its command that way, and .NET delivers no signal that was
+    /// Sets SIGHUP back to its default action when the process started with it ignored. nohup starts its command that way, and .NET delivers no signal that was
     /// ignored at start to a <see cref="System.Runtime.InteropServices.PosixSignalRegistration"/>;
     /// so `nohup sharpcracker …` would neither reload nor reopen its log on SIGHUP, where nutcracker
     /// (whose sigaction replaces the inherited SIG_IGN) does. Call it before anything registers
     /// SIGHUP: only SIG_IGN is replaced, a handler already there is left alone.
     /// </summary>
-    public static bool UnignoreSigHup()
+    public static void UnignoreSigHup()
     {
         // Only the handler, the first member of struct sigaction in glibc and musl, is read; the
         // buffer is larger than either's struct (152 bytes on x86-64 glibc).
         var old = stackalloc byte[512];
-        return sigaction(SigHup, null, old) == 0 && *(nint*)old == SigIgn && signal(SigHup, SigDfl) != -1;
+        if (sigaction(SigHup, null, old) == 0 && *(nint*)old == SigIgn)
+        {
+            signal(SigHup, SigDfl);
+        }
     }
 
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
