@@ -7,7 +7,8 @@ namespace Sharpcracker.Common.Interop;
 /// no allocation-free, exception-free form of (engine.md §2); the daemon's (setsid, open, dup2),
 /// max_openfiles' (getrlimit, setrlimit) and start-up's SIGHUP check (sigaction, signal).
 /// Everything else goes through <see cref="System.Net.Sockets.Socket"/>'s synchronous span
-/// methods, which neither throw nor allocate on a non-blocking socket. "libc" resolves through the runtime's PAL on glibc and musl.
+/// methods, which neither throw nor allocate on a non-blocking socket. "libc" resolves through
+/// the runtime's PAL on glibc and musl.
 /// </summary>
 internal static unsafe partial class Libc
 {
